@@ -1,0 +1,230 @@
+/**
+ * The domain types every part of WeatherBot shares: the parsed query, the weather report,
+ * the facts an answer is written from, the captured exchange and the model version.
+ */
+
+export const ASPECTS = ['general', 'temperature', 'rain', 'snow', 'wind', 'humidity', 'sun'] as const;
+export type Aspect = (typeof ASPECTS)[number];
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** When the user asks about: a named time, a weekday, or `+Nd` (N days ahead). */
+export type When = 'now' | 'today' | 'tonight' | 'tomorrow' | 'weekend' | Weekday | `+${number}d`;
+export const NAMED_WHENS = ['now', 'today', 'tonight', 'tomorrow', 'weekend', ...WEEKDAYS] as const;
+
+export function isWhen(value: unknown): value is When {
+  if (typeof value !== 'string') return false;
+  return (NAMED_WHENS as readonly string[]).includes(value) || /^\+([1-9]|1[0-5])d$/.test(value);
+}
+
+export type TemperatureUnit = 'celsius' | 'fahrenheit';
+
+/** Output of understanding: exactly the JSON the parse CLI prints. */
+export interface WeatherQuery {
+  weather: true;
+  /** Canonical place name to geocode; null when the message names no place. */
+  location: string | null;
+  /** Region or country qualifier ("TX", "Maine", "Ontario"), if any. */
+  region: string | null;
+  when: When;
+  aspect: Aspect;
+  /** Units the user asked for in this message, if any. */
+  units: TemperatureUnit | null;
+}
+export type Understanding = WeatherQuery | { weather: false };
+
+/** Unit system of a report: metric is °C, km/h, mm; imperial is °F, mph, in. */
+export type UnitSystem = 'metric' | 'imperial';
+
+export interface UnitLabels {
+  temperature: '°C' | '°F';
+  speed: 'km/h' | 'mph';
+  precipitation: 'mm' | 'in';
+}
+
+export const UNIT_LABELS: Record<UnitSystem, UnitLabels> = {
+  metric: { temperature: '°C', speed: 'km/h', precipitation: 'mm' },
+  imperial: { temperature: '°F', speed: 'mph', precipitation: 'in' },
+};
+
+export interface Place {
+  name: string;
+  /** First-level region (state, province), when the geocoder knows it. */
+  region: string | null;
+  country: string | null;
+  /** ISO 3166-1 alpha-2, upper case. */
+  countryCode: string | null;
+  latitude: number;
+  longitude: number;
+  /** IANA zone when known, else a fixed offset like "UTC+02:00". */
+  timezone: string;
+  utcOffsetSeconds: number;
+}
+
+/** Normalized sky/precipitation condition; `text` is the human wording ("light rain"). */
+export const CONDITION_CODES = [
+  'clear', 'partly-cloudy', 'cloudy', 'fog', 'drizzle', 'rain', 'freezing-rain', 'snow', 'sleet', 'thunderstorm',
+] as const;
+export type ConditionCode = (typeof CONDITION_CODES)[number];
+export interface Condition {
+  code: ConditionCode;
+  text: string;
+}
+
+/** Times are local wall-clock ISO strings of the place ("2026-11-25T14:00"); dates are "YYYY-MM-DD". */
+export interface CurrentConditions {
+  time: string;
+  temperature: number;
+  feelsLike: number;
+  humidity: number;
+  /** Precipitation in the last hour (mm or in). */
+  precipitation: number;
+  windSpeed: number;
+  windGust: number | null;
+  /** Degrees the wind blows from. */
+  windDirection: number;
+  condition: Condition;
+  uvIndex: number | null;
+  isDay: boolean;
+}
+
+export interface HourlyForecast {
+  time: string;
+  temperature: number;
+  feelsLike: number;
+  humidity: number;
+  precipitationProbability: number | null;
+  precipitation: number;
+  snowfall: number | null;
+  windSpeed: number;
+  windGust: number | null;
+  windDirection: number;
+  condition: Condition;
+  uvIndex: number | null;
+}
+
+export interface DailyForecast {
+  date: string;
+  temperatureMax: number;
+  temperatureMin: number;
+  feelsLikeMax: number | null;
+  feelsLikeMin: number | null;
+  precipitationProbability: number | null;
+  precipitationSum: number;
+  snowfallSum: number | null;
+  windSpeedMax: number;
+  windGustMax: number | null;
+  windDirection: number | null;
+  humidityMean: number | null;
+  condition: Condition;
+  sunrise: string | null;
+  sunset: string | null;
+  uvIndexMax: number | null;
+}
+
+/** One normalized report, whatever the provider. `daily[0]` is the place's local today. */
+export interface WeatherReport {
+  provider: 'open-meteo' | 'openweather';
+  place: Place;
+  units: UnitSystem;
+  current: CurrentConditions;
+  hourly: HourlyForecast[];
+  daily: DailyForecast[];
+  /** UTC ISO time the provider was asked. */
+  fetchedAt: string;
+}
+
+/**
+ * The compact slice of a report that an answer is written from (templates and the model alike).
+ * It is what an exchange stores, so training sees exactly what the answer saw.
+ */
+export interface WeatherFacts {
+  /** The place as resolved, for display: "Paris, Texas, US". */
+  place: string;
+  when: When;
+  /** Human label of the period: "now", "tomorrow (Thu 26 Nov)", "this weekend". */
+  period: string;
+  aspect: Aspect;
+  units: UnitLabels;
+  /** One entry per day or part of day covered; numbers rounded as they are to be shown. */
+  periods: FactPeriod[];
+}
+
+export interface FactPeriod {
+  label: string;
+  condition: string;
+  temperature?: number;
+  feelsLike?: number;
+  high?: number;
+  low?: number;
+  humidity?: number;
+  precipitationChance?: number;
+  precipitation?: number;
+  snowfall?: number;
+  windSpeed?: number;
+  windGust?: number;
+  windDirection?: string;
+  sunrise?: string;
+  sunset?: string;
+  uvIndex?: number;
+}
+
+export type ModerationStatus = 'pending' | 'approved' | 'rejected' | 'corrected';
+export const MODERATION_STATUSES: readonly ModerationStatus[] = ['pending', 'approved', 'rejected', 'corrected'];
+
+/** How a reply came about: which path understood the message and which wrote the answer. */
+export interface ReplySource {
+  understanding: 'rules' | 'model' | 'command';
+  answer: 'template' | 'model' | 'smalltalk' | 'clarify' | 'error';
+}
+
+export interface Moderation {
+  status: ModerationStatus;
+  /** Hashed id of the moderator. */
+  by: string | null;
+  at: string | null;
+  correction: string | null;
+}
+
+/** One captured question and answer. Platform ids are stored only as salted hashes. */
+export interface Exchange {
+  id: string;
+  platform: string;
+  channel: string;
+  user: string;
+  question: string;
+  query: Understanding | null;
+  facts: WeatherFacts | null;
+  answer: string;
+  source: ReplySource;
+  modelVersion: string | null;
+  /** Short machine-readable reason when the reply is an error reply ("place-not-found", "provider-down", ...). */
+  error: string | null;
+  createdAt: string;
+  latencyMs: number;
+  moderation: Moderation;
+}
+
+/** What an adapter or the assistant hands the store; ids are raw here and hashed by the store. */
+export interface NewExchange {
+  platform: string;
+  channelId: string;
+  userId: string;
+  question: string;
+  query: Understanding | null;
+  facts: WeatherFacts | null;
+  answer: string;
+  source: ReplySource;
+  modelVersion: string | null;
+  error: string | null;
+  latencyMs: number;
+}
+
+export interface ModelVersion {
+  id: string;
+  baseModel: string;
+  createdAt: string;
+  status: 'candidate' | 'active' | 'retired' | 'failed';
+  metrics: Record<string, number>;
+}

@@ -1,0 +1,37 @@
+import type { Exchange, ModerationStatus, NewExchange, UnitSystem } from '../domain';
+
+export interface Preferences {
+  units?: UnitSystem;
+  /** The place to use when a message names none, as the user typed it ("Paris, TX"). */
+  location?: string;
+}
+
+export type PreferenceScope = 'user' | 'channel';
+
+export interface ModerationChange {
+  status: Exclude<ModerationStatus, 'pending'>;
+  /** Raw platform id of the moderator; stored hashed. */
+  moderatorId: string;
+  platform: string;
+  correction?: string;
+}
+
+export interface ExchangeFilter {
+  status?: ModerationStatus[];
+}
+
+/**
+ * Where exchanges and preferences live. `capture` resolves only once the record is durable:
+ * an acknowledged record survives a crash of the process.
+ */
+export interface Store {
+  capture(exchange: NewExchange): Promise<Exchange>;
+  get(id: string): Promise<Exchange | undefined>;
+  moderate(id: string, change: ModerationChange): Promise<Exchange>;
+  /** Every stored exchange matching the filter, oldest first. */
+  exchanges(filter?: ExchangeFilter): AsyncIterable<Exchange>;
+  countByStatus(): Promise<Record<ModerationStatus, number>>;
+  getPreferences(scope: PreferenceScope, platform: string, id: string): Promise<Preferences>;
+  setPreferences(scope: PreferenceScope, platform: string, id: string, patch: Preferences): Promise<Preferences>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,19 @@
+import type { Place, UnitSystem, WeatherReport } from '../domain';
+
+/** A weather source: geocoding plus a forecast normalized to a WeatherReport. */
+export interface WeatherProvider {
+  readonly name: WeatherReport['provider'];
+  /** Candidate places for a name, best first; an empty list when nothing matches. */
+  geocode(name: string, signal: AbortSignal): Promise<Place[]>;
+  forecast(place: Place, units: UnitSystem, signal: AbortSignal): Promise<WeatherReport>;
+}
+
+export type WeatherErrorKind = 'place-not-found' | 'provider-down' | 'bad-response';
+
+/** The only error the weather layer throws; `kind` decides the friendly reply. */
+export class WeatherError extends Error {
+  constructor(readonly kind: WeatherErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WeatherError';
+  }
+}

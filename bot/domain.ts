@@ -41,11 +41,12 @@ export interface UnitLabels {
   temperature: '°C' | '°F';
   speed: 'km/h' | 'mph';
   precipitation: 'mm' | 'in';
+  snowfall: 'cm' | 'in';
 }
 
 export const UNIT_LABELS: Record<UnitSystem, UnitLabels> = {
-  metric: { temperature: '°C', speed: 'km/h', precipitation: 'mm' },
-  imperial: { temperature: '°F', speed: 'mph', precipitation: 'in' },
+  metric: { temperature: '°C', speed: 'km/h', precipitation: 'mm', snowfall: 'cm' },
+  imperial: { temperature: '°F', speed: 'mph', precipitation: 'in', snowfall: 'in' },
 };
 
 export interface Place {
@@ -96,6 +97,7 @@ export interface HourlyForecast {
   humidity: number;
   precipitationProbability: number | null;
   precipitation: number;
+  /** Snowfall in cm (metric) or in (imperial). */
   snowfall: number | null;
   windSpeed: number;
   windGust: number | null;
@@ -112,6 +114,7 @@ export interface DailyForecast {
   feelsLikeMin: number | null;
   precipitationProbability: number | null;
   precipitationSum: number;
+  /** Snowfall in cm (metric) or in (imperial). */
   snowfallSum: number | null;
   windSpeedMax: number;
   windGustMax: number | null;

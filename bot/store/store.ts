@@ -25,13 +25,18 @@ export interface ExchangeFilter {
  * an acknowledged record survives a crash of the process.
  */
 export interface Store {
+  /** Stores the exchange as 'pending', with its id, `createdAt` and hashed channel and user ids. */
   capture(exchange: NewExchange): Promise<Exchange>;
   get(id: string): Promise<Exchange | undefined>;
+  /** Sets the moderation (again, if already moderated); throws for an unknown id. */
   moderate(id: string, change: ModerationChange): Promise<Exchange>;
-  /** Every stored exchange matching the filter, oldest first. */
+  /** Every stored exchange matching the filter, oldest first, read a file at a time. */
   exchanges(filter?: ExchangeFilter): AsyncIterable<Exchange>;
   countByStatus(): Promise<Record<ModerationStatus, number>>;
+  /** `{}` when nothing is set. */
   getPreferences(scope: PreferenceScope, platform: string, id: string): Promise<Preferences>;
+  /** Merges the patch (a field set to undefined is removed) and returns the result. */
   setPreferences(scope: PreferenceScope, platform: string, id: string, patch: Preferences): Promise<Preferences>;
+  /** Waits for pending writes, then lets another process open the data folder. */
   close(): Promise<void>;
 }

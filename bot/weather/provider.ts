@@ -12,8 +12,12 @@ export type WeatherErrorKind = 'place-not-found' | 'provider-down' | 'bad-respon
 
 /** The only error the weather layer throws; `kind` decides the friendly reply. */
 export class WeatherError extends Error {
-  constructor(readonly kind: WeatherErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** Worth retrying: a network failure, a timeout, HTTP 5xx or 429. */
+  readonly transient: boolean;
+
+  constructor(readonly kind: WeatherErrorKind, message: string, options?: { cause?: unknown; transient?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WeatherError';
+    this.transient = options?.transient ?? false;
   }
 }

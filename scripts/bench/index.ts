@@ -1,0 +1,39 @@
+/**
+ * `npm run --silent bench -- <name> [args]`. Each benchmark is a module here exporting
+ * `run(args)`, which prints a short table and ends with one `key=value …` line for machines.
+ * Modules load only when run: some pull in heavy dependencies.
+ */
+interface Benchmark {
+  usage: string;
+  load: () => Promise<{ run(args: string[]): Promise<void> }>;
+}
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  capture: {
+    usage: '[--records 100000] [--captures 2000] [--chunk-size 100] [--naive-records 10000] [--naive-captures 100]',
+    load: () => import('./capture'),
+  },
+  'matmul-peak': {
+    usage: '[--threads 2] [--seconds 1] [--engine-choices]',
+    load: () => import('./matmul-peak'),
+  },
+};
+
+async function main([name, ...args]: string[]): Promise<number> {
+  const benchmark = name !== undefined && Object.hasOwn(BENCHMARKS, name) ? BENCHMARKS[name] : undefined;
+  if (benchmark === undefined) {
+    const lines = Object.entries(BENCHMARKS).map(([known, { usage }]) => `  ${known} ${usage}`);
+    process.stderr.write(`${name === undefined ? '' : `bench: unknown benchmark "${name}"\n`}usage: npm run --silent bench -- <name> [args]\n${lines.join('\n')}\n`);
+    return 2;
+  }
+  await (await benchmark.load()).run(args);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,130 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { message, startTestBot, type TestBot } from '../helpers/bot';
+
+let bot: TestBot;
+beforeEach(async () => {
+  bot = await startTestBot();
+});
+afterEach(async () => {
+  await bot.stop();
+});
+
+const ask = (text: string, options?: Parameters<typeof message>[1]) => bot.assistant.handle(message(text, options));
+const moderator = { roles: ['moderator' as const], user: 'mod-1' };
+
+async function allStoredText(): Promise<string> {
+  const dir = join(bot.dataDir, 'store', 'exchanges');
+  const files = await readdir(dir);
+  return (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n');
+}
+
+describe('the assistant, end to end on the real store and a local Open-Meteo', () => {
+  test('answers a weather question with live data and captures the exchange as pending', async () => {
+    const reply = await ask('will it rain in Paris tomorrow?');
+    expect(reply.kind).toBe('weather');
+    expect(reply.text).toMatch(/tomorrow \(\w{3} \d+ \w{3}\) in Paris, Île-de-France, FR/);
+    expect(reply.text).toMatch(/\d+% chance of rain/);
+    const stored = await bot.store.get(reply.exchangeId!);
+    expect(stored).toMatchObject({
+      question: 'will it rain in Paris tomorrow?',
+      query: { weather: true, location: 'Paris', when: 'tomorrow', aspect: 'rain' },
+      source: { understanding: 'rules', answer: 'template' },
+      answer: reply.text,
+      error: null,
+      moderation: { status: 'pending' },
+    });
+    expect(stored!.facts!.periods[0]).toHaveProperty('precipitationChance');
+    expect(bot.emulator.requestCount('/v1/forecast')).toBe(1);
+  });
+
+  test('region qualifiers pick the right place, and units follow the country, the user and the message', async () => {
+    expect((await ask('temperature in Paris, TX')).text).toMatch(/Paris, Texas, US.*°F/);
+    expect((await ask('temperature in Paris, TX in celsius')).text).toMatch(/°C/);
+    expect((await ask('/units c')).text).toMatch(/°C, km\/h and mm/);
+    expect((await ask('temperature in Paris, TX')).text).toMatch(/°C/);
+    expect((await ask('temperature in Paris, TX', { user: 'someone-else' })).text).toMatch(/°F/);
+  });
+
+  test('no place named: asks, then uses the saved location', async () => {
+    expect((await ask('is it windy?')).kind).toBe('clarify');
+    expect((await ask('/setlocation Tokyo')).text).toBe('Saved your location: Tokyo, JP. Now just ask “will it rain tomorrow?”.');
+    const reply = await ask('is it windy?');
+    expect(reply.kind).toBe('weather');
+    expect(reply.text).toMatch(/Tokyo, JP: wind \d+ km\/h/);
+  });
+
+  test('an unknown place, an outage and small talk get short friendly replies', async () => {
+    const unknown = await ask('weather in Xyzzyville tomorrow');
+    expect(unknown.text).toBe('I couldn\'t find “Xyzzyville”. Check the spelling, or add the region or country — e.g. “Paris, TX”.');
+    expect((await bot.store.get(unknown.exchangeId!))!.error).toBe('place-not-found');
+
+    bot.emulator.failNext('http-500', 10);
+    const down = await ask('weather in London');
+    expect(down.kind).toBe('error');
+    expect(down.text).toMatch(/weather service isn't answering/);
+    expect((await bot.store.get(down.exchangeId!))!.error).toBe('provider-down');
+
+    const before = bot.emulator.requests.length;
+    const joke = await ask('tell me a joke about Paris');
+    expect(joke.kind).toBe('smalltalk');
+    expect(bot.emulator.requests.length).toBe(before);
+  });
+
+  test('only moderators moderate; approvals, rejections and corrections are stored with who and when', async () => {
+    const answer = await ask('weather in Tokyo');
+    expect((await ask('/approve')).kind).toBe('refused');
+    expect((await bot.store.get(answer.exchangeId!))!.moderation.status).toBe('pending');
+    expect(bot.logs.some((line) => line.includes('command refused'))).toBe(true);
+
+    expect((await ask('/approve', moderator)).text).toBe(`Approved ✅ — exchange ${answer.exchangeId}.`);
+    const approved = await bot.store.get(answer.exchangeId!);
+    expect(approved!.moderation).toMatchObject({ status: 'approved', correction: null });
+    expect(approved!.moderation.by).toMatch(/^test:[0-9a-f]{16}$/);
+    expect(Date.parse(approved!.moderation.at!)).toBeGreaterThan(Date.now() - 60_000);
+
+    await ask('/correct Tokyo is mild and dry today.', moderator);
+    expect((await bot.store.get(answer.exchangeId!))!.moderation).toMatchObject({ status: 'corrected', correction: 'Tokyo is mild and dry today.' });
+
+    const other = await ask('wind in London');
+    await ask(`/reject ${answer.exchangeId}`, moderator);
+    expect((await bot.store.get(answer.exchangeId!))!.moderation.status).toBe('rejected');
+    expect((await bot.store.get(other.exchangeId!))!.moderation.status).toBe('pending');
+  });
+
+  test('text inside a message never triggers a command', async () => {
+    const answer = await ask('weather in Tokyo');
+    await ask('please /approve this one', moderator);
+    expect((await bot.store.get(answer.exchangeId!))!.moderation.status).toBe('pending');
+  });
+
+  test('raw user and channel ids never reach the disk', async () => {
+    await ask('weather in Tokyo', { user: 'discord-user-8812', channel: 'channel-secret-77' });
+    const text = await allStoredText();
+    expect(text).not.toContain('discord-user-8812');
+    expect(text).not.toContain('channel-secret-77');
+  });
+
+  test('input guards: length cap and per-user rate limit', async () => {
+    expect((await ask('x'.repeat(501))).text).toMatch(/too long/);
+    const replies = [];
+    for (let i = 0; i < 14; i++) replies.push(await ask('hello', { user: 'chatty' }));
+    expect(replies.slice(0, 11).every((r) => r.kind === 'smalltalk')).toBe(true);
+    expect(replies.at(-1)!.kind).toBe('limited');
+    expect((await ask('hello', { user: 'calm' })).kind).toBe('smalltalk');
+  });
+
+  test('/help lists commands by role', async () => {
+    const member = (await ask('/help')).text;
+    expect(member).toContain('/weather <place> [when]');
+    expect(member).not.toContain('/approve');
+    expect((await ask('/help', moderator)).text).toContain('/approve');
+    expect((await ask('/frobnicate')).text).toBe("I don't know the command /frobnicate. Type /help to see what I can do.");
+  });
+
+  test('/weather takes a place and a time', async () => {
+    const reply = await ask('/weather São Paulo tomorrow');
+    expect(reply.text).toMatch(/^Tomorrow \(.*\) in São Paulo, BR/);
+    expect((await bot.store.get(reply.exchangeId!))!.source.understanding).toBe('command');
+  });
+});

@@ -1,3 +1,5 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { runTerminal } from './adapters/terminal';
 import { createApp } from './app';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config';
@@ -16,7 +18,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger(config.logLevel, config.secrets);
+  // The terminal chat owns the screen, so its logs go to a file beside the data.
+  mkdirSync(config.dataDir, { recursive: true });
+  const logFile = join(config.dataDir, 'weatherbot.log');
+  const logStream = createWriteStream(logFile, { flags: 'a' });
+  const log = createLogger(config.logLevel, config.secrets, (line) => void logStream.write(line + '\n'));
   const app = await createApp(config, log);
   const shutdown = async () => {
     await app.close();
@@ -25,8 +31,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 
-  log.info('weather provider', { provider: config.weather.provider });
-  await runTerminal(app.assistant);
+  log.info('starting the terminal chat', { provider: config.weather.provider });
+  await runTerminal(app.assistant, { notice: `(logs: ${logFile})` });
   await app.close();
 }
 

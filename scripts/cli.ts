@@ -1,44 +1,26 @@
-import { createInterface } from 'node:readline';
-import { createApp } from '../bot/app';
-import { ConfigError, loadConfig, loadDotEnv } from '../bot/config';
-import { createLogger } from '../bot/log';
-import { understandByRules } from '../bot/understanding/rules';
+import { ConfigError } from '../bot/config';
 
-const USAGE = `usage: npm run --silent cli -- <command>
-  parse              one message per line on stdin -> one JSON query per line on stdout
-  ask "<message>"    print the reply the assistant would give`;
-
-/** Reads stdin line by line; every line (even a blank one) gets exactly one JSON line back. */
-async function parse(): Promise<void> {
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) process.stdout.write(JSON.stringify(understandByRules(line)) + '\n');
+/**
+ * `npm run --silent cli -- <command> [args]`. Each command is a module in scripts/commands/
+ * exporting `run(args)`, which returns the exit code (2: wrong usage). Modules load only when run.
+ */
+interface CliCommand {
+  usage: string;
+  load: () => Promise<{ run(args: string[]): Promise<number> }>;
 }
 
-async function ask(message: string): Promise<void> {
-  loadDotEnv();
-  const config = loadConfig();
-  const app = await createApp(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.secrets), { readOnly: true });
-  try {
-    const reply = await app.assistant.handle({ platform: 'cli', channelId: 'cli', author: { id: 'cli', roles: [] }, text: message });
-    process.stdout.write(reply.text + '\n');
-  } finally {
-    await app.close();
-  }
-}
+const COMMANDS: Record<string, CliCommand> = {
+  parse: { usage: 'parse              one message per line on stdin -> one JSON query per line on stdout', load: () => import('./commands/parse') },
+  ask: { usage: 'ask "<message>"    print the reply the assistant would give', load: () => import('./commands/ask') },
+};
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'parse':
-      await parse();
-      return 0;
-    case 'ask':
-      if (rest.length === 0) break;
-      await ask(rest.join(' '));
-      return 0;
-  }
-  process.stderr.write(USAGE + '\n');
-  return 2;
+const usage = () => `usage: npm run --silent cli -- <command>\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}\n`;
+
+async function main([name, ...args]: string[]): Promise<number> {
+  const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const code = command ? await (await command.load()).run(args) : 2;
+  if (code === 2) process.stderr.write(usage());
+  return code;
 }
 
 main(process.argv.slice(2)).then(

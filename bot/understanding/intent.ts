@@ -69,8 +69,14 @@ function inWeatherFrame(reading: Reading, evidence: Evidence): boolean {
     || isShortQuestion(reading);
 }
 
+/** "what about Oslo tomorrow?", "how about in Paris": to a weather bot, a follow-up weather question. */
+function isFollowUp(reading: Reading, evidence: Evidence): boolean {
+  const [first, second] = reading.words;
+  return evidence.placeEvidence >= 1 && ['what', 'how'].includes(first?.key ?? '') && second?.key === 'about';
+}
+
 export function isWeatherQuestion(reading: Reading, evidence: Evidence): boolean {
   const strong = evidence.cues.some((c) => c.cue.strength === 'strong');
-  const cued = strong || (evidence.cues.length > 0 && inWeatherFrame(reading, evidence));
+  const cued = strong || (evidence.cues.length > 0 && inWeatherFrame(reading, evidence)) || isFollowUp(reading, evidence);
   return cued && !isOffTopic(reading, !strong) && !isRemark(reading);
 }

@@ -30,7 +30,7 @@ export const CUE_WORDS = new Map<string, Cue>([
   ...cues('rain', 'strong', `rain rains raining rained rainy rainfall rainstorm raincoat raincoats umbrella umbrellas
     brolly drizzle drizzling drizzly thunder thunderstorm thunderstorms thundering thunderstorming lightning
     downpour downpours pouring precipitation precip showers showery monsoon hail hailing hailstorm storm storms
-    stormy wellies galoshes`),
+    stormy storming stormin wellies galoshes`),
   ...cues('rain', 'weak', 'wet pour shower sprinkle sprinkles sprinkling'),
   ...cues('snow', 'strong', `snow snows snowing snowed snowy snowfall snowstorm snowflakes blizzard blizzards
     flurries flurry sleet sleeting slush snowfalls`),

@@ -1,0 +1,43 @@
+import type { Understanding, WeatherFacts } from '../domain';
+
+/**
+ * The tool-call protocol the model is trained on and prompted with, like a chat model calling a
+ * weather function: the user asks; the assistant answers with the query JSON (the call); the
+ * tool turn carries the weather facts (the result); the assistant writes the reply from them.
+ * One conversation teaches both jobs; inference stops after each assistant turn.
+ */
+
+export type ProtocolRole = 'system' | 'user' | 'assistant' | 'tool';
+
+export interface ProtocolMessage {
+  role: ProtocolRole;
+  content: string;
+}
+
+export const SYSTEM_PROMPT =
+  'You are WeatherBot. First turn the user message into a JSON weather query with the keys weather, location, region, when, aspect, units ' +
+  '(or {"weather":false} when it is not a weather question). Then, given the tool result, answer in one or two short sentences ' +
+  'using only its facts, numbers and units.';
+
+/** Compact, key-ordered JSON: the exact text the model reads and writes. */
+export const queryText = (query: Understanding): string => JSON.stringify(query);
+export const factsText = (facts: WeatherFacts): string => JSON.stringify(facts);
+
+/** Step 1 prompt: the model continues with the query JSON. */
+export function queryPrompt(message: string): ProtocolMessage[] {
+  return [
+    { role: 'system', content: SYSTEM_PROMPT },
+    { role: 'user', content: message },
+  ];
+}
+
+/** Step 2 prompt: the model continues with the answer. */
+export function answerPrompt(message: string, query: Understanding, facts: WeatherFacts): ProtocolMessage[] {
+  return [...queryPrompt(message), { role: 'assistant', content: queryText(query) }, { role: 'tool', content: factsText(facts) }];
+}
+
+/** A whole training conversation; without facts (not weather, or no answer to learn) it ends after the query. */
+export function conversation(message: string, query: Understanding, facts: WeatherFacts | null, answer: string | null): ProtocolMessage[] {
+  if (!facts || answer === null) return [...queryPrompt(message), { role: 'assistant', content: queryText(query) }];
+  return [...answerPrompt(message, query, facts), { role: 'assistant', content: answer }];
+}

@@ -190,12 +190,8 @@ export interface Moderation {
   correction: string | null;
 }
 
-/** One captured question and answer. Platform ids are stored only as salted hashes. */
-export interface Exchange {
-  id: string;
-  platform: string;
-  channel: string;
-  user: string;
+/** What every captured exchange says, whoever wrote it down. */
+export interface ExchangeContent {
   question: string;
   query: Understanding | null;
   facts: WeatherFacts | null;
@@ -204,24 +200,24 @@ export interface Exchange {
   modelVersion: string | null;
   /** Short machine-readable reason when the reply is an error reply ("place-not-found", "provider-down", ...). */
   error: string | null;
-  createdAt: string;
   latencyMs: number;
+}
+
+/** One captured question and answer. Platform ids are stored only as salted hashes. */
+export interface Exchange extends ExchangeContent {
+  id: string;
+  platform: string;
+  channel: string;
+  user: string;
+  createdAt: string;
   moderation: Moderation;
 }
 
 /** What an adapter or the assistant hands the store; ids are raw here and hashed by the store. */
-export interface NewExchange {
+export interface NewExchange extends ExchangeContent {
   platform: string;
   channelId: string;
   userId: string;
-  question: string;
-  query: Understanding | null;
-  facts: WeatherFacts | null;
-  answer: string;
-  source: ReplySource;
-  modelVersion: string | null;
-  error: string | null;
-  latencyMs: number;
 }
 
 export interface ModelVersion {

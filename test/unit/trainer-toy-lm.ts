@@ -4,7 +4,7 @@
  * autodiff and run by onnxruntime-node in one session with symbolic batch and sequence dims.
  */
 import { Graph, gradients, crossEntropy, op, Runner } from '../../training/engine';
-import { seededRandom } from '../../training/data/batching';
+import { seededRandom } from '../../training/random';
 import type { EncodedExample } from '../../training/data/encode';
 import type { Batch, LossResult, TrainableModel, TrainableParameter } from '../../training/trainer/trainable';
 

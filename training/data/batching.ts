@@ -10,6 +10,7 @@
 import type { TrainingData } from '../trainer/train';
 import type { Batch } from '../trainer/trainable';
 import type { EncodedExample } from './encode';
+import { seededRandom } from '../random';
 
 export interface BatchingOptions {
   /** Sequences per batch; a bucket's last batch may hold fewer. */
@@ -93,18 +94,6 @@ export function batchedData(train: readonly EncodedExample[], validation: readon
   return {
     trainBatches: (epochIndex, seed) => shuffledBatches(train, options, seed, epochIndex),
     validationBatches: () => validationBatches,
-  };
-}
-
-/** mulberry32: uniform floats in [0, 1) from a 32-bit seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -9,6 +9,7 @@ import type { Shape, TensorData, Value } from './graph';
 import { mul, reduceSum } from './ops';
 import { Runner } from './session';
 import type { Feed } from './session';
+import { seededRandom } from '../random';
 
 export interface GradientCheck {
   readonly param: string;
@@ -86,13 +87,8 @@ export function probe(value: Value, seed = 1): Value {
   return reduceSum(mul(value, weights));
 }
 
-/** Seeded uniform values in [low, high) (mulberry32), for reproducible test tensors. */
+/** Seeded uniform values in [low, high), for reproducible test tensors. */
 export function random(shape: Shape, { seed = 1, low = -1, high = 1 } = {}): Float64Array {
-  let state = seed >>> 0;
-  return Float64Array.from({ length: sizeOf(shape) }, () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return low + (high - low) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  });
+  const uniform = seededRandom(seed);
+  return Float64Array.from({ length: sizeOf(shape) }, () => low + (high - low) * uniform());
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { llamaWeightShapes, parseLlamaConfig, toHfConfig, type LlamaConfig, type Llama3RopeScaling, type TorchDType } from './config';
 import { SINGLE_FILE, writeSafetensors, type TensorToWrite } from './safetensors';
 import { SPECIAL_TOKEN_IDS, trainByteLevelBpe, writeTokenizerFiles } from './tokenizer';
+import { seededRandom } from '../random';
 
 export interface TinyModelOptions {
   /** Seeds the weights; the same seed and options give byte-identical files. Default 0. */
@@ -69,23 +70,12 @@ Expect a mix of sun and clouds in the morning, then thunderstorms later in the e
 Fog will clear by mid-morning, giving way to a mostly sunny afternoon; tonight will be clear with a low of 5°C.
 `;
 
-/** mulberry32: a small seeded generator of uniform floats in [0, 1). */
-function uniformGenerator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Normal(mean, std) by Box–Muller; each tensor gets its own stream (seed mixed with its name), so adding a tensor leaves the others unchanged. */
 function normalFill(size: number, mean: number, std: number, seed: number, name: string): Float32Array {
   let streamSeed = seed ^ 0x811c9dc5;
   for (let i = 0; i < name.length; i++) streamSeed = Math.imul(streamSeed ^ name.charCodeAt(i), 0x01000193);
-  const uniform = uniformGenerator(streamSeed);
+  const uniform = seededRandom(streamSeed);
   const values = new Float32Array(size);
   for (let i = 0; i < size; i += 2) {
     const radius = Math.sqrt(-2 * Math.log(1 - uniform()));

@@ -12,6 +12,7 @@ interface CliCommand {
 const COMMANDS: Record<string, CliCommand> = {
   parse: { usage: 'parse              one message per line on stdin -> one JSON query per line on stdout', load: () => import('./commands/parse') },
   ask: { usage: 'ask "<message>"    print the reply the assistant would give', load: () => import('./commands/ask') },
+  model: { usage: 'model pull [repo] [--revision main] [--offline]   download a base model into the HF cache', load: () => import('./commands/model') },
 };
 
 const usage = () => `usage: npm run --silent cli -- <command>\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}\n`;

@@ -15,11 +15,17 @@ const integer = (min: number, max: number) =>
   });
 
 /** Variables whose values must never be echoed, even in a config error. */
-export const SECRET_VARIABLES = ['OPENWEATHER_API_KEY', 'STORE_SALT'] as const;
+export const SECRET_VARIABLES = ['OPENWEATHER_API_KEY', 'STORE_SALT', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const;
+
+const idList = makeValidator<string[]>((raw) => {
+  const ids = raw.split(',').map((id) => id.trim()).filter(Boolean);
+  if (ids.some((id) => !/^[\w-]+$/.test(id))) throw new Error('not an id list');
+  return ids;
+});
 
 const specs = {
   DATA_DIR: str({ default: 'data', desc: 'a folder for runtime state (dataset, preferences, models)' }),
-  STORE_SALT: str({ default: '', desc: 'a secret string of at least 16 characters used to hash user and channel ids (default: generated into DATA_DIR/.salt)' }),
+  STORE_SALT: str({ default: '', desc: 'a secret string of at least 16 characters used to hash user and channel ids (default: generated into DATA_DIR/store/.salt)' }),
   WEATHER_PROVIDER: str({ choices: ['auto', 'openmeteo', 'openweather'], default: 'auto', desc: 'one of auto, openmeteo, openweather' }),
   OPENWEATHER_API_KEY: str({ default: '', desc: 'an OpenWeather API key (required when WEATHER_PROVIDER=openweather)' }),
   OPENWEATHER_BASE_URL: url({ default: 'https://api.openweathermap.org/', desc: 'an http(s) URL of the OpenWeather API' }),
@@ -32,6 +38,23 @@ const specs = {
   RATE_LIMIT_PER_MINUTE: integer(1, 10_000)({ default: 12, desc: 'a whole number of messages per user per minute, from 1 to 10000' }),
   MAX_MESSAGE_LENGTH: integer(20, 4000)({ default: 500, desc: 'a whole number of characters from 20 to 4000' }),
   LOG_LEVEL: str({ choices: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info', desc: 'one of debug, info, warn, error, silent' }),
+
+  DISCORD_TOKEN: str({ default: '', desc: "a Discord bot token (Developer Portal > your app > Bot > Reset Token)" }),
+  DISCORD_APPLICATION_ID: str({ default: '', desc: "the Discord application id (Developer Portal > General Information), needed to deploy slash commands" }),
+  DISCORD_GUILD_ID: str({ default: '', desc: 'a Discord server id to deploy slash commands to (empty: global commands)' }),
+  DISCORD_MODERATOR_ROLE: str({ default: '', desc: 'a Discord role id or name whose members may approve and correct answers (Manage Messages also works)' }),
+  DISCORD_ADMIN_ROLE: str({ default: '', desc: 'a Discord role id or name whose members may retrain and manage models (Administrator also works)' }),
+  DISCORD_API_URL: url({ default: 'https://discord.com/api', desc: 'an http(s) URL of the Discord REST API (change only for a proxy or a local emulator)' }),
+
+  SLACK_BOT_TOKEN: str({ default: '', desc: 'a Slack bot token starting with xoxb- (OAuth & Permissions)' }),
+  SLACK_APP_TOKEN: str({ default: '', desc: 'a Slack app-level token starting with xapp- with connections:write (needed for Socket Mode)' }),
+  SLACK_SIGNING_SECRET: str({ default: '', desc: 'the Slack signing secret (Basic Information), needed for HTTP mode' }),
+  SLACK_MODE: str({ choices: ['socket', 'http'], default: 'socket', desc: 'one of socket, http' }),
+  SLACK_PORT: integer(1, 65_535)({ default: 3000, desc: 'a TCP port from 1 to 65535 for Slack HTTP mode' }),
+  SLACK_MODERATORS: idList({ default: [], desc: 'a comma-separated list of Slack user ids (U…) who may approve and correct answers' }),
+  SLACK_MODERATOR_GROUP: str({ default: '', desc: 'a Slack user group id (S…) whose members may approve and correct answers' }),
+  SLACK_ADMINS: idList({ default: [], desc: 'a comma-separated list of Slack user ids (U…) who may retrain and manage models' }),
+  SLACK_API_URL: url({ default: 'https://slack.com/api/', desc: 'an http(s) URL of the Slack Web API (change only for a proxy or a local emulator)' }),
 };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -53,6 +76,27 @@ export interface Config {
   rateLimitPerMinute: number;
   maxMessageLength: number;
   logLevel: LogLevel;
+  /** Null when DISCORD_TOKEN is not set. */
+  discord: {
+    token: string;
+    applicationId: string | null;
+    guildId: string | null;
+    moderatorRole: string | null;
+    adminRole: string | null;
+    apiUrl: string;
+  } | null;
+  /** Null when SLACK_BOT_TOKEN is not set. */
+  slack: {
+    botToken: string;
+    appToken: string | null;
+    signingSecret: string | null;
+    mode: 'socket' | 'http';
+    port: number;
+    moderators: string[];
+    moderatorGroup: string | null;
+    admins: string[];
+    apiUrl: string;
+  } | null;
   /** Values to scrub from anything logged. */
   secrets: string[];
 }
@@ -85,6 +129,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`STORE_SALT must be ${specs.STORE_SALT.desc}`);
   }
   const provider = clean.WEATHER_PROVIDER === 'auto' ? (apiKey ? 'openweather' : 'openmeteo') : clean.WEATHER_PROVIDER;
+  const orNull = (value: string) => value.trim() || null;
+  const slackBotToken = orNull(clean.SLACK_BOT_TOKEN);
+  if (slackBotToken && !slackBotToken.startsWith('xoxb-')) throw new ConfigError(`SLACK_BOT_TOKEN must be ${specs.SLACK_BOT_TOKEN.desc}`);
+  if (slackBotToken && clean.SLACK_MODE === 'socket' && !clean.SLACK_APP_TOKEN.startsWith('xapp-')) {
+    throw new ConfigError(`SLACK_APP_TOKEN is required when SLACK_MODE=socket: ${specs.SLACK_APP_TOKEN.desc}`);
+  }
+  if (slackBotToken && clean.SLACK_MODE === 'http' && !clean.SLACK_SIGNING_SECRET) {
+    throw new ConfigError(`SLACK_SIGNING_SECRET is required when SLACK_MODE=http: ${specs.SLACK_SIGNING_SECRET.desc}`);
+  }
+  const discordToken = orNull(clean.DISCORD_TOKEN);
 
   return {
     dataDir: clean.DATA_DIR,
@@ -103,7 +157,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: clean.RATE_LIMIT_PER_MINUTE,
     maxMessageLength: clean.MAX_MESSAGE_LENGTH,
     logLevel: clean.LOG_LEVEL,
-    secrets: [apiKey, salt].filter((s): s is string => Boolean(s)),
+    discord: discordToken
+      ? {
+          token: discordToken,
+          applicationId: orNull(clean.DISCORD_APPLICATION_ID),
+          guildId: orNull(clean.DISCORD_GUILD_ID),
+          moderatorRole: orNull(clean.DISCORD_MODERATOR_ROLE),
+          adminRole: orNull(clean.DISCORD_ADMIN_ROLE),
+          apiUrl: clean.DISCORD_API_URL,
+        }
+      : null,
+    slack: slackBotToken
+      ? {
+          botToken: slackBotToken,
+          appToken: orNull(clean.SLACK_APP_TOKEN),
+          signingSecret: orNull(clean.SLACK_SIGNING_SECRET),
+          mode: clean.SLACK_MODE,
+          port: clean.SLACK_PORT,
+          moderators: clean.SLACK_MODERATORS,
+          moderatorGroup: orNull(clean.SLACK_MODERATOR_GROUP),
+          admins: clean.SLACK_ADMINS,
+          apiUrl: clean.SLACK_API_URL,
+        }
+      : null,
+    secrets: [apiKey, salt, discordToken, slackBotToken, orNull(clean.SLACK_APP_TOKEN), orNull(clean.SLACK_SIGNING_SECRET)].filter((s): s is string => Boolean(s)),
   };
 }
 

@@ -42,6 +42,11 @@ export function splitPlace(text: string): { location: string; region: string | n
   return { location: location.trim(), region: region || null };
 }
 
+export interface CommandOptions {
+  /** Where a long-running command (/retrain) reports progress; adapters edit or post a message. */
+  onProgress?: (text: string) => void | Promise<void>;
+}
+
 const unitsFromQuery = (units: TemperatureUnit | null): UnitSystem | undefined =>
   units === 'fahrenheit' ? 'imperial' : units === 'celsius' ? 'metric' : undefined;
 
@@ -76,21 +81,21 @@ export class Assistant {
   }
 
   /** A free-text chat message. A leading "/" makes it a command; nothing inside the text does. */
-  async handle(message: IncomingMessage): Promise<Reply> {
+  async handle(message: IncomingMessage, options: CommandOptions = {}): Promise<Reply> {
     const text = message.text.replace(LEADING_MENTIONS, '').trim();
     const guard = this.guard(message, text);
     if (guard) return guard;
     if (text.startsWith('/')) {
       const [, name = '', args = ''] = text.match(/^\/(\S*)\s*([\s\S]*)$/) ?? [];
-      return this.runCommand(message, { name, args });
+      return this.runCommand(message, { name, args }, options);
     }
     return this.answer(message, text);
   }
 
   /** A slash command delivered by a platform (its own UI) or typed in text. */
-  async command(message: IncomingMessage, invocation: CommandInvocation): Promise<Reply> {
+  async command(message: IncomingMessage, invocation: CommandInvocation, options: CommandOptions = {}): Promise<Reply> {
     const guard = this.guard(message, invocation.args);
-    return guard ?? this.runCommand(message, invocation);
+    return guard ?? this.runCommand(message, invocation, options);
   }
 
   /** Answers a free-text message as a weather question (or small talk) and captures it. */
@@ -152,7 +157,7 @@ export class Assistant {
     return undefined;
   }
 
-  private async runCommand(message: IncomingMessage, invocation: CommandInvocation): Promise<Reply> {
+  private async runCommand(message: IncomingMessage, invocation: CommandInvocation, options: CommandOptions): Promise<Reply> {
     const command: Command | undefined = findCommand(invocation.name);
     if (!command) return { kind: 'error', text: replies.unknownCommand(invocation.name) };
     if (command.permission !== 'everyone' && !this.hasRole(message, command.permission)) {
@@ -160,7 +165,8 @@ export class Assistant {
       return { kind: 'refused', text: replies.refused(command.name, command.permission) };
     }
     try {
-      return await command.run({ assistant: this, message, args: invocation.args.trim() });
+      const progress = options.onProgress ?? (() => undefined);
+      return await command.run({ assistant: this, message, args: invocation.args.trim(), progress });
     } catch (error) {
       this.log.error('command failed', { command: command.name, error });
       return { kind: 'error', text: replies.internalError };

@@ -6,6 +6,8 @@ export interface CommandContext {
   message: IncomingMessage;
   /** Everything after the command name, trimmed. */
   args: string;
+  /** Reports progress of a long-running command to whoever started it. */
+  progress: (text: string) => void | Promise<void>;
 }
 
 /** One platform-neutral command: adapters only deliver it; the assistant checks `permission` before `run`. */

@@ -1,8 +1,11 @@
 import type { WeatherFacts } from '../domain';
+import { factsText } from '../model/protocol';
 
-/** Numbers as written: "-3", "6.4", "07:42" (two numbers), "−2" (a typographic minus). */
+/** Numbers as written: "-3", "6.4", "07:42" (two numbers), "−2"; the hyphen of "Stoke-on-Trent-2" is no minus sign. */
+const NUMBER = /(?:(?<![\p{L}\p{N}])-)?\d+(?:\.\d+)?/gu;
+
 export function numbersIn(text: string): number[] {
-  return (text.replace(/−/g, '-').match(/-?\d+(?:\.\d+)?/g) ?? []).map(Number);
+  return (text.replace(/−/g, '-').match(NUMBER) ?? []).map(Number);
 }
 
 /** Whether `stated` is a fact's number as shown, or that number rounded (6.4 may be said as 6). */
@@ -13,7 +16,7 @@ const matches = (stated: number, fact: number) => stated === fact || stated === 
  * it never invents a temperature, a chance, a speed or a time.
  */
 export function unsupportedNumbers(answer: string, facts: WeatherFacts): number[] {
-  const known = numbersIn(JSON.stringify(facts));
+  const known = numbersIn(factsText(facts));
   // "-3" read off "temperatures from -3" and "3" read off "3-day" are the same claim.
   return numbersIn(answer).filter((n) => !known.some((f) => matches(n, f) || matches(Math.abs(n), Math.abs(f))));
 }

@@ -142,6 +142,8 @@ function tonightPeriod(report: WeatherReport): FactPeriod {
     windGust: whole(max(values((h) => h.windGust))),
     windDirection: compass(windiest.windDirection),
     humidity: whole(mean(values((h) => h.humidity))),
+    sunset: clockTime(report.daily[0].sunset, units),
+    sunrise: clockTime(report.daily[1]?.sunrise ?? null, units),
   };
 }
 

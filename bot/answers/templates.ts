@@ -143,7 +143,11 @@ const ASPECT_ANSWERS: Record<Aspect, (p: FactPeriod, place: string, w: Words) =>
   },
 
   sun(p, place) {
-    const times = p.sunrise && p.sunset ? `the sun rises at ${p.sunrise} and sets at ${p.sunset}` : p.condition;
+    const times = !(p.sunrise && p.sunset)
+      ? p.condition
+      : p.label === 'tonight'
+        ? `the sun sets at ${p.sunset} and rises again at ${p.sunrise}`
+        : `the sun rises at ${p.sunrise} and sets at ${p.sunset}`;
     const uv = defined(p.uvIndex) ? `; the UV index reaches ${p.uvIndex} (${uvWord(p.uvIndex)})${p.uvIndex >= 3 ? ' — wear sunscreen' : ''}` : '';
     return `${opening(p, place)}: ${times}${uv}.`;
   },

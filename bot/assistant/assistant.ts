@@ -130,10 +130,10 @@ export class Assistant {
       const place = await this.weather.resolvePlace(target.location, target.region);
       const units = this.chooseUnits(query, user, channel, place);
       const report = await this.weather.forecast(place, units);
-      const resolved = { ...query, location: target.location, region: target.region };
-      const facts = buildFacts(report, resolved);
+      // The query is stored as parsed (a saved place stays out of it): it is what the model learns to write.
+      const facts = buildFacts(report, query);
       const reply: Reply = { kind: 'weather', text: renderAnswer(facts), report, facts };
-      return this.record(message, text, resolved, reply, source('template'), started, null);
+      return this.record(message, text, query, reply, source('template'), started, null);
     } catch (error) {
       const { text: friendly, code } = this.explain(error, target.region ? `${target.location}, ${target.region}` : target.location);
       return this.record(message, text, query, { kind: 'error', text: friendly }, source('error'), started, code);

@@ -8,7 +8,7 @@ LoRA. It checks the TypeScript engine's model, and is the peer of its training b
   bench --hidden 576 --layers 30 --heads 9 --kv-heads 3 --intermediate 1536 --vocab 49152
         --batch 4 --seq 128 --rank 8 --targets q_proj,v_proj --threads 2 --steps 3
       Times LoRA training steps (forward + backward) on random float32 weights; prints one line
-      `pytorch_tokens_per_s=<n> step_s=<n> peak_rss_mb=<n>`.
+      `pytorch_tokens_per_s=<n> step_s=<median> best_step_s=<n> peak_rss_mb=<n>`.
 """
 import argparse
 import json
@@ -283,7 +283,7 @@ def bench(args):
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
-    seconds = sum(times) / len(times)
+    seconds = sorted(times)[len(times) // 2]  # the median: steady under other load on a shared machine
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS: {blas_name()}', file=sys.stderr)
     print(f'pytorch_tokens_per_s={batch * length / seconds:.1f} step_s={seconds:.3f} '

@@ -75,3 +75,7 @@ describe('template answers', () => {
     }
   });
 });
+
+test('sunset tonight answers with tonight’s sunset and the next sunrise', () => {
+  expect(answer('tonight', 'sun')).toBe('Tonight in Paris, Île-de-France, FR: the sun sets at 16:50 and rises again at 07:41.');
+});

@@ -1,7 +1,7 @@
 /**
  * Chat examples to token ids through the model's own chat template, with a mask that marks the
  * tokens the model learns to write: each assistant message's content and its end-of-turn token
- * (so it learns to stop), not the system or user turns nor the template's headers.
+ * (so it learns to stop), not the system, user or tool turns nor the template's headers.
  *
  * The template is rendered prefix by prefix (messages[0..i], and the assistant header before
  * each assistant turn), so every piece of the full text is known to belong to one turn; the
@@ -11,7 +11,8 @@
 
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+/** `tool` carries a tool's result (the weather facts of bot/model/protocol.ts); like a user turn, it is read, not learned. */
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
 
 export interface ChatMessage {
   role: ChatRole;
@@ -47,7 +48,7 @@ export class EncodeError extends Error {
   }
 }
 
-const ROLES: readonly string[] = ['system', 'user', 'assistant'];
+const ROLES: readonly string[] = ['system', 'user', 'assistant', 'tool'];
 
 /**
  * The ids and assistant mask of one example, ending at its last trained token: tokens after it

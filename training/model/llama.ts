@@ -2,8 +2,8 @@
  * The Llama-family model (Llama, SmolLM, Mistral without a sliding window, Qwen2's q/k/v bias)
  * written once against the graph builder, in nanoGPT's order: parameters, RMSNorm, attention,
  * MLP, block, the decoder that stacks them, the LM head; then the graphs built from it (the
- * training loss with LoRA gradients, logits for parity checks) and `LoraModel`, which runs them
- * for the trainer. Shape comments name B batch, T new tokens, S keys (past + new), C hidden
+ * training loss with LoRA gradients; logits of whole sequences; one decoding step with a KV
+ * cache, as transformers.js runs it) and `LoraModel`, which runs them for the trainer. Shape comments name B batch, T new tokens, S keys (past + new), C hidden
  * size, nh/kv query/key-value heads, hs head size, g = nh/kv queries per key-value head.
  *
  * Frozen weights enter a graph as inputs (default) or initializers; Linear weights in graph
@@ -77,16 +77,16 @@ function isLinearWeight(name: string): boolean {
 export function llamaParams(config: LlamaConfig, frozen: WeightSource, lora?: { config: LoraConfig; trainable: WeightSource }): LlamaParams {
   const shapes = llamaWeightShapes(config);
   const weight = (name: string): Value => frozen(name, graphShape(name, shapes.get(name)!));
-  const loraShape = lora && loraShapes(config, lora.config);
+  const loraShape = lora ? loraShapes(config, lora.config) : new Map<string, number[]>();
+  const adapter = (layer: number, target: LoraTarget): { lora?: LoraParams } => {
+    if (!lora?.config.targetModules.includes(target)) return {};
+    const { a, b } = loraNames(layer, target);
+    return { lora: { a: lora.trainable(a, loraShape.get(a)!), b: lora.trainable(b, loraShape.get(b)!), scale: loraScale(lora.config) } };
+  };
   const linear = (layer: number, target: LoraTarget): LinearParams => {
     const prefix = `model.layers.${layer}.${modulePath(target)}`;
-    const adapted = lora?.config.targetModules.includes(target);
-    const names = loraNames(layer, target);
-    return {
-      weight: weight(`${prefix}.weight`),
-      ...(shapes.has(`${prefix}.bias`) ? { bias: weight(`${prefix}.bias`) } : {}),
-      ...(adapted ? { lora: { a: lora!.trainable(names.a, loraShape!.get(names.a)!), b: lora!.trainable(names.b, loraShape!.get(names.b)!), scale: loraScale(lora!.config) } } : {}),
-    };
+    const bias = shapes.has(`${prefix}.bias`) ? { bias: weight(`${prefix}.bias`) } : {};
+    return { weight: weight(`${prefix}.weight`), ...bias, ...adapter(layer, target) };
   };
   const embed = weight('model.embed_tokens.weight');
   const blocks = Array.from({ length: config.numHiddenLayers }, (_, i): BlockParams => ({
@@ -247,19 +247,20 @@ export interface LlamaGraph {
   readonly frozenInputs: ReadonlyMap<string, Value>;
 }
 
-function startGraph(name: string, config: LlamaConfig, options: LlamaGraphOptions) {
+/** A graph with every parameter of the model: frozen weights as inputs or initializers, LoRA as inputs. */
+function graphWithParams(name: string, config: LlamaConfig, options: Omit<LlamaGraphOptions, 'batch' | 'seq'>) {
   const graph = new Graph(name);
   const dtype = options.dtype ?? 'float32';
   const frozenInputs = new Map<string, Value>();
   const lora = new Map<string, Value>();
   const frozen: WeightSource = (weightName, shape) => {
-    const weight = options.initializers?.get(weightName);
     if (!options.initializers) {
       const value = graph.input(weightName, dtype, shape);
       frozenInputs.set(weightName, value);
       return value;
     }
-    if (!weight) throw new Error(`no weight ${weightName} among the initializers`);
+    const weight = options.initializers.get(weightName);
+    if (!weight) throw new WeightsError(`no weight ${weightName} among the initializers`);
     return graph.initializer(weightName, weight.data, shape);
   };
   const trainable: WeightSource = (weightName, shape) => {
@@ -268,11 +269,16 @@ function startGraph(name: string, config: LlamaConfig, options: LlamaGraphOption
     return value;
   };
   const params = llamaParams(config, frozen, options.lora && { config: options.lora, trainable });
-  const inputIds = graph.input('input_ids', 'int64', [options.batch, options.seq]);
-  const attentionMask = graph.input('attention_mask', 'int64', [options.batch, options.seq]);
-  const context = attentionContext(config, dtype, { inputIds, attentionMask });
-  const { hidden } = decoder(config, params, inputIds, context);
-  return { graph, dtype, params, lora, frozenInputs, hidden };
+  return { graph, dtype, params, lora, frozenInputs };
+}
+
+/** The residual stream (B, T, C) of a whole sequence: inputs input_ids, attention_mask [B, T] int64. */
+function startGraph(name: string, config: LlamaConfig, options: LlamaGraphOptions) {
+  const start = graphWithParams(name, config, options);
+  const inputIds = start.graph.input('input_ids', 'int64', [options.batch, options.seq]);
+  const attentionMask = start.graph.input('attention_mask', 'int64', [options.batch, options.seq]);
+  const { hidden } = decoder(config, start.params, inputIds, attentionContext(config, start.dtype, { inputIds, attentionMask }));
+  return { ...start, hidden };
 }
 
 /**
@@ -302,6 +308,34 @@ export function buildLogitsGraph(config: LlamaConfig, options: LlamaGraphOptions
   const { graph, params, lora, frozenInputs, hidden } = startGraph('llama-logits', config, options);
   const logits = lmHead(config, params, hidden); // (B, T, V)
   graph.output('logits', logits);
+  return { graph, params, lora, frozenInputs, logits };
+}
+
+/**
+ * One decoding step with a KV cache, in the input and output names transformers.js feeds:
+ * input_ids, position_ids [B, T]; attention_mask [B, P+T]; past_key_values.{i}.key/.value
+ * (B, kv, P, hs) → logits [B, T, V] and present.{i}.key/.value (B, kv, P+T, hs). Batch and both
+ * lengths are symbolic; P may be 0 (the prompt).
+ */
+export function buildCachedLogitsGraph(config: LlamaConfig, options: Omit<LlamaGraphOptions, 'batch' | 'seq'>): LlamaGraph & { logits: Value } {
+  const { graph, dtype, params, lora, frozenInputs } = graphWithParams('llama-cached', config, options);
+  const [B, T, P] = ['batch_size', 'sequence_length', 'past_sequence_length'];
+  const inputIds = graph.input('input_ids', 'int64', [B, T]);
+  const attentionMask = graph.input('attention_mask', 'int64', [B, `${P}+${T}`]);
+  const positionIds = graph.input('position_ids', 'int64', [B, T]);
+  const pasts = params.blocks.map((_, i): KeyValue => ({
+    key: graph.input(`past_key_values.${i}.key`, dtype, [B, config.numKeyValueHeads, P, config.headDim]),
+    value: graph.input(`past_key_values.${i}.value`, dtype, [B, config.numKeyValueHeads, P, config.headDim]),
+  }));
+  const pastLength = op.squeeze(op.shapeOf(pasts[0].key, 2, 3), [0]);
+  const context = attentionContext(config, dtype, { inputIds, attentionMask, positionIds, pastLength });
+  const { hidden, presents } = decoder(config, params, inputIds, context, pasts);
+  const logits = lmHead(config, params, hidden); // (B, T, V)
+  graph.output('logits', logits);
+  presents.forEach((present, i) => {
+    graph.output(`present.${i}.key`, present.key);
+    graph.output(`present.${i}.value`, present.value);
+  });
   return { graph, params, lora, frozenInputs, logits };
 }
 
@@ -366,8 +400,10 @@ export type TokenBatch = Pick<Batch, 'batchSize' | 'seqLen' | 'inputIds' | 'atte
 
 /**
  * A base model with a LoRA adapter, frozen but for the adapter: loss and LoRA gradients for a
- * batch, one ORT session per batch shape (and graph kind), kept for the next batch of that shape.
- * The frozen weights are fed as inputs, so every session shares one copy of them.
+ * batch. One ORT session per graph kind (training, loss, logits) serves every batch shape: its
+ * batch and length are symbolic (measured as fast as per-shape static sessions, without a
+ * session and an arena per bucket). The frozen weights are fed as inputs, so the sessions
+ * share the one copy held here (initializers measured ~3% faster but cost +2.7 GB per session).
  */
 export class LoraModel implements TrainableModel {
   readonly parameters: ReadonlyMap<string, TrainableParameter>;
@@ -415,7 +451,7 @@ export class LoraModel implements TrainableModel {
       const zeros = new Map([...this.parameters].map(([name, p]) => [name, new Float32Array(p.data.length)]));
       return { loss: 0, tokens: 0, gradients: zeros };
     }
-    const runner = await this.session('train', batch);
+    const runner = await this.session('train');
     const out = await runner.run(this.feeds(batch, counted));
     const grads = new Map([...this.parameters.keys()].map((name) => [name, out[`grad.${name}`].data as Float32Array]));
     return { loss: Number(out.loss.data[0]), tokens: counted.tokens, gradients: grads };
@@ -424,15 +460,15 @@ export class LoraModel implements TrainableModel {
   async loss(batch: Batch): Promise<LossResult> {
     const counted = lossRows(batch);
     if (counted.tokens === 0) return { loss: 0, tokens: 0 };
-    const runner = await this.session('loss', batch);
+    const runner = await this.session('loss');
     const out = await runner.run(this.feeds(batch, counted));
     return { loss: Number(out.loss.data[0]), tokens: counted.tokens };
   }
 
   /** Logits [B, T, V] of every position, row-major. */
   async logits(batch: TokenBatch): Promise<Float32Array> {
-    const runner = await this.session('logits', batch);
-    const out = await runner.run({ ...this.frozenFeeds, ...this.loraFeeds(), input_ids: batch.inputIds, attention_mask: batch.attentionMask });
+    const runner = await this.session('logits');
+    const out = await runner.run({ ...this.frozenFeeds, ...this.loraFeeds(), ...tokenFeeds(batch) });
     return out.logits.data as Float32Array;
   }
 
@@ -451,26 +487,30 @@ export class LoraModel implements TrainableModel {
     return {
       ...this.frozenFeeds,
       ...this.loraFeeds(),
-      input_ids: batch.inputIds,
-      attention_mask: batch.attentionMask,
+      ...tokenFeeds(batch),
       loss_positions: { data: counted.positions, dims },
       loss_targets: { data: counted.targets, dims },
       loss_weights: { data: counted.weights, dims },
     };
   }
 
-  private session(kind: 'train' | 'loss' | 'logits', { batchSize, seqLen }: TokenBatch): Promise<Runner> {
-    const key = `${kind} ${batchSize}x${seqLen}`;
-    let session = this.sessions.get(key);
+  /** One session per graph kind, whatever the batch shape (symbolic batch and length). */
+  private session(kind: 'train' | 'loss' | 'logits'): Promise<Runner> {
+    let session = this.sessions.get(kind);
     if (!session) {
-      const shape = { batch: batchSize, seq: seqLen, lora: this.lora };
+      const shape = { batch: 'batch', seq: 'seq', lora: this.lora };
       const { graph } = kind === 'logits' ? buildLogitsGraph(this.config, shape) : buildLossGraph(this.config, { ...shape, withGradients: kind === 'train' });
       session = Runner.create(graph, { intraOpThreads: this.options.threads, optimization: this.options.optimization });
-      this.sessions.set(key, session);
-      session.catch(() => this.sessions.delete(key));
+      this.sessions.set(kind, session);
+      session.catch(() => this.sessions.delete(kind));
     }
     return session;
   }
+}
+
+function tokenFeeds(batch: TokenBatch): Record<string, Feed> {
+  const dims = [batch.batchSize, batch.seqLen];
+  return { input_ids: { data: batch.inputIds, dims }, attention_mask: { data: batch.attentionMask, dims } };
 }
 
 interface LossRows {

@@ -1,0 +1,204 @@
+/**
+ * The assistant's replies in Slack's shapes (Block Kit, message metadata, the correction modal),
+ * and the way back: the exchange id read from one of the bot's messages, the text a user typed.
+ */
+import type { types } from '@slack/bolt';
+import { buildFacts } from '../../answers/facts';
+import type { Reply } from '../../assistant/message';
+import type { FactPeriod, WeatherFacts, WeatherReport } from '../../domain';
+
+/** `metadata.event_type` of every answer; its payload carries the exchange id. */
+export const ANSWER_EVENT_TYPE = 'weatherbot_answer';
+/** The message shortcut a moderator uses on an answer, and the modal it opens. */
+export const CORRECT_SHORTCUT = 'correct_answer';
+export const CORRECT_MODAL = 'correct_answer_modal';
+export const CORRECTION_BLOCK = 'correction';
+export const CORRECTION_INPUT = 'text';
+
+/** Slack limits: a section's text, a message's blocks, a plain_text_input's value. */
+const SECTION_TEXT_MAX = 3000;
+const INPUT_MAX = 3000;
+
+export interface SlackMessage {
+  /** Always set: notifications, screen readers and old clients show it. */
+  text: string;
+  blocks: types.KnownBlock[];
+  metadata?: types.MessageMetadata;
+}
+
+/** Where a correction goes, carried through the modal as its private_metadata. */
+export interface CorrectionTarget {
+  channel: string;
+  ts: string;
+  threadTs?: string;
+  exchangeId: string;
+}
+
+/** Slack's mrkdwn (message text included) needs &, < and > escaped; nothing else. */
+export function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function unescapeText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/**
+ * A message as the user wrote it: the bot's mentions removed, links, channels and other users'
+ * mentions shown by their labels, entities decoded.
+ */
+export function plainText(text: string, botUserId?: string): string {
+  const withoutBot = botUserId ? text.replace(new RegExp(`<@${botUserId}(\\|[^>]*)?>[,:]?`, 'g'), ' ') : text;
+  const linked = withoutBot.replace(/<([@#!]?)([^>|]+)(?:\|([^>]+))?>/g, (_all, sigil: string, target: string, label?: string) => {
+    if (sigil === '#') return `#${label ?? target}`;
+    if (sigil === '@') return `@${label ?? target}`;
+    if (sigil === '!') return label ?? `@${target.split('^')[0]}`;
+    return label ?? target;
+  });
+  return unescapeText(linked).replace(/\s+/g, ' ').trim();
+}
+
+const mrkdwn = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text });
+const plain = (text: string): types.PlainTextElement => ({ type: 'plain_text', text, emoji: true });
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+const PROVIDER_NAMES: Record<WeatherReport['provider'], string> = { 'open-meteo': 'Open-Meteo', openweather: 'OpenWeather' };
+
+function temperatureField(period: FactPeriod, unit: string): string | undefined {
+  const feels = period.feelsLike === undefined ? '' : `, feels like ${period.feelsLike}${unit}`;
+  if (period.temperature !== undefined) return `${period.temperature}${unit}${feels}`;
+  if (period.high !== undefined && period.low !== undefined) return `${period.high}${unit} / ${period.low}${unit}${feels}`;
+  if (period.low !== undefined) return `low ${period.low}${unit}${feels}`;
+  return undefined;
+}
+
+function precipitationField(period: FactPeriod, unit: string): string | undefined {
+  const parts = [
+    period.precipitationChance === undefined ? null : `${period.precipitationChance}% chance`,
+    period.precipitation === undefined ? null : `${period.precipitation} ${unit}`,
+  ].filter((part): part is string => part !== null);
+  return parts.length ? parts.join(', ') : undefined;
+}
+
+/**
+ * One section per period answered (two for a weekend) with the numbers a reader scans for.
+ * The answer may cover one aspect only ("will it rain?"), so the fields come from the same
+ * period's general facts, computed by the same code and rounded the same way.
+ */
+function weatherSections(facts: WeatherFacts, report: WeatherReport): types.SectionBlock[] {
+  const general = buildFacts(report, { when: facts.when, aspect: 'general' });
+  const { units } = general;
+  return general.periods.map((period, index) => {
+    const wind = period.windSpeed === undefined ? undefined : `${period.windSpeed} ${units.speed}${period.windDirection ? ` ${period.windDirection}` : ''}`;
+    const fields: [string, string | undefined][] = [
+      ['Temperature', temperatureField(period, units.temperature)],
+      ['Wind', wind],
+      ['Humidity', period.humidity === undefined ? undefined : `${period.humidity}%`],
+      ['Precipitation', precipitationField(period, units.precipitation)],
+      ['Place', index === 0 ? general.place : undefined],
+    ];
+    return {
+      type: 'section',
+      text: mrkdwn(`*${escapeText(period.label)}* · ${escapeText(period.condition)}`),
+      fields: fields.filter(([, value]) => value !== undefined).map(([name, value]) => mrkdwn(`*${name}*\n${escapeText(value!)}`)),
+    };
+  });
+}
+
+export interface RenderOptions {
+  /** Who asked and how, shown above answers to slash commands (the command itself is not visible in the channel). */
+  askedBy?: { userId: string; command: string };
+}
+
+/** The assistant's reply as a Slack message: the answer, the numbers behind it, and the exchange id for moderation. */
+export function renderReply(reply: Reply, options: RenderOptions = {}): SlackMessage {
+  const text = escapeText(reply.text);
+  const blocks: types.KnownBlock[] = [];
+  if (options.askedBy) {
+    blocks.push({ type: 'context', elements: [mrkdwn(`<@${options.askedBy.userId}> asked \`${escapeText(clip(options.askedBy.command, 200))}\``)] });
+  }
+  blocks.push({ type: 'section', text: mrkdwn(clip(text, SECTION_TEXT_MAX)) });
+  if (reply.facts && reply.report) blocks.push(...weatherSections(reply.facts, reply.report));
+
+  const notes: string[] = [];
+  if (reply.report) notes.push(`Weather data by ${PROVIDER_NAMES[reply.report.provider]}`);
+  if (reply.exchangeId) notes.push(`exchange ${reply.exchangeId}`, 'moderators: ✅ approve · ❌ reject · ⋮ Correct answer');
+  if (notes.length) blocks.push({ type: 'context', elements: [mrkdwn(notes.join(' · '))] });
+
+  const metadata = reply.exchangeId ? { event_type: ANSWER_EVENT_TYPE, event_payload: { exchange_id: reply.exchangeId } } : undefined;
+  return { text, blocks, ...(metadata ? { metadata } : {}) };
+}
+
+/** What a long-running command shows while it works. */
+export function renderProgress(progress: string): SlackMessage {
+  const text = escapeText(`⏳ ${progress}`);
+  return { text, blocks: [{ type: 'context', elements: [mrkdwn(clip(text, SECTION_TEXT_MAX))] }] };
+}
+
+/** The parts of a message (as the Web API or an interaction payload gives it) that may carry the exchange id. */
+interface MessageLike {
+  metadata?: { event_type?: string; event_payload?: unknown };
+  blocks?: unknown[];
+}
+
+const EXCHANGE_IN_TEXT = /\bexchange (\d{6}-\d{4,})\b/;
+
+/** The exchange id of one of the bot's answers: from its metadata, else from its context block. */
+export function exchangeIdOf(found: object | undefined): string | undefined {
+  if (!found) return undefined;
+  const message = found as MessageLike;
+  const payload = message.metadata?.event_type === ANSWER_EVENT_TYPE ? (message.metadata.event_payload as { exchange_id?: unknown }) : undefined;
+  if (typeof payload?.exchange_id === 'string') return payload.exchange_id;
+  for (const block of message.blocks ?? []) {
+    const { type, elements } = block as { type?: string; elements?: { text?: unknown }[] };
+    if (type !== 'context') continue;
+    for (const element of elements ?? []) {
+      const found = typeof element.text === 'string' ? element.text.match(EXCHANGE_IN_TEXT) : null;
+      if (found) return found[1];
+    }
+  }
+  return undefined;
+}
+
+/** The modal a moderator writes a correction in, prefilled with the answer as it stands. */
+export function correctionModal(target: CorrectionTarget, answerText: string): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: CORRECT_MODAL,
+    private_metadata: JSON.stringify(target),
+    title: plain('Correct the answer'),
+    submit: plain('Save correction'),
+    close: plain('Cancel'),
+    blocks: [
+      { type: 'context', elements: [mrkdwn(`exchange ${target.exchangeId} · the corrected answer becomes training data`)] },
+      {
+        type: 'input',
+        block_id: CORRECTION_BLOCK,
+        label: plain('The better answer'),
+        element: {
+          type: 'plain_text_input',
+          action_id: CORRECTION_INPUT,
+          multiline: true,
+          max_length: INPUT_MAX,
+          initial_value: clip(unescapeText(answerText), INPUT_MAX),
+        },
+      },
+    ],
+  };
+}
+
+/** The target a submitted correction modal carries, or undefined when it is not ours. */
+export function correctionTargetOf(privateMetadata: string): CorrectionTarget | undefined {
+  try {
+    const target = JSON.parse(privateMetadata) as Partial<CorrectionTarget>;
+    if (typeof target.channel === 'string' && typeof target.ts === 'string' && typeof target.exchangeId === 'string') {
+      return { channel: target.channel, ts: target.ts, threadTs: target.threadTs, exchangeId: target.exchangeId };
+    }
+  } catch {
+    // Not JSON: not a modal this adapter opened.
+  }
+  return undefined;
+}

@@ -1,0 +1,895 @@
+/**
+ * A local Slack on 127.0.0.1 that an unmodified Bolt app works against, speaking Slack's own
+ * protocols (https://docs.slack.dev):
+ * - the Web API (`POST /api/{method}`, form or JSON bodies, `Authorization: Bearer` or a `token`
+ *   field, answers `{ok: true, ...}` or `{ok: false, error}` with HTTP 200) for the methods the bot
+ *   calls: auth.test, apps.connections.open, chat.postMessage/update/postEphemeral,
+ *   reactions.add/remove, conversations.history/replies (metadata only with
+ *   `include_all_metadata`), views.open (trigger ids expire after 3 s, used once),
+ *   usergroups.users.list;
+ * - Socket Mode: `apps.connections.open` hands out a ws:// URL; the socket greets with `hello`,
+ *   carries envelopes `{envelope_id, type: events_api|slash_commands|interactive, payload,
+ *   accepts_response_payload}` and takes the app's acks `{envelope_id, payload?}`;
+ * - HTTP mode: signed requests to the app's Request URL (`X-Slack-Signature: v0=HMAC-SHA256(
+ *   "v0:{ts}:{body}")`, `X-Slack-Request-Timestamp`): events as JSON, slash commands and
+ *   interactivity form-encoded (`payload=` JSON), the url_verification challenge;
+ * - response URLs for slash commands and shortcuts.
+ * The workspace holds users, channels, DMs with the bot, user groups and their messages. A test
+ * acts as a user (posts, mentions, reacts, runs commands and shortcuts, submits modals), which
+ * delivers the events an app subscribed to, and reads everything the app sent.
+ */
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseForm, stringify as encodeForm } from 'node:querystring';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+/** Slack's limit for acknowledging an event, command or interaction. */
+export const ACK_WINDOW_MS = 3000;
+/** How long a trigger_id can open a modal. */
+const TRIGGER_LIFETIME_MS = 3000;
+/** The bot events the app subscribes to, as the manifest lists them. */
+const DEFAULT_SUBSCRIPTIONS = ['app_mention', 'message.im', 'reaction_added'];
+/** Web API fields that the client sends JSON-encoded inside a form. */
+const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
+
+export interface SlackUser {
+  id: string;
+  name: string;
+}
+
+export interface StoredMessage {
+  type: 'message';
+  ts: string;
+  user: string;
+  text: string;
+  team: string;
+  bot_id?: string;
+  app_id?: string;
+  blocks?: unknown[];
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  thread_ts?: string;
+  reply_count?: number;
+  reactions?: { name: string; users: string[]; count: number }[];
+  edited?: { user: string; ts: string };
+}
+
+export interface Channel {
+  id: string;
+  name: string;
+  kind: 'channel' | 'im';
+  members: Set<string>;
+  messages: StoredMessage[];
+}
+
+export interface ApiCall {
+  method: string;
+  args: Record<string, unknown>;
+  token: string | null;
+  response: Record<string, unknown>;
+}
+
+/** What Slack saw of the app's acknowledgement. */
+export interface Delivery {
+  acked: boolean;
+  ackMs: number;
+  /** HTTP mode: the response status. */
+  status?: number;
+  /** The ack's payload (a slash command's response, a modal's `response_action`). */
+  payload?: Record<string, unknown>;
+}
+
+export interface ResponseUrlPost {
+  url: string;
+  body: Record<string, unknown>;
+}
+
+export interface OpenedView {
+  id: string;
+  user: string;
+  view: Record<string, unknown>;
+  closed: boolean;
+}
+
+export interface SignOptions {
+  /** Seconds since the epoch; default now. */
+  timestamp?: number;
+  secret?: string;
+}
+
+type Kind = 'events_api' | 'slash_commands' | 'interactive';
+type Result = Record<string, unknown> & { ok: boolean };
+
+const fail = (error: string, extra: Record<string, unknown> = {}): Result => ({ ok: false, error, ...extra });
+
+/** Orders Slack timestamps ("1764086400.000123") without float rounding. */
+const tsKey = (ts: string) => {
+  const [seconds, fraction = ''] = ts.split('.');
+  return `${seconds.padStart(12, '0')}.${fraction.padEnd(6, '0')}`;
+};
+
+const asString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined);
+const isTrue = (value: unknown) => value === true || value === 'true' || value === '1' || value === 1;
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function parseArgs(body: string, contentType: string): Record<string, unknown> {
+  if (!body) return {};
+  if (contentType.includes('application/json')) return JSON.parse(body) as Record<string, unknown>;
+  const form = parseForm(body);
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(form)) {
+    const text = Array.isArray(value) ? value[0] : value;
+    args[key] = JSON_FIELDS.includes(key) && text ? JSON.parse(text) : text;
+  }
+  return args;
+}
+
+const TEXT_TYPES = ['plain_text', 'mrkdwn'];
+
+function textErrors(where: string, text: unknown, max: number, types = TEXT_TYPES): string[] {
+  const object = text as { type?: unknown; text?: unknown } | undefined;
+  if (!object || !types.includes(String(object.type)) || typeof object.text !== 'string') return [`${where} must be a text object (${types.join(' or ')})`];
+  if (object.text.length === 0 || object.text.length > max) return [`${where} must be 1 to ${max} characters`];
+  return [];
+}
+
+/** The checks Slack's block validation makes on the blocks this bot sends. */
+function blockErrors(blocks: unknown, surface: 'message' | 'modal'): string[] {
+  if (!Array.isArray(blocks)) return ['blocks must be an array'];
+  if (blocks.length > (surface === 'message' ? 50 : 100)) return ['too many blocks'];
+  return blocks.flatMap((block: Record<string, unknown>, index) => {
+    const at = `blocks[${index}]`;
+    switch (block.type) {
+      case 'section': {
+        const fields = block.fields as unknown[] | undefined;
+        if (block.text === undefined && !fields) return [`${at} needs text or fields`];
+        const errors = block.text === undefined ? [] : textErrors(`${at}.text`, block.text, 3000);
+        if (fields && (fields.length === 0 || fields.length > 10)) errors.push(`${at}.fields must have 1 to 10 items`);
+        (fields ?? []).forEach((field, i) => errors.push(...textErrors(`${at}.fields[${i}]`, field, 2000)));
+        return errors;
+      }
+      case 'context': {
+        const elements = block.elements as unknown[] | undefined;
+        if (!Array.isArray(elements) || elements.length === 0 || elements.length > 10) return [`${at}.elements must have 1 to 10 items`];
+        return elements.flatMap((element, i) => textErrors(`${at}.elements[${i}]`, element, 3000));
+      }
+      case 'header':
+        return textErrors(`${at}.text`, block.text, 150, ['plain_text']);
+      case 'divider':
+        return [];
+      case 'input': {
+        if (surface !== 'modal') return [`${at}: input blocks belong in modals`];
+        const element = block.element as Record<string, unknown> | undefined;
+        const errors = textErrors(`${at}.label`, block.label, 2000, ['plain_text']);
+        if (element?.type !== 'plain_text_input') return [...errors, `${at}.element: unsupported element`];
+        const max = (element.max_length as number | undefined) ?? 3000;
+        if (max > 3000) errors.push(`${at}.element.max_length must be at most 3000`);
+        if (typeof element.initial_value === 'string' && element.initial_value.length > max) errors.push(`${at}.element.initial_value is longer than max_length`);
+        if (typeof element.action_id !== 'string') errors.push(`${at}.element.action_id is required`);
+        return errors;
+      }
+      default:
+        return [`${at}: unknown block type ${String(block.type)}`];
+    }
+  });
+}
+
+function metadataError(metadata: unknown): string | undefined {
+  if (metadata === undefined) return undefined;
+  const value = metadata as { event_type?: unknown; event_payload?: unknown };
+  if (typeof value.event_type !== 'string' || !value.event_payload || typeof value.event_payload !== 'object') return 'invalid_metadata_format';
+  return undefined;
+}
+
+export type SlackEmulator = Awaited<ReturnType<typeof startSlackEmulator>>;
+
+export interface SlackEmulatorOptions {
+  /** Bot events delivered to the app, as in the app's event subscriptions. */
+  subscriptions?: string[];
+}
+
+export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
+  const team = { id: 'T0WEATHER', domain: 'weatherbot-test', name: 'WeatherBot Test' };
+  const app = { id: 'A0WEATHER' };
+  const bot: SlackUser & { botId: string } = { id: 'U0BOT', name: 'weatherbot', botId: 'B0BOT' };
+  const botToken = `xoxb-1-${randomBytes(12).toString('hex')}`;
+  const appToken = `xapp-1-${app.id}-${randomBytes(12).toString('hex')}`;
+  const signingSecret = randomBytes(16).toString('hex');
+  const verificationToken = randomBytes(12).toString('hex');
+  const subscriptions = new Set(options.subscriptions ?? DEFAULT_SUBSCRIPTIONS);
+
+  const users = new Map<string, SlackUser>([[bot.id, bot]]);
+  const channels = new Map<string, Channel>();
+  const userGroups = new Map<string, { handle: string; members: string[] }>();
+  const triggers = new Map<string, { issued: number; used: boolean; user: string }>();
+  const views = new Map<string, OpenedView>();
+  const calls: ApiCall[] = [];
+  const responses: ResponseUrlPost[] = [];
+  const failures: { method: string; error: string }[] = [];
+  const changes = new EventEmitter();
+  changes.setMaxListeners(100);
+  let requestUrl: string | null = null;
+  let counter = 0;
+  const seconds = Math.floor(Date.now() / 1000);
+  const nextTs = () => `${seconds}.${String(++counter).padStart(6, '0')}`;
+  const nextId = (prefix: string) => `${prefix}${String(++counter).padStart(8, '0')}`;
+
+  const general: Channel = { id: 'C0GENERAL', name: 'general', kind: 'channel', members: new Set([bot.id]), messages: [] };
+  channels.set(general.id, general);
+
+  // -------------------------------------------------------------------------------------------
+  // Workspace
+
+  function addUser(name: string): SlackUser {
+    const user = { id: nextId('U'), name };
+    users.set(user.id, user);
+    general.members.add(user.id);
+    return user;
+  }
+
+  function addChannel(name: string, botMember = true): Channel {
+    const channel: Channel = { id: nextId('C'), name, kind: 'channel', members: new Set([...users.keys()].filter((id) => id !== bot.id || botMember)), messages: [] };
+    channels.set(channel.id, channel);
+    return channel;
+  }
+
+  /** The direct-message channel between a user and the bot. */
+  function dm(user: SlackUser | string): Channel {
+    const userId = typeof user === 'string' ? user : user.id;
+    const id = `D${userId.slice(1)}`;
+    let channel = channels.get(id);
+    if (!channel) {
+      channel = { id, name: userId, kind: 'im', members: new Set([userId, bot.id]), messages: [] };
+      channels.set(id, channel);
+    }
+    return channel;
+  }
+
+  function addUserGroup(handle: string, members: SlackUser[]): string {
+    const id = nextId('S');
+    userGroups.set(id, { handle, members: members.map((member) => member.id) });
+    return id;
+  }
+
+  function channelOf(id: string): Channel {
+    const channel = channels.get(id);
+    if (!channel) throw new Error(`no channel ${id}`);
+    return channel;
+  }
+
+  function findMessage(channel: Channel, ts: string): StoredMessage | undefined {
+    return channel.messages.find((message) => message.ts === ts);
+  }
+
+  function store(channel: Channel, message: StoredMessage) {
+    channel.messages.push(message);
+    if (message.thread_ts && message.thread_ts !== message.ts) {
+      const parent = findMessage(channel, message.thread_ts);
+      if (parent) {
+        parent.thread_ts = parent.ts;
+        parent.reply_count = (parent.reply_count ?? 0) + 1;
+      }
+    }
+    changes.emit('change');
+  }
+
+  /** A message as the Web API returns it: metadata only when asked for. */
+  function shown(message: StoredMessage, withMetadata: boolean) {
+    const { metadata, ...rest } = message;
+    return withMetadata && metadata ? { ...structuredClone(rest), metadata: structuredClone(metadata) } : structuredClone(rest);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Delivery to the app: Socket Mode or signed HTTP requests
+
+  const sockets = new Set<WebSocket>();
+  const tickets = new Set<string>();
+  const pendingAcks = new Map<string, { socket: WebSocket; settle: (ack: Record<string, unknown> | null) => void }>();
+  const background = new Set<Promise<unknown>>();
+
+  function sign(body: string, timestamp: number, secret: string): string {
+    return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  }
+
+  /** A raw signed POST to the app's Request URL, the way Slack sends every request. */
+  async function sendSigned(body: string, contentType: string, sign_: SignOptions = {}): Promise<{ status: number; body: string }> {
+    if (!requestUrl) throw new Error('no Request URL set: call deliverTo(url) first');
+    const timestamp = sign_.timestamp ?? Math.floor(Date.now() / 1000);
+    const response = await fetch(requestUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': sign(body, timestamp, sign_.secret ?? signingSecret),
+        'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      },
+      body,
+      signal: AbortSignal.timeout(ACK_WINDOW_MS),
+    });
+    return { status: response.status, body: await response.text() };
+  }
+
+  async function deliverHttp(kind: Kind, payload: Record<string, unknown>): Promise<Delivery> {
+    const [body, contentType] =
+      kind === 'events_api'
+        ? [JSON.stringify(payload), 'application/json']
+        : kind === 'slash_commands'
+          ? [encodeForm(payload as Record<string, string>), 'application/x-www-form-urlencoded']
+          : [encodeForm({ payload: JSON.stringify(payload) }), 'application/x-www-form-urlencoded'];
+    const started = Date.now();
+    try {
+      const response = await sendSigned(body, contentType);
+      const parsed = response.body.trim().startsWith('{') ? (JSON.parse(response.body) as Record<string, unknown>) : undefined;
+      return { acked: response.status === 200, ackMs: Date.now() - started, status: response.status, payload: parsed };
+    } catch {
+      return { acked: false, ackMs: Date.now() - started };
+    }
+  }
+
+  function deliverSocket(kind: Kind, payload: Record<string, unknown>): Promise<Delivery> {
+    const socket = [...sockets].at(-1);
+    if (!socket) return Promise.reject(new Error('no app is connected in Socket Mode'));
+    const envelopeId = randomUUID();
+    const envelope = {
+      envelope_id: envelopeId,
+      type: kind,
+      payload,
+      accepts_response_payload: kind === 'slash_commands' || payload.type === 'view_submission',
+      ...(kind === 'events_api' ? { retry_attempt: 0, retry_reason: '' } : {}),
+    };
+    const started = Date.now();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle(null), ACK_WINDOW_MS);
+      function settle(ack: Record<string, unknown> | null) {
+        clearTimeout(timer);
+        pendingAcks.delete(envelopeId);
+        const response = ack?.payload as Record<string, unknown> | undefined;
+        resolve({ acked: ack !== null, ackMs: Date.now() - started, payload: response && Object.keys(response).length ? response : undefined });
+      }
+      pendingAcks.set(envelopeId, { socket, settle });
+      socket.send(JSON.stringify(envelope));
+    });
+  }
+
+  function deliver(kind: Kind, payload: Record<string, unknown>): Promise<Delivery> {
+    const delivery = requestUrl ? deliverHttp(kind, payload) : deliverSocket(kind, payload);
+    return delivery.finally(() => changes.emit('change'));
+  }
+
+  function eventPayload(event: Record<string, unknown>): Record<string, unknown> {
+    return {
+      token: verificationToken,
+      team_id: team.id,
+      context_team_id: team.id,
+      context_enterprise_id: null,
+      api_app_id: app.id,
+      event: { ...event, event_ts: event.event_ts ?? nextTs() },
+      type: 'event_callback',
+      event_id: nextId('Ev'),
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: null, team_id: team.id, user_id: bot.id, is_bot: true, is_enterprise_install: false }],
+      is_ext_shared_channel: false,
+      event_context: `4-${randomBytes(8).toString('hex')}`,
+    };
+  }
+
+  /** Delivers an event if the app subscribed to it; undefined when it did not. */
+  function deliverEvent(subscription: string, event: Record<string, unknown>): Promise<Delivery> | undefined {
+    if (!subscriptions.has(subscription)) return undefined;
+    return deliver('events_api', eventPayload(event));
+  }
+
+  /** Events caused by the app's own calls reach it too, as on Slack; nobody awaits them. */
+  function deliverInBackground(subscription: string, event: Record<string, unknown>) {
+    if (!requestUrl && sockets.size === 0) return;
+    const delivery = deliverEvent(subscription, event)?.catch(() => undefined);
+    if (!delivery) return;
+    background.add(delivery);
+    void delivery.finally(() => background.delete(delivery));
+  }
+
+  function messageSubscription(channel: Channel) {
+    return channel.kind === 'im' ? 'message.im' : 'message.channels';
+  }
+
+  function messageEvent(channel: Channel, message: StoredMessage): Record<string, unknown> {
+    return { ...shown(message, false), channel: channel.id, channel_type: channel.kind, event_ts: message.ts };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The Web API
+
+  const authenticate = (token: string | null, kind: 'bot' | 'app'): string | undefined => {
+    if (!token) return 'not_authed';
+    if (token !== botToken && token !== appToken) return 'invalid_auth';
+    if ((kind === 'app') !== (token === appToken)) return 'not_allowed_token_type';
+    return undefined;
+  };
+
+  const botMessage = (args: Record<string, unknown>, ts: string): StoredMessage => ({
+    type: 'message',
+    ts,
+    user: bot.id,
+    bot_id: bot.botId,
+    app_id: app.id,
+    team: team.id,
+    text: asString(args.text) ?? '',
+    ...(args.blocks ? { blocks: args.blocks as unknown[] } : {}),
+    ...(args.metadata ? { metadata: args.metadata as StoredMessage['metadata'] } : {}),
+    ...(asString(args.thread_ts) ? { thread_ts: asString(args.thread_ts) } : {}),
+  });
+
+  /** Checks shared by chat.postMessage, chat.update and chat.postEphemeral. */
+  function messageArgsError(args: Record<string, unknown>): Result | undefined {
+    if (!asString(args.text) && !args.blocks) return fail('no_text');
+    if (args.blocks) {
+      const errors = blockErrors(args.blocks, 'message');
+      if (errors.length) return fail('invalid_blocks', { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
+    }
+    const metadata = metadataError(args.metadata);
+    if (metadata) return fail(metadata);
+    return undefined;
+  }
+
+  function conversationFor(args: Record<string, unknown>, needBot = true): Channel | Result {
+    const id = asString(args.channel);
+    if (!id) return fail('channel_not_found');
+    const channel = id.startsWith('U') && users.has(id) ? dm(id) : channels.get(id);
+    if (!channel) return fail('channel_not_found');
+    if (needBot && !channel.members.has(bot.id)) return fail('not_in_channel');
+    return channel;
+  }
+  const isResult = (value: Channel | Result): value is Result => 'ok' in value;
+
+  const methods: Record<string, { token: 'bot' | 'app'; run: (args: Record<string, unknown>) => Result }> = {
+    'auth.test': {
+      token: 'bot',
+      run: () => ({ ok: true, url: `https://${team.domain}.slack.com/`, team: team.name, user: bot.name, team_id: team.id, user_id: bot.id, bot_id: bot.botId, is_enterprise_install: false }),
+    },
+    'apps.connections.open': {
+      token: 'app',
+      run: () => {
+        const ticket = randomUUID();
+        tickets.add(ticket);
+        return { ok: true, url: `ws://127.0.0.1:${port}/link/?ticket=${ticket}&app_id=${app.id}` };
+      },
+    },
+    'chat.postMessage': {
+      token: 'bot',
+      run: (args) => {
+        const channel = conversationFor(args);
+        if (isResult(channel)) return channel;
+        const invalid = messageArgsError(args);
+        if (invalid) return invalid;
+        const message = botMessage(args, nextTs());
+        store(channel, message);
+        deliverInBackground(messageSubscription(channel), messageEvent(channel, message));
+        return { ok: true, channel: channel.id, ts: message.ts, message: shown(message, true) };
+      },
+    },
+    'chat.update': {
+      token: 'bot',
+      run: (args) => {
+        const channel = conversationFor(args);
+        if (isResult(channel)) return channel;
+        const message = findMessage(channel, asString(args.ts) ?? '');
+        if (!message) return fail('message_not_found');
+        if (message.bot_id !== bot.botId) return fail('cant_update_message');
+        const invalid = messageArgsError(args);
+        if (invalid) return invalid;
+        const previous = shown(message, false);
+        if (args.text !== undefined) message.text = asString(args.text) ?? '';
+        if (args.blocks !== undefined) message.blocks = args.blocks as unknown[];
+        if (args.metadata !== undefined) message.metadata = args.metadata as StoredMessage['metadata'];
+        message.edited = { user: bot.id, ts: nextTs() };
+        changes.emit('change');
+        deliverInBackground(messageSubscription(channel), {
+          type: 'message', subtype: 'message_changed', hidden: true, channel: channel.id, channel_type: channel.kind,
+          message: shown(message, false), previous_message: previous, ts: message.edited.ts, event_ts: message.edited.ts,
+        });
+        return { ok: true, channel: channel.id, ts: message.ts, text: message.text, message: shown(message, true) };
+      },
+    },
+    'chat.postEphemeral': {
+      token: 'bot',
+      run: (args) => {
+        const channel = conversationFor(args);
+        if (isResult(channel)) return channel;
+        if (!channel.members.has(asString(args.user) ?? '')) return fail('user_not_in_channel');
+        const invalid = messageArgsError(args);
+        return invalid ?? { ok: true, message_ts: nextTs() };
+      },
+    },
+    'reactions.add': {
+      token: 'bot',
+      run: (args) => {
+        const channel = conversationFor(args);
+        if (isResult(channel)) return channel;
+        const message = findMessage(channel, asString(args.timestamp) ?? '');
+        if (!message) return fail('message_not_found');
+        const name = asString(args.name);
+        if (!name || !/^[a-z0-9_+'-]+$/.test(name)) return fail('invalid_name');
+        const error = react(message, bot.id, name);
+        if (error) return fail(error);
+        deliverInBackground('reaction_added', { type: 'reaction_added', user: bot.id, reaction: name, item: { type: 'message', channel: channel.id, ts: message.ts }, item_user: message.user });
+        return { ok: true };
+      },
+    },
+    'reactions.remove': {
+      token: 'bot',
+      run: (args) => {
+        const channel = conversationFor(args);
+        if (isResult(channel)) return channel;
+        const message = findMessage(channel, asString(args.timestamp) ?? '');
+        if (!message) return fail('message_not_found');
+        const reaction = message.reactions?.find((r) => r.name === args.name && r.users.includes(bot.id));
+        if (!reaction) return fail('no_reaction');
+        reaction.users = reaction.users.filter((user) => user !== bot.id);
+        reaction.count = reaction.users.length;
+        message.reactions = message.reactions!.filter((r) => r.count > 0);
+        changes.emit('change');
+        return { ok: true };
+      },
+    },
+    'conversations.history': {
+      token: 'bot',
+      run: (args) => {
+        const channel = conversationFor(args);
+        if (isResult(channel)) return channel;
+        const inclusive = isTrue(args.inclusive);
+        const latest = asString(args.latest);
+        const oldest = asString(args.oldest);
+        const limit = Number(args.limit ?? 100);
+        const inRange = (ts: string) =>
+          (!latest || (inclusive ? tsKey(ts) <= tsKey(latest) : tsKey(ts) < tsKey(latest))) && (!oldest || (inclusive ? tsKey(ts) >= tsKey(oldest) : tsKey(ts) > tsKey(oldest)));
+        const top = channel.messages.filter((m) => (!m.thread_ts || m.thread_ts === m.ts) && inRange(m.ts)).sort((a, b) => (tsKey(a.ts) < tsKey(b.ts) ? 1 : -1));
+        return { ok: true, messages: top.slice(0, limit).map((m) => shown(m, isTrue(args.include_all_metadata))), has_more: top.length > limit, pin_count: 0 };
+      },
+    },
+    'conversations.replies': {
+      token: 'bot',
+      run: (args) => {
+        const channel = conversationFor(args);
+        if (isResult(channel)) return channel;
+        const message = findMessage(channel, asString(args.ts) ?? '');
+        if (!message) return fail('thread_not_found');
+        const parentTs = message.thread_ts ?? message.ts;
+        const thread = channel.messages.filter((m) => m.ts === parentTs || m.thread_ts === parentTs).sort((a, b) => (tsKey(a.ts) < tsKey(b.ts) ? -1 : 1));
+        return { ok: true, messages: thread.map((m) => shown(m, isTrue(args.include_all_metadata))), has_more: false };
+      },
+    },
+    'views.open': {
+      token: 'bot',
+      run: (args) => {
+        const trigger = triggers.get(asString(args.trigger_id) ?? '');
+        if (!trigger) return fail('invalid_trigger_id');
+        if (trigger.used) return fail('exchanged_trigger_id');
+        if (Date.now() - trigger.issued > TRIGGER_LIFETIME_MS) return fail('expired_trigger_id');
+        const view = args.view as Record<string, unknown> | undefined;
+        const errors = view ? viewErrors(view) : ['view is required'];
+        if (errors.length) return fail('invalid_arguments', { response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
+        trigger.used = true;
+        const id = nextId('V');
+        const opened = { ...view!, id, team_id: team.id, state: { values: {} }, hash: `${seconds}.${randomBytes(4).toString('hex')}`, root_view_id: id, app_id: app.id, bot_id: bot.botId, app_installed_team_id: team.id };
+        views.set(id, { id, user: trigger.user, view: opened, closed: false });
+        changes.emit('change');
+        return { ok: true, view: opened };
+      },
+    },
+    'usergroups.users.list': {
+      token: 'bot',
+      run: (args) => {
+        const group = userGroups.get(asString(args.usergroup) ?? '');
+        return group ? { ok: true, users: [...group.members] } : fail('no_such_subteam');
+      },
+    },
+  };
+
+  function viewErrors(view: Record<string, unknown>): string[] {
+    const errors: string[] = [];
+    if (view.type !== 'modal') errors.push('view.type must be modal');
+    errors.push(...textErrors('view.title', view.title, 24, ['plain_text']));
+    if (view.submit !== undefined) errors.push(...textErrors('view.submit', view.submit, 24, ['plain_text']));
+    if (view.close !== undefined) errors.push(...textErrors('view.close', view.close, 24, ['plain_text']));
+    if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) errors.push('view.private_metadata is longer than 3000 characters');
+    if (typeof view.callback_id === 'string' && view.callback_id.length > 255) errors.push('view.callback_id is longer than 255 characters');
+    errors.push(...blockErrors(view.blocks, 'modal'));
+    const hasInput = Array.isArray(view.blocks) && view.blocks.some((block: { type?: string }) => block.type === 'input');
+    if (hasInput && view.submit === undefined) errors.push('view.submit is required with input blocks');
+    return errors;
+  }
+
+  function react(message: StoredMessage, userId: string, name: string): string | undefined {
+    message.reactions ??= [];
+    let reaction = message.reactions.find((r) => r.name === name);
+    if (!reaction) message.reactions.push((reaction = { name, users: [], count: 0 }));
+    if (reaction.users.includes(userId)) return 'already_reacted';
+    reaction.users.push(userId);
+    reaction.count = reaction.users.length;
+    changes.emit('change');
+    return undefined;
+  }
+
+  async function handleApi(method: string, request: IncomingMessage, response: ServerResponse) {
+    const raw = await readBody(request);
+    let args: Record<string, unknown>;
+    try {
+      args = parseArgs(raw, String(request.headers['content-type'] ?? ''));
+    } catch {
+      return send(response, 200, fail('invalid_form_data'));
+    }
+    const bearer = String(request.headers.authorization ?? '').match(/^Bearer (.+)$/)?.[1];
+    const token = bearer ?? asString(args.token) ?? null;
+    const entry = methods[method];
+    let result: Result;
+    const failure = failures.findIndex((f) => f.method === method);
+    if (!entry) result = fail('unknown_method');
+    else if (authenticate(token, entry.token)) result = fail(authenticate(token, entry.token)!);
+    else if (failure >= 0) result = fail(failures.splice(failure, 1)[0].error);
+    else result = entry.run(args);
+    calls.push({ method, args, token, response: result });
+    changes.emit('change');
+    send(response, 200, result);
+  }
+
+  async function handleResponseUrl(url: string, request: IncomingMessage, response: ServerResponse) {
+    const body = JSON.parse((await readBody(request)) || '{}') as Record<string, unknown>;
+    const channelId = url.split('/')[3];
+    responses.push({ url, body });
+    if (body.response_type === 'in_channel' && channels.has(channelId)) {
+      store(channels.get(channelId)!, botMessage(body, nextTs()));
+    }
+    changes.emit('change');
+    send(response, 200, { ok: true });
+  }
+
+  function send(response: ServerResponse, status: number, body: unknown) {
+    const text = JSON.stringify(body);
+    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    response.end(text);
+  }
+
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://slack.local');
+    const apiMethod = url.pathname.match(/^\/api\/([\w.]+)$/)?.[1];
+    const handled = apiMethod
+      ? handleApi(apiMethod, request, response)
+      : url.pathname.startsWith('/respond/') && request.method === 'POST'
+        ? handleResponseUrl(url.pathname, request, response)
+        : Promise.resolve(send(response, 404, { ok: false, error: 'not_found' }));
+    handled.catch((error: unknown) => send(response, 500, { ok: false, error: String(error) }));
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', 'http://slack.local');
+    const ticket = url.searchParams.get('ticket') ?? '';
+    if (url.pathname !== '/link/' || !tickets.delete(ticket)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => {
+        sockets.delete(ws);
+        // What was in flight on a closed connection will never be acked.
+        for (const pending of [...pendingAcks.values()]) if (pending.socket === ws) pending.settle(null);
+      });
+      ws.on('message', (data) => {
+        let ack: Record<string, unknown>;
+        try {
+          ack = JSON.parse(data.toString()) as Record<string, unknown>;
+        } catch {
+          return;
+        }
+        pendingAcks.get(String(ack.envelope_id))?.settle(ack);
+      });
+      ws.send(JSON.stringify({ type: 'hello', num_connections: sockets.size, debug_info: { host: 'applink-emulator', build_number: 1, approximate_connection_time: 18060 }, connection_info: { app_id: app.id } }));
+      changes.emit('change');
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}/`;
+
+  // -------------------------------------------------------------------------------------------
+  // What a test does as a user
+
+  function issueTrigger(user: SlackUser): string {
+    const id = `${counter + 1}.${randomBytes(6).toString('hex')}`;
+    triggers.set(id, { issued: Date.now(), used: false, user: user.id });
+    return id;
+  }
+
+  function responseUrl(channel: Channel): string {
+    return `${url}respond/${channel.id}/${randomBytes(8).toString('hex')}`;
+  }
+
+  /** Waits until `probe` returns something, re-checking whenever the workspace changes. */
+  function until<T>(probe: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+    const found = probe();
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const value = probe();
+        if (value === undefined) return;
+        done();
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        changes.off('change', check);
+      };
+      changes.on('change', check);
+    });
+  }
+
+  return {
+    url,
+    /** What the app's `clientOptions.slackApiUrl` points at. */
+    apiUrl: `${url}api/`,
+    team,
+    bot,
+    botToken,
+    appToken,
+    signingSecret,
+    /** Everything the app called, in order. */
+    calls,
+    /** What the app posted to response URLs. */
+    responses,
+    channels,
+    general,
+    addUser,
+    addChannel,
+    addUserGroup,
+    dm,
+    /** `<@U…>`: how Slack writes a mention of the bot in message text. */
+    mention: `<@${bot.id}>`,
+
+    /** From now on requests go to this URL, signed (HTTP mode); null: back to Socket Mode. */
+    deliverTo(target: string | null) {
+      requestUrl = target;
+    },
+    sendSigned,
+    /** The JSON body Slack would send for this event (for hand-made requests to the app). */
+    eventBody(event: Record<string, unknown>): string {
+      return JSON.stringify(eventPayload(event));
+    },
+    get connections() {
+      return sockets.size;
+    },
+    /** The next call of `method` fails with this Slack error. */
+    failNext(method: string, error: string) {
+      failures.push({ method, error });
+    },
+
+    callsTo(method: string): ApiCall[] {
+      return calls.filter((call) => call.method === method);
+    },
+    waitForCall(method: string, matches: (call: ApiCall) => boolean = () => true, timeoutMs?: number): Promise<ApiCall> {
+      return until(() => calls.find((call) => call.method === method && matches(call)), `a ${method} call`, timeoutMs);
+    },
+    waitForResponse(matches: (post: ResponseUrlPost) => boolean = () => true, timeoutMs?: number): Promise<ResponseUrlPost> {
+      return until(() => responses.find(matches), 'a response_url post', timeoutMs);
+    },
+    waitForView(matches: (view: OpenedView) => boolean = () => true, timeoutMs?: number): Promise<OpenedView> {
+      return until(() => [...views.values()].find(matches), 'an opened view', timeoutMs);
+    },
+    waitForConnection(timeoutMs?: number): Promise<true> {
+      return until(() => (sockets.size > 0 ? true : undefined), 'a Socket Mode connection', timeoutMs);
+    },
+    /** Waits until the events the app's own calls caused have been delivered and acked. */
+    async settled(): Promise<void> {
+      while (background.size) await Promise.all([...background]);
+    },
+
+    /** A user writes in a channel (or thread); the app gets `app_mention` and/or `message.*` events as subscribed. */
+    async post(user: SlackUser, channel: Channel, text: string, options: { threadTs?: string } = {}) {
+      const message: StoredMessage = { type: 'message', ts: nextTs(), user: user.id, text, team: team.id, ...(options.threadTs ? { thread_ts: options.threadTs } : {}) };
+      store(channel, message);
+      const deliveries: Promise<Delivery>[] = [];
+      const asMessage = deliverEvent(channel.kind === 'im' ? 'message.im' : 'message.channels', messageEvent(channel, message));
+      if (asMessage) deliveries.push(asMessage);
+      if (channel.kind !== 'im' && text.includes(`<@${bot.id}>`)) {
+        const mention = deliverEvent('app_mention', { type: 'app_mention', user: user.id, text, ts: message.ts, channel: channel.id, team: team.id, ...(options.threadTs ? { thread_ts: options.threadTs } : {}) });
+        if (mention) deliveries.push(mention);
+      }
+      return { ts: message.ts, deliveries: await Promise.all(deliveries) };
+    },
+
+    /** A user edits their message: a `message_changed` event. */
+    async edit(user: SlackUser, channel: Channel, ts: string, text: string) {
+      const message = findMessage(channel, ts);
+      if (!message || message.user !== user.id) throw new Error('no such message of this user');
+      const previous = shown(message, false);
+      message.text = text;
+      message.edited = { user: user.id, ts: nextTs() };
+      return deliverEvent(messageSubscription(channel), {
+        type: 'message', subtype: 'message_changed', hidden: true, channel: channel.id, channel_type: channel.kind,
+        message: shown(message, false), previous_message: previous, ts: message.edited.ts,
+      });
+    },
+
+    /** A user runs a slash command in a channel. */
+    slashCommand(user: SlackUser, channel: Channel, command: string, text = '') {
+      return deliver('slash_commands', {
+        token: verificationToken, team_id: team.id, team_domain: team.domain, channel_id: channel.id, channel_name: channel.kind === 'im' ? 'directmessage' : channel.name,
+        user_id: user.id, user_name: user.name, command, text, api_app_id: app.id, is_enterprise_install: 'false',
+        response_url: responseUrl(channel), trigger_id: issueTrigger(user),
+      });
+    },
+
+    /** A user adds an emoji reaction to a message. */
+    react(user: SlackUser, channel: Channel, ts: string, name: string) {
+      const message = findMessage(channel, ts);
+      if (!message) throw new Error(`no message ${ts} in ${channel.id}`);
+      const error = react(message, user.id, name);
+      if (error) throw new Error(error);
+      return deliverEvent('reaction_added', { type: 'reaction_added', user: user.id, reaction: name, item: { type: 'message', channel: channel.id, ts }, item_user: message.user });
+    },
+
+    /** A user picks a message shortcut from a message's ⋮ menu. */
+    messageShortcut(user: SlackUser, channel: Channel, ts: string, callbackId: string) {
+      const message = findMessage(channel, ts);
+      if (!message) throw new Error(`no message ${ts} in ${channel.id}`);
+      return deliver('interactive', {
+        type: 'message_action', token: verificationToken, action_ts: nextTs(), team: { id: team.id, domain: team.domain },
+        user: { id: user.id, username: user.name, name: user.name, team_id: team.id }, channel: { id: channel.id, name: channel.name },
+        is_enterprise_install: false, enterprise: null, callback_id: callbackId, trigger_id: issueTrigger(user), response_url: responseUrl(channel),
+        message_ts: ts, message: shown(message, false),
+      });
+    },
+
+    /** A user submits an open modal with these input values (block_id -> action_id -> text). */
+    async submitView(user: SlackUser, viewId: string, values: Record<string, Record<string, string>>) {
+      const opened = views.get(viewId);
+      if (!opened || opened.closed) throw new Error(`no open view ${viewId}`);
+      const state = Object.fromEntries(
+        Object.entries(values).map(([block, actions]) => [block, Object.fromEntries(Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }]))]),
+      );
+      const delivery = await deliver('interactive', {
+        type: 'view_submission', team: { id: team.id, domain: team.domain }, user: { id: user.id, username: user.name, name: user.name, team_id: team.id },
+        api_app_id: app.id, token: verificationToken, trigger_id: issueTrigger(user), view: { ...opened.view, state: { values: state } },
+        response_urls: [], is_enterprise_install: false, enterprise: null,
+      });
+      // An empty ack closes the modal; `response_action: errors` keeps it open.
+      if (delivery.acked && !delivery.payload?.response_action) opened.closed = true;
+      return delivery;
+    },
+
+    /** Slack's check of a new Request URL: the app must echo the challenge. */
+    async verifyRequestUrl(): Promise<boolean> {
+      const challenge = randomBytes(16).toString('hex');
+      const response = await sendSigned(JSON.stringify({ token: verificationToken, challenge, type: 'url_verification' }), 'application/json');
+      return response.status === 200 && (JSON.parse(response.body) as { challenge?: string }).challenge === challenge;
+    },
+
+    messages(channel: Channel): StoredMessage[] {
+      return channel.messages.map((message) => structuredClone(message));
+    },
+
+    async close(): Promise<void> {
+      for (const pending of [...pendingAcks.values()]) pending.settle(null);
+      for (const socket of sockets) socket.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

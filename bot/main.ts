@@ -1,9 +1,17 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Adapter } from './adapters/adapter';
+import { createSlackAdapter } from './adapters/slack/adapter';
 import { runTerminal } from './adapters/terminal';
 import { createApp } from './app';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config';
-import { createLogger } from './log';
+import { createLogger, type Logger } from './log';
+
+function platformAdapters(config: Config, app: Awaited<ReturnType<typeof createApp>>, log: Logger): Adapter[] {
+  const adapters: Adapter[] = [];
+  if (config.slack) adapters.push(createSlackAdapter(app.assistant, config.slack, log));
+  return adapters;
+}
 
 /** `npm start`: every platform whose tokens are set; the terminal chat when none are. */
 async function main(): Promise<void> {
@@ -18,22 +26,36 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const terminal = !config.discord && !config.slack;
   // The terminal chat owns the screen, so its logs go to a file beside the data.
   mkdirSync(config.dataDir, { recursive: true });
   const logFile = join(config.dataDir, 'weatherbot.log');
-  const logStream = createWriteStream(logFile, { flags: 'a' });
-  const log = createLogger(config.logLevel, config.secrets, (line) => void logStream.write(line + '\n'));
+  const logStream = terminal ? createWriteStream(logFile, { flags: 'a' }) : null;
+  const log = createLogger(config.logLevel, config.secrets, logStream ? (line) => void logStream.write(line + '\n') : undefined);
   const app = await createApp(config, log);
-  const shutdown = async () => {
+  const adapters = platformAdapters(config, app, log);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
     await app.close();
     process.exit(0);
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 
-  log.info('starting the terminal chat', { provider: config.weather.provider });
-  await runTerminal(app.assistant, { notice: `(logs: ${logFile})` });
-  await app.close();
+  if (terminal) {
+    log.info('starting the terminal chat', { provider: config.weather.provider });
+    await runTerminal(app.assistant, { notice: `(logs: ${logFile})` });
+    await stop();
+    return;
+  }
+  for (const adapter of adapters) {
+    await adapter.start();
+    log.info(`${adapter.name} connected`, { provider: config.weather.provider });
+  }
 }
 
 main().catch((error) => {

@@ -267,7 +267,9 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
       try {
         await app.init();
       } catch (error) {
-        throw new Error(`Slack did not accept SLACK_BOT_TOKEN (${slackErrorCode(error) ?? (error instanceof Error ? error.message : String(error))})`);
+        const code = slackErrorCode(error);
+        if (code) throw new Error(`Slack did not accept SLACK_BOT_TOKEN (${code})`);
+        throw new Error(`could not reach Slack at ${config.apiUrl} (${error instanceof Error ? error.message : String(error)}) — check the network or SLACK_API_URL`);
       }
       const started = await app.start();
       if (config.mode === 'http') {

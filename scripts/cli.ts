@@ -13,6 +13,7 @@ const COMMANDS: Record<string, CliCommand> = {
   parse: { usage: 'parse              one message per line on stdin -> one JSON query per line on stdout', load: () => import('./commands/parse') },
   ask: { usage: 'ask "<message>"    print the reply the assistant would give', load: () => import('./commands/ask') },
   dataset: { usage: 'dataset export --format hf|openai [--out file] [--split train|validation|all] | dataset stats', load: () => import('./commands/dataset') },
+  export: { usage: 'export --model <hf-model-folder> [--adapter <peft-folder>] --out <folder> [--force]   write a transformers.js model folder', load: () => import('./commands/export') },
   model: { usage: 'model pull [repo] [--revision main] [--offline]   download a base model into the HF cache', load: () => import('./commands/model') },
 };
 

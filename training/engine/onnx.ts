@@ -17,8 +17,10 @@ export const IR_VERSION = 8;
 export const OPSET = 18;
 
 export interface SaveOptions {
-  /** File name of the model inside the folder; the data file is this name plus '.data'. */
+  /** File name of the model inside the folder. */
   fileName?: string;
+  /** File name of the external data beside it; default the model's name plus '.data'. */
+  dataFileName?: string;
   /** Initializers at least this many bytes go to the data file. */
   externalThreshold?: number;
 }
@@ -33,10 +35,10 @@ export function serializeModel(graph: Graph): Uint8Array {
   return onnx.ModelProto.encode(toModelProto(graph, (value) => inlineTensor(value.name, value.data!, value.shape as number[]))).finish();
 }
 
-/** Writes `<dir>/<fileName>` and, for large initializers, `<dir>/<fileName>.data`. */
+/** Writes `<dir>/<fileName>` and, for large initializers, the external data file beside it. */
 export async function saveModel(graph: Graph, dir: string, options: SaveOptions = {}): Promise<SavedModel> {
   const { fileName = 'model.onnx', externalThreshold = 1024 } = options;
-  const dataName = `${fileName}.data`;
+  const dataName = options.dataFileName ?? `${fileName}.data`;
   await mkdir(dir, { recursive: true });
   const external: { bytes: Uint8Array; offset: number }[] = [];
   let dataSize = 0;

@@ -1,0 +1,169 @@
+/**
+ * The language model as the assistant sees it: chat messages in, the assistant's next turn out,
+ * within a token budget and a wall-clock deadline. It runs a transformers.js model folder
+ * (an export) with greedy decoding and stops at `<|im_end|>` or the model's end-of-sequence
+ * tokens. One generation runs at a time per model: calls queue in order, and the deadline
+ * of each counts from its call, waiting included. (Measured on 2 cores: four parallel calls on
+ * one ORT session give the same tokens, but all four finish together at the end, ~1.2 s; queued,
+ * they finish at 0.3, 0.6, 0.9 and 1.3 s, and no call's deadline is eaten by another's work.)
+ */
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import type { ProtocolMessage } from './protocol';
+
+export interface GeneratorOptions {
+  /** Intra-op threads of the ORT session; ORT's default (all cores) when omitted. */
+  threads?: number;
+}
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  /** From the call, waiting for an earlier generation included. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface Generation {
+  /** The new text, without the stop token or other special tokens. */
+  text: string;
+  /** New tokens, the stop token included. */
+  tokens: number;
+  /** Time spent generating (not waiting for the model). */
+  ms: number;
+  /** Time spent waiting for earlier generations. */
+  waitedMs: number;
+  /** 'stop': the turn ended; 'length': maxNewTokens were written and the turn may be cut short. */
+  finish: 'stop' | 'length';
+}
+
+export class GenerationTimeoutError extends Error {
+  override name = 'GenerationTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`generation did not finish within ${timeoutMs} ms`);
+  }
+}
+
+export class GeneratorDisposedError extends Error {
+  override name = 'GeneratorDisposedError';
+}
+
+export class ModelFolderError extends Error {
+  override name = 'ModelFolderError';
+}
+
+/** What a model folder needs for this generator (transformers.js reads more when present). */
+const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
+
+const TURN_END = '<|im_end|>';
+
+/** Ends generation at the next token once the deadline has passed or the signal aborted. */
+class DeadlineCriteria extends StoppingCriteria {
+  constructor(private readonly deadline: number, private readonly signal?: AbortSignal) {
+    super();
+  }
+
+  override _call(inputIds: number[][]): boolean[] {
+    const stop = Date.now() >= this.deadline || this.signal?.aborted === true;
+    return inputIds.map(() => stop);
+  }
+}
+
+export class ModelGenerator {
+  /** Settles when every generation queued so far has. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed: Promise<void> | null = null;
+
+  private constructor(
+    private readonly model: PreTrainedModel,
+    private readonly tokenizer: PreTrainedTokenizer,
+    /** Token ids that end the assistant's turn. */
+    readonly stopTokenIds: readonly number[],
+  ) {}
+
+  /** Loads an exported model folder (config.json, tokenizer files, onnx/model.onnx). */
+  static async load(modelDir: string, options: GeneratorOptions = {}): Promise<ModelGenerator> {
+    for (const file of REQUIRED_FILES) {
+      await access(join(modelDir, file)).catch(() => {
+        throw new ModelFolderError(`${modelDir} is not a transformers.js model folder: ${file} is missing`);
+      });
+    }
+    const sessionOptions = options.threads === undefined ? {} : { intraOpNumThreads: options.threads, interOpNumThreads: 1 };
+    const [model, tokenizer] = await Promise.all([
+      AutoModelForCausalLM.from_pretrained(modelDir, { local_files_only: true, session_options: sessionOptions }),
+      AutoTokenizer.from_pretrained(modelDir, { local_files_only: true }),
+    ]);
+    const configured = model.generation_config?.eos_token_id ?? (model.config as { eos_token_id?: number | number[] | null }).eos_token_id ?? [];
+    const turnEnd = tokenizer.get_vocab().get(TURN_END);
+    const stops = new Set([...(Array.isArray(configured) ? configured : [configured]), ...(turnEnd === undefined ? [] : [turnEnd])]);
+    if (stops.size === 0) {
+      await model.dispose();
+      throw new ModelFolderError(`${modelDir}: the model names no end-of-sequence token and its tokenizer has no ${TURN_END}`);
+    }
+    return new ModelGenerator(model, tokenizer, [...stops].map(Number));
+  }
+
+  /**
+   * The assistant's reply to `messages` (the chat template with a generation prompt, then greedy
+   * decoding). Rejects with GenerationTimeoutError at the deadline, with the signal's reason
+   * when aborted, and with GeneratorDisposedError after dispose().
+   */
+  generate(messages: ProtocolMessage[], options: GenerateOptions): Promise<Generation> {
+    if (this.disposed) return Promise.reject(new GeneratorDisposedError('the model generator has been disposed'));
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    const calledAt = performance.now();
+    const deadline = Date.now() + options.timeoutMs;
+    const run = this.queue.then(() => this.run(messages, options, deadline, performance.now() - calledAt));
+    this.queue = run.catch(() => {});
+    return withDeadline(run, options.timeoutMs, options.signal);
+  }
+
+  /** Lets queued generations finish, then frees the model's session. */
+  dispose(): Promise<void> {
+    this.disposed ??= this.queue.then(() => this.model.dispose()).then(() => {});
+    return this.disposed;
+  }
+
+  private async run(messages: ProtocolMessage[], options: GenerateOptions, deadline: number, waitedMs: number): Promise<Generation> {
+    // Whoever waited has been answered already (timeout or abort); skip the work.
+    if (Date.now() >= deadline || options.signal?.aborted) throw new GenerationTimeoutError(options.timeoutMs);
+    const started = performance.now();
+    const inputs = this.tokenizer.apply_chat_template(messages, { add_generation_prompt: true, return_dict: true }) as { input_ids: Tensor; attention_mask: Tensor };
+    const promptLength = inputs.input_ids.dims[1];
+    const sequences = (await this.model.generate({
+      ...inputs,
+      do_sample: false,
+      max_new_tokens: options.maxNewTokens,
+      eos_token_id: [...this.stopTokenIds],
+      stopping_criteria: [new DeadlineCriteria(deadline, options.signal)],
+    })) as Tensor;
+    const generated = (sequences.tolist() as bigint[][])[0].slice(promptLength).map(Number);
+    const stopped = generated.length > 0 && this.stopTokenIds.includes(generated[generated.length - 1]);
+    if (!stopped && generated.length < options.maxNewTokens) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw new GenerationTimeoutError(options.timeoutMs);
+    }
+    return {
+      text: this.tokenizer.decode(stopped ? generated.slice(0, -1) : generated, { skip_special_tokens: true }),
+      tokens: generated.length,
+      ms: performance.now() - started,
+      waitedMs,
+      finish: stopped ? 'stop' : 'length',
+    };
+  }
+}
+
+/** `work`, or a rejection as soon as the time is up or the signal aborts, whichever comes first. */
+function withDeadline<T>(work: Promise<T>, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => finish(() => reject(new GenerationTimeoutError(timeoutMs))), timeoutMs);
+    const onAbort = () => finish(() => reject(signal!.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    function finish(settle: () => void) {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    }
+    work.then((value) => finish(() => resolve(value)), (error: unknown) => finish(() => reject(error)));
+  });
+}

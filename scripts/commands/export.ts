@@ -1,0 +1,44 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatBytes } from '../../training/hub/progress';
+import { exportModel } from '../../training/export/export';
+
+const USAGE = 'usage: export --model <hf-model-folder> [--adapter <peft-adapter-folder>] --out <folder> [--force]';
+
+/**
+ * `export --model <folder> [--adapter <folder>] --out <folder> [--force]`: writes the
+ * transformers.js model folder of a base model, or of the base with a LoRA adapter merged in.
+ * Progress goes to stderr; the folder and its files, with sizes, to stdout.
+ */
+export async function run(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { model: { type: 'string' }, adapter: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } } }));
+  } catch (error) {
+    process.stderr.write(`export: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!values.model || !values.out) {
+    process.stderr.write(`export: ${!values.model ? '--model' : '--out'} is required\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const result = await exportModel({
+      modelDir: values.model,
+      adapterDir: values.adapter,
+      outDir: values.out,
+      overwrite: values.force,
+      onProgress: (event) => process.stderr.write(`${event.message}\n`),
+    });
+    process.stdout.write(`${result.outDir}\n`);
+    for (const file of result.files) {
+      const { size } = await stat(join(result.outDir, file));
+      process.stdout.write(`  ${file} (${formatBytes(size)})\n`);
+    }
+    return 0;
+  } catch (error) {
+    process.stderr.write(`export: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

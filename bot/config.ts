@@ -39,6 +39,13 @@ const specs = {
   MAX_MESSAGE_LENGTH: integer(20, 4000)({ default: 500, desc: 'a whole number of characters from 20 to 4000' }),
   LOG_LEVEL: str({ choices: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info', desc: 'one of debug, info, warn, error, silent' }),
 
+  MODEL: str({ choices: ['auto', 'off'], default: 'auto', desc: 'one of auto (use the active model when there is one), off (rules and templates only)' }),
+  MODEL_MAX_NEW_TOKENS: integer(8, 512)({ default: 96, desc: 'a whole number of tokens from 8 to 512' }),
+  MODEL_TIMEOUT_MS: integer(100, 60_000)({ default: 4000, desc: 'a whole number of milliseconds from 100 to 60000 (per generation step)' }),
+  BASE_MODEL: str({ default: 'HuggingFaceTB/SmolLM2-135M-Instruct', desc: 'a hub repo id, a local HF model folder, or tiny' }),
+  RETRAIN_CRON: str({ default: '0 3 * * *', desc: 'a cron expression (minute hour day month weekday), e.g. 0 3 * * * for 03:00 nightly' }),
+  RETRAIN_MIN_NEW: integer(0, 1_000_000)({ default: 20, desc: 'a whole number of new approved or corrected exchanges needed before a scheduled retrain' }),
+
   DISCORD_TOKEN: str({ default: '', desc: "a Discord bot token (Developer Portal > your app > Bot > Reset Token)" }),
   DISCORD_APPLICATION_ID: str({ default: '', desc: "the Discord application id (Developer Portal > General Information), needed to deploy slash commands" }),
   DISCORD_GUILD_ID: str({ default: '', desc: 'a Discord server id to deploy slash commands to (empty: global commands)' }),
@@ -76,6 +83,17 @@ export interface Config {
   rateLimitPerMinute: number;
   maxMessageLength: number;
   logLevel: LogLevel;
+  model: {
+    enabled: boolean;
+    maxNewTokens: number;
+    timeoutMs: number;
+    /** What /retrain fine-tunes: a hub repo, a local folder, or "tiny". */
+    base: string;
+  };
+  retrain: {
+    cron: string;
+    minNew: number;
+  };
   /** Null when DISCORD_TOKEN is not set. */
   discord: {
     token: string;
@@ -157,6 +175,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: clean.RATE_LIMIT_PER_MINUTE,
     maxMessageLength: clean.MAX_MESSAGE_LENGTH,
     logLevel: clean.LOG_LEVEL,
+    model: {
+      enabled: clean.MODEL === 'auto',
+      maxNewTokens: clean.MODEL_MAX_NEW_TOKENS,
+      timeoutMs: clean.MODEL_TIMEOUT_MS,
+      base: clean.BASE_MODEL,
+    },
+    retrain: { cron: clean.RETRAIN_CRON, minNew: clean.RETRAIN_MIN_NEW },
     discord: discordToken
       ? {
           token: discordToken,

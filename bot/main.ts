@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Adapter } from './adapters/adapter';
+import { createDiscordAdapter } from './adapters/discord/adapter';
 import { createSlackAdapter } from './adapters/slack/adapter';
 import { runTerminal } from './adapters/terminal';
 import { createApp } from './app';
@@ -9,6 +10,7 @@ import { createLogger, type Logger } from './log';
 
 function platformAdapters(config: Config, app: Awaited<ReturnType<typeof createApp>>, log: Logger): Adapter[] {
   const adapters: Adapter[] = [];
+  if (config.discord) adapters.push(createDiscordAdapter(app.assistant, config.discord, log));
   if (config.slack) adapters.push(createSlackAdapter(app.assistant, config.slack, log));
   return adapters;
 }

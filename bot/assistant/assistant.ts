@@ -1,8 +1,10 @@
 import { buildFacts, HorizonError } from '../answers/facts';
 import { renderAnswer } from '../answers/templates';
 import { findCommand, type Command } from '../commands';
-import type { Place, ReplySource, TemperatureUnit, Understanding, UnitSystem, WeatherQuery, WeatherReport } from '../domain';
+import type { Place, ReplySource, TemperatureUnit, Understanding, UnitSystem, WeatherFacts, WeatherQuery, WeatherReport } from '../domain';
 import type { Logger } from '../log';
+import type { ActiveModels } from '../model/runtime';
+import { writeAnswer, writeQuery, type ModelLimits, type TextGenerator } from '../model/steps';
 import type { Preferences, Store } from '../store/store';
 import { WeatherError } from '../weather/provider';
 import type { CommandInvocation, IncomingMessage, Reply, Role } from './message';
@@ -15,11 +17,19 @@ export interface WeatherLookup {
   forecast(place: Place, units: UnitSystem): Promise<WeatherReport>;
 }
 
+/** The language model as the assistant uses it: the active one, and the limits of each generation. */
+export interface AssistantModel {
+  models: ActiveModels;
+  limits: ModelLimits;
+}
+
 export interface AssistantOptions {
   store: Store;
   weather: WeatherLookup;
-  /** Message -> query. The rules today; the model with the rules as its guard later. */
+  /** Message -> query by rules: the model's guard, and its stand-in. */
   understand: (text: string) => Understanding;
+  /** Absent or null: rules and templates only. */
+  model?: AssistantModel | null;
   log: Logger;
   rateLimitPerMinute: number;
   maxMessageLength: number;
@@ -50,9 +60,30 @@ export interface CommandOptions {
 const unitsFromQuery = (units: TemperatureUnit | null): UnitSystem | undefined =>
   units === 'fahrenheit' ? 'imperial' : units === 'celsius' ? 'metric' : undefined;
 
+/** The model one reply holds from start to end, with the limits of its generations. */
+interface HeldModel {
+  version: string;
+  generator: TextGenerator;
+  limits: ModelLimits;
+}
+
+/**
+ * How a reply came about, as its exchange records it. `modelVersion` is the model the reply was
+ * made with (null: none ran); `source` says whether its query and answer were used.
+ */
+interface Provenance {
+  query: Understanding | null;
+  source: ReplySource;
+  modelVersion: string | null;
+  /** Short reason of an error reply. */
+  error: string | null;
+}
+
 /**
  * The platform-neutral core: a message in, a reply out. It guards input, runs commands with
  * their permission check, understands, looks the weather up, answers, and captures the exchange.
+ * With a model, the model writes the query and the answer (bot/model/guard.ts says when the
+ * rules and the templates stand in); a reply keeps the model it started with to its end.
  */
 export class Assistant {
   private readonly limiter: RateLimiter;
@@ -76,8 +107,14 @@ export class Assistant {
     return this.options.log;
   }
 
+  /** The rules' reading of a message. */
   understand(text: string): Understanding {
     return this.options.understand(text);
+  }
+
+  /** What a user should know about how replies are written now (no model yet, say); null when all is as expected. */
+  get notice(): string | null {
+    return this.options.model?.models.notice() ?? null;
   }
 
   /** A free-text chat message. A leading "/" makes it a command; nothing inside the text does. */
@@ -94,49 +131,84 @@ export class Assistant {
 
   /** A slash command delivered by a platform (its own UI) or typed in text. */
   async command(message: IncomingMessage, invocation: CommandInvocation, options: CommandOptions = {}): Promise<Reply> {
-    const guard = this.guard(message, invocation.args);
+    const guard = this.guard(message, `/${invocation.name} ${invocation.args}`);
     return guard ?? this.runCommand(message, invocation, options);
   }
 
   /** Answers a free-text message as a weather question (or small talk) and captures it. */
   async answer(message: IncomingMessage, text: string): Promise<Reply> {
     const started = this.now();
-    let understanding: Understanding;
-    try {
-      understanding = this.understand(text);
-    } catch (error) {
-      this.log.error('understanding failed', { error });
-      return this.record(message, text, null, { kind: 'error', text: replies.internalError }, { understanding: 'rules', answer: 'error' }, started, 'internal');
-    }
-    if (!understanding.weather) {
-      return this.record(message, text, understanding, { kind: 'smalltalk', text: smalltalk(text) }, { understanding: 'rules', answer: 'smalltalk' }, started, null);
-    }
-    return this.answerWeather(message, text, understanding, 'rules', started);
+    return this.withModel(async (model) => {
+      const modelVersion = model?.version ?? null;
+      let understood: { query: Understanding; by: 'model' | 'rules' };
+      try {
+        understood = await this.understandWith(model, text);
+      } catch (error) {
+        this.log.error('understanding failed', { error });
+        const how: Provenance = { query: null, source: { understanding: 'rules', answer: 'error' }, modelVersion, error: 'internal' };
+        return this.record(message, text, { kind: 'error', text: replies.internalError }, how, started);
+      }
+      const { query, by } = understood;
+      if (!query.weather) {
+        const how: Provenance = { query, source: { understanding: by, answer: 'smalltalk' }, modelVersion, error: null };
+        return this.record(message, text, { kind: 'smalltalk', text: smalltalk(text) }, how, started);
+      }
+      return this.respond(message, text, query, by, started, model);
+    });
   }
 
   /** Looks up and answers a parsed weather query; every outcome is captured. */
   async answerWeather(message: IncomingMessage, text: string, query: WeatherQuery, understoodBy: ReplySource['understanding'], started = this.now()): Promise<Reply> {
-    const source = (answer: ReplySource['answer']): ReplySource => ({ understanding: understoodBy, answer });
+    return this.withModel((model) => this.respond(message, text, query, understoodBy, started, model));
+  }
+
+  private withModel<T>(work: (model: HeldModel | null) => Promise<T>): Promise<T> {
+    const option = this.options.model;
+    if (!option) return work(null);
+    return option.models.use((model) => work(model && { version: model.version, generator: model.generator, limits: option.limits }));
+  }
+
+  /** Step 1: the model's query as the rules let it through, or the rules' own. */
+  private async understandWith(model: HeldModel | null, text: string): Promise<{ query: Understanding; by: 'model' | 'rules' }> {
+    const rules = this.understand(text);
+    if (!model) return { query: rules, by: 'rules' };
+    const step = await writeQuery(model.generator, text, rules, model.limits);
+    const { generation } = step;
+    this.log.debug('model query', { version: model.version, by: step.by, fallback: step.fallback, corrections: step.corrections, tokens: generation?.tokens, ms: generation?.ms, waitedMs: generation?.waitedMs });
+    return { query: step.query, by: step.by };
+  }
+
+  /** Step 2: the model's answer from the facts, or null when the template stands in. */
+  private async answerWith(model: HeldModel, text: string, query: WeatherQuery, facts: WeatherFacts): Promise<string | null> {
+    const step = await writeAnswer(model.generator, text, query, facts, model.limits);
+    const { generation } = step;
+    this.log.debug('model answer', { version: model.version, used: step.text !== null, fallback: step.fallback, tokens: generation?.tokens, ms: generation?.ms, waitedMs: generation?.waitedMs });
+    return step.text;
+  }
+
+  private async respond(message: IncomingMessage, text: string, query: WeatherQuery, understoodBy: ReplySource['understanding'], started: number, model: HeldModel | null): Promise<Reply> {
+    const how = (answer: ReplySource['answer'], error: string | null = null): Provenance => ({
+      query, source: { understanding: understoodBy, answer }, modelVersion: model?.version ?? null, error,
+    });
     const [user, channel] = await Promise.all([
       this.store.getPreferences('user', message.platform, message.author.id),
       this.store.getPreferences('channel', message.platform, message.channelId),
     ]);
     const saved = user.location ?? channel.location;
     const target = query.location ? { location: query.location, region: query.region } : saved ? splitPlace(saved) : null;
-    if (!target) {
-      return this.record(message, text, query, { kind: 'clarify', text: replies.askPlace }, source('clarify'), started, null);
-    }
+    if (!target) return this.record(message, text, { kind: 'clarify', text: replies.askPlace }, how('clarify'), started);
     try {
       const place = await this.weather.resolvePlace(target.location, target.region);
       const units = this.chooseUnits(query, user, channel, place);
       const report = await this.weather.forecast(place, units);
       // The query is stored as parsed (a saved place stays out of it): it is what the model learns to write.
       const facts = buildFacts(report, query);
-      const reply: Reply = { kind: 'weather', text: renderAnswer(facts), report, facts };
-      return this.record(message, text, query, reply, source('template'), started, null);
+      const written = model && (await this.answerWith(model, text, query, facts));
+      const reply: Reply = { kind: 'weather', text: written ?? renderAnswer(facts), report, facts };
+      return this.record(message, text, reply, how(written ? 'model' : 'template'), started);
     } catch (error) {
       const { text: friendly, code } = this.explain(error, target.region ? `${target.location}, ${target.region}` : target.location);
-      return this.record(message, text, query, { kind: 'error', text: friendly }, source('error'), started, code);
+      return this.record(message, text, { kind: 'error', text: friendly }, how('error', code), started);
     }
   }
 
@@ -151,7 +223,9 @@ export class Assistant {
   }
 
   private guard(message: IncomingMessage, text: string): Reply | undefined {
-    if (!this.limiter.take(`${message.platform}:${message.author.id}`)) return { kind: 'limited', text: replies.rateLimited };
+    // Moderators clearing a backlog of reactions are trusted; everyone else is rate-limited.
+    const trusted = this.hasRole(message, 'moderator');
+    if (!trusted && !this.limiter.take(`${message.platform}:${message.author.id}`)) return { kind: 'limited', text: replies.rateLimited };
     if (text.length > this.options.maxMessageLength) return { kind: 'error', text: replies.tooLong(this.options.maxMessageLength) };
     if (!text.trim()) return { kind: 'smalltalk', text: replies.empty };
     return undefined;
@@ -194,7 +268,7 @@ export class Assistant {
   }
 
   /** Captures the exchange (unless capture is off) and returns the reply with its id. */
-  private async record(message: IncomingMessage, question: string, query: Understanding | null, reply: Reply, source: ReplySource, started: number, error: string | null): Promise<Reply> {
+  private async record(message: IncomingMessage, question: string, reply: Reply, how: Provenance, started: number): Promise<Reply> {
     if (this.options.capture === false) return reply;
     try {
       const exchange = await this.store.capture({
@@ -202,12 +276,9 @@ export class Assistant {
         channelId: message.channelId,
         userId: message.author.id,
         question,
-        query,
         facts: reply.facts ?? null,
         answer: reply.text,
-        source,
-        modelVersion: null,
-        error,
+        ...how,
         latencyMs: this.now() - started,
       });
       this.lastExchangeByChannel.set(`${message.platform}:${message.channelId}`, exchange.id);

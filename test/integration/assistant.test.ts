@@ -128,3 +128,25 @@ describe('the assistant, end to end on the real store and a local Open-Meteo', (
     expect((await bot.store.get(reply.exchangeId!))!.source.understanding).toBe('command');
   });
 });
+
+describe('platform slash commands', () => {
+  let bot: TestBot;
+  beforeEach(async () => {
+    bot = await startTestBot();
+  });
+  afterEach(async () => {
+    await bot.stop();
+  });
+
+  test('a command without arguments runs', async () => {
+    const reply = await bot.assistant.command(message(''), { name: 'help', args: '' });
+    expect(reply.text).toMatch(/^Ask me about the weather in plain words/);
+  });
+
+  test('moderators are not rate-limited while clearing a backlog', async () => {
+    const answer = await bot.assistant.handle(message('weather in Tokyo'));
+    const replies = [];
+    for (let i = 0; i < 20; i++) replies.push(await bot.assistant.command(message('', { roles: ['moderator'], user: 'mod' }), { name: 'approve', args: answer.exchangeId! }));
+    expect(replies.every((r) => r.kind === 'command')).toBe(true);
+  });
+});

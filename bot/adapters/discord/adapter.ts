@@ -1,0 +1,328 @@
+/**
+ * WeatherBot on Discord (discord.js v14): platform I/O only. Mentions, DMs and slash commands
+ * go to the assistant; its replies come back as embeds or text. Moderators approve (✅) or
+ * reject (❌) answers with reactions and fix them with the "Correct answer" message command.
+ * The exchange an answer belongs to travels in its embed footer, so moderation works on
+ * answers from before a restart (the partials below let those reactions through).
+ */
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  Client,
+  Events,
+  GatewayIntentBits,
+  GuildMember,
+  LabelBuilder,
+  MessageFlags,
+  ModalBuilder,
+  Partials,
+  TextInputBuilder,
+  TextInputStyle,
+  type ChatInputCommandInteraction,
+  type Guild,
+  type Interaction,
+  type Message,
+  type MessageContextMenuCommandInteraction,
+  type MessageReaction,
+  type ModalSubmitInteraction,
+  type PartialMessageReaction,
+  type PartialUser,
+  type TextBasedChannel,
+  type User,
+} from 'discord.js';
+import type { Assistant, CommandOptions } from '../../assistant/assistant';
+import type { Author, IncomingMessage, Reply } from '../../assistant/message';
+import type { Config } from '../../config';
+import type { Logger } from '../../log';
+import type { Adapter } from '../adapter';
+import { CORRECT_ANSWER_COMMAND, invocationOf } from './commands';
+import { authorOf, type DiscordRoleSettings } from './members';
+import { APPROVE_EMOJI, clip, DISCORD_LIMITS, exchangeIdOf, REJECT_EMOJI, renderReply, withModerationStatus } from './render';
+
+export type DiscordConfig = NonNullable<Config['discord']>;
+
+const PLATFORM = 'discord';
+
+/**
+ * Only what the bot uses. Message Content is privileged (switched on in the Developer Portal):
+ * Discord shows a message's text without it only in DMs and when the bot's user is mentioned,
+ * not when someone mentions the bot's role, which Discord's autocomplete offers just as often.
+ */
+export const DISCORD_INTENTS = [
+  GatewayIntentBits.Guilds,
+  GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.GuildMessageReactions,
+  GatewayIntentBits.DirectMessages,
+  GatewayIntentBits.DirectMessageReactions,
+  GatewayIntentBits.MessageContent,
+];
+
+/** Reactions on answers the client has not cached (older ones, or from before a restart) arrive as partials. */
+export const DISCORD_PARTIALS = [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User];
+
+/** Discord shows "typing…" for 10 seconds; a slow answer renews it. */
+const TYPING_RENEW_MS = 8000;
+/** How long `stop()` lets replies in progress finish. */
+const STOP_GRACE_MS = 5000;
+const CORRECTION_MODAL = 'correct';
+const CORRECTION_INPUT = 'answer';
+const SORRY = 'Sorry — something went wrong on my side. Please try again in a moment.';
+
+const MODERATION_BY_EMOJI: Record<string, 'approve' | 'reject'> = { [APPROVE_EMOJI]: 'approve', [REJECT_EMOJI]: 'reject' };
+
+/** A weather answer with a captured exchange, in a server: DMs have no moderators to react. */
+const isModeratable = (reply: Reply, inServer: boolean) => inServer && reply.kind === 'weather' && Boolean(reply.exchangeId);
+
+/** Runs edits of one reply one after another, so the last text written is the one shown. */
+function editQueue(log: Logger) {
+  let tail: Promise<void> = Promise.resolve();
+  return (edit: () => Promise<unknown>): Promise<void> => {
+    tail = tail.then(edit).then(
+      () => undefined,
+      (error) => log.warn('discord: could not update a reply', { error }),
+    );
+    return tail;
+  };
+}
+
+/** A start-up failure in words a bot owner can act on. */
+function explainLoginFailure(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'TokenInvalid' || /401|unauthorized/i.test(message)) {
+    return 'Discord rejected DISCORD_TOKEN: copy the bot token again (Developer Portal > your app > Bot > Reset Token).';
+  }
+  if (/disallowed intents/i.test(message)) {
+    return 'Discord refused the Message Content intent: switch on "Message Content Intent" (Developer Portal > your app > Bot > Privileged Gateway Intents), then start again.';
+  }
+  return `Could not connect to Discord: ${message}`;
+}
+
+export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig, log: Logger): Adapter {
+  const client = new Client({
+    intents: DISCORD_INTENTS,
+    partials: DISCORD_PARTIALS,
+    rest: { api: config.apiUrl },
+    // Answers quote what people typed; they must never ping anyone.
+    allowedMentions: { parse: [], repliedUser: false },
+  });
+  const settings: DiscordRoleSettings = { moderatorRole: config.moderatorRole, adminRole: config.adminRole };
+  const inFlight = new Set<Promise<void>>();
+
+  const me = () => client.user!;
+
+  /** Every event runs detached; a failure is logged and never reaches discord.js. */
+  function track(what: string, work: () => Promise<void>): void {
+    const done: Promise<void> = work()
+      .catch((error) => log.error(`discord: handling a ${what} failed`, { error }))
+      .finally(() => inFlight.delete(done));
+    inFlight.add(done);
+  }
+
+  function incoming(author: Author, channelId: string, text: string): IncomingMessage {
+    return { platform: PLATFORM, channelId, author, text };
+  }
+
+  async function authorIn(guild: Guild | null, channelId: string, user: User): Promise<Author> {
+    if (!guild) return authorOf(user, null, null, settings);
+    const member = guild.members.cache.get(user.id) ?? (await guild.members.fetch(user.id).catch(() => null));
+    const channel = guild.channels.cache.get(channelId) ?? null;
+    const permissions = member ? (channel ? member.permissionsIn(channel) : member.permissions) : null;
+    return authorOf(user, member, permissions, settings);
+  }
+
+  function interactionAuthor(interaction: Interaction): Author {
+    const { member } = interaction;
+    const roles = member instanceof GuildMember ? member : member ? { roles: member.roles } : null;
+    return authorOf(interaction.user, roles, interaction.memberPermissions, settings);
+  }
+
+  function keepTyping(channel: TextBasedChannel): () => void {
+    const typing = () => {
+      if ('sendTyping' in channel) channel.sendTyping().catch((error) => log.debug('discord: typing indicator failed', { error }));
+    };
+    typing();
+    const timer = setInterval(typing, TYPING_RENEW_MS);
+    return () => clearInterval(timer);
+  }
+
+  async function addModerationReactions(message: Message): Promise<void> {
+    try {
+      await message.react(APPROVE_EMOJI);
+      await message.react(REJECT_EMOJI);
+    } catch (error) {
+      log.warn('discord: could not add the moderation reactions (Add Reactions and Read Message History permissions?)', { error });
+    }
+  }
+
+  /** Shows the exchange's stored moderation status in the answer's footer. */
+  async function showModeration(message: Message, exchangeId: string): Promise<void> {
+    const exchange = await assistant.store.get(exchangeId);
+    if (!exchange) return;
+    const before = message.embeds.map((embed) => embed.toJSON());
+    const after = withModerationStatus(before, exchangeId, exchange.moderation.status);
+    if (after.some((embed, i) => embed.footer?.text !== before[i].footer?.text)) await message.edit({ embeds: after });
+  }
+
+  // --- messages: mentions in servers, everything in DMs ---------------------------------------
+
+  function addressedText(message: Message): string | null {
+    if (!message.inGuild()) return message.content;
+    const botRole = message.guild.members.me?.roles.botRole ?? null;
+    const mentioned = message.mentions.users.has(me().id) || (botRole !== null && message.mentions.roles.has(botRole.id));
+    if (!mentioned) return null;
+    const mention = new RegExp(`(<@!?${me().id}>${botRole ? `|<@&${botRole.id}>` : ''})[,:]?`, 'g');
+    return message.content.replace(mention, ' ').replace(/[ \t]{2,}/g, ' ').trim();
+  }
+
+  async function onMessage(message: Message): Promise<void> {
+    if (message.author.bot || message.system || message.webhookId) return;
+    const text = addressedText(message);
+    if (text === null) return;
+    const author = await authorIn(message.guild, message.channelId, message.author);
+    const queue = editQueue(log);
+    let progress: Message | null = null;
+    const showProgress = (content: string) =>
+      queue(async () => {
+        const body = { content: clip(content, DISCORD_LIMITS.content), embeds: [] };
+        progress = progress ? await progress.edit(body) : await message.reply(body);
+      });
+    const stopTyping = keepTyping(message.channel);
+    let reply: Reply;
+    try {
+      reply = await assistant.handle(incoming(author, message.channelId, text), { onProgress: showProgress });
+    } catch (error) {
+      log.error('discord: answering a message failed', { error });
+      reply = { kind: 'error', text: SORRY };
+    } finally {
+      stopTyping();
+    }
+    await queue(async () => {
+      const body = renderReply(reply);
+      const sent = progress ? await progress.edit(body) : await message.reply(body);
+      if (isModeratable(reply, message.inGuild())) await addModerationReactions(sent);
+    });
+  }
+
+  // --- reactions: ✅ approves, ❌ rejects, when a moderator reacts on one of our answers ----------
+
+  async function onReaction(reaction: MessageReaction | PartialMessageReaction, reactor: User | PartialUser): Promise<void> {
+    if (reactor.id === me().id || reactor.bot) return;
+    const command = MODERATION_BY_EMOJI[reaction.emoji.name ?? ''];
+    if (!command) return;
+    const message = reaction.message.partial ? await reaction.message.fetch() : reaction.message;
+    if (message.author.id !== me().id) return;
+    const exchangeId = exchangeIdOf(message);
+    if (!exchangeId) return;
+    const user = reactor.partial ? await reactor.fetch() : reactor;
+    const author = await authorIn(message.guild, message.channelId, user);
+    const reply = await assistant.command(incoming(author, message.channelId, `/${command} ${exchangeId}`), { name: command, args: exchangeId });
+    // Anyone may react; only a moderator's reaction counts. The assistant refused the rest, silently here.
+    if (reply.kind !== 'command') {
+      log.debug('discord: reaction not acted on', { exchange: exchangeId, reply: reply.kind });
+      return;
+    }
+    await showModeration(message, exchangeId);
+  }
+
+  // --- interactions: slash commands, the "Correct answer" message command and its form ---------
+
+  async function onSlashCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+    const invocation = invocationOf(interaction);
+    await interaction.deferReply(invocation.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+    const channelId = interaction.channelId;
+    const queue = editQueue(log);
+    const options: CommandOptions = {
+      onProgress: (text) => queue(() => interaction.editReply({ content: clip(text, DISCORD_LIMITS.content), embeds: [] })),
+    };
+    const message = incoming(interactionAuthor(interaction), channelId, `/${invocation.name} ${invocation.args}`.trim());
+    const reply = await assistant.command(message, invocation, options);
+    await queue(async () => {
+      const sent = await interaction.editReply(renderReply(reply));
+      if (isModeratable(reply, interaction.inGuild()) && !invocation.ephemeral) await addModerationReactions(sent);
+    });
+  }
+
+  async function onCorrectAnswer(interaction: MessageContextMenuCommandInteraction): Promise<void> {
+    const target = interaction.targetMessage;
+    const exchangeId = target.author.id === me().id ? exchangeIdOf(target) : null;
+    if (!exchangeId) {
+      await interaction.reply({ content: 'That is not one of my weather answers: pick a message of mine that shows an exchange id.', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const author = interactionAuthor(interaction);
+    // The assistant checks again when the correction arrives; this only spares others a form they cannot send.
+    if (!assistant.hasRole(incoming(author, interaction.channelId, ''), 'moderator')) {
+      await interaction.reply({ content: 'Only moderators can correct answers.', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const answer = target.embeds[0]?.description ?? target.content;
+    const input = new TextInputBuilder()
+      .setCustomId(CORRECTION_INPUT)
+      .setStyle(TextInputStyle.Paragraph)
+      .setRequired(true)
+      .setMaxLength(DISCORD_LIMITS.textInput)
+      .setValue(clip(answer, DISCORD_LIMITS.textInput));
+    const modal = new ModalBuilder()
+      .setCustomId(`${CORRECTION_MODAL}:${exchangeId}:${target.id}`)
+      .setTitle('Correct answer')
+      .addLabelComponents(new LabelBuilder().setLabel('The better answer').setDescription(`Saved as the answer to exchange ${exchangeId}`).setTextInputComponent(input));
+    await interaction.showModal(modal);
+  }
+
+  async function onCorrection(interaction: ModalSubmitInteraction): Promise<void> {
+    const [, exchangeId, messageId] = interaction.customId.split(':');
+    const correction = interaction.fields.getTextInputValue(CORRECTION_INPUT).trim();
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const args = `${exchangeId} ${correction}`;
+    const channelId = interaction.channelId ?? interaction.user.id;
+    const reply = await assistant.command(incoming(interactionAuthor(interaction), channelId, `/correct ${args}`), { name: 'correct', args });
+    await interaction.editReply(renderReply(reply));
+    if (reply.kind !== 'command' || !interaction.channel) return;
+    const answer = await interaction.channel.messages.fetch(messageId).catch(() => null);
+    if (answer) await showModeration(answer, exchangeId);
+  }
+
+  async function onInteraction(interaction: Interaction): Promise<void> {
+    try {
+      if (interaction.isChatInputCommand()) await onSlashCommand(interaction);
+      else if (interaction.isMessageContextMenuCommand() && interaction.commandName === CORRECT_ANSWER_COMMAND) await onCorrectAnswer(interaction);
+      else if (interaction.isModalSubmit() && interaction.customId.startsWith(`${CORRECTION_MODAL}:`)) await onCorrection(interaction);
+    } catch (error) {
+      log.error('discord: interaction failed', { error, interaction: interaction.type });
+      if (!interaction.isRepliable()) return;
+      const apology = interaction.deferred || interaction.replied
+        ? interaction.editReply({ content: SORRY, embeds: [] })
+        : interaction.reply({ content: SORRY, flags: MessageFlags.Ephemeral });
+      await apology.catch(() => undefined);
+    }
+  }
+
+  client.on(Events.MessageCreate, (message) => track('message', () => onMessage(message)));
+  client.on(Events.MessageReactionAdd, (reaction, user) => track('reaction', () => onReaction(reaction, user)));
+  client.on(Events.InteractionCreate, (interaction) => track('interaction', () => onInteraction(interaction)));
+  client.on(Events.Error, (error) => log.error('discord: client error', { error }));
+  client.on(Events.ShardError, (error) => log.warn('discord: gateway connection error', { error }));
+  client.on(Events.ShardDisconnect, (event) => log.error('discord: gateway closed for good', { code: event.code }));
+  client.on(Events.Warn, (warning) => log.warn(`discord: ${warning}`));
+
+  return {
+    name: PLATFORM,
+    async start() {
+      const ready = once(client, Events.ClientReady);
+      try {
+        await client.login(config.token);
+      } catch (error) {
+        await client.destroy();
+        throw new Error(explainLoginFailure(error));
+      }
+      await ready;
+      log.info('discord: connected', { user: client.user?.tag, servers: client.guilds.cache.size });
+    },
+    async stop() {
+      await Promise.race([Promise.allSettled(inFlight), delay(STOP_GRACE_MS, undefined, { ref: false })]);
+      await client.destroy();
+      log.info('discord: disconnected');
+    },
+  };
+}

@@ -1,0 +1,355 @@
+/**
+ * WeatherBot on Discord, end to end: the real app (store, weather against a local Open-Meteo,
+ * assistant) behind the Discord adapter, whose unmodified discord.js Client talks to a local
+ * Discord emulator over REST and the gateway. Tests act as server members and read what the bot
+ * sent, as Discord would show it.
+ */
+import { PermissionFlagsBits } from 'discord.js';
+import type { Adapter } from '../../bot/adapters/adapter';
+import { createDiscordAdapter, DISCORD_INTENTS, type DiscordConfig } from '../../bot/adapters/discord/adapter';
+import { BOT_PERMISSIONS, deployCommands } from '../../bot/adapters/discord/deploy';
+import { CONDITION_ICONS, exchangeIdOf } from '../../bot/adapters/discord/render';
+import { loadConfig } from '../../bot/config';
+import type { ModerationStatus } from '../../bot/domain';
+import { createLogger, type Logger } from '../../bot/log';
+import { startDiscordEmulator, type DiscordEmulator, type EmulatedInteraction, type EmulatedMessage } from '../emulators/discord';
+import { startTestBot, type TestBot } from '../helpers/bot';
+
+let discord: DiscordEmulator;
+let bot: TestBot;
+let config: DiscordConfig;
+let log: Logger;
+let adapter: Adapter;
+/** Server members: no rights; moderator by role name; Manage Messages; admin by role id; Administrator. */
+let member: string;
+let moderator: string;
+let messageManager: string;
+let admin: string;
+let administrator: string;
+
+const ICON = new RegExp(`^(${Object.values(CONDITION_ICONS).join('|')}) `, 'u');
+
+async function connect(): Promise<Adapter> {
+  const connected = createDiscordAdapter(bot.assistant, config, log);
+  await connected.start();
+  return connected;
+}
+
+beforeEach(async () => {
+  discord = await startDiscordEmulator({ botPermissions: BOT_PERMISSIONS, heartbeatIntervalMs: 500 });
+  const moderatorRole = discord.addRole('Weather Mods');
+  const adminRole = discord.addRole('Bot Admins');
+  member = discord.addMember('rain-fan');
+  moderator = discord.addMember('mod-mia', [moderatorRole]);
+  messageManager = discord.addMember('helper-hal', [discord.addRole('Helpers', PermissionFlagsBits.ManageMessages)]);
+  admin = discord.addMember('admin-ada', [adminRole]);
+  administrator = discord.addMember('boss-bo', [discord.addRole('Staff', PermissionFlagsBits.Administrator)]);
+  // The server gave the bot the moderator role too: its own ✅ must still count for nothing.
+  discord.giveRole(discord.bot.id, moderatorRole);
+  bot = await startTestBot({
+    DISCORD_TOKEN: discord.token,
+    DISCORD_APPLICATION_ID: discord.applicationId,
+    DISCORD_GUILD_ID: discord.guildId,
+    DISCORD_MODERATOR_ROLE: 'weather mods',
+    DISCORD_ADMIN_ROLE: adminRole,
+    DISCORD_API_URL: discord.apiUrl,
+  });
+  const loaded = loadConfig(bot.env);
+  config = loaded.discord!;
+  log = createLogger('debug', loaded.secrets, (line) => void bot.logs.push(line));
+  await deployCommands({ token: config.token, applicationId: config.applicationId!, guildId: config.guildId, apiUrl: config.apiUrl });
+  adapter = await connect();
+});
+
+afterEach(async () => {
+  await adapter.stop();
+  await bot.stop();
+  await discord.close();
+});
+
+/** Polls what the emulator cannot announce (the store, the logs). */
+async function until<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const botMessages = (channelId = discord.channelId) => discord.messages(channelId).filter((m) => m.authorId === discord.bot.id);
+
+/** Mentions the bot with `text` and waits for its reply (and, for a weather answer, its two reactions). */
+async function ask(userId: string, text: string): Promise<EmulatedMessage> {
+  const question = discord.send(userId, `<@${discord.bot.id}> ${text}`);
+  const reply = await discord.waitFor(() => discord.messages().find((m) => m.referenceId === question.id), `the reply to "${text}"`);
+  if (reply.embeds.length > 0) await discord.waitFor(() => reply.reactions.size === 2, 'the moderation reactions');
+  return reply;
+}
+
+const exchangeOf = (message: EmulatedMessage) => exchangeIdOf(message) ?? '';
+const statusOf = async (exchangeId: string) => (await bot.store.get(exchangeId))!.moderation.status;
+const footerShows = (message: EmulatedMessage, status: ModerationStatus) =>
+  discord.waitFor(() => message.embeds[0]?.footer?.text.includes(status), `the footer to show "${status}"`);
+const refusals = () => bot.logs.filter((line) => line.includes('command refused')).length;
+
+/** The interaction's response message once the bot has finished editing it. */
+const finalReply = (interaction: EmulatedInteraction) =>
+  discord.waitFor(() => {
+    const message = interaction.original();
+    return message && !(message.flags & 128) && message;
+  }, 'the interaction reply');
+
+describe('connecting', () => {
+  test('identifies with exactly the intents it uses, receives the server, keeps the heartbeat', async () => {
+    expect(discord.identifies).toHaveLength(1);
+    expect(discord.identifies[0].intents).toBe(DISCORD_INTENTS.reduce((all, bit) => all | bit, 0));
+    expect(discord.identifies[0]).not.toHaveProperty('token');
+    await discord.waitFor(() => discord.heartbeatAcks() >= 1, 'a heartbeat');
+    expect(discord.connectedSessions()).toBe(1);
+    expect(discord.requests.filter((r) => r.path === '/gateway/bot')).toEqual([expect.objectContaining({ authorized: true, status: 200 })]);
+    expect(bot.logs.join('\n')).not.toContain(discord.token);
+  });
+
+  test('after a dropped connection it resumes the session and gets the events it missed', async () => {
+    discord.dropConnections();
+    const question = discord.send(member, `<@${discord.bot.id}> weather in Tokyo`);
+    const answer = await discord.waitFor(() => discord.messages().find((m) => m.referenceId === question.id), 'the answer after resuming');
+    expect(answer.embeds[0].title).toMatch(/Tokyo, JP/);
+    expect(discord.resumes()).toBe(1);
+    expect(discord.identifies).toHaveLength(1);
+  });
+});
+
+describe('answering', () => {
+  test('a mention gets an embed answer with ✅/❌, footer id and typing, captured as a discord exchange', async () => {
+    discord.send(member, 'will it rain in Paris tomorrow? (not asking the bot)');
+    const answer = await ask(member, 'will it rain in Paris tomorrow?');
+
+    expect(answer.content).toBe('');
+    const [embed] = answer.embeds;
+    expect(embed.title).toMatch(ICON);
+    expect(embed.title).toMatch(/Paris, Île-de-France, FR — tomorrow \(\w{3} \d+ \w{3}\)$/);
+    expect(embed.description).toMatch(/\d+% chance of rain/);
+    expect(embed.fields!.map((f) => f.name)).toEqual(expect.arrayContaining(['Temperature', 'Precipitation', 'Place']));
+    expect(embed.fields!.find((f) => f.name === 'Temperature')!.value).toMatch(/high -?\d+°C, low -?\d+°C/);
+    expect(embed.fields!.find((f) => f.name === 'Place')!.value).toMatch(/^Paris, Île-de-France, FR \(48\.\d\d, 2\.\d\d\)$/);
+    expect(embed.footer!.text).toMatch(/^exchange \d{6}-\d{4,}$/);
+    expect([...answer.reactions]).toEqual([['✅', new Set([discord.bot.id])], ['❌', new Set([discord.bot.id])]]);
+    expect(discord.typing).toContain(discord.channelId);
+
+    const exchange = (await bot.store.get(exchangeOf(answer)))!;
+    expect(exchange).toMatchObject({ platform: 'discord', question: 'will it rain in Paris tomorrow?', answer: embed.description, moderation: { status: 'pending' } });
+    expect(exchange.user).not.toContain(member);
+    // The message that did not mention the bot got no answer and was not captured.
+    expect(botMessages()).toHaveLength(1);
+    expect((await bot.store.countByStatus()).pending).toBe(1);
+  });
+
+  test("a mention of the bot's role, or of the bot mid-sentence, is a question to it too", async () => {
+    const byRole = discord.send(member, `<@&${discord.botRoleId}> weather in Tokyo`);
+    const midSentence = discord.send(member, `so <@${discord.bot.id}>, windy in Paris tonight?`);
+    const answers = await discord.waitFor(() => botMessages().length === 2 && botMessages(), 'both answers');
+    expect(answers.find((m) => m.referenceId === byRole.id)!.embeds[0].title).toMatch(/Tokyo, JP/);
+    expect(answers.find((m) => m.referenceId === midSentence.id)!.embeds[0].title).toMatch(/Paris, Île-de-France, FR — tonight/);
+    const questions = await Promise.all(answers.map(async (m) => (await bot.store.get(exchangeOf(m)))!.question));
+    expect(questions.sort()).toEqual(['so windy in Paris tonight?', 'weather in Tokyo']);
+  });
+
+  test('answers in DMs without a mention (no ✅/❌: nobody moderates there); small talk is plain text', async () => {
+    discord.dm(member, 'wind in Tokyo tonight');
+    const dm = discord.dmChannelOf(member)!;
+    const answer = await discord.waitFor(() => botMessages(dm)[0], 'the DM answer');
+    expect(answer.embeds[0].title).toMatch(/Tokyo, JP — tonight/);
+    expect(answer.embeds[0].fields!.find((f) => f.name === 'Wind')!.value).toMatch(/\d+ km\/h/);
+    expect((await bot.store.get(exchangeOf(answer)))!.platform).toBe('discord');
+
+    discord.dm(member, 'thanks!');
+    const thanks = await discord.waitFor(() => botMessages(dm)[1], 'the second DM reply');
+    expect(thanks).toMatchObject({ content: "You're welcome! ☀️", embeds: [] });
+    expect(thanks.reactions.size).toBe(0);
+    expect(answer.reactions.size).toBe(0);
+  });
+
+  test('/weather is deferred, then edited into the embed answer', async () => {
+    const interaction = discord.slash(member, 'weather', { place: 'Tokyo', when: 'tomorrow' });
+    const reply = await finalReply(interaction);
+    expect(interaction.responses.map((r) => r.type)).toEqual([5]);
+    expect(reply.embeds[0].title).toMatch(/Tokyo, JP — tomorrow/);
+    expect(reply.flags & 64).toBe(0);
+    await discord.waitFor(() => reply.reactions.size === 2, 'the moderation reactions');
+    const exchange = (await bot.store.get(exchangeOf(reply)))!;
+    expect(exchange).toMatchObject({ platform: 'discord', question: '/weather Tokyo tomorrow', source: { understanding: 'command' } });
+  });
+
+  test('settings commands answer privately and map their options, scope included', async () => {
+    const mine = discord.slash(member, 'units', { system: 'f' });
+    expect((await finalReply(mine)).content).toMatch(/°F, mph and inches/);
+    expect(mine.responses[0].data!.flags).toBe(64);
+
+    const channelWide = discord.slash(member, 'units', { system: 'c', scope: 'channel' });
+    expect((await finalReply(channelWide)).content).toBe('Only moderators can set the channel default.');
+    const byModerator = discord.slash(moderator, 'setlocation', { place: 'Tokyo', scope: 'channel' });
+    expect((await finalReply(byModerator)).content).toMatch(/Saved this channel's location: Tokyo, JP/);
+
+    const answer = await ask(member, 'is it windy?');
+    expect(answer.embeds[0].title).toMatch(/Tokyo, JP/);
+    expect(answer.embeds[0].fields!.find((f) => f.name === 'Wind')!.value).toMatch(/mph/);
+  });
+
+  test('a weather provider outage is answered politely in plain text, without moderation reactions', async () => {
+    bot.emulator.failNext('http-500', 10);
+    const reply = await ask(member, 'weather in London');
+    expect(reply.content).toBe("The weather service isn't answering right now, so I can't look that up. Please try again in a minute.");
+    expect(reply.embeds).toEqual([]);
+    await ask(member, 'hello'); // everything the bot did for the first reply has happened by now
+    expect(reply.reactions.size).toBe(0);
+  });
+
+  test('/help lists what the member may use, privately', async () => {
+    const help = await finalReply(discord.slash(member, 'help'));
+    expect(help.flags & 64).toBe(64);
+    expect(help.content).toContain('/weather <place> [when]');
+    expect(help.content).not.toContain('/approve');
+    expect((await finalReply(discord.slash(moderator, 'help'))).content).toContain('/approve');
+  });
+});
+
+describe('moderation with reactions', () => {
+  test("a moderator's ✅ approves; a member's ✅ and the bot's own reactions do nothing", async () => {
+    const answer = await ask(member, 'weather in Tokyo');
+    const id = exchangeOf(answer);
+    const patchesBefore = discord.requests.filter((r) => r.method === 'PATCH').length;
+
+    discord.react(member, answer.id, '✅');
+    await until(() => refusals() === 1, 'the assistant to refuse the member');
+    expect(await statusOf(id)).toBe('pending');
+
+    discord.react(moderator, answer.id, '✅');
+    await footerShows(answer, 'approved');
+    expect(answer.embeds[0].footer!.text).toBe(`exchange ${id} · approved ✅`);
+    expect(await bot.store.get(id)).toMatchObject({ moderation: { status: 'approved', by: expect.stringMatching(/^discord:/) } });
+    // Silent apart from the footer: no message posted, one edit (the moderator's).
+    expect(botMessages()).toHaveLength(1);
+    expect(discord.requests.filter((r) => r.method === 'PATCH')).toHaveLength(patchesBefore + 1);
+    expect(refusals()).toBe(1);
+  });
+
+  test('❌ from a member with Manage Messages rejects', async () => {
+    const answer = await ask(member, 'weather in Tokyo');
+    discord.react(messageManager, answer.id, '❌');
+    await footerShows(answer, 'rejected');
+    expect(await statusOf(exchangeOf(answer))).toBe('rejected');
+  });
+
+  test('reactions on answers from before a restart still count (uncached message, read back from its footer)', async () => {
+    const answer = await ask(member, 'weather in Paris');
+    await adapter.stop();
+    adapter = await connect();
+    discord.react(moderator, answer.id, '✅');
+    await footerShows(answer, 'approved');
+    expect(await statusOf(exchangeOf(answer))).toBe('approved');
+    expect(discord.requests).toContainEqual(expect.objectContaining({ method: 'GET', path: `/channels/${discord.channelId}/messages/${answer.id}`, status: 200 }));
+  });
+
+  test('other emoji, and ✅ on messages that are not the bot’s answers, are ignored', async () => {
+    const answer = await ask(member, 'weather in Tokyo');
+    const question = discord.send(member, 'nice');
+    discord.react(moderator, answer.id, '👍');
+    discord.react(moderator, question.id, '✅');
+    discord.react(moderator, answer.id, '❌');
+    await footerShows(answer, 'rejected');
+    expect(refusals()).toBe(0);
+    expect(await statusOf(exchangeOf(answer))).toBe('rejected');
+  });
+});
+
+describe('"Correct answer" message command', () => {
+  test('a moderator gets a form prefilled with the answer; submitting stores the correction', async () => {
+    const answer = await ask(member, 'weather in Tokyo');
+    const opened = discord.messageCommand(moderator, 'Correct answer', answer.id);
+    const modal = await discord.waitFor(() => opened.modal, 'the correction form');
+    expect(opened.responses.map((r) => r.type)).toEqual([9]);
+    const [label] = modal.components as Array<{ type: number; component: { type: number; style: number; value: string; custom_id: string } }>;
+    expect(label.type).toBe(18);
+    expect(label.component).toMatchObject({ type: 4, style: 2, value: answer.embeds[0].description });
+
+    const submitted = discord.submitModal(opened, { [label.component.custom_id]: 'Tokyo is mild and dry today, 15°C.' });
+    const confirmation = await finalReply(submitted);
+    expect(confirmation.flags & 64).toBe(64);
+    expect(confirmation.content).toBe(`Correction saved ✏️ — exchange ${exchangeOf(answer)}.`);
+    expect((await bot.store.get(exchangeOf(answer)))!.moderation).toMatchObject({ status: 'corrected', correction: 'Tokyo is mild and dry today, 15°C.' });
+    await footerShows(answer, 'corrected');
+  });
+
+  test('anyone else is told so privately, and gets no form', async () => {
+    const answer = await ask(member, 'weather in Tokyo');
+    const attempt = discord.messageCommand(member, 'Correct answer', answer.id);
+    const reply = await finalReply(attempt);
+    expect(reply).toMatchObject({ content: 'Only moderators can correct answers.', flags: 64 });
+    expect(attempt.modal).toBeNull();
+
+    const notAnAnswer = discord.messageCommand(moderator, 'Correct answer', discord.send(member, 'hi').id);
+    expect((await finalReply(notAnAnswer)).content).toMatch(/not one of my weather answers/);
+  });
+});
+
+/**
+ * Commands only some people may run. The assistant checks; the adapter maps Discord roles and
+ * permissions to them. Each entry says how a Discord user runs the command and how to tell that
+ * it ran; admin commands (/retrain, /model) join this table as they arrive.
+ */
+interface CheckedCommand {
+  name: string;
+  /** Runs the command as the user; resolves with the text the bot showed them. */
+  run(userId: string): Promise<{ text: string; ran: () => Promise<boolean> }>;
+  allowed: () => string[];
+  refused: () => string[];
+}
+
+const checkedCommands: CheckedCommand[] = [
+  {
+    name: '/approve typed after a mention',
+    async run(userId) {
+      const answer = await ask(member, 'weather in Tokyo');
+      const reply = await ask(userId, `/approve ${exchangeOf(answer)}`);
+      return { text: reply.content, ran: async () => (await statusOf(exchangeOf(answer))) === 'approved' };
+    },
+    allowed: () => [moderator, messageManager, admin, administrator, discord.ownerId],
+    refused: () => [member],
+  },
+];
+
+describe.each(checkedCommands)('permission-checked command: $name', (command) => {
+  test('refused for members without the role or permission; nothing changes', async () => {
+    for (const userId of command.refused()) {
+      const { text, ran } = await command.run(userId);
+      expect(text).toMatch(/^Only (moderator|admin)s can use \//);
+      expect(await ran()).toBe(false);
+    }
+  });
+
+  test('runs for moderators (by role name or Manage Messages) and admins (by role id, Administrator, the owner)', async () => {
+    for (const userId of command.allowed()) {
+      const { text, ran } = await command.run(userId);
+      expect(text).not.toMatch(/^Only /);
+      expect(await ran()).toBe(true);
+    }
+  });
+});
+
+describe('starting up', () => {
+  test('a wrong token or a missing Message Content switch stops start() with what to fix', async () => {
+    await expect(createDiscordAdapter(bot.assistant, { ...config, token: 'not-the-token' }, log).start()).rejects.toThrow(
+      'Discord rejected DISCORD_TOKEN: copy the bot token again (Developer Portal > your app > Bot > Reset Token).',
+    );
+    const strict = await startDiscordEmulator({ messageContentIntent: false });
+    try {
+      const blocked = createDiscordAdapter(bot.assistant, { ...config, token: strict.token, apiUrl: strict.apiUrl }, log);
+      await expect(blocked.start()).rejects.toThrow(/switch on "Message Content Intent"/);
+    } finally {
+      await strict.close();
+    }
+  });
+});

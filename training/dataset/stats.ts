@@ -12,8 +12,8 @@ export interface DatasetStats {
   store: Breakdown & { byStatus: Record<ModerationStatus, number> };
   /** Null when no seed folder was given. */
   seed: { train: Breakdown; test: Breakdown } | null;
-  /** What training would use now. */
-  prepared: { report: PrepareReport; manifest: DatasetManifest };
+  /** What training would use now; null when not asked for (preparing reads and scrubs everything). */
+  prepared: { report: PrepareReport; manifest: DatasetManifest } | null;
 }
 
 const NOT_WEATHER = '(not weather)';
@@ -35,7 +35,7 @@ function breakdown(queries: Iterable<Understanding | null>): Breakdown {
 }
 
 /** Counts of the store (by moderation status, aspect, when), the seed splits, and the prepared dataset. */
-export async function datasetStats(options: PrepareOptions): Promise<DatasetStats> {
+export async function datasetStats(options: PrepareOptions, { prepare = true } = {}): Promise<DatasetStats> {
   const byStatus = Object.fromEntries(MODERATION_STATUSES.map((s) => [s, 0])) as Record<ModerationStatus, number>;
   const queries: (Understanding | null)[] = [];
   if (options.store) {
@@ -50,8 +50,8 @@ export async function datasetStats(options: PrepareOptions): Promise<DatasetStat
         test: breakdown((await loadSeed(options.seedDir, 'test')).map((e) => e.query)),
       }
     : null;
-  const { report, manifest } = await prepareDataset(options);
-  return { store: { ...breakdown(queries), byStatus }, seed, prepared: { report, manifest } };
+  const prepared = prepare ? await prepareDataset(options) : null;
+  return { store: { ...breakdown(queries), byStatus }, seed, prepared: prepared && { report: prepared.report, manifest: prepared.manifest } };
 }
 
 const ASPECT_ORDER = [...ASPECTS, NOT_WEATHER, NO_QUERY];
@@ -65,7 +65,6 @@ function counts(values: Record<string, number>, order: readonly string[]): strin
 
 export function formatStats(stats: DatasetStats): string {
   const { store, seed, prepared } = stats;
-  const { report, manifest } = prepared;
   const lines = [
     `store: ${store.total} exchanges`,
     `  by status: ${counts(store.byStatus, MODERATION_STATUSES)}`,
@@ -83,6 +82,8 @@ export function formatStats(stats: DatasetStats): string {
   } else {
     lines.push('seed: none');
   }
+  if (!prepared) return `${lines.join('\n')}\n`;
+  const { report, manifest } = prepared;
   lines.push(
     `prepared: ${report.kept} of ${report.considered} examples (train ${report.train}, validation ${report.validation})`,
     `  by source: ${counts(report.bySource, ['store', 'seed'])}`,

@@ -1,0 +1,66 @@
+/**
+ * The base model a retrain starts from: `tiny` (a small model the project makes itself, once per
+ * data folder, its BPE learned from the seed), a model folder, or a hub repo id found in the HF
+ * cache (offline; `model pull` fetches it).
+ */
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { factsText, queryText, SYSTEM_PROMPT } from '../../bot/model/protocol';
+import { loadSeed } from '../dataset/seed';
+import { isRepoId, resolveModel } from '../hub';
+import { registryPath } from '../registry';
+import { createTinyModel, DEFAULT_TINY_CORPUS } from '../model/tiny';
+
+export const TINY_BASE = 'tiny';
+
+/** Where the `tiny` base of a data folder lives. */
+export function tinyBaseDir(dataDir: string): string {
+  return join(registryPath(dataDir), 'base-tiny');
+}
+
+/** The text of the seed's training conversations: what the tiny model's BPE merges are learned from. */
+export async function seedCorpus(seedDir: string): Promise<string> {
+  const examples = await loadSeed(seedDir, 'train');
+  const lines = examples.flatMap((e) => [e.message, queryText(e.query), ...(e.facts ? [factsText(e.facts)] : []), ...(e.answer ? [e.answer] : [])]);
+  return [SYSTEM_PROMPT, ...lines].join('\n');
+}
+
+export interface ResolvedBase {
+  /** The model folder. */
+  dir: string;
+  /** What the registry records as the base: `tiny`, the hub repo id, or the absolute folder path. */
+  name: string;
+}
+
+/**
+ * The model folder `base` names. The tiny base is made on first use (under the job lock), in a
+ * temporary folder renamed into place, so a job killed while making it leaves nothing that looks finished.
+ */
+export async function resolveBase(base: string, { dataDir, seedDir }: { dataDir: string; seedDir: string | null }): Promise<ResolvedBase> {
+  if (base !== TINY_BASE) {
+    const dir = await resolveModel(base);
+    // A folder is named by its absolute path; a repo id found in the HF cache by the id.
+    return { dir, name: isRepoId(base) && dir !== resolve(base) ? base : dir };
+  }
+  const dir = tinyBaseDir(dataDir);
+  if (await isFile(join(dir, 'config.json'))) return { dir, name: TINY_BASE };
+  await mkdir(dirname(dir), { recursive: true });
+  for (const name of await readdir(dirname(dir))) {
+    if (name.startsWith(`${basename(dir)}.partial-`)) await rm(join(dirname(dir), name), { recursive: true, force: true }); // a killed job's
+  }
+  const partial = `${dir}.partial-${process.pid}`;
+  await mkdir(partial, { recursive: true });
+  try {
+    await createTinyModel(partial, { corpus: seedDir ? await seedCorpus(seedDir) : DEFAULT_TINY_CORPUS });
+    await rm(dir, { recursive: true, force: true }); // no config.json: not a finished base
+    await rename(partial, dir);
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+  return { dir, name: TINY_BASE };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null))?.isFile() ?? false;
+}

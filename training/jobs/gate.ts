@@ -1,0 +1,45 @@
+/** The promotion gate: whether a scored candidate replaces the active version, and why. */
+import type { Evaluation } from './evaluate';
+
+export interface PromotionGate {
+  /**
+   * How much lower the candidate's validation loss must be than the active's, as a fraction of
+   * it: 0 (default) promotes a candidate no worse than the active; 0.05 asks for 5% lower.
+   */
+  minImprovement?: number;
+  /** False registers the candidate without activating it, whatever its scores. Default true. */
+  autoPromote?: boolean;
+}
+
+export interface GateDecision {
+  promote: boolean;
+  /** One sentence a moderator can read. */
+  reason: string;
+}
+
+const loss = (value: number) => value.toFixed(4);
+
+/** Whether the candidate replaces the active version, and why. */
+/** Refuses a gate that cannot work, before a run spends its time training. */
+export function checkGate(gate: PromotionGate = {}): void {
+  const minImprovement = gate.minImprovement ?? 0;
+  if (!(minImprovement >= 0 && minImprovement < 1)) throw new RangeError(`gate.minImprovement must be at least 0 and below 1, got ${minImprovement}`);
+}
+
+export function decidePromotion(evaluation: Evaluation, gate: PromotionGate = {}): GateDecision {
+  checkGate(gate);
+  const minImprovement = gate.minImprovement ?? 0;
+  const { active, metrics } = evaluation;
+  if (gate.autoPromote === false) return { promote: false, reason: 'automatic promotion is off: activate the candidate by hand' };
+  if (active === null) return { promote: true, reason: 'no version is active yet' };
+  if (active.incomparable !== null) return { promote: false, reason: `${active.incomparable}; activate the candidate by hand` };
+  const candidate = metrics.validationLoss;
+  const current = active.metrics.validationLoss;
+  if (candidate === undefined || current === undefined) return { promote: false, reason: `no validation examples to compare the candidate with ${active.id}` };
+  const limit = current * (1 - minImprovement);
+  const against = `the active version ${active.id}'s ${loss(current)}`;
+  const bar = minImprovement > 0 ? `${loss(limit)}, ${Math.round(minImprovement * 100)}% below ${against}` : against;
+  return candidate <= limit
+    ? { promote: true, reason: `validation loss ${loss(candidate)} is no higher than ${bar}` }
+    : { promote: false, reason: `validation loss ${loss(candidate)} is higher than ${bar}` };
+}

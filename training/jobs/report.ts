@@ -1,0 +1,183 @@
+/**
+ * The report of a retrain, written into the version folder: `report.json` for tools,
+ * `report.md` for people, and `loss.svg`, the training and validation loss drawn by hand.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PrepareReport } from '../dataset';
+import type { Hyperparameter } from '../registry';
+import type { EpochRecord, StepRecord } from '../trainer';
+import type { ActiveScore } from './evaluate';
+import type { GateDecision } from './gate';
+
+export const REPORT_FILES = { json: 'report.json', markdown: 'report.md', chart: 'loss.svg' } as const;
+export const REPORT_FORMAT = 'weatherbot-retrain-report/1';
+
+export interface RetrainReport {
+  format: typeof REPORT_FORMAT;
+  startedAt: string;
+  /** When the report was written: after evaluation, before registration. */
+  writtenAt: string;
+  baseModel: string;
+  baseDir: string;
+  /** The version active when the job started. */
+  parent: string | null;
+  dataset: {
+    /** sha256 of everything prepared (prepareDataset's manifest); the examples trained on are a fixed subset of it. */
+    sha256: string;
+    prepared: PrepareReport;
+    /** Conversations trained and validated on, after the caps and encoding. */
+    train: number;
+    validation: number;
+    /** Conversations the encoder refused (prepare already drops most). */
+    unencodable: number;
+  };
+  hyperparameters: Record<string, Hyperparameter>;
+  training: {
+    steps: number;
+    epochs: number;
+    initialValidationLoss: number | null;
+    bestValidationLoss: number | null;
+    bestEpoch: number | null;
+    stoppedEarly: boolean;
+    tokensSeen: number;
+    elapsedMs: number;
+    tokensPerSecond: number;
+    history: { steps: StepRecord[]; epochs: EpochRecord[] };
+  };
+  metrics: Record<string, number>;
+  active: ActiveScore | null;
+  decision: GateDecision;
+  /** Wall time of each pipeline step so far. */
+  timings: Array<{ step: string; ms: number }>;
+}
+
+/** Writes the three report files into `dir`; returns their paths. */
+export async function writeReport(dir: string, report: RetrainReport): Promise<{ json: string; markdown: string; chart: string }> {
+  const paths = { json: join(dir, REPORT_FILES.json), markdown: join(dir, REPORT_FILES.markdown), chart: join(dir, REPORT_FILES.chart) };
+  await writeFile(paths.json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(paths.markdown, reportMarkdown(report));
+  await writeFile(paths.chart, lossChart(report.training.history, report.training.initialValidationLoss));
+  return paths;
+}
+
+const fixed = (value: number | null | undefined, digits = 4) => (value === null || value === undefined ? '–' : value.toFixed(digits));
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export function reportMarkdown(report: RetrainReport): string {
+  const { dataset, training, decision, active } = report;
+  const metricRows = Object.keys(report.metrics)
+    .filter((name) => name !== 'activeValidationLoss')
+    .map((name) => `| ${name} | ${fixed(report.metrics[name])} | ${active && !active.incomparable ? fixed(active.metrics[name]) : '–'} |`);
+  const dropped = Object.entries(dataset.prepared.dropped).filter(([, n]) => n > 0).map(([why, n]) => `${why} ${n}`).join(', ') || 'none';
+  return [
+    `# Retrain report`,
+    '',
+    `**${decision.promote ? 'Promoted' : 'Not promoted'}**: ${decision.reason}.`,
+    '',
+    `- Base model: ${report.baseModel}`,
+    `- Active version when it started: ${report.parent ?? 'none'}`,
+    `- Started ${report.startedAt}; report written ${report.writtenAt}`,
+    '',
+    '## Metrics',
+    '',
+    `| metric | candidate | active${active ? ` (${active.id})` : ''} |`,
+    '| --- | --- | --- |',
+    ...metricRows,
+    ...(active?.incomparable ? ['', `The active version was not scored: ${active.incomparable}.`] : []),
+    '',
+    '## Data',
+    '',
+    `- Trained on ${dataset.train} conversations, validated on ${dataset.validation} (dataset sha256 \`${dataset.sha256.slice(0, 16)}…\`).`,
+    `- Prepared ${dataset.prepared.kept} of ${dataset.prepared.considered} records: ${dataset.prepared.bySource.store} moderated exchanges, ${dataset.prepared.bySource.seed} seed examples.`,
+    `- Dropped: ${dropped}; refused by the encoder: ${dataset.unencodable}.`,
+    '',
+    '## Training',
+    '',
+    `- ${training.steps} steps over ${training.epochs} epoch(s) in ${seconds(training.elapsedMs)}, ${Math.round(training.tokensPerSecond)} tokens/s; best epoch ${training.bestEpoch ?? '–'}${training.stoppedEarly ? ' (stopped early)' : ''}.`,
+    `- Validation loss ${fixed(training.initialValidationLoss)} before, ${fixed(training.bestValidationLoss)} after.`,
+    '',
+    `![loss](${REPORT_FILES.chart})`,
+    '',
+    '| epoch | step | train loss | validation loss |',
+    '| --- | --- | --- | --- |',
+    ...training.history.epochs.map((e) => `| ${e.epoch} | ${e.step} | ${fixed(e.trainLoss)} | ${fixed(e.validationLoss)} |`),
+    '',
+    '## Hyperparameters',
+    '',
+    '| name | value |',
+    '| --- | --- |',
+    ...Object.entries(report.hyperparameters).map(([name, value]) => `| ${name} | ${value === null ? '–' : String(value)} |`),
+    '',
+    '## Steps',
+    '',
+    '| step | time |',
+    '| --- | --- |',
+    ...report.timings.map((t) => `| ${t.step} | ${seconds(t.ms)} |`),
+    '',
+  ].join('\n');
+}
+
+const CHART = { width: 640, height: 360, left: 64, right: 20, top: 40, bottom: 48 };
+const COLORS = { train: '#1f77b4', validation: '#ff7f0e', grid: '#e0e0e0', text: '#333333' };
+
+/** Round tick values covering [low, high]: 1, 2 or 5 times a power of ten apart. */
+function ticks(low: number, high: number, count: number): number[] {
+  const raw = (high - low) / Math.max(count, 1);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+/** An SVG line chart of the training loss at every step and the validation loss before training and after each epoch. */
+export function lossChart(history: { steps: readonly StepRecord[]; epochs: readonly EpochRecord[] }, initialValidationLoss: number | null): string {
+  const train = history.steps.map((s): [number, number] => [s.step, s.loss]);
+  const validation = [
+    ...(initialValidationLoss === null ? [] : [[0, initialValidationLoss] as [number, number]]),
+    ...history.epochs.filter((e) => e.validationLoss !== null).map((e): [number, number] => [e.step, e.validationLoss as number]),
+  ];
+  const all = [...train, ...validation];
+  const { width, height, left, right, top, bottom } = CHART;
+  const plotWidth = width - left - right;
+  const plotHeight = height - top - bottom;
+  const maxStep = Math.max(1, ...all.map(([step]) => step));
+  const values = all.map(([, value]) => value);
+  let [low, high] = values.length > 0 ? [Math.min(...values), Math.max(...values)] : [0, 1];
+  const pad = high > low ? (high - low) * 0.08 : 0.5;
+  [low, high] = [low - pad, high + pad];
+  const x = (step: number) => left + (step / maxStep) * plotWidth;
+  const y = (value: number) => top + (1 - (value - low) / (high - low)) * plotHeight;
+  const point = ([step, value]: [number, number]) => `${x(step).toFixed(1)},${y(value).toFixed(1)}`;
+  const text = (tx: number, ty: number, content: string, anchor = 'middle', extra = '') =>
+    `<text x="${tx.toFixed(1)}" y="${ty.toFixed(1)}" text-anchor="${anchor}" fill="${COLORS.text}"${extra}>${content}</text>`;
+
+  const yTicks = ticks(low, high, 5);
+  const xTicks = ticks(0, maxStep, Math.min(6, maxStep)).filter((s) => Number.isInteger(s));
+  const digits = yTicks.length > 1 && yTicks[1] - yTicks[0] < 0.1 ? 3 : 2;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    text(width / 2, 22, 'Loss by optimiser step', 'middle', ' font-size="14" font-weight="bold"'),
+    ...yTicks.flatMap((v) => [
+      `<line x1="${left}" y1="${y(v).toFixed(1)}" x2="${width - right}" y2="${y(v).toFixed(1)}" stroke="${COLORS.grid}"/>`,
+      text(left - 6, y(v) + 4, v.toFixed(digits), 'end'),
+    ]),
+    ...xTicks.map((s) => text(x(s), height - bottom + 16, String(s))),
+    `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="${COLORS.text}"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="${COLORS.text}"/>`,
+    text(left + plotWidth / 2, height - 10, 'step'),
+    text(16, top + plotHeight / 2, 'loss', 'middle', ` transform="rotate(-90 16 ${(top + plotHeight / 2).toFixed(1)})"`),
+    train.length > 0 ? `<polyline fill="none" stroke="${COLORS.train}" stroke-width="1.5" points="${train.map(point).join(' ')}"/>` : '',
+    validation.length > 0 ? `<polyline fill="none" stroke="${COLORS.validation}" stroke-width="2" points="${validation.map(point).join(' ')}"/>` : '',
+    ...validation.map((p) => `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3.5" fill="${COLORS.validation}"/>`),
+    `<rect x="${width - right - 158}" y="${top - 4}" width="156" height="40" fill="#ffffff" fill-opacity="0.85"/>`,
+    `<line x1="${width - right - 150}" y1="${top + 8}" x2="${width - right - 130}" y2="${top + 8}" stroke="${COLORS.train}" stroke-width="2"/>`,
+    text(width - right - 124, top + 12, 'training loss', 'start'),
+    `<line x1="${width - right - 150}" y1="${top + 26}" x2="${width - right - 130}" y2="${top + 26}" stroke="${COLORS.validation}" stroke-width="2"/>`,
+    text(width - right - 124, top + 30, 'validation loss', 'start'),
+    '</svg>',
+  ];
+  return `${parts.filter(Boolean).join('\n')}\n`;
+}

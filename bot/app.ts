@@ -1,7 +1,12 @@
 import { join } from 'node:path';
+import { SHIPPED_SEED_DIR } from '../training/dataset/seed';
+import { JobRunner } from '../training/jobs/runner';
+import { openRegistry, registryPath, type ModelRegistry } from '../training/registry';
 import { Assistant } from './assistant/assistant';
 import type { Config } from './config';
 import type { Logger } from './log';
+import { ModelRuntime } from './model/runtime';
+import { fileAudit, type Operations } from './operations';
 import { openStore } from './store/lowdb-store';
 import type { Store } from './store/store';
 import { understandByRules } from './understanding/rules';
@@ -11,15 +16,19 @@ import { WeatherService } from './weather/service';
 export interface App {
   assistant: Assistant;
   store: Store;
+  /** The model runtime; null when the model is switched off (MODEL=off). */
+  models: ModelRuntime | null;
+  /** Training jobs and the registry; absent for read-only runs. */
+  operations?: Operations;
   close(): Promise<void>;
 }
 
 export interface AppOptions {
-  /** One-off runs (the `ask` CLI) read preferences but capture nothing and take no store lock. */
+  /** One-off runs (the `ask` CLI) read preferences but capture nothing, take no store lock and do not follow the registry. */
   readOnly?: boolean;
 }
 
-/** Wires config into the shared parts every adapter uses: store, weather, assistant. */
+/** Wires config into the shared parts every adapter uses: store, weather, the model, assistant. */
 export async function createApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
   const store = await openStore({ dir: join(config.dataDir, 'store'), salt: config.storeSalt ?? undefined, readOnly: options.readOnly });
   const weather = new WeatherService(createWeatherProvider(config.weather), {
@@ -27,15 +36,42 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     retries: config.weather.retries,
     ttlMs: config.weather.cacheTtlMs,
   });
+  const registry = await openRegistry(registryPath(config.dataDir));
+  const models = config.model.enabled ? await ModelRuntime.start(registry, { log, watch: !options.readOnly }) : null;
+  const operations = options.readOnly ? undefined : createOperations(config, registry, log);
   const assistant = new Assistant({
     store,
     weather,
     understand: understandByRules,
+    model: models && { models, limits: { maxNewTokens: config.model.maxNewTokens, timeoutMs: config.model.timeoutMs } },
     log,
     rateLimitPerMinute: config.rateLimitPerMinute,
     maxMessageLength: config.maxMessageLength,
     defaultUnits: config.defaultUnits,
     capture: !options.readOnly,
+    operations,
   });
-  return { assistant, store, close: () => store.close() };
+  const notice = assistant.notice;
+  if (notice) log.info(notice);
+  return {
+    assistant,
+    store,
+    models,
+    operations,
+    close: async () => {
+      await operations?.jobs.close();
+      await models?.close();
+      await store.close();
+    },
+  };
+}
+
+function createOperations(config: Config, registry: ModelRegistry, log: Logger): Operations {
+  return {
+    jobs: new JobRunner({ dataDir: config.dataDir, log }),
+    registry,
+    retrain: { base: config.model.base, storeSalt: config.storeSalt ?? undefined },
+    seedDir: SHIPPED_SEED_DIR,
+    audit: fileAudit(join(config.dataDir, 'audit.jsonl')),
+  };
 }

@@ -1,5 +1,6 @@
 import { cleanEnv, makeValidator, str, url, EnvMissingError, type Spec } from 'envalid';
 import { existsSync } from 'node:fs';
+import cron from 'node-cron';
 import type { UnitSystem } from './domain';
 
 /** Start-up stops with one line naming the variable and what it expects. */
@@ -16,6 +17,11 @@ const integer = (min: number, max: number) =>
 
 /** Variables whose values must never be echoed, even in a config error. */
 export const SECRET_VARIABLES = ['OPENWEATHER_API_KEY', 'STORE_SALT', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const;
+
+const cronExpression = makeValidator<string>((raw) => {
+  if (!cron.validate(raw.trim())) throw new Error('not a cron expression');
+  return raw.trim();
+});
 
 const idList = makeValidator<string[]>((raw) => {
   const ids = raw.split(',').map((id) => id.trim()).filter(Boolean);
@@ -43,7 +49,7 @@ const specs = {
   MODEL_MAX_NEW_TOKENS: integer(8, 512)({ default: 96, desc: 'a whole number of tokens from 8 to 512' }),
   MODEL_TIMEOUT_MS: integer(100, 60_000)({ default: 4000, desc: 'a whole number of milliseconds from 100 to 60000 (per generation step)' }),
   BASE_MODEL: str({ default: 'HuggingFaceTB/SmolLM2-135M-Instruct', desc: 'a hub repo id, a local HF model folder, or tiny' }),
-  RETRAIN_CRON: str({ default: '0 3 * * *', desc: 'a cron expression (minute hour day month weekday), e.g. 0 3 * * * for 03:00 nightly' }),
+  RETRAIN_CRON: cronExpression({ default: '0 3 * * *', desc: 'a cron expression (minute hour day month weekday), e.g. 0 3 * * * for 03:00 nightly' }),
   RETRAIN_MIN_NEW: integer(0, 1_000_000)({ default: 20, desc: 'a whole number of new approved or corrected exchanges needed before a scheduled retrain' }),
 
   DISCORD_TOKEN: str({ default: '', desc: "a Discord bot token (Developer Portal > your app > Bot > Reset Token)" }),

@@ -34,6 +34,23 @@ export interface WeatherQuery {
 }
 export type Understanding = WeatherQuery | { weather: false };
 
+const QUERY_KEYS = ['weather', 'location', 'region', 'when', 'aspect', 'units'];
+
+/**
+ * Whether a value is exactly an Understanding: `{"weather":false}`, or a WeatherQuery with all
+ * of its keys and no others, each of its type (a known `when`, aspect and unit).
+ */
+export function isUnderstanding(value: unknown): value is Understanding {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const q = value as Record<string, unknown>;
+  const keys = Object.keys(q);
+  if (q.weather === false) return keys.length === 1;
+  const nullableString = (v: unknown) => v === null || (typeof v === 'string' && v.trim() !== '');
+  return q.weather === true && keys.length === QUERY_KEYS.length && QUERY_KEYS.every((key) => keys.includes(key))
+    && nullableString(q.location) && nullableString(q.region) && isWhen(q.when)
+    && (ASPECTS as readonly unknown[]).includes(q.aspect) && (q.units === null || q.units === 'celsius' || q.units === 'fahrenheit');
+}
+
 /** Unit system of a report: metric is °C, km/h, mm; imperial is °F, mph, in. */
 export type UnitSystem = 'metric' | 'imperial';
 

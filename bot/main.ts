@@ -7,6 +7,7 @@ import { runTerminal } from './adapters/terminal';
 import { createApp } from './app';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config';
 import { createLogger, type Logger } from './log';
+import { startSchedule } from './schedule';
 
 function platformAdapters(config: Config, app: Awaited<ReturnType<typeof createApp>>, log: Logger): Adapter[] {
   const adapters: Adapter[] = [];
@@ -36,11 +37,21 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel, config.secrets, logStream ? (line) => void logStream.write(line + '\n') : undefined);
   const app = await createApp(config, log);
   const adapters = platformAdapters(config, app, log);
+  const schedule = app.operations && startSchedule({
+    cron: config.retrain.cron,
+    minNew: config.retrain.minNew,
+    runner: app.operations.jobs,
+    store: app.store,
+    registry: app.operations.registry,
+    log,
+    retrain: app.operations.retrain,
+  });
 
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await schedule?.stop();
     await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
     await app.close();
     process.exit(0);

@@ -28,7 +28,7 @@ export async function runTerminal(assistant: Assistant, options: TerminalOptions
   const say = (text: string) => output.write(`bot › ${text.split('\n').join('\n      ')}\n`);
 
   output.write(BANNER.join('\n') + '\n');
-  if (options.notice) output.write(options.notice + '\n');
+  for (const notice of [assistant.notice, options.notice]) if (notice) output.write(notice + '\n');
   lines.prompt();
   for await (const line of lines) {
     const text = line.trim();

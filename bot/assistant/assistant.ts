@@ -10,6 +10,7 @@ import { WeatherError } from '../weather/provider';
 import type { CommandInvocation, IncomingMessage, Reply, Role } from './message';
 import { RateLimiter } from './rate-limit';
 import { replies, smalltalk } from './replies';
+import type { Operations } from '../operations';
 
 /** What the assistant needs from the weather layer. */
 export interface WeatherLookup {
@@ -37,6 +38,8 @@ export interface AssistantOptions {
   defaultUnits: UnitSystem | null;
   /** False for one-off evaluation runs (the `ask` CLI): answer, but capture nothing. */
   capture?: boolean;
+  /** Training jobs, the model registry and the audit, for the admin and moderator commands. */
+  operations?: Operations;
   now?: () => number;
 }
 
@@ -113,6 +116,10 @@ export class Assistant {
   }
 
   /** What a user should know about how replies are written now (no model yet, say); null when all is as expected. */
+  get operations(): Operations | undefined {
+    return this.options.operations;
+  }
+
   get notice(): string | null {
     return this.options.model?.models.notice() ?? null;
   }
@@ -236,6 +243,7 @@ export class Assistant {
     if (!command) return { kind: 'error', text: replies.unknownCommand(invocation.name) };
     if (command.permission !== 'everyone' && !this.hasRole(message, command.permission)) {
       this.log.warn('command refused', { command: command.name, platform: message.platform, user: message.author.name ?? 'unknown' });
+      await this.operations?.audit.record({ who: `${message.platform}:${message.author.name ?? message.author.id}`, action: command.name, outcome: 'refused', detail: `needs ${command.permission}` });
       return { kind: 'refused', text: replies.refused(command.name, command.permission) };
     }
     try {

@@ -17,6 +17,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     usage: '[--threads 2] [--seconds 1] [--engine-choices]',
     load: () => import('./matmul-peak'),
   },
+  reply: {
+    usage: '[--requests 12] [--tokens 32] [--warmup 1]',
+    load: () => import('./reply'),
+  },
 };
 
 async function main([name, ...args]: string[]): Promise<number> {

@@ -5,6 +5,7 @@ import { openStore } from '../../bot/store/lowdb-store';
 import { EXPORT_FORMATS, toJsonl, type ExportFormat, type ExportSplit } from '../../training/dataset/export';
 import { prepareDataset } from '../../training/dataset/prepare';
 import { datasetStats, formatStats } from '../../training/dataset/stats';
+import { SHIPPED_SEED_DIR } from '../../training/dataset/seed';
 
 export const USAGE = `usage: npm run --silent cli -- dataset <command>
   export --format hf|openai [--out file] [--split train|validation|all] [--seed-dir dir]
@@ -13,7 +14,6 @@ export const USAGE = `usage: npm run --silent cli -- dataset <command>
                  counts by moderation status, aspect, when and source
 `;
 
-const DEFAULT_SEED_DIR = join(import.meta.dirname, '..', '..', 'data', 'seed');
 const SPLITS: readonly ExportSplit[] = ['train', 'validation', 'all'];
 
 export interface DatasetIo {
@@ -45,7 +45,7 @@ export async function datasetCommand([command, ...args]: string[], io: DatasetIo
   }
   const config = loadConfig(io.env);
   const store = await openStore({ dir: join(config.dataDir, 'store'), salt: config.storeSalt ?? undefined, readOnly: true });
-  const seedDir = options['seed-dir'] ?? DEFAULT_SEED_DIR;
+  const seedDir = options['seed-dir'] ?? SHIPPED_SEED_DIR;
   try {
     if (command === 'stats') {
       io.stdout.write(formatStats(await datasetStats({ store, seedDir })));

@@ -25,6 +25,7 @@ describe('config', () => {
     expect(errorOf({ WEATHER_PROVIDER: 'foo' })).toBe('WEATHER_PROVIDER must be one of auto, openmeteo, openweather (got "foo")');
     expect(errorOf({ WEATHER_TIMEOUT_MS: '12.5' })).toBe('WEATHER_TIMEOUT_MS must be a whole number of milliseconds from 100 to 120000 (got "12.5")');
     expect(errorOf({ OPEN_METEO_FORECAST_URL: 'nope' })).toMatch(/^OPEN_METEO_FORECAST_URL must be an http\(s\) URL/);
+    expect(errorOf({ RETRAIN_CRON: 'every night' })).toBe('RETRAIN_CRON must be a cron expression (minute hour day month weekday), e.g. 0 3 * * * for 03:00 nightly (got "every night")');
     expect(errorOf({ SLACK_MODERATORS: 'U1, bad id!' })).toMatch(/^SLACK_MODERATORS must be a comma-separated list of Slack user ids/);
   });
 

@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ASPECTS, isWhen, type Understanding, type WeatherFacts } from '../../bot/domain';
+
+/** The seed dataset shipped with the project. */
+export const SHIPPED_SEED_DIR = fileURLToPath(new URL('../../data/seed', import.meta.url));
 
 /** One line of data/seed/*.jsonl (see data/seed/README.md). */
 export interface SeedExample {

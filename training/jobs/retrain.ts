@@ -11,7 +11,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { openStore } from '../../bot/store/lowdb-store';
 import { batchedData, encodeChats } from '../data';
@@ -30,6 +29,7 @@ import { checkGate, decidePromotion, type GateDecision, type PromotionGate } fro
 import { jobsDir, writeLastTraining } from './files';
 import { RETRAIN_STEPS, type RetrainProgress, type RetrainStep } from './progress';
 import { REPORT_FILES, writeReport, type RetrainReport } from './report';
+import { SHIPPED_SEED_DIR } from '../dataset/seed';
 
 export { renderRetrainProgress, RETRAIN_STEPS } from './progress';
 export type { RetrainProgress, RetrainStep } from './progress';
@@ -80,7 +80,6 @@ export function defaultHyperparameters(base: string): Hyperparameters {
 }
 
 /** The seed shipped in data/seed. */
-export const SHIPPED_SEED_DIR = fileURLToPath(new URL('../../data/seed', import.meta.url));
 
 export interface RetrainOptions {
   /** The runtime data folder: store in `store/`, registry in `models/`, work in `jobs/`. */

@@ -1,0 +1,67 @@
+import { JobAlreadyRunningError, JobCancelledError } from '../../training/jobs/runner';
+import { renderRetrainProgress, type RetrainProgress } from '../../training/jobs/progress';
+import type { Command } from './command';
+import { operationsOf, who } from './operations';
+
+/** Progress lines at most this often (platforms rate-limit message edits), except when a step begins. */
+const PROGRESS_INTERVAL_MS = 3000;
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+/** `/retrain` (admins): fine-tune on the approved conversations, evaluate, promote or explain why not. */
+export const retrain: Command = {
+  name: 'retrain',
+  usage: '/retrain [status|cancel]',
+  summary: 'fine-tune the model on approved answers now, and promote it if it is no worse',
+  permission: 'admin',
+  async run({ assistant, message, args, progress }) {
+    const ops = operationsOf(assistant);
+    const actor = who(message);
+    const running = ops.jobs.running();
+    if (args === 'status') {
+      if (!running) return { kind: 'command', text: 'No training job is running.' };
+      return { kind: 'command', text: `Training (started by ${running.by}): ${running.progress ? renderRetrainProgress(running.progress) : 'starting'}` };
+    }
+    if (args === 'cancel') {
+      if (!running) return { kind: 'command', text: 'No training job is running.' };
+      running.cancel();
+      await ops.audit.record({ who: actor, action: 'retrain cancel', target: running.id, outcome: 'done' });
+      return { kind: 'command', text: 'Cancelling the training job; the active model stays as it is.' };
+    }
+    if (args) return { kind: 'command', text: 'Use /retrain, /retrain status or /retrain cancel.' };
+
+    let lastReport = 0;
+    const onProgress = (event: RetrainProgress) => {
+      const now = Date.now();
+      if (event.type !== 'step' && now - lastReport < PROGRESS_INTERVAL_MS) return;
+      lastReport = now;
+      void progress(`Training… ${renderRetrainProgress(event)}`);
+    };
+    let job;
+    try {
+      job = await ops.jobs.start('retrain', ops.retrain, { by: actor, onProgress });
+    } catch (error) {
+      if (error instanceof JobAlreadyRunningError) return { kind: 'command', text: `Not started: ${error.message}.` };
+      throw error;
+    }
+    await ops.audit.record({ who: actor, action: 'retrain start', target: job.id, outcome: 'done' });
+    await progress('Training started — I will post the result here. The bot keeps answering meanwhile.');
+    try {
+      const summary = await job.done;
+      const metrics = Object.entries(summary.metrics).map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`).join(', ');
+      await ops.audit.record({ who: actor, action: 'retrain finish', target: summary.versionId, outcome: 'done', detail: summary.promoted ? 'promoted' : 'not promoted' });
+      const verdict = summary.promoted ? `promoted ✅ and now answering` : `not promoted — ${summary.reason}`;
+      return {
+        kind: 'command',
+        text: `Retrain finished in ${seconds(summary.durationMs)}: ${summary.versionId} ${verdict}.\n` +
+          `Data: ${summary.dataset.train} training and ${summary.dataset.validation} validation examples. Metrics: ${metrics}.\nReport: ${summary.reportPath}`,
+      };
+    } catch (error) {
+      const cancelled = error instanceof JobCancelledError;
+      await ops.audit.record({ who: actor, action: 'retrain finish', target: job.id, outcome: 'failed', detail: cancelled ? 'cancelled' : String(error) });
+      if (cancelled) return { kind: 'command', text: 'Training was cancelled; the active model is unchanged.' };
+      assistant.log.error('retrain failed', { job: job.id, error });
+      return { kind: 'error', text: `Training failed (${error instanceof Error ? error.message : String(error)}); the active model is unchanged.` };
+    }
+  },
+};

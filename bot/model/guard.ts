@@ -1,0 +1,104 @@
+/**
+ * What the model writes is checked before it is used. The rules guard its query; the fact guard
+ * its answer.
+ *
+ * The query (step 1), in this order:
+ *   1. Text that is not exactly one JSON query (all six keys and no others, each of its type,
+ *      a known `when` and aspect) -> the rules' query.
+ *   2. The model and the rules disagree on whether the message is a weather question -> the
+ *      rules' query: the model refines a weather question, it does not decide there is one.
+ *   3. A place the message does not support, or none where the rules found one -> the rules'
+ *      place (location and region together). Supported: the location's words are in the
+ *      message, or it is what a nickname in the message stands for ("Philly" -> "Philadelphia"),
+ *      or the rules read the same location; and the region is null, in the message, or the
+ *      rules' region.
+ *   4. Units the message does not ask for (not null and not the units the rules found) -> the
+ *      rules' units.
+ *   `when` and `aspect` are the model's. After 3 or 4 the query still counts as the model's.
+ *
+ * The answer (step 2): empty, cut short by the token limit, longer than MAX_ANSWER_CHARS, or
+ * stating a number the facts do not hold -> the template answer.
+ */
+import { isGrounded } from '../answers/fact-guard';
+import { isUnderstanding, type Understanding, type WeatherFacts, type WeatherQuery } from '../domain';
+import { NICKNAMES } from '../understanding/places';
+import { cleanMessage, keyOf } from '../understanding/text';
+
+export const MAX_ANSWER_CHARS = 400;
+
+export type QueryFallback = 'invalid' | 'intent';
+export type QueryCorrection = 'place' | 'units';
+
+export interface GuardedQuery {
+  query: Understanding;
+  /** 'model' when the model's query passed the guard, perhaps with corrections. */
+  by: 'model' | 'rules';
+  /** Why the rules' query stands in; null when the model's is used. */
+  fallback: QueryFallback | null;
+  /** Fields of the model's query the rules replaced. */
+  corrections: QueryCorrection[];
+}
+
+/** The query in the model's text, or null unless the text is exactly one valid query. */
+export function readQuery(text: string): Understanding | null {
+  try {
+    const value: unknown = JSON.parse(text.trim());
+    return isUnderstanding(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The model's query for `message` as the rules let it through (see the policy above). */
+export function guardQuery(message: string, written: string, rules: Understanding): GuardedQuery {
+  const model = readQuery(written);
+  if (model === null) return { query: rules, by: 'rules', fallback: 'invalid', corrections: [] };
+  if (model.weather !== rules.weather) return { query: rules, by: 'rules', fallback: 'intent', corrections: [] };
+  if (!model.weather || !rules.weather) return { query: model, by: 'model', fallback: null, corrections: [] };
+
+  const query: WeatherQuery = { ...model };
+  const corrections: QueryCorrection[] = [];
+  if (!placeSupported(message, model, rules)) {
+    query.location = rules.location;
+    query.region = rules.region;
+    corrections.push('place');
+  }
+  if (model.units !== null && model.units !== rules.units) {
+    query.units = rules.units;
+    corrections.push('units');
+  }
+  return { query, by: 'model', fallback: null, corrections };
+}
+
+export type AnswerFallback = 'empty' | 'cut-short' | 'too-long' | 'ungrounded';
+
+/** Why the model's answer cannot be sent, or null when it can. */
+export function answerProblem(text: string, finish: 'stop' | 'length', facts: WeatherFacts): AnswerFallback | null {
+  if (text.trim() === '') return 'empty';
+  if (finish === 'length') return 'cut-short';
+  if (text.length > MAX_ANSWER_CHARS) return 'too-long';
+  if (!isGrounded(text, facts)) return 'ungrounded';
+  return null;
+}
+
+/** Lower-case words without diacritics, dots or apostrophes: "St. John's" -> ["st", "johns"]. */
+function wordsOf(text: string): string[] {
+  return keyOf(cleanMessage(text)).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+}
+
+function containsWords(haystack: string[], needle: string[]): boolean {
+  if (needle.length === 0) return false;
+  return haystack.some((_, i) => needle.every((word, k) => haystack[i + k] === word));
+}
+
+const sameName = (a: string | null, b: string | null) => a !== null && b !== null && wordsOf(a).join(' ') === wordsOf(b).join(' ');
+
+function placeSupported(message: string, model: WeatherQuery, rules: WeatherQuery): boolean {
+  if (model.location === null) return rules.location === null && model.region === null;
+  const words = wordsOf(message);
+  const location = wordsOf(model.location);
+  const nicknamed = Object.entries(NICKNAMES).some(([nickname, canonical]) => sameName(canonical, model.location) && containsWords(words, wordsOf(nickname)));
+  const locationSupported = containsWords(words, location) || nicknamed || sameName(model.location, rules.location);
+  const regionSupported = model.region === null || containsWords(words, wordsOf(model.region)) || sameName(model.region, rules.region);
+  return locationSupported && regionSupported;
+}

@@ -1,0 +1,119 @@
+/**
+ * @jest-environment ./test/env/typed-arrays.js
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { env } from '@huggingface/transformers';
+import { Assistant } from '../../bot/assistant/assistant';
+import { renderAnswer } from '../../bot/answers/templates';
+import type { Exchange } from '../../bot/domain';
+import { answerPrompt } from '../../bot/model/protocol';
+import { understandByRules } from '../../bot/understanding/rules';
+import type { RegisteredVersion } from '../../training/registry';
+import { message } from '../helpers/bot';
+import { createModelWorld, scriptedCases, scriptedExamples, startApp, type ModelWorld, type RunningApp } from '../helpers/model-bot';
+import { taughtModel } from '../helpers/model-fixtures';
+
+env.allowRemoteModels = false;
+
+const cases = scriptedCases();
+let world: ModelWorld;
+let work: string;
+let version: RegisteredVersion;
+let app: RunningApp;
+
+beforeAll(async () => {
+  world = await createModelWorld();
+  work = await mkdtemp(join(tmpdir(), 'model-assistant-'));
+  const source = await taughtModel(work, await scriptedExamples(world, Object.values(cases)));
+  version = await world.registry.register(source, { baseModel: 'tiny' });
+  await world.registry.activate(version.id);
+  app = await startApp(world);
+}, 60_000);
+afterAll(async () => {
+  await app?.close();
+  await world?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function ask(text: string, assistant: Assistant = app.assistant): Promise<{ text: string; exchange: Exchange }> {
+  const reply = await assistant.handle(message(text));
+  const exchange = await app.store.get(reply.exchangeId!);
+  return { text: reply.text, exchange: exchange! };
+}
+
+const modelLogs = (step: 'query' | 'answer') => app.logs.filter((line) => line.includes(`DEBUG model ${step} `)).map((line) => JSON.parse(line.slice(line.indexOf('{'))));
+
+describe('the assistant with the active model', () => {
+  test('the active version is loaded at start', () => {
+    expect(app.models?.current()).toMatchObject({ version: version.id });
+    expect(app.assistant.notice).toBeNull();
+  });
+
+  test('the model writes the query and the answer when both pass their guards, and the exchange says so', async () => {
+    const { text, exchange } = await ask(cases.used.message);
+    expect(text).toBe('Take a coat in Paris.');
+    // The model's query, not the rules' (they read the aspect as general).
+    expect(understandByRules(cases.used.message)).toMatchObject({ aspect: 'general' });
+    expect(exchange).toMatchObject({
+      query: cases.used.query,
+      answer: 'Take a coat in Paris.',
+      source: { understanding: 'model', answer: 'model' },
+      modelVersion: version.id,
+      error: null,
+    });
+    expect(exchange.facts).toEqual(await world.factsFor(cases.used.query));
+  });
+
+  test('an answer stating a number the facts lack is replaced by the template answer', async () => {
+    // The construction: this model does write an ungrounded number here.
+    const facts = await world.factsFor(cases.ungrounded.query);
+    const written = await app.models!.current()!.generator.generate(answerPrompt(cases.ungrounded.message, cases.ungrounded.query, facts), { maxNewTokens: 64, timeoutMs: 10_000 });
+    expect(written.text).toBe('Tokyo will be 987 degrees.');
+
+    const { text, exchange } = await ask(cases.ungrounded.message);
+    expect(text).toBe(renderAnswer(facts));
+    expect(text).not.toContain('987');
+    expect(exchange).toMatchObject({ query: cases.ungrounded.query, source: { understanding: 'model', answer: 'template' }, modelVersion: version.id });
+    expect(modelLogs('answer').at(-1)).toMatchObject({ version: version.id, used: false, fallback: 'ungrounded' });
+  });
+
+  test('text that is no valid query makes the rules read the message; the model still writes the answer', async () => {
+    const { text, exchange } = await ask(cases.junk.message);
+    expect(modelLogs('query').at(-1)).toMatchObject({ by: 'rules', fallback: 'invalid' });
+    expect(exchange).toMatchObject({ query: understandByRules(cases.junk.message), source: { understanding: 'rules', answer: 'model' }, modelVersion: version.id });
+    expect(text).toBe('London is breezy.');
+  });
+
+  test('a generation that runs out of time falls back, and the reply still comes', async () => {
+    const hurried = new Assistant({
+      store: app.store,
+      weather: app.assistant.weather,
+      understand: understandByRules,
+      model: { models: app.models!, limits: { maxNewTokens: 64, timeoutMs: 1 } },
+      log: app.assistant.log,
+      rateLimitPerMinute: 100,
+      maxMessageLength: 500,
+      defaultUnits: null,
+    });
+    const started = Date.now();
+    const { text, exchange } = await ask(cases.used.message, hurried);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(text).toBe(renderAnswer(exchange.facts!));
+    expect(exchange).toMatchObject({ query: understandByRules(cases.used.message), source: { understanding: 'rules', answer: 'template' }, modelVersion: version.id });
+    expect(modelLogs('query').at(-1)).toMatchObject({ by: 'rules', fallback: 'timeout' });
+    expect(modelLogs('answer').at(-1)).toMatchObject({ used: false, fallback: 'timeout' });
+  });
+
+  test('MODEL=off: rules and templates only, though a version is active', async () => {
+    await app.close();
+    app = await startApp(world, { MODEL: 'off' });
+    expect(app.models).toBeNull();
+    expect(app.assistant.notice).toBeNull();
+    const { text, exchange } = await ask(cases.used.message);
+    expect(text).toBe(renderAnswer(exchange.facts!));
+    expect(exchange).toMatchObject({ query: understandByRules(cases.used.message), source: { understanding: 'rules', answer: 'template' }, modelVersion: null });
+    expect(modelLogs('query')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,102 @@
+import { isUnderstanding, type WeatherFacts, type WeatherQuery } from '../../bot/domain';
+import { answerProblem, guardQuery, MAX_ANSWER_CHARS, readQuery } from '../../bot/model/guard';
+import { understandByRules } from '../../bot/understanding/rules';
+
+const query = (fields: Partial<WeatherQuery> = {}): WeatherQuery => ({
+  weather: true, location: 'Paris', region: null, when: 'tomorrow', aspect: 'rain', units: null, ...fields,
+});
+const json = (value: unknown) => JSON.stringify(value);
+
+/** The guard with the real rules' reading of the message. */
+const guard = (message: string, written: string) => guardQuery(message, written, understandByRules(message));
+
+describe('isUnderstanding: exactly the query JSON', () => {
+  test('accepts both shapes, refuses extra or missing keys and wrong types', () => {
+    expect(isUnderstanding({ weather: false })).toBe(true);
+    expect(isUnderstanding(query())).toBe(true);
+    expect(isUnderstanding(query({ when: '+3d', units: 'fahrenheit', region: 'TX' }))).toBe(true);
+    expect(isUnderstanding({ weather: false, location: null })).toBe(false);
+    expect(isUnderstanding({ ...query(), extra: 1 })).toBe(false);
+    const { units: _units, ...missing } = query();
+    expect(isUnderstanding(missing)).toBe(false);
+    expect(isUnderstanding(query({ when: 'yesterday' as never }))).toBe(false);
+    expect(isUnderstanding(query({ when: '+20d' }))).toBe(false);
+    expect(isUnderstanding(query({ aspect: 'fog' as never }))).toBe(false);
+    expect(isUnderstanding(query({ units: 'kelvin' as never }))).toBe(false);
+    expect(isUnderstanding(query({ location: '' }))).toBe(false);
+    expect(isUnderstanding(query({ location: 3 as never }))).toBe(false);
+    expect(isUnderstanding([query()])).toBe(false);
+    expect(isUnderstanding({ weather: 'true' })).toBe(false);
+  });
+
+  test('readQuery takes one JSON object and nothing around it', () => {
+    expect(readQuery(` ${json(query())}\n`)).toEqual(query());
+    expect(readQuery(`${json(query())} Sure!`)).toBeNull();
+    expect(readQuery('{"weather":maybe')).toBeNull();
+    expect(readQuery('')).toBeNull();
+  });
+});
+
+describe('guardQuery: the rules guard the model', () => {
+  test('a valid query the message supports is used as written, when and aspect included', () => {
+    const message = 'weather in Paris tomorrow?';
+    expect(understandByRules(message)).toMatchObject({ aspect: 'general' });
+    expect(guard(message, json(query()))).toEqual({ query: query(), by: 'model', fallback: null, corrections: [] });
+  });
+
+  test('junk or an invalid query -> the rules', () => {
+    const message = 'weather in Paris tomorrow?';
+    for (const written of ['{"weather":maybe', 'Paris', json({ ...query(), extra: true }), json(query({ aspect: 'fog' as never }))]) {
+      expect(guard(message, written)).toEqual({ query: understandByRules(message), by: 'rules', fallback: 'invalid', corrections: [] });
+    }
+  });
+
+  test('the model does not decide on its own whether a message is about the weather', () => {
+    expect(guard('thanks, you are great', json(query()))).toEqual({ query: { weather: false }, by: 'rules', fallback: 'intent', corrections: [] });
+    expect(guard('will it rain in Paris tomorrow?', json({ weather: false }))).toMatchObject({ query: { location: 'Paris' }, by: 'rules', fallback: 'intent' });
+    expect(guard('hello there', json({ weather: false }))).toEqual({ query: { weather: false }, by: 'model', fallback: null, corrections: [] });
+  });
+
+  test('a place the message does not name is replaced by the rules\' place', () => {
+    const message = 'is it raining in Lyon tomorrow?';
+    expect(guard(message, json(query({ location: 'Berlin' })))).toEqual({
+      query: query({ location: 'Lyon' }), by: 'model', fallback: null, corrections: ['place'],
+    });
+    expect(guard(message, json(query({ location: 'Lyon', region: 'Bavaria' })))).toMatchObject({ query: { location: 'Lyon', region: null }, corrections: ['place'] });
+    expect(guard(message, json(query({ location: null })))).toMatchObject({ query: { location: 'Lyon' }, corrections: ['place'] });
+  });
+
+  test('supported places: in the text (any case, accents, dots), a nickname\'s city, or what the rules read', () => {
+    expect(guard('rain in sao paulo tomorrow?', json(query({ location: 'São Paulo' })))).toMatchObject({ query: { location: 'São Paulo' }, corrections: [] });
+    expect(guard('rain in st louis, mo tomorrow', json(query({ location: 'St. Louis', region: 'MO' })))).toMatchObject({ query: { location: 'St. Louis', region: 'MO' }, corrections: [] });
+    expect(guard('will it rain in philly tomorrow', json(query({ location: 'Philadelphia' })))).toMatchObject({ query: { location: 'Philadelphia' }, corrections: [] });
+    expect(guard('will it rain in Paris, TX tomorrow', json(query({ location: 'Paris', region: 'TX' })))).toMatchObject({ corrections: [] });
+    // "Parisian" holds "paris" but not as a word.
+    expect(guard('how is the Parisian weather tomorrow', json(query({ location: 'Paris' })))).toMatchObject({ corrections: ['place'] });
+  });
+
+  test('units the message does not ask for are the rules\' units', () => {
+    expect(guard('rain in Paris tomorrow?', json(query({ units: 'fahrenheit' })))).toMatchObject({ query: { units: null }, by: 'model', corrections: ['units'] });
+    expect(guard('rain in Paris tomorrow in fahrenheit?', json(query({ units: 'fahrenheit' })))).toMatchObject({ query: { units: 'fahrenheit' }, corrections: [] });
+  });
+});
+
+describe('answerProblem: the fact guard on the model\'s answer', () => {
+  const facts: WeatherFacts = {
+    place: 'Paris, Île-de-France, FR', when: 'tomorrow', period: 'tomorrow (Thu 26 Nov)', aspect: 'rain',
+    units: { temperature: '°C', speed: 'km/h', precipitation: 'mm', snowfall: 'cm' },
+    periods: [{ label: 'Thu 26 Nov', condition: 'light rain', precipitationChance: 70, precipitation: 2.4 }],
+  };
+
+  test('a grounded, finished, short answer passes', () => {
+    expect(answerProblem('A 70% chance of rain in Paris tomorrow, about 2.4 mm.', 'stop', facts)).toBeNull();
+    expect(answerProblem('Take an umbrella in Paris.', 'stop', facts)).toBeNull();
+  });
+
+  test('empty, cut short, too long, or a number the facts lack -> the template', () => {
+    expect(answerProblem('  ', 'stop', facts)).toBe('empty');
+    expect(answerProblem('A 70% chance of', 'length', facts)).toBe('cut-short');
+    expect(answerProblem('Rain. '.repeat(MAX_ANSWER_CHARS / 5), 'stop', facts)).toBe('too-long');
+    expect(answerProblem('An 80% chance of rain in Paris tomorrow.', 'stop', facts)).toBe('ungrounded');
+  });
+});

@@ -1,31 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOpenMeteoEmulator, type OpenMeteoEmulator } from '../emulators/openmeteo';
+import { runScript } from '../helpers/run-script';
 
-const root = join(import.meta.dirname, '..', '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a project entry point the way `npm start` / `npm run cli` do, with only the given variables. */
-function run(script: string, args: string[], env: Record<string, string>, input = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [script, ...args], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+/** Runs a project entry point with only the given variables. */
+const run = (script: string, args: string[], env: Record<string, string>, input = '') => runScript(script, args, { env, input });
 
 let emulator: OpenMeteoEmulator;
 let dataDir: string;

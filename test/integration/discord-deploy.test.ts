@@ -2,23 +2,14 @@
  * `npx tsx scripts/deploy-commands.ts` against the local Discord emulator: the same command
  * definitions the adapter routes are registered in a server or globally, by bulk overwrite.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandDefinitions } from '../../bot/adapters/discord/commands';
 import { BOT_PERMISSIONS, inviteUrl } from '../../bot/adapters/discord/deploy';
 import { startDiscordEmulator, type DiscordEmulator } from '../emulators/discord';
+import { runScript } from '../helpers/run-script';
 
-const root = join(import.meta.dirname, '..', '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const script = join(root, 'scripts', 'deploy-commands.ts');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let discord: DiscordEmulator;
 let cwd: string;
@@ -32,17 +23,7 @@ afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-function deploy(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [script, ...args], { cwd, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const deploy = (args: string[], env: Record<string, string>) => runScript('scripts/deploy-commands.ts', args, { env, cwd });
 
 test('registers every command in the server (DISCORD_GUILD_ID) and globally (--global), and says what it did', async () => {
   const env = { DISCORD_TOKEN: discord.token, DISCORD_APPLICATION_ID: discord.applicationId, DISCORD_GUILD_ID: discord.guildId, DISCORD_API_URL: discord.apiUrl };

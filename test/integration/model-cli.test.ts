@@ -4,7 +4,6 @@
  * The offline default and the CLIs, run as a user runs them: without a model the bot works on
  * rules and templates and says once how to get one; with one, `parse` and `ask` use it.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +11,8 @@ import { NO_MODEL_NOTICE } from '../../bot/model/runtime';
 import { understandByRules } from '../../bot/understanding/rules';
 import { createModelWorld, scriptedCases, scriptedExamples, type ModelWorld } from '../helpers/model-bot';
 import { taughtModel } from '../helpers/model-fixtures';
+import { runScript } from '../helpers/run-script';
 
-const root = join(import.meta.dirname, '..', '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const cases = scriptedCases();
 
 let world: ModelWorld;
@@ -29,19 +27,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function run(script: string, args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, ...world.env, LOG_LEVEL: 'warn' };
-    const child = spawn(tsx, [script, ...args], { cwd: root, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const run = (script: string, args: string[], input = '') => runScript(script, args, { env: { ...world.env, LOG_LEVEL: 'warn' }, input });
 
 const parseLines = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line));
 const LINES = [cases.used.message, '', cases.junk.message, 'thanks!'];

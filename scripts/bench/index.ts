@@ -13,6 +13,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     usage: '[--records 100000] [--captures 2000] [--chunk-size 100] [--naive-records 10000] [--naive-captures 100]',
     load: () => import('./capture'),
   },
+  train: {
+    usage: '[--shape smollm2-135m|smollm2-360m] [--batch 4] [--seq 128] [--rank 8] [--targets q,v] [--threads 2] [--steps 5] [--warmup 1] [--no-pytorch]',
+    load: () => import('./train'),
+  },
   'matmul-peak': {
     usage: '[--threads 2] [--seconds 1] [--engine-choices]',
     load: () => import('./matmul-peak'),

@@ -2,19 +2,21 @@
  * LoRA training throughput on SmolLM2 shapes (random weights): tokens/s and peak RSS of
  * `LoraModel.lossAndGradients` (forward + backward in one onnxruntime-node session), next to the
  * same step in PyTorch on the same shapes and threads (scripts/reference/llama_reference.py,
- * when /usr/bin/python3 imports torch), and the model FLOP/s as a share of the MatMul peak
- * measured in the same run. Both sides count the loss on the second half of every sequence
- * (the "assistant" tokens) and compute logits for those rows only.
+ * when /usr/bin/python3 imports torch; the two alternate step by step), and the model FLOP/s as
+ * a share of the MatMul peak measured in the same run. Both sides count the loss on the second
+ * half of every sequence (the "assistant" tokens) and compute logits for those rows only.
  *
  *   npm run --silent bench -- train [--shape smollm2-135m|smollm2-360m] [--batch 4] [--seq 128]
  *     [--rank 8] [--targets q,v] [--threads 2] [--steps 5] [--warmup 1] [--no-pytorch]
  *   npx tsx scripts/bench/train.ts [same flags]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { toHfConfig, type LlamaConfig } from '../../training/model/config';
 import { LoraModel } from '../../training/model/llama';
@@ -88,22 +90,65 @@ function makeModelInChild(dir: string, shape: ShapeName): Promise<void> {
 
 const PYTHON = '/usr/bin/python3';
 
-/** The PyTorch peer's tokens/s, or undefined when torch is not importable here. */
-function pytorchPeer(config: LlamaConfig, lora: LoraConfig, options: { batch: number; seq: number; threads: number; steps: number; warmup: number }) {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return undefined;
-  const script = fileURLToPath(new URL('../reference/llama_reference.py', import.meta.url));
-  const args = [
-    script, 'bench', '--hidden', config.hiddenSize, '--layers', config.numHiddenLayers, '--heads', config.numAttentionHeads,
-    '--kv-heads', config.numKeyValueHeads, '--intermediate', config.intermediateSize, '--vocab', config.vocabSize,
-    '--batch', options.batch, '--seq', options.seq, '--rank', lora.r, '--targets', lora.targetModules.join(','),
-    '--threads', options.threads, '--steps', options.steps, '--warmup', options.warmup,
-  ].map(String);
-  const run = spawnSync(PYTHON, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(options.threads) } });
-  if (run.status !== 0) throw new Error(`llama_reference.py bench failed:\n${run.stderr}`);
-  const fields = Object.fromEntries(run.stdout.trim().split(/\s+/).map((kv) => kv.split('=') as [string, string]));
-  return { tokensPerSecond: Number(fields.pytorch_tokens_per_s), stepSeconds: Number(fields.step_s), bestSeconds: Number(fields.best_step_s), peakRssMb: Number(fields.peak_rss_mb), info: run.stderr.trim() };
+/**
+ * The PyTorch peer, scripts/reference/llama_reference.py in interleaved mode: it builds the same
+ * model and warms up, then times one step whenever asked, so that its steps alternate with ours
+ * and load from other processes on a shared machine falls on both alike.
+ */
+class PytorchPeer {
+  private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+
+  private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, Readable>) {
+    this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+  }
+
+  /** Starts the peer and waits for its warm-up; undefined when /usr/bin/python3 cannot import torch. */
+  static async start(config: LlamaConfig, lora: LoraConfig, options: { batch: number; seq: number; threads: number; warmup: number }): Promise<PytorchPeer | undefined> {
+    const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (probe.error || probe.status !== 0) return undefined;
+    const script = fileURLToPath(new URL('../reference/llama_reference.py', import.meta.url));
+    const args = [
+      script, 'bench', '--interleaved', '--hidden', config.hiddenSize, '--layers', config.numHiddenLayers, '--heads', config.numAttentionHeads,
+      '--kv-heads', config.numKeyValueHeads, '--intermediate', config.intermediateSize, '--vocab', config.vocabSize,
+      '--batch', options.batch, '--seq', options.seq, '--rank', lora.r, '--targets', lora.targetModules.join(','),
+      '--threads', options.threads, '--warmup', options.warmup,
+    ].map(String);
+    const child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: String(options.threads) } });
+    const peer = new PytorchPeer(child);
+    const first = await peer.line();
+    if (first !== 'ready') throw new Error(`llama_reference.py bench: expected "ready", got ${JSON.stringify(first)}`);
+    return peer;
+  }
+
+  /** Seconds of one training step. */
+  async step(): Promise<number> {
+    this.child.stdin.write('step\n');
+    return Number(await this.line());
+  }
+
+  /** Ends the peer: its peak RSS and what it runs on. */
+  async finish(): Promise<{ peakRssMb: number; info: string }> {
+    this.child.stdin.end();
+    const summary = Object.fromEntries((await this.line()).split(/\s+/).map((kv) => kv.split('=') as [string, string]));
+    await new Promise((resolve) => (this.child.exitCode === null ? this.child.once('exit', resolve) : resolve(undefined)));
+    return { peakRssMb: Number(summary.peak_rss_mb), info: this.stderr.trim() };
+  }
+
+  /** Stops a peer that will not be finished (an error on our side). */
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill();
+  }
+
+  private async line(): Promise<string> {
+    const next = await this.lines.next();
+    if (next.done) throw new Error(`llama_reference.py bench ended early:\n${this.stderr}`);
+    return next.value;
+  }
 }
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -125,53 +170,60 @@ export async function run(args: string[]): Promise<void> {
   const [batchSize, seqLen, rank, threads, steps, warmup] = [values.batch, values.seq, values.rank, values.threads, values.steps, values.warmup].map(Number);
   const config = smollmConfig(shape);
   const lora = loraConfig(rank, 2 * rank, values.targets.split(','));
+  const batch = benchBatch(batchSize, seqLen, config.vocabSize);
+  const lossTokens = batch.lossMask.reduce((n, m) => n + m, 0);
 
   const peak = await measureMatMulPeak({ threads });
   const dir = await mkdtemp(join(tmpdir(), `weatherbot-bench-train-${shape}-`));
-  let ours: { tokensPerSecond: number; stepSeconds: number; bestSeconds: number; firstSeconds: number; loadSeconds: number };
-  const batch = benchBatch(batchSize, seqLen, config.vocabSize);
-  const lossTokens = batch.lossMask.reduce((n, m) => n + m, 0);
+  const peer = values['no-pytorch'] ? undefined : await PytorchPeer.start(config, lora, { batch: batchSize, seq: seqLen, threads, warmup });
+  const [ourTimes, peerTimes]: number[][] = [[], []];
+  let loadSeconds: number;
+  let firstSeconds: number;
   try {
     await makeModelInChild(dir, shape);
     const loadStart = performance.now();
     const model = await LoraModel.load(dir, { lora, threads });
-    const loadSeconds = (performance.now() - loadStart) / 1000;
+    loadSeconds = (performance.now() - loadStart) / 1000;
     try {
       const firstStart = performance.now();
       for (let i = 0; i < warmup; i++) await model.lossAndGradients(batch);
-      const firstSeconds = (performance.now() - firstStart) / 1000;
-      const times: number[] = [];
+      firstSeconds = (performance.now() - firstStart) / 1000;
       for (let i = 0; i < steps; i++) {
         const start = performance.now();
         await model.lossAndGradients(batch);
-        times.push((performance.now() - start) / 1000);
+        ourTimes.push((performance.now() - start) / 1000);
+        if (peer) peerTimes.push(await peer.step());
       }
-      // The median step: other processes on a shared machine slow some steps down.
-      const stepSeconds = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
-      ours = { tokensPerSecond: (batchSize * seqLen) / stepSeconds, stepSeconds, bestSeconds: Math.min(...times), firstSeconds, loadSeconds };
     } finally {
       await model.dispose();
     }
+  } catch (error) {
+    peer?.kill();
+    throw error;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  const peer = values['no-pytorch'] ? undefined : pytorchPeer(config, lora, { batch: batchSize, seq: seqLen, threads, steps, warmup });
+  const peerSummary = await peer?.finish();
 
+  // Medians: other processes on a shared machine slow some steps down.
+  const tokens = batchSize * seqLen;
+  const ours = tokens / median(ourTimes);
+  const theirs = peer ? tokens / median(peerTimes) : undefined;
   const flops = trainingStepFlops(config, lora, batchSize, seqLen, lossTokens);
-  const gflops = flops / ours.stepSeconds / 1e9;
+  const gflops = flops / median(ourTimes) / 1e9;
   console.log(`LoRA training step, ${shape} shapes (random float32 weights), batch ${batchSize} x ${seqLen}, loss on ${lossTokens} tokens, ` +
-    `r=${rank} alpha=${2 * rank} on ${lora.targetModules.join(',')}, ${threads} intra-op threads`);
-  console.log(`  weights loaded in ${ours.loadSeconds.toFixed(1)} s; first step (builds the session) ${ours.firstSeconds.toFixed(1)} s`);
-  console.log(`  onnxruntime-node engine  ${ours.stepSeconds.toFixed(2)} s/step median (best ${ours.bestSeconds.toFixed(2)})  ${ours.tokensPerSecond.toFixed(1)} tokens/s  peak RSS ${peakRssMb.toFixed(0)} MB`);
-  if (peer) {
-    console.log(`  PyTorch (${peer.info})  ${peer.stepSeconds.toFixed(2)} s/step median (best ${peer.bestSeconds.toFixed(2)})  ${peer.tokensPerSecond.toFixed(1)} tokens/s  peak RSS ${peer.peakRssMb.toFixed(0)} MB`);
+    `r=${rank} alpha=${2 * rank} on ${lora.targetModules.join(',')}, ${threads} intra-op threads, ${steps} steps each, alternating`);
+  console.log(`  weights loaded in ${loadSeconds.toFixed(1)} s; first step (builds the session) ${firstSeconds.toFixed(1)} s`);
+  console.log(`  onnxruntime-node engine  ${median(ourTimes).toFixed(2)} s/step median (best ${Math.min(...ourTimes).toFixed(2)})  ${ours.toFixed(1)} tokens/s  peak RSS ${peakRssMb.toFixed(0)} MB`);
+  if (peerSummary) {
+    console.log(`  PyTorch (${peerSummary.info})  ${median(peerTimes).toFixed(2)} s/step median (best ${Math.min(...peerTimes).toFixed(2)})  ${theirs!.toFixed(1)} tokens/s  peak RSS ${peerSummary.peakRssMb.toFixed(0)} MB`);
   } else {
     console.log(`  PyTorch: not measured (${values['no-pytorch'] ? '--no-pytorch' : `${PYTHON} cannot import torch`})`);
   }
   console.log(`  model ${(flops / 1e9).toFixed(0)} GFLOP/step = ${gflops.toFixed(1)} GFLOP/s, ${((100 * gflops) / peak.gflops).toFixed(0)}% of the MatMul peak ${peak.gflops.toFixed(1)} GFLOP/s`);
-  const ratio = peer ? (ours.tokensPerSecond / peer.tokensPerSecond).toFixed(2) : 'na';
-  console.log(`train_tokens_per_s=${ours.tokensPerSecond.toFixed(1)} pytorch_tokens_per_s=${peer ? peer.tokensPerSecond.toFixed(1) : 'na'} ratio=${ratio} peak_rss_mb=${peakRssMb.toFixed(0)}`);
+  const ratio = theirs ? (ours / theirs).toFixed(2) : 'na';
+  console.log(`train_tokens_per_s=${ours.toFixed(1)} pytorch_tokens_per_s=${theirs ? theirs.toFixed(1) : 'na'} ratio=${ratio} peak_rss_mb=${peakRssMb.toFixed(0)}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -8,7 +8,9 @@ LoRA. It checks the TypeScript engine's model, and is the peer of its training b
   bench --hidden 576 --layers 30 --heads 9 --kv-heads 3 --intermediate 1536 --vocab 49152
         --batch 4 --seq 128 --rank 8 --targets q_proj,v_proj --threads 2 --steps 3
       Times LoRA training steps (forward + backward) on random float32 weights; prints one line
-      `pytorch_tokens_per_s=<n> step_s=<median> best_step_s=<n> peak_rss_mb=<n>`.
+      `pytorch_tokens_per_s=<n> step_s=<median> best_step_s=<n> peak_rss_mb=<n>`. With
+      --interleaved, prints "ready" after warm-up and then times one step for each "step" line
+      read from stdin (printing its seconds), so that a peer can alternate steps with it.
 """
 import argparse
 import json
@@ -276,13 +278,22 @@ def bench(args):
         grads = torch.autograd.grad(loss, params)
         return loss.item(), grads
 
-    for _ in range(args.warmup):
-        step()
-    times = []
-    for _ in range(args.steps):
+    def timed_step():
         start = time.perf_counter()
         step()
-        times.append(time.perf_counter() - start)
+        return time.perf_counter() - start
+
+    for _ in range(args.warmup):
+        step()
+    if args.interleaved:
+        # Another process alternates its steps with ours, so that load from elsewhere falls on both.
+        print('ready', flush=True)
+        times = []
+        while sys.stdin.readline().strip() == 'step':
+            times.append(timed_step())
+            print(f'{times[-1]:.4f}', flush=True)
+    else:
+        times = [timed_step() for _ in range(args.steps)]
     seconds = sorted(times)[len(times) // 2]  # the median: steady under other load on a shared machine
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS: {blas_name()}', file=sys.stderr)
@@ -311,6 +322,7 @@ def main():
         b.add_argument(f'--{name}', type=int, default=default)
     b.add_argument('--targets', default='q_proj,v_proj')
     b.add_argument('--full-logits', action='store_true', help='logits for every position, as HF computes them')
+    b.add_argument('--interleaved', action='store_true', help='after warm-up print "ready", then time one step per "step" line on stdin')
     args = parser.parse_args()
     torch.set_grad_enabled(True)
     (reference if args.command == 'reference' else bench)(args)

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, CliCommand> = {
   ask: { usage: 'ask "<message>"    print the reply the assistant would give', load: () => import('./commands/ask') },
   dataset: { usage: 'dataset export --format hf|openai [--out file] [--split train|validation|all] | dataset stats', load: () => import('./commands/dataset') },
   export: { usage: 'export --model <hf-model-folder> [--adapter <peft-folder>] --out <folder> [--force]   write a transformers.js model folder', load: () => import('./commands/export') },
+  train: { usage: 'train --base <hf-model-folder|hub-repo|tiny> [--data <jsonl>] [--out <folder>] [--epochs n] [--max-examples n]   fine-tune, evaluate, register', load: () => import('./commands/train') },
   model: { usage: 'model pull [repo] [--revision main] [--offline]   download a base model into the HF cache', load: () => import('./commands/model') },
 };
 

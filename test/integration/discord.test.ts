@@ -4,6 +4,7 @@
  * Discord emulator over REST and the gateway. Tests act as server members and read what the bot
  * sent, as Discord would show it.
  */
+import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord.js';
 import type { Adapter } from '../../bot/adapters/adapter';
 import { createDiscordAdapter, DISCORD_INTENTS, type DiscordConfig } from '../../bot/adapters/discord/adapter';
@@ -14,6 +15,7 @@ import type { ModerationStatus } from '../../bot/domain';
 import { createLogger, type Logger } from '../../bot/log';
 import { startDiscordEmulator, type DiscordEmulator, type EmulatedInteraction, type EmulatedMessage } from '../emulators/discord';
 import { startTestBot, type TestBot } from '../helpers/bot';
+import { tinyRetrain, writeSeedSubset } from '../helpers/jobs-fixtures';
 
 let discord: DiscordEmulator;
 let bot: TestBot;
@@ -306,6 +308,8 @@ interface CheckedCommand {
   run(userId: string): Promise<{ text: string; ran: () => Promise<boolean> }>;
   allowed: () => string[];
   refused: () => string[];
+  /** For commands that take a while (a retrain); Jest's default otherwise. */
+  timeoutMs?: number;
 }
 
 const checkedCommands: CheckedCommand[] = [
@@ -319,6 +323,24 @@ const checkedCommands: CheckedCommand[] = [
     allowed: () => [moderator, messageManager, admin, administrator, discord.ownerId],
     refused: () => [member],
   },
+  {
+    name: '/retrain slash command, its progress shown by editing the reply',
+    async run(userId) {
+      // A retrain of the tiny base on a small seed: seconds, not the configured base's minutes.
+      bot.operations!.retrain = tinyRetrain(await writeSeedSubset(join(bot.dataDir, 'seed')), 1, { generationSamples: 2, hyperparameters: { maxTrainExamples: 24, maxValidationExamples: 8 } });
+      const versions = (await bot.operations!.registry.history()).length;
+      const interaction = discord.slash(userId, 'retrain');
+      const reply = await discord.waitFor(() => {
+        const message = interaction.original();
+        return message && /^(Retrain finished|Only |Training failed)/.test(message.content) && message;
+      }, 'the retrain result', 50_000);
+      const progressShown = interaction.edits.some((edit) => String((edit as { content?: unknown }).content).startsWith('Training… step 1/10'));
+      return { text: reply.content, ran: async () => progressShown && (await bot.operations!.registry.history()).length === versions + 1 };
+    },
+    allowed: () => [admin, administrator, discord.ownerId],
+    refused: () => [member, moderator, messageManager],
+    timeoutMs: 180_000,
+  },
 ];
 
 describe.each(checkedCommands)('permission-checked command: $name', (command) => {
@@ -328,7 +350,7 @@ describe.each(checkedCommands)('permission-checked command: $name', (command) =>
       expect(text).toMatch(/^Only (moderator|admin)s can use \//);
       expect(await ran()).toBe(false);
     }
-  });
+  }, command.timeoutMs);
 
   test('runs for moderators (by role name or Manage Messages) and admins (by role id, Administrator, the owner)', async () => {
     for (const userId of command.allowed()) {
@@ -336,7 +358,7 @@ describe.each(checkedCommands)('permission-checked command: $name', (command) =>
       expect(text).not.toMatch(/^Only /);
       expect(await ran()).toBe(true);
     }
-  });
+  }, command.timeoutMs);
 });
 
 describe('starting up', () => {

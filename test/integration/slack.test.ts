@@ -2,12 +2,14 @@
  * The Slack adapter with a real Bolt App against the local Slack emulator (Web API, Socket Mode,
  * signed HTTP requests), on the real assistant, store and a local Open-Meteo.
  */
+import { join } from 'node:path';
 import { createSlackAdapter, EVENTS_PATH, WORKING_REACTION, type SlackAdapter } from '../../bot/adapters/slack/adapter';
 import { ANSWER_EVENT_TYPE, CORRECT_SHORTCUT, CORRECTION_BLOCK, CORRECTION_INPUT } from '../../bot/adapters/slack/blocks';
 import { replies } from '../../bot/assistant/replies';
 import { loadConfig } from '../../bot/config';
 import { ACK_WINDOW_MS, startSlackEmulator, type ApiCall, type Channel, type SlackEmulator, type SlackUser } from '../emulators/slack';
 import { startTestBot, type TestBot } from '../helpers/bot';
+import { tinyRetrain, writeSeedSubset } from '../helpers/jobs-fixtures';
 
 interface Workspace {
   bot: TestBot;
@@ -267,6 +269,25 @@ describe('Slack in Socket Mode', () => {
       expect((await run(dana, '/reject', answer.exchangeId)).body.text).toBe(`Rejected ❌ — exchange ${answer.exchangeId}.`);
       expect(await status(w, answer.exchangeId)).toBe('rejected');
     });
+
+    test('/retrain is refused for a moderator or a regular user and runs for an admin, its progress updating one message', async () => {
+      const { alice, bob, dana, slack, bot } = w;
+      // A retrain of the tiny base on a small seed: seconds, not the configured base's minutes.
+      bot.operations!.retrain = tinyRetrain(await writeSeedSubset(join(bot.dataDir, 'seed')), 1, { generationSamples: 2, hyperparameters: { maxTrainExamples: 24, maxValidationExamples: 8 } });
+      for (const user of [bob, alice]) {
+        expect((await run(user, '/retrain', '')).body).toEqual({ response_type: 'ephemeral', text: replies.refused('retrain', 'admin') });
+      }
+      expect(await bot.operations!.registry.history()).toEqual([]);
+
+      await slack.slashCommand(dana, slack.general, '/retrain', '');
+      const started = await slack.waitForCall('chat.postMessage', (c) => c.args.channel === slack.general.id && String(c.args.text).startsWith('⏳ Training'));
+      const ts = started.response.ts;
+      const finished = await slack.waitForCall('chat.update', (c) => c.args.ts === ts && /^Retrain finished/.test(String(c.args.text)), 60_000);
+      expect(finished.args.text).toMatch(/v0001-\d{8}T\d{4}Z promoted ✅/);
+      const shown = [started, ...slack.calls.filter((c) => c.method === 'chat.update' && c.args.ts === ts)].map((c) => String(c.args.text));
+      expect(shown).toEqual(expect.arrayContaining([expect.stringContaining('step 1/10: resolve-base'), expect.stringContaining('step 10/10: promote')]));
+      expect((await bot.operations!.registry.active())?.id).toMatch(/^v0001-/);
+    }, 90_000);
   });
 
   test('a weather provider outage is answered politely in the thread', async () => {

@@ -34,5 +34,6 @@ describe('evaluation metrics', () => {
   test('fact consistency counts grounded answers', () => {
     const facts = buildFacts(makeReport(), { when: 'tomorrow', aspect: 'rain' });
     expect(factConsistency([{ answer: '80% chance of rain', facts }, { answer: '95% chance of rain', facts }])).toBe(0.5);
+    expect(factConsistency([{ answer: '80% chance of rain', facts }, { answer: '  ', facts }])).toBe(0.5);
   });
 });

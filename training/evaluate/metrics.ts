@@ -23,10 +23,10 @@ export function parseAccuracy(pairs: readonly { expected: Understanding; predict
   return Object.fromEntries(QUERY_FIELDS.map((f) => [f, totals[f] ? hits[f] / totals[f] : 1])) as Record<QueryField, number>;
 }
 
-/** Share of answers whose every number comes from their facts. */
+/** Share of answers that say something and whose every number comes from their facts (an empty answer is no answer). */
 export function factConsistency(answers: readonly { answer: string; facts: WeatherFacts }[]): number {
   if (answers.length === 0) return 1;
-  return answers.filter(({ answer, facts }) => isGrounded(answer, facts)).length / answers.length;
+  return answers.filter(({ answer, facts }) => answer.trim() !== '' && isGrounded(answer, facts)).length / answers.length;
 }
 
 function charNgrams(text: string, n: number): Map<string, number> {

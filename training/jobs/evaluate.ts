@@ -2,7 +2,12 @@
  * The evaluate step of a retrain: the candidate and the active version scored on the same
  * validation set (gate.ts then decides whether the candidate replaces the active one).
  */
+import type { WeatherFacts } from '../../bot/domain';
+import { ModelGenerator, type Generation } from '../../bot/model/generator';
+import { answerProblem, readQuery } from '../../bot/model/guard';
+import { answerPrompt, queryPrompt } from '../../bot/model/protocol';
 import type { PreparedExample } from '../dataset';
+import { chrF, factConsistency, parseAccuracy, QUERY_FIELDS, type QueryField } from '../evaluate/metrics';
 import { LoraModel } from '../model/llama';
 import { loadLoraAdapter } from '../model/lora';
 import type { RegisteredVersion } from '../registry';
@@ -22,7 +27,15 @@ export interface EvaluationContext {
   training: TrainResult;
   signal?: AbortSignal;
   threads?: number;
+  /** Validation conversations each model writes queries and answers for. Default DEFAULT_GENERATION_SAMPLES. */
+  generationSamples?: number;
 }
+
+/** Enough to tell a model that parses from one that does not, few enough to cost seconds on a small model. */
+export const DEFAULT_GENERATION_SAMPLES = 32;
+
+/** The bot's own generation budget (MODEL_MAX_NEW_TOKENS); the deadline is loose, latency is measured instead. */
+const GENERATION_LIMITS = { maxNewTokens: 96, timeoutMs: 60_000 };
 
 /** The active version scored on this run's validation set, or why it could not be. */
 export interface ActiveScore {
@@ -53,11 +66,10 @@ export async function validationLoss(model: Pick<TrainableModel, 'loss'>, batche
 }
 
 /**
- * Scores the candidate and the active version. Today: validation loss of each (the trainer has
- * the candidate's already: it ends on its best epoch), the untuned base's (the adapter starts at
- * zero, so the trainer's first validation is the base's) and the last epoch's training loss.
- * More metrics (parse accuracy, fact consistency, chrF of generated answers, from
- * training/evaluate/metrics.ts) go in `metricsOf`, computed alike for candidate and active.
+ * Scores the candidate and the active version alike: validation loss (the trainer has the
+ * candidate's already: it ends on its best epoch), and what each exported model writes on a
+ * sample of the validation conversations (metricsOf). Also the untuned base's loss (the adapter
+ * starts at zero, so the trainer's first validation is the base's) and the last epoch's training loss.
  */
 export async function evaluateCandidate(context: EvaluationContext): Promise<Evaluation> {
   const { training } = context;
@@ -73,9 +85,73 @@ export async function evaluateCandidate(context: EvaluationContext): Promise<Eva
   return { metrics, active };
 }
 
-/** Metrics of an exported model folder on the validation examples; the place for generation-based metrics. */
-async function metricsOf(_modelDir: string, _context: EvaluationContext): Promise<Record<string, number | null>> {
-  return {};
+const PARSE_METRICS: Record<QueryField, string> = {
+  weather: 'parseWeather', location: 'parseLocation', region: 'parseRegion', when: 'parseWhen', aspect: 'parseAspect', units: 'parseUnits',
+};
+
+/** A validation conversation taken apart: the message, the expected query, and the facts and reference answer when it has them. */
+interface Case {
+  message: string;
+  expected: PreparedExample['query'];
+  answered: { facts: WeatherFacts; reference: string } | null;
+}
+
+function caseOf(example: PreparedExample): Case | null {
+  const [, user, , tool, answer] = example.chat.messages;
+  if (user?.role !== 'user') return null;
+  const answered = tool?.role === 'tool' && answer?.role === 'assistant' ? { facts: JSON.parse(tool.content) as WeatherFacts, reference: answer.content } : null;
+  return { message: user.content, expected: example.query, answered };
+}
+
+/** The middle value (mean of the middle two); null for none. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * What an exported model writes on the first `generationSamples` validation conversations, as
+ * the bot prompts it: per-field parse accuracy of its queries (parseMean over the fields), and,
+ * given the reference query and facts, the share of its answers whose numbers all come from the
+ * facts (factConsistency), the share the bot would send (answerUsable), their mean chrF against
+ * the reference answers, and the median time of one generation (latencyMsP50).
+ */
+export async function metricsOf(modelDir: string, context: Pick<EvaluationContext, 'validation' | 'signal' | 'threads' | 'generationSamples'>): Promise<Record<string, number | null>> {
+  const cases = context.validation.examples.map(caseOf).filter((c): c is Case => c !== null).slice(0, context.generationSamples ?? DEFAULT_GENERATION_SAMPLES);
+  if (cases.length === 0) return {};
+  const generator = await ModelGenerator.load(modelDir, { threads: context.threads });
+  const latencies: number[] = [];
+  const generate = async (prompt: Parameters<ModelGenerator['generate']>[0]): Promise<Generation> => {
+    const generation = await generator.generate(prompt, { ...GENERATION_LIMITS, signal: context.signal });
+    latencies.push(generation.ms);
+    return generation;
+  };
+  try {
+    const parses = [];
+    const answers = [];
+    for (const { message, expected, answered } of cases) {
+      parses.push({ expected, predicted: readQuery((await generate(queryPrompt(message))).text) });
+      if (answered === null || !expected.weather) continue;
+      const generation = await generate(answerPrompt(message, expected, answered.facts));
+      const answer = generation.text.trim();
+      answers.push({ answer, facts: answered.facts, reference: answered.reference, usable: answerProblem(answer, generation.finish, answered.facts) === null });
+    }
+    const accuracy = parseAccuracy(parses);
+    const mean = (values: number[]) => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
+    return {
+      ...Object.fromEntries(QUERY_FIELDS.map((field) => [PARSE_METRICS[field], accuracy[field]])),
+      parseMean: mean(QUERY_FIELDS.map((field) => accuracy[field])),
+      factConsistency: answers.length === 0 ? null : factConsistency(answers),
+      answerUsable: mean(answers.map((a) => (a.usable ? 1 : 0))),
+      chrF: mean(answers.map((a) => chrF(a.answer, a.reference))),
+      latencyMsP50: median(latencies),
+      generationSamples: cases.length,
+    };
+  } finally {
+    await generator.dispose();
+  }
 }
 
 async function scoreActive(context: EvaluationContext): Promise<ActiveScore | null> {

@@ -9,7 +9,17 @@ export interface PromotionGate {
   minImprovement?: number;
   /** False registers the candidate without activating it, whatever its scores. Default true. */
   autoPromote?: boolean;
+  /**
+   * Metrics where higher is better that the candidate must not lose on, within `tolerance`.
+   * Each is checked when both the candidate and the active version have it. Default DEFAULT_NO_WORSE.
+   */
+  noWorse?: string[];
+  /** How much lower than the active's a `noWorse` metric may be (absolute). Default 0.01: one miss in 100. */
+  tolerance?: number;
 }
+
+export const DEFAULT_NO_WORSE = ['parseMean', 'factConsistency'];
+export const DEFAULT_TOLERANCE = 0.01;
 
 export interface GateDecision {
   promote: boolean;
@@ -18,14 +28,17 @@ export interface GateDecision {
 }
 
 const loss = (value: number) => value.toFixed(4);
+const share = (value: number) => value.toFixed(3);
 
-/** Whether the candidate replaces the active version, and why. */
 /** Refuses a gate that cannot work, before a run spends its time training. */
 export function checkGate(gate: PromotionGate = {}): void {
   const minImprovement = gate.minImprovement ?? 0;
   if (!(minImprovement >= 0 && minImprovement < 1)) throw new RangeError(`gate.minImprovement must be at least 0 and below 1, got ${minImprovement}`);
+  const tolerance = gate.tolerance ?? DEFAULT_TOLERANCE;
+  if (!(tolerance >= 0)) throw new RangeError(`gate.tolerance must be at least 0, got ${tolerance}`);
 }
 
+/** Whether the candidate replaces the active version, and why. */
 export function decidePromotion(evaluation: Evaluation, gate: PromotionGate = {}): GateDecision {
   checkGate(gate);
   const minImprovement = gate.minImprovement ?? 0;
@@ -39,7 +52,14 @@ export function decidePromotion(evaluation: Evaluation, gate: PromotionGate = {}
   const limit = current * (1 - minImprovement);
   const against = `the active version ${active.id}'s ${loss(current)}`;
   const bar = minImprovement > 0 ? `${loss(limit)}, ${Math.round(minImprovement * 100)}% below ${against}` : against;
-  return candidate <= limit
-    ? { promote: true, reason: `validation loss ${loss(candidate)} is no higher than ${bar}` }
-    : { promote: false, reason: `validation loss ${loss(candidate)} is higher than ${bar}` };
+  if (candidate > limit) return { promote: false, reason: `validation loss ${loss(candidate)} is higher than ${bar}` };
+  const lossReason = `validation loss ${loss(candidate)} is no higher than ${bar}`;
+  const tolerance = gate.tolerance ?? DEFAULT_TOLERANCE;
+  const compared = (gate.noWorse ?? DEFAULT_NO_WORSE).filter((name) => metrics[name] !== undefined && active.metrics[name] !== undefined);
+  const worse = compared.filter((name) => metrics[name] < active.metrics[name] - tolerance);
+  const side = (name: string) => `${name} ${share(metrics[name])} (active ${share(active.metrics[name])})`;
+  if (worse.length > 0) {
+    return { promote: false, reason: `worse than the active version ${active.id} beyond the tolerance of ${share(tolerance)}: ${worse.map(side).join(', ')}` };
+  }
+  return compared.length === 0 ? { promote: true, reason: lossReason } : { promote: true, reason: `${lossReason}; no worse on ${compared.map(side).join(', ')}` };
 }

@@ -13,7 +13,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { openStore } from '../../bot/store/lowdb-store';
-import { batchedData, encodeChats } from '../data';
+import { batchedData, encodeChats, type ChatExample } from '../data';
 import { prepareDataset, type PreparedDataset, type PreparedExample } from '../dataset';
 import { exportModel } from '../export/export';
 import { DEFAULT_BASE_MODEL } from '../hub';
@@ -102,6 +102,10 @@ export interface RetrainOptions {
   threads?: number;
   /** Recorded in the manifest; default the gate's verdict ("gate passed: …" / "gate failed: …"). */
   note?: string;
+  /** Conversations added to the training split as they are, after the caps (e.g. `cli train --data`). */
+  extraTrain?: ChatExample[];
+  /** Validation conversations each model writes queries and answers for when evaluated (default 32). */
+  generationSamples?: number;
 }
 
 export interface RetrainHooks {
@@ -196,7 +200,7 @@ export async function retrain(options: RetrainOptions, hooks: RetrainHooks = {})
 
     const encoded = await step('encode', async () => {
       const encodeOptions = { maxSeqLen: hp.maxSeqLen };
-      const trainEncoded = encodeChats(tokenizer, trainSet.map((e) => e.chat), encodeOptions);
+      const trainEncoded = encodeChats(tokenizer, [...trainSet.map((e) => e.chat), ...(options.extraTrain ?? [])], encodeOptions);
       const validationEncoded = encodeChats(tokenizer, validationSet.map((e) => e.chat), encodeOptions);
       if (trainEncoded.examples.length === 0) throw new RetrainError(`nothing to train on: ${describeEmpty(prepared)}`);
       const config = await readLlamaConfig(resolved.dir);
@@ -230,6 +234,7 @@ export async function retrain(options: RetrainOptions, hooks: RetrainHooks = {})
       const evaluation = await evaluateCandidate({
         candidate, candidateModelDir: modelDir, baseDir: resolved.dir, baseModel: resolved.name, active,
         validation: { batches: encoded.data.validationBatches(), examples: validationSet }, training, signal, threads: options.threads,
+        generationSamples: options.generationSamples,
       });
       return { evaluation, decision: decidePromotion(evaluation, options.gate) };
     });

@@ -1,0 +1,64 @@
+/** The promotion gate on the generation metrics, on hand-made metric records. */
+import type { Evaluation } from '../../training/jobs/evaluate';
+import { checkGate, decidePromotion } from '../../training/jobs/gate';
+
+const ACTIVE = 'v0002-20261125T1600Z';
+
+function scored(candidate: Record<string, number>, active: Record<string, number>): Evaluation {
+  return { metrics: candidate, active: { id: ACTIVE, metrics: active, incomparable: null } };
+}
+
+const activeMetrics = { validationLoss: 2, parseMean: 0.8, factConsistency: 0.9, chrF: 40 };
+
+describe('the default gate', () => {
+  test('promotes a candidate no worse on loss, parse accuracy and fact consistency, and says so', () => {
+    const decision = decidePromotion(scored({ validationLoss: 1.9, parseMean: 0.85, factConsistency: 0.9, chrF: 10 }, activeMetrics));
+    expect(decision).toEqual({
+      promote: true,
+      reason: `validation loss 1.9000 is no higher than the active version ${ACTIVE}'s 2.0000; no worse on parseMean 0.850 (active 0.800), factConsistency 0.900 (active 0.900)`,
+    });
+  });
+
+  test('keeps the active version when parse accuracy or fact consistency drops beyond the tolerance', () => {
+    expect(decidePromotion(scored({ validationLoss: 1.5, parseMean: 0.7, factConsistency: 0.95 }, activeMetrics))).toEqual({
+      promote: false, reason: `worse than the active version ${ACTIVE} beyond the tolerance of 0.010: parseMean 0.700 (active 0.800)`,
+    });
+    const both = decidePromotion(scored({ validationLoss: 1.5, parseMean: 0.5, factConsistency: 0.5 }, activeMetrics));
+    expect(both.promote).toBe(false);
+    expect(both.reason).toMatch(/parseMean 0\.500 \(active 0\.800\), factConsistency 0\.500 \(active 0\.900\)$/);
+  });
+
+  test('a drop within the tolerance passes; chrF is not gated by default', () => {
+    expect(decidePromotion(scored({ validationLoss: 2, parseMean: 0.795, factConsistency: 0.9, chrF: 0 }, activeMetrics)).promote).toBe(true);
+    expect(decidePromotion(scored({ validationLoss: 2, parseMean: 0.789, factConsistency: 0.9 }, activeMetrics)).promote).toBe(false);
+  });
+
+  test('a higher validation loss fails first, whatever the other metrics', () => {
+    expect(decidePromotion(scored({ validationLoss: 2.1, parseMean: 1, factConsistency: 1 }, activeMetrics))).toEqual({
+      promote: false, reason: `validation loss 2.1000 is higher than the active version ${ACTIVE}'s 2.0000`,
+    });
+  });
+
+  test('compares only the metrics both sides have (an active version scored before they existed)', () => {
+    expect(decidePromotion(scored({ validationLoss: 1.9, parseMean: 0.1, factConsistency: 0.2 }, { validationLoss: 2 }))).toEqual({
+      promote: true, reason: `validation loss 1.9000 is no higher than the active version ${ACTIVE}'s 2.0000`,
+    });
+  });
+});
+
+describe('a configured gate', () => {
+  test('gates on the metrics it names, with its own tolerance', () => {
+    const candidate = { validationLoss: 1.9, parseMean: 0.5, factConsistency: 0.9, chrF: 35 };
+    expect(decidePromotion(scored(candidate, activeMetrics), { noWorse: ['chrF'], tolerance: 2 }).promote).toBe(false);
+    expect(decidePromotion(scored(candidate, activeMetrics), { noWorse: ['chrF'], tolerance: 5 }).promote).toBe(true);
+    expect(decidePromotion(scored(candidate, activeMetrics), { noWorse: [] })).toEqual({
+      promote: true, reason: `validation loss 1.9000 is no higher than the active version ${ACTIVE}'s 2.0000`,
+    });
+  });
+
+  test('refuses a negative tolerance before any training', () => {
+    expect(() => checkGate({ tolerance: -0.1 })).toThrow(/gate\.tolerance must be at least 0, got -0\.1/);
+    expect(() => checkGate({ tolerance: Number.NaN })).toThrow(RangeError);
+    expect(() => checkGate({ tolerance: 0 })).not.toThrow();
+  });
+});

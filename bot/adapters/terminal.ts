@@ -10,7 +10,11 @@ export interface TerminalOptions {
   author?: Author;
   /** Printed once after the banner (e.g. how to get the model). */
   notice?: string;
+  /** A reply slower than this (a /retrain) arrives when ready while the chat goes on. */
+  longReplyMs?: number;
 }
+
+const LONG_REPLY_MS = 5000;
 
 const BANNER = [
   'WeatherBot — terminal chat. Ask about the weather anywhere, e.g. “Will it rain in Paris tomorrow?”',
@@ -25,19 +29,29 @@ export async function runTerminal(assistant: Assistant, options: TerminalOptions
   const author = options.author ?? { id: name, name, roles: ['admin', 'moderator'] };
   const interactive = 'isTTY' in output && Boolean(output.isTTY);
   const lines = createInterface({ input, output, terminal: interactive, prompt: 'you › ' });
-  const say = (text: string) => output.write(`bot › ${text.split('\n').join('\n      ')}\n`);
+  const say = (text: string) => void output.write(`bot › ${text.split('\n').join('\n      ')}\n`);
 
   output.write(BANNER.join('\n') + '\n');
   for (const notice of [assistant.notice, options.notice]) if (notice) output.write(notice + '\n');
+  // Replies come in order; one that takes long stops holding the prompt, so the chat goes on.
+  const inFlight = new Set<Promise<void>>();
+  let quit = false;
   lines.prompt();
   for await (const line of lines) {
     const text = line.trim();
-    if (text === '/quit' || text === '/exit') break;
+    quit = text === '/quit' || text === '/exit';
+    if (quit) break;
     if (text) {
-      const reply = await assistant.handle({ platform: 'terminal', channelId: 'terminal', author, text });
-      say(reply.text);
+      const reply = assistant
+        .handle({ platform: 'terminal', channelId: 'terminal', author, text }, { onProgress: say })
+        .then((r) => say(r.text), () => say('Something went wrong on my side. Please try again.'));
+      inFlight.add(reply);
+      void reply.finally(() => inFlight.delete(reply));
+      await Promise.race([reply, new Promise((resolve) => setTimeout(resolve, options.longReplyMs ?? LONG_REPLY_MS).unref())]);
     }
     lines.prompt();
   }
   lines.close();
+  // At the end of piped input, wait for the last replies; /quit leaves at once (a running job is cancelled).
+  if (!quit) await Promise.all(inFlight);
 }

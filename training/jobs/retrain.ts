@@ -178,7 +178,7 @@ export async function retrain(options: RetrainOptions, hooks: RetrainHooks = {})
   let promoted = false;
   try {
     const { resolved, tokenizer } = await step('resolve-base', async () => {
-      const resolved = await resolveBase(base, { dataDir, seedDir });
+      const resolved = await resolveBase(base, { dataDir, seedDir, threads: options.threads });
       return { resolved, tokenizer: await AutoTokenizer.from_pretrained(resolved.dir, { local_files_only: true }) };
     });
     info('resolve-base', `base model ${resolved.name}${resolved.name === resolved.dir ? '' : ` (${resolved.dir})`}`);

@@ -1,8 +1,5 @@
 import type { Command } from './command';
-import { operationsOf, who } from './operations';
-
-const shortMetrics = (metrics: Record<string, number>) =>
-  Object.entries(metrics).map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`).join(', ') || 'no metrics';
+import { formatMetrics, operationsOf, who } from './operations';
 
 /** `/model status|history|rollback [version]` (admins). */
 export const model: Command = {
@@ -17,12 +14,12 @@ export const model: Command = {
       const active = await registry.active();
       if (!active) return { kind: 'command', text: 'No model is active: answers come from rules and templates. An admin can run /retrain.' };
       const { manifest } = active;
-      return { kind: 'command', text: `Active model ${active.id}, fine-tuned from ${manifest.baseModel} on ${manifest.createdAt.slice(0, 16).replace('T', ' ')} UTC. Metrics: ${shortMetrics(manifest.metrics)}.` };
+      return { kind: 'command', text: `Active model ${active.id}, fine-tuned from ${manifest.baseModel} on ${manifest.createdAt.slice(0, 16).replace('T', ' ')} UTC. Metrics: ${formatMetrics(manifest.metrics)}.` };
     }
     if (action === 'history') {
       const versions = (await registry.history()).slice(0, 10);
       if (versions.length === 0) return { kind: 'command', text: 'No model versions yet.' };
-      const lines = versions.map((v) => `${v.id} — ${v.manifest.status}${v.manifest.note ? ` (${v.manifest.note})` : ''}: ${shortMetrics(v.manifest.metrics)}`);
+      const lines = versions.map((v) => `${v.id} — ${v.manifest.status}${v.manifest.note ? ` (${v.manifest.note})` : ''}: ${formatMetrics(v.manifest.metrics)}`);
       return { kind: 'command', text: lines.join('\n') };
     }
     if (action === 'rollback') {

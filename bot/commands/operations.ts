@@ -9,5 +9,9 @@ export function operationsOf(assistant: Assistant): Operations {
   return ops;
 }
 
+/** "validationLoss 0.894, parseMean 0.437" for chat. */
+export const formatMetrics = (metrics: Record<string, number>): string =>
+  Object.entries(metrics).map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`).join(', ') || 'no metrics';
+
 /** "discord:alice" — how the audit names whoever acted. */
 export const who = (message: IncomingMessage) => `${message.platform}:${message.author.name ?? message.author.id}`;

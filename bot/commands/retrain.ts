@@ -1,7 +1,7 @@
 import { JobAlreadyRunningError, JobCancelledError } from '../../training/jobs/runner';
 import { renderRetrainProgress, type RetrainProgress } from '../../training/jobs/progress';
 import type { Command } from './command';
-import { operationsOf, who } from './operations';
+import { formatMetrics, operationsOf, who } from './operations';
 
 /** Progress lines at most this often (platforms rate-limit message edits), except when a step begins. */
 const PROGRESS_INTERVAL_MS = 3000;
@@ -48,13 +48,12 @@ export const retrain: Command = {
     await progress('Training started — I will post the result here. The bot keeps answering meanwhile.');
     try {
       const summary = await job.done;
-      const metrics = Object.entries(summary.metrics).map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`).join(', ');
       await ops.audit.record({ who: actor, action: 'retrain finish', target: summary.versionId, outcome: 'done', detail: summary.promoted ? 'promoted' : 'not promoted' });
       const verdict = summary.promoted ? `promoted ✅ and now answering` : `not promoted — ${summary.reason}`;
       return {
         kind: 'command',
         text: `Retrain finished in ${seconds(summary.durationMs)}: ${summary.versionId} ${verdict}.\n` +
-          `Data: ${summary.dataset.train} training and ${summary.dataset.validation} validation examples. Metrics: ${metrics}.\nReport: ${summary.reportPath}`,
+          `Data: ${summary.dataset.train} training and ${summary.dataset.validation} validation examples. Metrics: ${formatMetrics(summary.metrics)}.\nReport: ${summary.reportPath}`,
       };
     } catch (error) {
       const cancelled = error instanceof JobCancelledError;

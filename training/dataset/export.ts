@@ -6,10 +6,9 @@
  *   `tool_calls` entry calling `get_weather` with the query as JSON arguments, the facts are the
  *   `tool` message answering that call by `tool_call_id`, and each line lists the function in `tools`.
  */
-import { ASPECTS, NAMED_WHENS } from '../../bot/domain';
+import { ASPECTS, isUnderstanding, NAMED_WHENS } from '../../bot/domain';
 import type { ChatExample, ChatRole } from '../data/encode';
 import type { Split } from './question-key';
-import { isUnderstanding } from './seed';
 
 export const EXPORT_FORMATS = ['hf', 'openai'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

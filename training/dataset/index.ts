@@ -1,7 +1,7 @@
 /** The training data: the seed (seed.ts), preparation of moderated exchanges and seed (prepare.ts), export (export.ts) and counts (stats.ts). */
 export { prepareDataset, DROP_REASONS } from './prepare';
 export type { DatasetManifest, DropReason, ExampleSource, PreparedDataset, PreparedExample, PrepareOptions, PrepareReport } from './prepare';
-export { loadSeed, isUnderstanding, SeedFormatError } from './seed';
+export { loadSeed, SeedFormatError } from './seed';
 export type { SeedExample, SeedSplit } from './seed';
 export { questionKey, splitOf } from './question-key';
 export type { Split } from './question-key';

@@ -5,14 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import type { ModerationStatus, Understanding, WeatherFacts } from '../../bot/domain';
+import { isUnderstanding, type ModerationStatus, type Understanding, type WeatherFacts } from '../../bot/domain';
 import { conversation } from '../../bot/model/protocol';
 import type { Store } from '../../bot/store/store';
 import { encodeChat, EncodeError, type ChatExample } from '../data/encode';
 import { unsupportedNumbers } from '../../bot/answers/fact-guard';
 import { questionKey, splitOf, type Split } from './question-key';
 import { noneFound, PII_KINDS, scrubPersonalData, type PiiKind } from './scrub';
-import { isUnderstanding, loadSeed, type SeedExample } from './seed';
+import { loadSeed, type SeedExample } from './seed';
 
 export type ExampleSource = 'seed' | 'store';
 

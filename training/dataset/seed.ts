@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ASPECTS, isWhen, type Understanding, type WeatherFacts } from '../../bot/domain';
+import { isUnderstanding, type Understanding, type WeatherFacts } from '../../bot/domain';
 
 /** The seed dataset shipped with the project. */
 export const SHIPPED_SEED_DIR = fileURLToPath(new URL('../../data/seed', import.meta.url));
@@ -21,16 +21,6 @@ export type SeedSplit = 'train' | 'test';
 
 export class SeedFormatError extends Error {
   override name = 'SeedFormatError';
-}
-
-/** Whether a value is a query the protocol can carry: `{"weather":false}` or a full WeatherQuery. */
-export function isUnderstanding(value: unknown): value is Understanding {
-  if (typeof value !== 'object' || value === null) return false;
-  const q = value as Record<string, unknown>;
-  if (q.weather === false) return Object.keys(q).length === 1;
-  const nullableString = (v: unknown) => v === null || typeof v === 'string';
-  return q.weather === true && nullableString(q.location) && nullableString(q.region) && isWhen(q.when)
-    && (ASPECTS as readonly unknown[]).includes(q.aspect) && (q.units === null || q.units === 'celsius' || q.units === 'fahrenheit');
 }
 
 function checkExample(value: unknown, where: string): SeedExample {

@@ -1,6 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ModelRegistry } from '../training/registry';
+import type { IncomingMessage } from './assistant/message';
 import type { JobOptions, JobRunner } from '../training/jobs/runner';
 
 /** What the admin and moderator commands act on: the training jobs, the model registry, the dataset. */
@@ -12,6 +13,9 @@ export interface Operations {
   seedDir: string;
   audit: Audit;
 }
+
+/** "discord:alice" — how the audit names whoever acted. */
+export const who = (message: IncomingMessage): string => `${message.platform}:${message.author.name ?? message.author.id}`;
 
 export interface AuditEntry {
   /** Who acted: "<platform>:<name or id>". */

@@ -10,7 +10,7 @@ import { WeatherError } from '../weather/provider';
 import type { CommandInvocation, IncomingMessage, Reply, Role } from './message';
 import { RateLimiter } from './rate-limit';
 import { replies, smalltalk } from './replies';
-import type { Operations } from '../operations';
+import { who, type Operations } from '../operations';
 
 /** What the assistant needs from the weather layer. */
 export interface WeatherLookup {
@@ -115,11 +115,11 @@ export class Assistant {
     return this.options.understand(text);
   }
 
-  /** What a user should know about how replies are written now (no model yet, say); null when all is as expected. */
   get operations(): Operations | undefined {
     return this.options.operations;
   }
 
+  /** What a user should know about how replies are written now (no model yet, say); null when all is as expected. */
   get notice(): string | null {
     return this.options.model?.models.notice() ?? null;
   }
@@ -208,10 +208,10 @@ export class Assistant {
       const place = await this.weather.resolvePlace(target.location, target.region);
       const units = this.chooseUnits(query, user, channel, place);
       const report = await this.weather.forecast(place, units);
-      // The query is stored as parsed (a saved place stays out of it): it is what the model learns to write.
       const facts = buildFacts(report, query);
       const written = model && (await this.answerWith(model, text, query, facts));
       const reply: Reply = { kind: 'weather', text: written ?? renderAnswer(facts), report, facts };
+      // The query is stored as parsed (a saved place stays out of it): it is what the model learns to write.
       return this.record(message, text, reply, how(written ? 'model' : 'template'), started);
     } catch (error) {
       const { text: friendly, code } = this.explain(error, target.region ? `${target.location}, ${target.region}` : target.location);
@@ -243,7 +243,7 @@ export class Assistant {
     if (!command) return { kind: 'error', text: replies.unknownCommand(invocation.name) };
     if (command.permission !== 'everyone' && !this.hasRole(message, command.permission)) {
       this.log.warn('command refused', { command: command.name, platform: message.platform, user: message.author.name ?? 'unknown' });
-      await this.operations?.audit.record({ who: `${message.platform}:${message.author.name ?? message.author.id}`, action: command.name, outcome: 'refused', detail: `needs ${command.permission}` });
+      await this.operations?.audit.record({ who: who(message), action: command.name, outcome: 'refused', detail: `needs ${command.permission}` });
       return { kind: 'refused', text: replies.refused(command.name, command.permission) };
     }
     try {

@@ -1,5 +1,6 @@
 import type { Command } from './command';
-import { formatMetrics, operationsOf, who } from './operations';
+import { who } from '../operations';
+import { formatMetrics, operationsOf } from './operations';
 
 /** `/model status|history|rollback [version]` (admins). */
 export const model: Command = {

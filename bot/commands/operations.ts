@@ -1,5 +1,4 @@
 import type { Assistant } from '../assistant/assistant';
-import type { IncomingMessage } from '../assistant/message';
 import type { Operations } from '../operations';
 
 /** The operations an admin or moderator command acts on; a bot started without them says so. */
@@ -12,6 +11,3 @@ export function operationsOf(assistant: Assistant): Operations {
 /** "validationLoss 0.894, parseMean 0.437" for chat. */
 export const formatMetrics = (metrics: Record<string, number>): string =>
   Object.entries(metrics).map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`).join(', ') || 'no metrics';
-
-/** "discord:alice" — how the audit names whoever acted. */
-export const who = (message: IncomingMessage) => `${message.platform}:${message.author.name ?? message.author.id}`;

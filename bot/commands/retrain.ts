@@ -1,7 +1,8 @@
 import { JobAlreadyRunningError, JobCancelledError } from '../../training/jobs/runner';
 import { renderRetrainProgress, type RetrainProgress } from '../../training/jobs/progress';
 import type { Command } from './command';
-import { formatMetrics, operationsOf, who } from './operations';
+import { who } from '../operations';
+import { formatMetrics, operationsOf } from './operations';
 
 /** Progress lines at most this often (platforms rate-limit message edits), except when a step begins. */
 const PROGRESS_INTERVAL_MS = 3000;

@@ -7,7 +7,8 @@ import type { Understanding, WeatherFacts } from '../domain';
  * One conversation teaches both jobs; inference stops after each assistant turn.
  */
 
-export type ProtocolRole = 'system' | 'user' | 'assistant' | 'tool';
+export const PROTOCOL_ROLES = ['system', 'user', 'assistant', 'tool'] as const;
+export type ProtocolRole = (typeof PROTOCOL_ROLES)[number];
 
 export interface ProtocolMessage {
   role: ProtocolRole;

@@ -7,6 +7,7 @@ import { renderRetrainProgress, type RetrainProgress } from '../../training/jobs
 import { retrain, type Hyperparameters, type RetrainSummary } from '../../training/jobs/retrain';
 import { openRegistry, registryPath } from '../../training/registry';
 import { progressBar } from '../../training/trainer/progress';
+import { PROTOCOL_ROLES } from '../../bot/model/protocol';
 
 export const USAGE = `usage: npm run --silent cli -- train --base <hf-model-folder|hub-repo|tiny> [options]
   --data <jsonl>         extra conversations in HF "messages" format (as \`dataset export --format hf\` writes), added to training
@@ -18,7 +19,6 @@ export const USAGE = `usage: npm run --silent cli -- train --base <hf-model-fold
 Runs the retrain pipeline here (prepare, fine-tune, export, evaluate, register, promote) on DATA_DIR.
 `;
 
-const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant', 'tool'];
 
 export class TrainDataError extends Error {
   override name = 'TrainDataError';
@@ -38,7 +38,7 @@ export async function readHfConversations(path: string): Promise<ChatExample[]> 
     }
     const messages = record?.messages;
     const valid = Array.isArray(messages) && messages.length > 0 &&
-      messages.every((m: { role?: unknown; content?: unknown }) => ROLES.includes(m?.role as ChatRole) && typeof m.content === 'string');
+      messages.every((m: { role?: unknown; content?: unknown }) => (PROTOCOL_ROLES as readonly unknown[]).includes(m?.role) && typeof m.content === 'string');
     if (!valid) throw new TrainDataError(`${where}: expected {"messages":[{"role":"system|user|assistant|tool","content":"…"},…]}`);
     if (!messages.some((m: { role: ChatRole }) => m.role === 'assistant')) throw new TrainDataError(`${where}: the conversation has no assistant turn to learn`);
     return [{ messages: messages.map(({ role, content }: { role: ChatRole; content: string }) => ({ role, content })) }];

@@ -10,13 +10,12 @@
  */
 
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { PROTOCOL_ROLES, type ProtocolMessage, type ProtocolRole } from '../../bot/model/protocol';
 
 /** `tool` carries a tool's result (the weather facts of bot/model/protocol.ts); like a user turn, it is read, not learned. */
-export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+export type ChatRole = ProtocolRole;
 
-export interface ChatMessage {
-  role: ChatRole;
-  content: string;
+export interface ChatMessage extends ProtocolMessage {
   /** OpenAI fine-tuning's per-message weight: 0 keeps an assistant message out of the loss. Default 1. */
   weight?: 0 | 1;
 }
@@ -48,7 +47,6 @@ export class EncodeError extends Error {
   }
 }
 
-const ROLES: readonly string[] = ['system', 'user', 'assistant', 'tool'];
 
 /**
  * The ids and assistant mask of one example, ending at its last trained token: tokens after it
@@ -107,8 +105,8 @@ function validMessages(example: ChatExample): ChatMessage[] {
   const messages = example?.messages;
   if (!Array.isArray(messages) || messages.length === 0) throw new EncodeError('invalid', 'an example needs a non-empty "messages" list');
   messages.forEach((m, i) => {
-    if (!ROLES.includes(m?.role) || typeof m.content !== 'string') {
-      throw new EncodeError('invalid', `message ${i} needs a role of ${ROLES.join('/')} and string content`);
+    if (!(PROTOCOL_ROLES as readonly unknown[]).includes(m?.role) || typeof m.content !== 'string') {
+      throw new EncodeError('invalid', `message ${i} needs a role of ${PROTOCOL_ROLES.join('/')} and string content`);
     }
   });
   return messages.map(({ role, content, weight }) => ({ role, content, ...(weight === undefined ? {} : { weight }) }));

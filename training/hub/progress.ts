@@ -1,8 +1,7 @@
 /** A one-line terminal progress bar for model downloads. */
-import { formatDuration } from '../trainer/progress';
+import { bar, formatDuration } from '../trainer/progress';
 import type { PullProgress } from './pull';
 
-const WIDTH = 24;
 /** Redraws at most this often; every file's last event is drawn regardless. */
 const REDRAW_MS = 100;
 
@@ -20,9 +19,8 @@ export function formatBytes(bytes: number): string {
 /** `bytesPerSecond` counts this session's bytes only, not those resumed from a partial file. */
 export function renderPullProgress(progress: PullProgress, bytesPerSecond: number): string {
   const fraction = progress.totalBytes === 0 ? 1 : progress.receivedBytes / progress.totalBytes;
-  const filled = Math.round(fraction * WIDTH);
   const eta = bytesPerSecond > 0 ? (progress.totalBytes - progress.receivedBytes) / bytesPerSecond : Infinity;
-  return `${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)} ${formatBytes(progress.receivedBytes)}/${formatBytes(progress.totalBytes)}` +
+  return `${bar(fraction)} ${formatBytes(progress.receivedBytes)}/${formatBytes(progress.totalBytes)}` +
     ` · ${formatBytes(bytesPerSecond)}/s · ETA ${formatDuration(eta)} · ${progress.file} (file ${Math.min(progress.filesDone + 1, progress.fileCount)}/${progress.fileCount})`;
 }
 

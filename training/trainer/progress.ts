@@ -4,6 +4,12 @@ import type { TrainProgress } from './train';
 
 const WIDTH = 24;
 
+/** "████░░░░…": a fraction from 0 to 1 drawn as a fixed-width bar. */
+export function bar(fraction: number): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * WIDTH);
+  return '█'.repeat(filled) + '░'.repeat(WIDTH - filled);
+}
+
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.max(0, Math.round(seconds));
@@ -20,9 +26,7 @@ export function renderProgress(event: TrainProgress): string {
     const stop = event.stopping ? ' · early stop' : '';
     return `epoch ${event.epoch}/${event.epochs} done · train ${loss(event.trainLoss)} · val ${loss(event.validationLoss)} (${verdict})${stop}`;
   }
-  const filled = Math.round((event.step / event.totalSteps) * WIDTH);
-  const bar = '█'.repeat(filled) + '░'.repeat(WIDTH - filled);
-  return `epoch ${event.epoch}/${event.epochs} ${bar} ${event.step}/${event.totalSteps} · loss ${loss(event.loss)} · val ${loss(event.validationLoss)}` +
+  return `epoch ${event.epoch}/${event.epochs} ${bar(event.step / event.totalSteps)} ${event.step}/${event.totalSteps} · loss ${loss(event.loss)} · val ${loss(event.validationLoss)}` +
     ` · lr ${event.learningRate.toExponential(1)} · ${Math.round(event.tokensPerSecond)} tok/s · ETA ${formatDuration(event.etaSeconds)}`;
 }
 

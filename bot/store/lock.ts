@@ -9,6 +9,9 @@ export class StoreLockedError extends Error {
   }
 }
 
+/** Numbers this process's staging files: two registries in one process may take the same lock at once. */
+let stagingCount = 0;
+
 export interface Lock {
   release(): Promise<void>;
 }
@@ -20,7 +23,7 @@ export interface Lock {
  */
 export async function acquireLock(file: string): Promise<Lock> {
   await removeDeadStagingFiles(file);
-  const staging = stagingPath(file, process.pid);
+  const staging = `${file}.${process.pid}.${(stagingCount += 1)}.tmp`;
   await writeFile(staging, `${process.pid}\n`);
   try {
     for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -64,13 +67,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function stagingPath(file: string, pid: number): string {
-  return `${file}.${pid}.tmp`;
-}
-
 /** Staging files of processes that died while taking the lock. */
 async function removeDeadStagingFiles(file: string): Promise<void> {
-  const pattern = new RegExp(`^${basename(file).replace(/\./g, '\\.')}\\.(\\d+)\\.tmp$`);
+  const pattern = new RegExp(`^${basename(file).replace(/\./g, '\\.')}\\.(\\d+)\\.\\d+\\.tmp$`);
   for (const name of await readdir(dirname(file))) {
     const pid = pattern.exec(name)?.[1];
     if (pid !== undefined && !isAlive(Number(pid))) await unlink(join(dirname(file), name)).catch(ignoreMissing);

@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { acquireLock, StoreLockedError } from '../../bot/store/lock';
+import { makeTempDir, removeDir } from '../helpers/store-fixtures';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await makeTempDir();
+});
+
+afterEach(async () => {
+  await removeDir(dir);
+});
+
+test('of many takers in one process at once, exactly one gets the lock and the rest are told who holds it', async () => {
+  const file = join(dir, 'some.lock');
+  const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => acquireLock(file)));
+  const taken = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+  const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+  expect(taken).toHaveLength(1);
+  expect(refused).toHaveLength(19);
+  for (const reason of refused) expect(reason).toBeInstanceOf(StoreLockedError);
+  expect((await readFile(file, 'utf-8')).trim()).toBe(String(process.pid));
+  await (taken[0] as PromiseFulfilledResult<{ release(): Promise<void> }>).value.release();
+  expect(await readdir(dir)).toEqual([]);
+});
+
+test('takers in one process that retry until they get the lock all get it in turn', async () => {
+  const file = join(dir, 'some.lock');
+  let holders = 0;
+  async function takeTurn(): Promise<void> {
+    for (;;) {
+      try {
+        const lock = await acquireLock(file);
+        holders += 1;
+        expect(holders).toBe(1);
+        await new Promise((done) => setImmediate(done));
+        holders -= 1;
+        return await lock.release();
+      } catch (error) {
+        if (!(error instanceof StoreLockedError)) throw error;
+        await new Promise((done) => setImmediate(done));
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: 20 }, takeTurn));
+  expect(await readdir(dir)).toEqual([]);
+});
+
+test("a dead taker's staging file is cleared by the next taker", async () => {
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf-8' }).stdout;
+  await writeFile(join(dir, `some.lock.${gone}.1.tmp`), `${gone}\n`);
+  const lock = await acquireLock(join(dir, 'some.lock'));
+  expect(await readdir(dir)).toEqual(['some.lock']);
+  await lock.release();
+});

@@ -11,8 +11,9 @@ import { conversation } from '../../bot/model/protocol';
 import { loadSeed } from '../../training/dataset/seed';
 import { openRegistry, registryPath } from '../../training/registry';
 import { message, startTestBot, type TestBot } from '../helpers/bot';
-import { tinyRetrain, waitFor, writeSeedSubset } from '../helpers/jobs-fixtures';
+import { tinyRetrain, writeSeedSubset } from '../helpers/jobs-fixtures';
 import { runScript } from '../helpers/run-script';
+import { eventually } from '../helpers/eventually';
 
 /** Small enough that a retrain of the tiny base takes seconds. */
 const SMALL = { maxTrainExamples: 48, maxValidationExamples: 16 };
@@ -67,7 +68,7 @@ describe('in the bot', () => {
     expect(report.dataset.prepared.bySource.store).toBe(1);
     expect(report.metrics.generationSamples).toBe(4);
 
-    await waitFor(() => bot.models?.current()?.version === versionId, 'the bot to load the promoted version', 30_000);
+    await eventually(() => bot.models?.current()?.version === versionId, 'the bot to load the promoted version', 30_000);
     const next = await bot.assistant.handle(message('wind in London today', { user: 'pat' }));
     expect((await bot.store.get(next.exchangeId!))!.modelVersion).toBe(versionId);
 

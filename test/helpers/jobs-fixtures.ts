@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { JobOptions } from '../../training/jobs/runner';
 import { repoRoot, tsxBin } from './registry-fixtures';
+import { eventually } from './eventually';
 
 export const jobsChild = join(repoRoot, 'test/helpers/jobs-child.ts');
 const shippedSeed = join(repoRoot, 'data/seed');
@@ -21,15 +22,6 @@ export async function writeSeedSubset(dir: string, { every = 60, testEvery = 30 
 /** A retrain of the tiny base on `seedDir`; `epochs` large enough keeps it training until cancelled. */
 export function tinyRetrain(seedDir: string, epochs = 1, extra: JobOptions = {}): JobOptions {
   return { base: 'tiny', seedDir, threads: 1, ...extra, hyperparameters: { epochs, ...extra.hyperparameters } };
-}
-
-/** Polls `done`; `what` names what is awaited, read when the wait times out. */
-export async function waitFor(done: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((wake) => setTimeout(wake, 20));
-  }
 }
 
 /** test/helpers/jobs-child.ts in a process of its own, and the lines it prints. */
@@ -52,7 +44,7 @@ export class JobsChild {
 
   /** The first printed line that starts with `prefix`. */
   async line(prefix: string, timeoutMs = 20_000): Promise<string> {
-    await waitFor(() => this.lines.some((l) => l.startsWith(prefix)), () => `a "${prefix}" line (printed: ${this.lines.join(' / ')}; stderr: ${this.stderr})`, timeoutMs);
+    await eventually(() => this.lines.some((l) => l.startsWith(prefix)), () => `a "${prefix}" line (printed: ${this.lines.join(' / ')}; stderr: ${this.stderr})`, timeoutMs);
     return this.lines.find((l) => l.startsWith(prefix))!;
   }
 }

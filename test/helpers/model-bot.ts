@@ -121,12 +121,3 @@ export async function scriptedExamples(world: ModelWorld, cases: ScriptedCase[])
   }
   return examples;
 }
-
-/** Polls `check` until it holds, or fails after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

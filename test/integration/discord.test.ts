@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../../bot/log';
 import { startDiscordEmulator, type DiscordEmulator, type EmulatedInteraction, type EmulatedMessage } from '../emulators/discord';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { tinyRetrain, writeSeedSubset } from '../helpers/jobs-fixtures';
+import { eventually } from '../helpers/eventually';
 
 let discord: DiscordEmulator;
 let bot: TestBot;
@@ -68,17 +69,6 @@ afterEach(async () => {
   await bot.stop();
   await discord.close();
 });
-
-/** Polls what the emulator cannot announce (the store, the logs). */
-async function until<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const botMessages = (channelId = discord.channelId) => discord.messages(channelId).filter((m) => m.authorId === discord.bot.id);
 
@@ -225,7 +215,7 @@ describe('moderation with reactions', () => {
     const patchesBefore = discord.requests.filter((r) => r.method === 'PATCH').length;
 
     discord.react(member, answer.id, '✅');
-    await until(() => refusals() === 1, 'the assistant to refuse the member');
+    await eventually(() => refusals() === 1, 'the assistant to refuse the member');
     expect(await statusOf(id)).toBe('pending');
 
     discord.react(moderator, answer.id, '✅');

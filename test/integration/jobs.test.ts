@@ -12,7 +12,8 @@ import { RETRAIN_STEPS, type RetrainProgress } from '../../training/jobs/progres
 import { JobAlreadyRunningError, JobCancelledError, JobFailedError, JobRunner } from '../../training/jobs/runner';
 import { openRegistry, registryPath, type ModelRegistry } from '../../training/registry';
 import { message, startTestBot, type TestBot } from '../helpers/bot';
-import { isAlive, JobsChild, tinyRetrain, waitFor, writeSeedSubset } from '../helpers/jobs-fixtures';
+import { isAlive, JobsChild, tinyRetrain, writeSeedSubset } from '../helpers/jobs-fixtures';
+import { eventually } from '../helpers/eventually';
 
 jest.setTimeout(60_000);
 
@@ -142,7 +143,7 @@ test('a lock left by a killed process is taken over; a stricter gate registers a
   process.kill(other.pid, 'SIGKILL');
   await other.exited;
   expect(await exists(join(jobsFolder(), LOCK_FILE))).toBe(true);
-  await waitFor(() => !isAlive(Number(trainingPid)), 'the orphaned training process to stop');
+  await eventually(() => !isAlive(Number(trainingPid)), 'the orphaned training process to stop');
   expect(await exists(join(jobsFolder(), otherJob))).toBe(false);
   // What a job killed outright (SIGKILL to its whole process group) leaves is swept by the next start.
   const leftover = join(jobsFolder(), 'job-20260101T000000-dead', 'version', 'adapter');
@@ -173,7 +174,7 @@ test('one job at a time, from this process and from another; cancelling mid-trai
     by: 'admin test',
     onProgress: (event) => void (event.type === 'train' && event.event.type === 'step' && trainingSteps++),
   });
-  await waitFor(() => trainingSteps > 0, 'training to start');
+  await eventually(() => trainingSteps > 0, 'training to start');
 
   const refusal = new RegExp(`^a training job is already running \\(started ${job.startedAt.toISOString().replace(/\./g, '\\.')} by admin test, job ${job.id}, process ${process.pid}\\)`);
   await expect(runner.start('retrain', tinyRetrain(seedDir), { by: 'admin other' })).rejects.toThrow(JobAlreadyRunningError);
@@ -195,7 +196,7 @@ test('kill -9 of the training process fails the job with a clear error and frees
   const before = await registry.history();
   let training = false;
   const job = await runner.start('retrain', tinyRetrain(seedDir, 10_000), { by: 'admin test', onProgress: (event) => void (training ||= event.type === 'train') });
-  await waitFor(() => training, 'training to start');
+  await eventually(() => training, 'training to start');
   process.kill(job.pid!, 'SIGKILL');
   await expect(job.done).rejects.toThrow(JobFailedError);
   await expect(job.done).rejects.toThrow(`the training process of job ${job.id} (pid ${job.pid}) was killed by SIGKILL before finishing`);

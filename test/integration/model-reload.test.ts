@@ -10,8 +10,9 @@ import { queryPrompt } from '../../bot/model/protocol';
 import type { LoadedModel } from '../../bot/model/runtime';
 import type { RegisteredVersion } from '../../training/registry';
 import { message } from '../helpers/bot';
-import { createModelWorld, eventually, scriptedCases, scriptedExamples, startApp, type ModelWorld, type RunningApp } from '../helpers/model-bot';
+import { createModelWorld, scriptedCases, scriptedExamples, startApp, type ModelWorld, type RunningApp } from '../helpers/model-bot';
 import { brokenModel, taughtModel } from '../helpers/model-fixtures';
+import { eventually } from '../helpers/eventually';
 
 env.allowRemoteModels = false;
 

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { acquireLock } from '../../bot/store/lock';
 import { LOCK_FILE, openRegistry } from '../../training/registry';
 import type { ModelRegistry } from '../../training/registry';
+import { eventually } from '../helpers/eventually';
 import { registryChild, repoRoot, tsxBin, versionFields, writeModelSource } from '../helpers/registry-fixtures';
 
 /** A registry child process (test/helpers/registry-child.ts) and the lines it prints. */
@@ -110,7 +111,8 @@ test('watch reports each activation made by another process once, in order', asy
   try {
     const writer = new Child([root, 'activate-cycle', '5', '250', ids[1], ids[2], ids[0]]);
     await writer.succeeded();
-    await new Promise((done) => setTimeout(done, 300));
+    await eventually(() => seen.length >= 5, () => `five activations to be reported (seen: ${seen.join(', ')})`);
+    await new Promise((done) => setTimeout(done, 200)); // and no more
     expect(writer.lines).toEqual([ids[1], ids[2], ids[0], ids[1], ids[2]].map((id) => `activated ${id}`));
     expect(seen).toEqual([ids[1], ids[2], ids[0], ids[1], ids[2]]);
   } finally {

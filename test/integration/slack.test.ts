@@ -10,6 +10,7 @@ import { loadConfig } from '../../bot/config';
 import { ACK_WINDOW_MS, startSlackEmulator, type ApiCall, type Channel, type SlackEmulator, type SlackUser } from '../emulators/slack';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { tinyRetrain, writeSeedSubset } from '../helpers/jobs-fixtures';
+import { eventually } from '../helpers/eventually';
 
 interface Workspace {
   bot: TestBot;
@@ -53,15 +54,6 @@ async function stopWorkspace(w: Workspace | undefined) {
   await w.slack.settled();
   await w.slack.close();
   await w.bot.stop();
-}
-
-/** Polls until `check` holds (for things that leave no Slack call behind, like a refusal). */
-async function eventually(check: () => boolean, what: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 interface Answer {

@@ -222,7 +222,7 @@ describe('Open-Meteo outages', () => {
     expect(error.kind).toBe('provider-down');
     expect(error.message).toMatch(/no answer within 150 ms/);
     expect(elapsed).toBeGreaterThanOrEqual(300);
-    expect(elapsed).toBeLessThan(1000);
+    expect(elapsed).toBeLessThan(3000); // far below a hang
     expect(emulator.requestCount('/v1/forecast')).toBe(2);
   });
 

@@ -109,7 +109,7 @@ describe('ModelGenerator', () => {
     const { ms, error } = await elapsed(generator.generate(question('Tell me about the weekend in Denver.'), { maxNewTokens: 100_000, timeoutMs: 150 }));
     expect(error).toBeInstanceOf(GenerationTimeoutError);
     expect(ms).toBeGreaterThanOrEqual(145);
-    expect(ms).toBeLessThan(1_000);
+    expect(ms).toBeLessThan(3_000); // 100,000 tokens would take minutes
     await expect(generator.generate(question('hi'), { maxNewTokens: 3, timeoutMs: 10_000 })).resolves.toMatchObject({ tokens: 3 });
   });
 
@@ -118,7 +118,7 @@ describe('ModelGenerator', () => {
     setTimeout(() => controller.abort(), 50);
     const { ms, error } = await elapsed(generator.generate(question('Snow in Denver?'), { maxNewTokens: 100_000, timeoutMs: 10_000, signal: controller.signal }));
     expect(error).toMatchObject({ name: 'AbortError' });
-    expect(ms).toBeLessThan(1_000);
+    expect(ms).toBeLessThan(3_000);
     await expect(generator.generate(question('Snow?'), { maxNewTokens: 3, timeoutMs: 10_000, signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
   });
 

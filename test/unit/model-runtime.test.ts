@@ -8,7 +8,7 @@ import { env } from '@huggingface/transformers';
 import { createLogger } from '../../bot/log';
 import { ModelRuntime, NO_MODEL_NOTICE } from '../../bot/model/runtime';
 import { openRegistry, type ModelRegistry } from '../../training/registry';
-import { eventually } from '../helpers/model-bot';
+import { eventually } from '../helpers/eventually';
 import { brokenModel, untrainedModel } from '../helpers/model-fixtures';
 
 env.allowRemoteModels = false;

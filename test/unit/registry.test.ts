@@ -12,6 +12,7 @@ import {
 } from '../../training/registry';
 import type { ActiveModel, ModelRegistry, RegistryOptions } from '../../training/registry';
 import { sha256, versionFields, writeModelSource } from '../helpers/registry-fixtures';
+import { eventually } from '../helpers/eventually';
 
 let work: string;
 let sources = 0;
@@ -249,14 +250,6 @@ describe('reading', () => {
 });
 
 describe('watch', () => {
-  async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error('timed out waiting');
-      await new Promise((done) => setTimeout(done, 10));
-    }
-  }
-
   test.each([
     ['fs.watch', { fsWatch: true, pollIntervalMs: 60_000 }],
     ['polling alone', { fsWatch: false, pollIntervalMs: 40 }],
@@ -271,9 +264,9 @@ describe('watch', () => {
       expect(seen).toEqual([]); // the version active when watching starts is no change
 
       await registry.activate(b);
-      await waitFor(() => seen.length === 1);
+      await eventually(() => seen.length === 1, 'the activation to be reported');
       await registry.rollback();
-      await waitFor(() => seen.length === 2);
+      await eventually(() => seen.length === 2, 'the rollback to be reported');
       await registry.register((await source(3)).dir, versionFields(3)); // no pointer change
       await new Promise((done) => setTimeout(done, 200));
       expect(seen).toEqual([b, a]);
@@ -293,14 +286,14 @@ describe('watch', () => {
     const stop = registry.watch((active) => seen.push(active?.id ?? 'none'), (error) => errors.push(error));
     try {
       await writeFile(join(work, 'models', 'active.json'), 'not json');
-      await waitFor(() => errors.length === 1);
+      await eventually(() => errors.length === 1, 'the broken pointer to be reported');
       await new Promise((done) => setTimeout(done, 200));
       expect(errors).toHaveLength(1);
       expect(errors[0]).toBeInstanceOf(CorruptFileError);
       await mkdir(join(work, 'models'), { recursive: true });
       await unlink(join(work, 'models', 'active.json'));
       await registry.activate(a);
-      await waitFor(() => seen.length === 1);
+      await eventually(() => seen.length === 1, 'the activation to be reported');
       expect(seen).toEqual([a]);
     } finally {
       stop();

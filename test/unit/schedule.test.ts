@@ -7,7 +7,7 @@ import type { Store } from '../../bot/store/store';
 import { jobsDir, LAST_TRAINING_FILE } from '../../training/jobs/files';
 import { JobRunner } from '../../training/jobs/runner';
 import { openRegistry, registryPath, type ModelRegistry } from '../../training/registry';
-import { waitFor } from '../helpers/jobs-fixtures';
+import { eventually } from '../helpers/eventually';
 import { versionFields, writeModelSource } from '../helpers/registry-fixtures';
 import { makeTempDir, removeDir, sampleExchange } from '../helpers/store-fixtures';
 
@@ -111,7 +111,7 @@ test('the cron task ticks on its expression until stopped', async () => {
   const skips = () => logs.filter((line) => line.includes('scheduled retrain skipped')).length;
   try {
     expect(schedule.nextRun()!.getTime() - Date.now()).toBeLessThanOrEqual(1000);
-    await waitFor(() => skips() >= 1, 'a scheduled tick', 5000);
+    await eventually(() => skips() >= 1, 'a scheduled tick', 5000);
     expect(logs.find((line) => line.includes('scheduled retrain skipped'))).toContain('0 approved or corrected exchanges since ever (no training yet), 1 needed');
   } finally {
     await schedule.stop();

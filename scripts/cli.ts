@@ -15,6 +15,7 @@ const COMMANDS: Record<string, CliCommand> = {
   dataset: { usage: 'dataset export --format hf|openai [--out file] [--split train|validation|all] | dataset stats', load: () => import('./commands/dataset') },
   export: { usage: 'export --model <hf-model-folder> [--adapter <peft-folder>] --out <folder> [--force]   write a transformers.js model folder', load: () => import('./commands/export') },
   train: { usage: 'train --base <hf-model-folder|hub-repo|tiny> [--data <jsonl>] [--out <folder>] [--epochs n] [--max-examples n]   fine-tune, evaluate, register', load: () => import('./commands/train') },
+  evaluate: { usage: 'evaluate [--model <folder|version>] [--samples n]   score a model on the held-out seed split, beside the rules', load: () => import('./commands/evaluate') },
   model: { usage: 'model pull [repo] [--revision main] [--offline]   download a base model into the HF cache', load: () => import('./commands/model') },
 };
 

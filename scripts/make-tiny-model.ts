@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TORCH_DTYPES, type TorchDType } from '../training/model/config';
 import { createTinyModel, type TinyModelOptions } from '../training/model/tiny';
+import { UsageError, wholeNumber } from './commands/options';
 
 const USAGE = `usage: npx tsx scripts/make-tiny-model.ts --out <dir> [options]
   --seed N            weight seed (0)
@@ -22,14 +23,6 @@ const USAGE = `usage: npx tsx scripts/make-tiny-model.ts --out <dir> [options]
   --attention-bias    q/k/v bias, which makes it a Qwen2 model
   --dtype T           float32 | bfloat16 | float16 (float32)`;
 
-function positiveInt(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} expects a whole number, got "${value}"`);
-  return n;
-}
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -60,15 +53,15 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError(`--dtype expects one of ${TORCH_DTYPES.join(', ')}, got "${values.dtype}"`);
   }
   const options: TinyModelOptions = {
-    seed: positiveInt('seed', values.seed),
-    vocabSize: positiveInt('vocab', values.vocab),
+    seed: wholeNumber(values.seed, 'seed', 0),
+    vocabSize: wholeNumber(values.vocab, 'vocab'),
     corpus: values.corpus === undefined ? undefined : await readFile(values.corpus, 'utf8'),
-    hiddenSize: positiveInt('hidden', values.hidden),
-    numHiddenLayers: positiveInt('layers', values.layers),
-    numAttentionHeads: positiveInt('heads', values.heads),
-    numKeyValueHeads: positiveInt('kv-heads', values['kv-heads']),
-    intermediateSize: positiveInt('intermediate', values.intermediate),
-    maxPositionEmbeddings: positiveInt('max-positions', values['max-positions']),
+    hiddenSize: wholeNumber(values.hidden, 'hidden'),
+    numHiddenLayers: wholeNumber(values.layers, 'layers'),
+    numAttentionHeads: wholeNumber(values.heads, 'heads'),
+    numKeyValueHeads: wholeNumber(values['kv-heads'], 'kv-heads'),
+    intermediateSize: wholeNumber(values.intermediate, 'intermediate'),
+    maxPositionEmbeddings: wholeNumber(values['max-positions'], 'max-positions'),
     tieWordEmbeddings: values.untied ? false : undefined,
     attentionBias: values['attention-bias'],
     dtype: values.dtype as TorchDType | undefined,

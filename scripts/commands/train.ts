@@ -8,6 +8,7 @@ import { retrain, type Hyperparameters, type RetrainSummary } from '../../traini
 import { openRegistry, registryPath } from '../../training/registry';
 import { progressBar } from '../../training/trainer/progress';
 import { PROTOCOL_ROLES } from '../../bot/model/protocol';
+import { UsageError, wholeNumber } from './options';
 
 export const USAGE = `usage: npm run --silent cli -- train --base <hf-model-folder|hub-repo|tiny> [options]
   --data <jsonl>         extra conversations in HF "messages" format (as \`dataset export --format hf\` writes), added to training
@@ -67,13 +68,6 @@ function headline(summary: RetrainSummary): string {
   ].join('\n') + '\n';
 }
 
-function positiveInteger(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new TrainDataError(`--${name} must be a whole number of at least 1, got ${value}`);
-  return n;
-}
-
 export async function run(args: string[]): Promise<number> {
   let values;
   try {
@@ -96,8 +90,8 @@ export async function run(args: string[]): Promise<number> {
   const config = loadConfig(process.env);
   try {
     const hyperparameters: Partial<Hyperparameters> = {};
-    const epochs = positiveInteger(values.epochs, 'epochs');
-    const maxExamples = positiveInteger(values['max-examples'], 'max-examples');
+    const epochs = wholeNumber(values.epochs, 'epochs');
+    const maxExamples = wholeNumber(values['max-examples'], 'max-examples');
     if (epochs !== undefined) hyperparameters.epochs = epochs;
     if (maxExamples !== undefined) hyperparameters.maxTrainExamples = maxExamples;
     const extraTrain = values.data ? await readHfConversations(values.data) : undefined;
@@ -108,7 +102,7 @@ export async function run(args: string[]): Promise<number> {
       storeSalt: config.storeSalt ?? undefined,
       seedDir: values['seed-dir'],
       hyperparameters,
-      threads: positiveInteger(values.threads, 'threads'),
+      threads: wholeNumber(values.threads, 'threads'),
       extraTrain,
     }, { onProgress: terminalProgress() });
     if (values.out) {
@@ -119,7 +113,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(headline(summary));
     return 0;
   } catch (error) {
-    process.stderr.write(`train: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    process.stderr.write(`train: ${error instanceof Error ? error.message : String(error)}\n${error instanceof UsageError ? USAGE : ''}`);
+    return error instanceof UsageError ? 2 : 1;
   }
 }

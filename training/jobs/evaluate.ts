@@ -23,7 +23,7 @@ export interface EvaluationContext {
   baseModel: string;
   /** The version active when the job started. */
   active: RegisteredVersion | null;
-  validation: { batches: readonly Batch[]; examples: readonly PreparedExample[] };
+  validation: { batches: readonly Batch[]; examples: readonly ScoredExample[] };
   training: TrainResult;
   signal?: AbortSignal;
   threads?: number;
@@ -89,6 +89,9 @@ const PARSE_METRICS: Record<QueryField, string> = {
   weather: 'parseWeather', location: 'parseLocation', region: 'parseRegion', when: 'parseWhen', aspect: 'parseAspect', units: 'parseUnits',
 };
 
+/** A conversation to score a model on: the whole chat and the query it should read. */
+export type ScoredExample = Pick<PreparedExample, 'chat' | 'query'>;
+
 /** A validation conversation taken apart: the message, the expected query, and the facts and reference answer when it has them. */
 interface Case {
   message: string;
@@ -96,7 +99,7 @@ interface Case {
   answered: { facts: WeatherFacts; reference: string } | null;
 }
 
-function caseOf(example: PreparedExample): Case | null {
+function caseOf(example: ScoredExample): Case | null {
   const [, user, , tool, answer] = example.chat.messages;
   if (user?.role !== 'user') return null;
   const answered = tool?.role === 'tool' && answer?.role === 'assistant' ? { facts: JSON.parse(tool.content) as WeatherFacts, reference: answer.content } : null;

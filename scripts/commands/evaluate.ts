@@ -17,8 +17,8 @@ export const USAGE = `usage: npm run --silent cli -- evaluate [options]
   --seed-dir <folder>       the seed dataset (default data/seed)
   --threads <n>             ORT intra-op threads
 Scores the model on the seed's held-out test split (cities and phrasings no training run sees),
-beside the rules on the same messages: parse accuracy per field of the model's own queries
-(before the rules guard them), and of its answers fact consistency, chrF and latency.
+beside the rules on the same messages: parse accuracy per field of the model's own queries,
+the mean once the rules guard them as in the bot, and of its answers fact consistency, chrF and latency.
 `;
 
 /** `n` examples spread evenly over the split, which the seed groups by city and phrasing. */
@@ -62,8 +62,9 @@ export async function run(args: string[]): Promise<number> {
       `  parse accuracy    model  rules`,
       ...rows,
       `  mean              ${percent(field('parseMean'))}   ${percent(rulesMean)}`,
+      `  the bot (the model's queries guarded by the rules) ${percent(field('guardedParseMean'))}`,
       `  answers: fact consistency ${percent(field('factConsistency'))}, usable ${percent(field('answerUsable'))}, chrF ${(field('chrF') ?? 0).toFixed(3)}; generation p50 ${Math.round(field('latencyMsP50') ?? 0)} ms`,
-      `model_parse_mean=${(field('parseMean') ?? 0).toFixed(3)} rules_parse_mean=${rulesMean.toFixed(3)} fact_consistency=${(field('factConsistency') ?? 0).toFixed(3)} samples=${test.length}`,
+      `model_parse_mean=${(field('parseMean') ?? 0).toFixed(3)} bot_parse_mean=${(field('guardedParseMean') ?? 0).toFixed(3)} rules_parse_mean=${rulesMean.toFixed(3)} fact_consistency=${(field('factConsistency') ?? 0).toFixed(3)} samples=${test.length}`,
     ].join('\n') + '\n');
     return 0;
   } catch (error) {

@@ -55,7 +55,7 @@ function terminalProgress(stream: NodeJS.WriteStream = process.stderr): (event: 
   };
 }
 
-const HEADLINE = ['validationLoss', 'parseMean', 'factConsistency', 'chrF', 'latencyMsP50'] as const;
+const HEADLINE = ['validationLoss', 'parseMean', 'guardedParseMean', 'rulesParseMean', 'factConsistency', 'chrF', 'latencyMsP50'] as const;
 
 function headline(summary: RetrainSummary): string {
   const shown = HEADLINE.filter((name) => summary.metrics[name] !== undefined)

@@ -10,6 +10,8 @@ import { conversation } from '../../bot/model/protocol';
 import type { PreparedExample } from '../../training/dataset';
 import { loadSeed, type SeedExample } from '../../training/dataset/seed';
 import { median, metricsOf } from '../../training/jobs/evaluate';
+import { parseAccuracy } from '../../training/evaluate/metrics';
+import { understandByRules } from '../../bot/understanding/rules';
 import { repoRoot } from '../helpers/registry-fixtures';
 import { taughtModel, untrainedModel } from '../helpers/model-fixtures';
 
@@ -38,6 +40,9 @@ test('a model taught the validation conversations parses them all and repeats th
   const source = await taughtModel(join(work, 'taught'), examples.map((e) => e.chat), { epochs: 200 });
   const metrics = await metricsOf(join(source, 'model'), { validation: { batches: [], examples }, threads: 1 });
   for (const name of PARSE) expect(metrics[name]).toBe(1);
+  expect(metrics.guardedParseMean).toBe(1);
+  const rules = parseAccuracy(examples.map((e) => ({ expected: e.query, predicted: understandByRules(e.chat.messages[1].content) })));
+  expect(metrics.rulesParseMean).toBeCloseTo(Object.values(rules).reduce((a, b) => a + b, 0) / 6, 10);
   expect(metrics.factConsistency).toBe(1);
   expect(metrics.answerUsable).toBe(1);
   expect(metrics.chrF).toBeCloseTo(100, 5);
@@ -49,7 +54,7 @@ test('an untrained model scores in range, on at most generationSamples conversat
   const source = await untrainedModel(join(work, 'untrained'));
   const metrics = await metricsOf(join(source, 'model'), { validation: { batches: [], examples }, threads: 1, generationSamples: 2 });
   expect(metrics.generationSamples).toBe(2);
-  for (const name of [...PARSE, 'factConsistency', 'answerUsable']) {
+  for (const name of [...PARSE, 'guardedParseMean', 'rulesParseMean', 'factConsistency', 'answerUsable']) {
     expect(metrics[name]).toBeGreaterThanOrEqual(0);
     expect(metrics[name]).toBeLessThanOrEqual(1);
   }

@@ -46,6 +46,29 @@ describe('the default gate', () => {
   });
 });
 
+describe('the rules as the baseline', () => {
+  const noActive = (metrics: Record<string, number>): Evaluation => ({ metrics, active: null });
+
+  test('the first version must not make the bot read messages worse than the rules alone', () => {
+    expect(decidePromotion(noActive({ validationLoss: 0.9, parseMean: 0.5, guardedParseMean: 0.6, rulesParseMean: 0.92 }))).toEqual({
+      promote: false,
+      reason: 'with it the bot would read messages worse than the rules alone, beyond the tolerance of 0.010: guardedParseMean 0.600 (rules 0.920)',
+    });
+    expect(decidePromotion(noActive({ validationLoss: 0.9, guardedParseMean: 0.915, rulesParseMean: 0.92 }))).toEqual({ promote: true, reason: 'no version is active yet' });
+  });
+
+  test('holds for later versions too, before the comparison with the active one', () => {
+    const decision = decidePromotion(scored({ validationLoss: 1.5, parseMean: 0.9, factConsistency: 0.9, guardedParseMean: 0.8, rulesParseMean: 0.9 }, activeMetrics));
+    expect(decision.promote).toBe(false);
+    expect(decision.reason).toMatch(/^with it the bot would read messages worse than the rules alone/);
+  });
+
+  test('can be turned off, and is not checked without both metrics', () => {
+    expect(decidePromotion(noActive({ guardedParseMean: 0.1, rulesParseMean: 0.9 }), { rulesBaseline: false }).promote).toBe(true);
+    expect(decidePromotion(noActive({ guardedParseMean: 0.1 })).promote).toBe(true);
+  });
+});
+
 describe('a configured gate', () => {
   test('gates on the metrics it names, with its own tolerance', () => {
     const candidate = { validationLoss: 1.9, parseMean: 0.5, factConsistency: 0.9, chrF: 35 };

@@ -2,10 +2,11 @@
  * The evaluate step of a retrain: the candidate and the active version scored on the same
  * validation set (gate.ts then decides whether the candidate replaces the active one).
  */
-import type { WeatherFacts } from '../../bot/domain';
+import type { Understanding, WeatherFacts } from '../../bot/domain';
 import { ModelGenerator, type Generation } from '../../bot/model/generator';
-import { answerProblem, readQuery } from '../../bot/model/guard';
+import { answerProblem, guardQuery, readQuery } from '../../bot/model/guard';
 import { answerPrompt, queryPrompt } from '../../bot/model/protocol';
+import { understandByRules } from '../../bot/understanding/rules';
 import type { PreparedExample } from '../dataset';
 import { chrF, factConsistency, parseAccuracy, QUERY_FIELDS, type QueryField } from '../evaluate/metrics';
 import { LoraModel } from '../model/llama';
@@ -116,7 +117,9 @@ export function median(values: readonly number[]): number | null {
 
 /**
  * What an exported model writes on the first `generationSamples` validation conversations, as
- * the bot prompts it: per-field parse accuracy of its queries (parseMean over the fields), and,
+ * the bot prompts it: per-field parse accuracy of its queries (parseMean over the fields); the
+ * mean accuracy of those queries once the rules guard them, as the bot uses them
+ * (guardedParseMean), and of the rules alone, as the bot reads with no model (rulesParseMean); and,
  * given the reference query and facts, the share of its answers whose numbers all come from the
  * facts (factConsistency), the share the bot would send (answerUsable), their mean chrF against
  * the reference answers, and the median time of one generation (latencyMsP50).
@@ -132,10 +135,17 @@ export async function metricsOf(modelDir: string, context: Pick<EvaluationContex
     return generation;
   };
   try {
-    const parses = [];
+    type Parse = { expected: Understanding; predicted: Understanding | null };
+    const parses: Parse[] = [];
+    const guarded: Parse[] = [];
+    const rules: Parse[] = [];
     const answers = [];
     for (const { message, expected, answered } of cases) {
-      parses.push({ expected, predicted: readQuery((await generate(queryPrompt(message))).text) });
+      const written = (await generate(queryPrompt(message))).text;
+      const byRules = understandByRules(message);
+      parses.push({ expected, predicted: readQuery(written) });
+      guarded.push({ expected, predicted: guardQuery(message, written, byRules).query });
+      rules.push({ expected, predicted: byRules });
       if (answered === null || !expected.weather) continue;
       const generation = await generate(answerPrompt(message, expected, answered.facts));
       const answer = generation.text.trim();
@@ -143,9 +153,12 @@ export async function metricsOf(modelDir: string, context: Pick<EvaluationContex
     }
     const accuracy = parseAccuracy(parses);
     const mean = (values: number[]) => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
+    const meanAccuracy = (pairs: Parse[]) => mean(Object.values(parseAccuracy(pairs)));
     return {
       ...Object.fromEntries(QUERY_FIELDS.map((field) => [PARSE_METRICS[field], accuracy[field]])),
       parseMean: mean(QUERY_FIELDS.map((field) => accuracy[field])),
+      guardedParseMean: meanAccuracy(guarded),
+      rulesParseMean: meanAccuracy(rules),
       factConsistency: answers.length === 0 ? null : factConsistency(answers),
       answerUsable: mean(answers.map((a) => (a.usable ? 1 : 0))),
       chrF: mean(answers.map((a) => chrF(a.answer, a.reference))),

@@ -16,6 +16,12 @@ export interface PromotionGate {
   noWorse?: string[];
   /** How much lower than the active's a `noWorse` metric may be (absolute). Default 0.01: one miss in 100. */
   tolerance?: number;
+  /**
+   * The candidate's queries, guarded as the bot guards them, must read the messages no worse than
+   * the rules alone (within `tolerance`): the bot with no model at all is the first incumbent, and
+   * a model that reads worse would make the bot understand less. Default true.
+   */
+  rulesBaseline?: boolean;
 }
 
 export const DEFAULT_NO_WORSE = ['parseMean', 'factConsistency'];
@@ -44,6 +50,11 @@ export function decidePromotion(evaluation: Evaluation, gate: PromotionGate = {}
   const minImprovement = gate.minImprovement ?? 0;
   const { active, metrics } = evaluation;
   if (gate.autoPromote === false) return { promote: false, reason: 'automatic promotion is off: activate the candidate by hand' };
+  const tolerance = gate.tolerance ?? DEFAULT_TOLERANCE;
+  const { guardedParseMean: guarded, rulesParseMean: rules } = metrics;
+  if (gate.rulesBaseline !== false && guarded !== undefined && rules !== undefined && guarded < rules - tolerance) {
+    return { promote: false, reason: `with it the bot would read messages worse than the rules alone, beyond the tolerance of ${share(tolerance)}: guardedParseMean ${share(guarded)} (rules ${share(rules)})` };
+  }
   if (active === null) return { promote: true, reason: 'no version is active yet' };
   if (active.incomparable !== null) return { promote: false, reason: `${active.incomparable}; activate the candidate by hand` };
   const candidate = metrics.validationLoss;
@@ -54,7 +65,6 @@ export function decidePromotion(evaluation: Evaluation, gate: PromotionGate = {}
   const bar = minImprovement > 0 ? `${loss(limit)}, ${Math.round(minImprovement * 100)}% below ${against}` : against;
   if (candidate > limit) return { promote: false, reason: `validation loss ${loss(candidate)} is higher than ${bar}` };
   const lossReason = `validation loss ${loss(candidate)} is no higher than ${bar}`;
-  const tolerance = gate.tolerance ?? DEFAULT_TOLERANCE;
   const compared = (gate.noWorse ?? DEFAULT_NO_WORSE).filter((name) => metrics[name] !== undefined && active.metrics[name] !== undefined);
   const worse = compared.filter((name) => metrics[name] < active.metrics[name] - tolerance);
   const side = (name: string) => `${name} ${share(metrics[name])} (active ${share(active.metrics[name])})`;

@@ -225,8 +225,10 @@ describe('offline', () => {
     expect(failure).toBeInstanceOf(HubError);
     expect((failure as HubError).code).toBe('not-cached');
     expect((failure as HubError).missing).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors (or model.safetensors.index.json and its shards)']);
-    expect((failure as HubError).message).toContain(join(home, 'hub'));
-    expect((failure as HubError).message).toContain('npm run cli -- model pull weatherbot/tiny-llama');
+    expect((failure as HubError).message).toBe(
+      `weatherbot/tiny-llama is not fully in the HF cache (${join(home, 'hub')}) and the hub may not be used (offline): nothing of weatherbot/tiny-llama@main is cached ` +
+        '(needed: config.json, tokenizer.json, tokenizer_config.json, model.safetensors (or model.safetensors.index.json and its shards)). Fetch it with: npm run cli -- model pull weatherbot/tiny-llama',
+    );
 
     process.env.HF_HUB_OFFLINE = '1';
     await expect(pullModel(sharded.name, { hubUrl: hub.url, revision: 'v1.0' })).rejects.toThrow('npm run cli -- model pull weatherbot/tiny-llama-sharded --revision v1.0');

@@ -113,10 +113,10 @@ export async function cachedSnapshot(repo: string, options: CacheLookupOptions =
   const snapshot = join(repoCacheFolder(repo, cacheDir), 'snapshots', commit ?? revision);
   const missing = await missingModelFiles(snapshot);
   if (missing.length > 0) {
-    const where = commit === null ? `no snapshot of ${repo}@${revision}` : `the snapshot ${snapshot}`;
+    const what = commit === null ? `nothing of ${repo}@${revision} is cached (needed: ${missing.join(', ')})` : `the snapshot ${snapshot} lacks ${missing.join(', ')}`;
     throw new HubError(
       'not-cached',
-      `${repo} is not fully in the HF cache (${cacheDir}) and the hub may not be used (offline): ${where} lacks ${missing.join(', ')}. ` +
+      `${repo} is not fully in the HF cache (${cacheDir}) and the hub may not be used (offline): ${what}. ` +
         `Fetch it with: ${pullCommand(repo, revision)}`,
       missing,
     );

@@ -7,7 +7,7 @@ import { understandByRules } from '../../bot/understanding/rules';
 import { loadSeed, type SeedExample } from '../../training/dataset';
 import { SHIPPED_SEED_DIR } from '../../training/dataset/seed';
 import { parseAccuracy, QUERY_FIELDS } from '../../training/evaluate/metrics';
-import { metricsOf, type ScoredExample } from '../../training/jobs/evaluate';
+import { metricsOf, PARSE_METRICS, type ScoredExample } from '../../training/jobs/evaluate';
 import { openRegistry, registryPath } from '../../training/registry';
 import { UsageError, wholeNumber } from './options';
 
@@ -56,7 +56,7 @@ export async function run(args: string[]): Promise<number> {
     const rules = parseAccuracy(test.map((e) => ({ expected: e.query, predicted: understandByRules(e.message) })));
     const rulesMean = QUERY_FIELDS.reduce((sum, field) => sum + rules[field], 0) / QUERY_FIELDS.length;
     const field = (name: string) => (metrics[name] ?? undefined) as number | undefined;
-    const rows = QUERY_FIELDS.map((f) => `  ${f.padEnd(17)} ${percent(field(`parse${f[0].toUpperCase()}${f.slice(1)}`))}   ${percent(rules[f])}`);
+    const rows = QUERY_FIELDS.map((f) => `  ${f.padEnd(17)} ${percent(field(PARSE_METRICS[f]))}   ${percent(rules[f])}`);
     process.stdout.write([
       `${model.name} on ${test.length} held-out seed conversations`,
       `  parse accuracy    model  rules`,

@@ -86,7 +86,8 @@ export async function evaluateCandidate(context: EvaluationContext): Promise<Eva
   return { metrics, active };
 }
 
-const PARSE_METRICS: Record<QueryField, string> = {
+/** The metric name of each field's parse accuracy. */
+export const PARSE_METRICS: Record<QueryField, string> = {
   weather: 'parseWeather', location: 'parseLocation', region: 'parseRegion', when: 'parseWhen', aspect: 'parseAspect', units: 'parseUnits',
 };
 

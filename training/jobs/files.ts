@@ -5,9 +5,10 @@
  *   last-training.json   when the data of the last finished training was read (the schedule counts from it)
  *   <job id>/            a job's temporary files, removed when it ends, however it ends
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DurableFile } from '../../bot/store/durable-file';
 import type { ModelRegistry } from '../registry';
+import { serializeJson } from '../registry/manifest';
 
 export function jobsDir(dataDir: string): string {
   return join(dataDir, 'jobs');
@@ -25,20 +26,18 @@ export interface LastTraining {
   finishedAt: string;
 }
 
-/** Writes a JSON file whole (temporary file, then rename). */
-export async function writeJsonFile(path: string, data: unknown): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(data, null, 2)}\n`);
-  await rename(temporary, path);
+/** A job file, written whole like every state file (temporary file, fsync, rename). */
+function jobFile<T>(path: string): DurableFile<T> {
+  return new DurableFile<T>(path, { parse: (text) => JSON.parse(text) as T, serialize: serializeJson, fsync: true });
 }
 
-/** The parsed JSON file, or null when it is missing or unreadable. */
-export async function readJsonFile<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf-8')) as T;
-  } catch {
-    return null;
-  }
+export function writeJsonFile(path: string, data: unknown): Promise<void> {
+  return jobFile(path).write(data);
+}
+
+/** The parsed JSON file, or null when it is missing or unreadable (the files are advice: a bad one is no advice). */
+export function readJsonFile<T>(path: string): Promise<T | null> {
+  return jobFile<T>(path).read().catch(() => null);
 }
 
 export function writeLastTraining(dataDir: string, record: LastTraining): Promise<void> {

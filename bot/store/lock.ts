@@ -34,6 +34,7 @@ export async function acquireLock(file: string): Promise<Lock> {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = await lockHolder(file);
+      if (holder === undefined) continue; // released meanwhile: removing it now could remove the next holder's
       if (holder !== null && isAlive(holder)) throw new StoreLockedError(file, holder);
       await unlink(file).catch(ignoreMissing);
     }
@@ -47,14 +48,14 @@ async function releaseLock(file: string): Promise<void> {
   if ((await lockHolder(file)) === process.pid) await unlink(file).catch(ignoreMissing);
 }
 
-/** The pid in the lock file; null when there is none or it is not a pid (a stale lock either way). */
-async function lockHolder(file: string): Promise<number | null> {
+/** The pid in the lock file; null when it holds no pid (a stale lock), undefined when there is no lock file. */
+async function lockHolder(file: string): Promise<number | null | undefined> {
   try {
     const pid = Number((await readFile(file, 'utf-8')).trim());
     return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
   } catch (error) {
     ignoreMissing(error);
-    return null;
+    return undefined;
   }
 }
 

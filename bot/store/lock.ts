@@ -18,7 +18,7 @@ export interface Lock {
 
 /**
  * Takes the lock file `file`, which holds the owner's pid. A lock whose process is gone is
- * stale and taken over. The pid goes into a private file first and is hard-linked into place,
+ * stale and taken over, by one taker at a time (removeStaleLock). The pid goes into a private file first and is hard-linked into place,
  * so the lock never exists without its pid (link fails when the lock exists).
  */
 export async function acquireLock(file: string): Promise<Lock> {
@@ -26,21 +26,48 @@ export async function acquireLock(file: string): Promise<Lock> {
   const staging = `${file}.${process.pid}.${(stagingCount += 1)}.tmp`;
   await writeFile(staging, `${process.pid}\n`);
   try {
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      try {
-        await link(staging, file);
-        return { release: () => releaseLock(file) };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      if (await linked(staging, file)) return { release: () => releaseLock(file) };
       const holder = await lockHolder(file);
-      if (holder === undefined) continue; // released meanwhile: removing it now could remove the next holder's
+      if (holder === undefined) continue; // released meanwhile
       if (holder !== null && isAlive(holder)) throw new StoreLockedError(file, holder);
-      await unlink(file).catch(ignoreMissing);
+      if (!(await removeStaleLock(file, staging))) await new Promise((done) => setTimeout(done, 5));
     }
     throw new Error(`could not take ${file}: other processes keep taking it`);
   } finally {
     await unlink(staging).catch(ignoreMissing);
+  }
+}
+
+/** Hard-links `from` to `to`; false when `to` exists. */
+async function linked(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+const isStale = (holder: number | null | undefined) => holder === null || (holder !== undefined && !isAlive(holder));
+
+/**
+ * Removes the lock `file` if its holder is still gone, holding `<file>.takeover` meanwhile: two
+ * takers that both found it stale must not remove the fresh lock the first of them then takes.
+ * False when another taker holds the takeover (one that died holding it loses it).
+ */
+async function removeStaleLock(file: string, staging: string): Promise<boolean> {
+  const takeover = `${file}.takeover`;
+  if (!(await linked(staging, takeover))) {
+    if (isStale(await lockHolder(takeover))) await unlink(takeover).catch(ignoreMissing);
+    return false;
+  }
+  try {
+    if (isStale(await lockHolder(file))) await unlink(file).catch(ignoreMissing);
+    return true;
+  } finally {
+    await unlink(takeover).catch(ignoreMissing);
   }
 }
 

@@ -6,6 +6,9 @@ import { makeTempDir, removeDir } from '../helpers/store-fixtures';
 
 let dir: string;
 
+/** The pid of a process that has ended. */
+const deadPid = () => spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf-8' }).stdout;
+
 beforeEach(async () => {
   dir = await makeTempDir();
 });
@@ -27,7 +30,7 @@ test('of many takers in one process at once, exactly one gets the lock and the r
   expect(await readdir(dir)).toEqual([]);
 });
 
-test('takers in one process that retry until they get the lock hold it one at a time, each in turn', async () => {
+test.each([['free', false], ['stale', true]])('takers in one process that retry until they get the lock hold it one at a time, each in turn (lock %s at the start)', async (_state, stale) => {
   // 60 takers x 5 turns: a lock released between a taker's failed link and its look at the holder
   // was once taken for stale and removed from under the next holder (up to 4 held it at once).
   const file = join(dir, 'some.lock');
@@ -51,15 +54,19 @@ test('takers in one process that retry until they get the lock hold it one at a 
       }
     }
   }
+  if (stale) await writeFile(file, `${deadPid()}\n`);
   await Promise.all(Array.from({ length: 60 }, takeTurns));
   expect(most).toBe(1);
   expect(await readdir(dir)).toEqual([]);
 });
 
-test("a dead taker's staging file is cleared by the next taker", async () => {
-  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf-8' }).stdout;
+test("what a dead taker left is cleared by the next one: its staging file, and the takeover it held over a stale lock", async () => {
+  const gone = deadPid();
   await writeFile(join(dir, `some.lock.${gone}.1.tmp`), `${gone}\n`);
+  await writeFile(join(dir, 'some.lock'), `${gone}\n`);
+  await writeFile(join(dir, 'some.lock.takeover'), `${gone}\n`);
   const lock = await acquireLock(join(dir, 'some.lock'));
   expect(await readdir(dir)).toEqual(['some.lock']);
+  expect((await readFile(join(dir, 'some.lock'), 'utf-8')).trim()).toBe(String(process.pid));
   await lock.release();
 });

@@ -18,8 +18,9 @@ export interface Lock {
 
 /**
  * Takes the lock file `file`, which holds the owner's pid. A lock whose process is gone is
- * stale and taken over, by one taker at a time (removeStaleLock). The pid goes into a private file first and is hard-linked into place,
- * so the lock never exists without its pid (link fails when the lock exists).
+ * stale and taken over, by one taker at a time (removeStaleLock). The pid goes into a private
+ * file first and is hard-linked into place, so the lock never exists without its pid (link fails
+ * when the lock exists).
  */
 export async function acquireLock(file: string): Promise<Lock> {
   await removeDeadStagingFiles(file);

@@ -1,12 +1,13 @@
 import type { Command } from './command';
 import { who } from '../operations';
 import { formatMetrics, operationsOf } from './operations';
+import type { ActiveModel, ModelRegistry } from '../../training/registry';
 
-/** `/model status|history|rollback [version]` (admins). */
+/** `/model status|history|rollback [version]|activate <version>` (admins). */
 export const model: Command = {
   name: 'model',
-  usage: '/model status | history | rollback [version]',
-  summary: 'the active model, its history, or a rollback',
+  usage: '/model status | history | rollback [version] | activate <version>',
+  summary: 'the active model, its history, a rollback, or a version put in charge by hand',
   permission: 'admin',
   async run({ assistant, message, args }) {
     const { registry, audit } = operationsOf(assistant);
@@ -23,16 +24,23 @@ export const model: Command = {
       const lines = versions.map((v) => `${v.id} — ${v.manifest.status}${v.manifest.note ? ` (${v.manifest.note})` : ''}: ${formatMetrics(v.manifest.metrics)}`);
       return { kind: 'command', text: lines.join('\n') };
     }
-    if (action === 'rollback') {
-      try {
-        const active = await registry.rollback(version);
-        await audit.record({ who: who(message), action: 'model rollback', target: active.id, outcome: 'done' });
-        return { kind: 'command', text: `Rolled back: ${active.id} is active again. The bot switches to it within seconds.` };
-      } catch (error) {
-        await audit.record({ who: who(message), action: 'model rollback', target: version, outcome: 'failed', detail: String(error) });
-        return { kind: 'error', text: `Could not roll back: ${error instanceof Error ? error.message : String(error)}` };
-      }
+    const change = Object.hasOwn(CHANGES, action) ? CHANGES[action] : undefined;
+    if (!change) return { kind: 'command', text: 'Use /model status, /model history, /model rollback [version] or /model activate <version>.' };
+    if (change.needsVersion && !version) return { kind: 'command', text: `Name the version: /model ${action} <version> (see /model history).` };
+    try {
+      const active = await change.run(registry, version);
+      await audit.record({ who: who(message), action: `model ${action}`, target: active.id, outcome: 'done' });
+      return { kind: 'command', text: `${change.done(active.id)} The bot switches to it within seconds.` };
+    } catch (error) {
+      await audit.record({ who: who(message), action: `model ${action}`, target: version, outcome: 'failed', detail: String(error) });
+      return { kind: 'error', text: `Could not ${change.verb}: ${error instanceof Error ? error.message : String(error)}` };
     }
-    return { kind: 'command', text: 'Use /model status, /model history or /model rollback [version].' };
   },
+};
+
+/** The ways an admin switches the active version. */
+const CHANGES: Record<string, { verb: string; needsVersion: boolean; run: (registry: ModelRegistry, version?: string) => Promise<ActiveModel>; done: (id: string) => string }> = {
+  rollback: { verb: 'roll back', needsVersion: false, run: (registry, version) => registry.rollback(version), done: (id) => `Rolled back: ${id} is active again.` },
+  // A candidate the gate kept back (or the first version, when none is active yet) is put in charge by hand.
+  activate: { verb: 'activate', needsVersion: true, run: (registry, version) => registry.activate(version as string), done: (id) => `${id} is now the active model.` },
 };

@@ -247,7 +247,6 @@ describe('Slack in Socket Mode', () => {
       return w.slack.waitForResponse((post) => w.slack.responses.indexOf(post) >= before);
     }
 
-    // /approve (moderator) stands in until /retrain (admin), /model (admin) and /dataset (moderator) exist; they get tests of this shape.
     test('/approve is refused for a regular user and runs for a moderator or an admin', async () => {
       const { alice, bob, dana } = w;
       const answer = await mentionAndWait(w, bob, w.slack.general, 'weather in Paris');

@@ -79,9 +79,9 @@ export const SLASH_COMMANDS: Record<string, SlashCommand> = {
           .setName('action')
           .setDescription('what to do')
           .setRequired(true)
-          .addChoices({ name: 'status', value: 'status' }, { name: 'history', value: 'history' }, { name: 'rollback', value: 'rollback' }),
+          .addChoices({ name: 'status', value: 'status' }, { name: 'history', value: 'history' }, { name: 'rollback', value: 'rollback' }, { name: 'activate', value: 'activate' }),
       )
-      .addStringOption((o) => o.setName('version').setDescription('the model version to roll back to (default: the previous one)').setMaxLength(64)),
+      .addStringOption((o) => o.setName('version').setDescription('the version to roll back to (default: the previous one) or to activate').setMaxLength(64)),
     ephemeral: false,
     args: (options) => joined(options.getString('action', true), options.getString('version')),
   },

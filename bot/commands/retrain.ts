@@ -54,7 +54,8 @@ export const retrain: Command = {
       return {
         kind: 'command',
         text: `Retrain finished in ${seconds(summary.durationMs)}: ${summary.versionId} ${verdict}.\n` +
-          `Data: ${summary.dataset.train} training and ${summary.dataset.validation} validation examples. Metrics: ${formatMetrics(summary.metrics)}.\nReport: ${summary.reportPath}`,
+          `Data: ${summary.dataset.train} training and ${summary.dataset.validation} validation examples. Metrics: ${formatMetrics(summary.metrics)}.\nReport: ${summary.reportPath}` +
+          (summary.promoted ? '' : `\nTo use it anyway: /model activate ${summary.versionId}`),
       };
     } catch (error) {
       const cancelled = error instanceof JobCancelledError;

@@ -90,6 +90,19 @@ describe('in the bot', () => {
     expect(stats.text).toMatch(/approved/i);
     expect((await bot.assistant.handle(message('/dataset stats', { user: 'pat' }))).kind).toBe('refused');
   }, 120_000);
+
+  test('a candidate the gate keeps back is explained, and an admin can put it in charge by hand', async () => {
+    const promoted = (await bot.operations!.registry.active())!.id;
+    bot.operations!.retrain = { ...bot.operations!.retrain, gate: { minImprovement: 0.5 } };
+    const summary = await bot.assistant.handle(message('/retrain', admin));
+    const kept = summary.text.match(/: (v\d{4}-\d{8}T\d{4}Z) not promoted — validation loss .* is higher than [^\n]*\n[\s\S]*\nTo use it anyway: \/model activate (v\S+)$/);
+    expect(kept?.[1]).toBeDefined();
+    expect(kept?.[2]).toBe(kept?.[1]);
+    expect((await bot.operations!.registry.active())?.id).toBe(promoted);
+
+    expect((await bot.assistant.handle(message(`/model activate ${kept![1]}`, admin))).text).toBe(`${kept![1]} is now the active model. The bot switches to it within seconds.`);
+    await eventually(() => bot.models?.current()?.version === kept![1], 'the bot to load the activated version', 30_000);
+  }, 120_000);
 });
 
 test('npm run cli -- train --base tiny: trains with extra data, registers and activates, copies the model folder', async () => {

@@ -331,6 +331,25 @@ const checkedCommands: CheckedCommand[] = [
     refused: () => [member, moderator, messageManager],
     timeoutMs: 180_000,
   },
+  {
+    name: '/model slash command',
+    async run(userId) {
+      const reply = await finalReply(discord.slash(userId, 'model', { action: 'history' }));
+      const [newest] = await bot.operations!.registry.history();
+      return { text: reply.content, ran: async () => reply.content.startsWith(newest ? `${newest.id} — ` : 'No model versions yet.') };
+    },
+    allowed: () => [admin, administrator, discord.ownerId],
+    refused: () => [member, moderator, messageManager],
+  },
+  {
+    name: '/dataset slash command',
+    async run(userId) {
+      const reply = await finalReply(discord.slash(userId, 'dataset', { action: 'stats' }));
+      return { text: reply.content, ran: async () => /^store: \d+ exchanges\n/.test(reply.content) };
+    },
+    allowed: () => [moderator, messageManager, admin, administrator, discord.ownerId],
+    refused: () => [member],
+  },
 ];
 
 describe.each(checkedCommands)('permission-checked command: $name', (command) => {

@@ -279,6 +279,16 @@ describe('Slack in Socket Mode', () => {
       expect(shown).toEqual(expect.arrayContaining([expect.stringContaining('step 1/10: resolve-base'), expect.stringContaining('step 10/10: promote')]));
       expect((await bot.operations!.registry.active())?.id).toMatch(/^v0001-/);
     }, 90_000);
+
+    test('/model is for admins and /dataset for moderators: refused below, run at or above', async () => {
+      const { alice, bob, dana, bot } = w;
+      const text = async (user: SlackUser, command: string, args: string) => String((await run(user, command, args)).body.text);
+      const active = await bot.operations!.registry.active();
+      expect(await text(alice, '/model', 'status')).toBe(replies.refused('model', 'admin'));
+      expect(await text(dana, '/model', 'status')).toMatch(active ? new RegExp(`^Active model ${active.id}, fine-tuned from`) : /^No model is active/);
+      expect(await text(bob, '/dataset', 'stats')).toBe(replies.refused('dataset', 'moderator'));
+      expect(await text(alice, '/dataset', 'stats')).toMatch(/^store: \d+ exchanges\n/);
+    });
   });
 
   test('a weather provider outage is answered politely in the thread', async () => {

@@ -440,6 +440,14 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     return undefined;
   }
 
+  /** The message `args[tsArg]` names in the conversation `args.channel`, or the API's error. */
+  function messageFor(args: Record<string, unknown>, tsArg: 'ts' | 'timestamp', notFound = 'message_not_found'): { channel: Channel; message: StoredMessage } | Result {
+    const channel = conversationFor(args);
+    if (isResult(channel)) return channel;
+    const message = findMessage(channel, asString(args[tsArg]) ?? '');
+    return message ? { channel, message } : fail(notFound);
+  }
+
   function conversationFor(args: Record<string, unknown>, needBot = true): Channel | Result {
     const id = asString(args.channel);
     if (!id) return fail('channel_not_found');
@@ -448,7 +456,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     if (needBot && !channel.members.has(bot.id)) return fail('not_in_channel');
     return channel;
   }
-  const isResult = (value: Channel | Result): value is Result => 'ok' in value;
+  const isResult = <T extends object>(value: T | Result): value is Result => 'ok' in value;
 
   const methods: Record<string, { token: 'bot' | 'app'; run: (args: Record<string, unknown>) => Result }> = {
     'auth.test': {
@@ -479,10 +487,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     'chat.update': {
       token: 'bot',
       run: (args) => {
-        const channel = conversationFor(args);
-        if (isResult(channel)) return channel;
-        const message = findMessage(channel, asString(args.ts) ?? '');
-        if (!message) return fail('message_not_found');
+        const found = messageFor(args, 'ts');
+        if (isResult(found)) return found;
+        const { channel, message } = found;
         if (message.bot_id !== bot.botId) return fail('cant_update_message');
         const invalid = messageArgsError(args);
         if (invalid) return invalid;
@@ -512,10 +519,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     'reactions.add': {
       token: 'bot',
       run: (args) => {
-        const channel = conversationFor(args);
-        if (isResult(channel)) return channel;
-        const message = findMessage(channel, asString(args.timestamp) ?? '');
-        if (!message) return fail('message_not_found');
+        const found = messageFor(args, 'timestamp');
+        if (isResult(found)) return found;
+        const { channel, message } = found;
         const name = asString(args.name);
         if (!name || !/^[a-z0-9_+'-]+$/.test(name)) return fail('invalid_name');
         const error = react(message, bot.id, name);
@@ -527,10 +533,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     'reactions.remove': {
       token: 'bot',
       run: (args) => {
-        const channel = conversationFor(args);
-        if (isResult(channel)) return channel;
-        const message = findMessage(channel, asString(args.timestamp) ?? '');
-        if (!message) return fail('message_not_found');
+        const found = messageFor(args, 'timestamp');
+        if (isResult(found)) return found;
+        const { channel, message } = found;
         const reaction = message.reactions?.find((r) => r.name === args.name && r.users.includes(bot.id));
         if (!reaction) return fail('no_reaction');
         reaction.users = reaction.users.filter((user) => user !== bot.id);
@@ -558,10 +563,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     'conversations.replies': {
       token: 'bot',
       run: (args) => {
-        const channel = conversationFor(args);
-        if (isResult(channel)) return channel;
-        const message = findMessage(channel, asString(args.ts) ?? '');
-        if (!message) return fail('thread_not_found');
+        const found = messageFor(args, 'ts', 'thread_not_found');
+        if (isResult(found)) return found;
+        const { channel, message } = found;
         const parentTs = message.thread_ts ?? message.ts;
         const thread = channel.messages.filter((m) => m.ts === parentTs || m.thread_ts === parentTs).sort((a, b) => (tsKey(a.ts) < tsKey(b.ts) ? -1 : 1));
         return { ok: true, messages: thread.map((m) => shown(m, isTrue(args.include_all_metadata))), has_more: false };

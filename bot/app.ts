@@ -4,14 +4,15 @@ import { JobRunner } from '../training/jobs/runner';
 import { openRegistry, registryPath, type ModelRegistry } from '../training/registry';
 import { Assistant } from './assistant/assistant';
 import type { Config } from './config';
-import type { Logger } from './log';
+import type { Logger } from './core/log';
 import { ModelRuntime } from './model/runtime';
 import { fileAudit, type Operations } from './operations';
 import { openStore } from './store/lowdb-store';
-import type { Store } from './store/store';
+import type { Store } from './core/store';
 import { understandByRules } from './understanding/rules';
 import { createWeatherProvider } from './weather/factory';
 import { WeatherService } from './weather/service';
+import { TRAINING_JOB_ENTRY } from './training';
 
 export interface App {
   assistant: Assistant;
@@ -68,7 +69,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
 
 function createOperations(config: Config, registry: ModelRegistry, log: Logger): Operations {
   return {
-    jobs: new JobRunner({ dataDir: config.dataDir, log }),
+    jobs: new JobRunner({ dataDir: config.dataDir, entry: TRAINING_JOB_ENTRY, log }),
     registry,
     retrain: { base: config.model.base, storeSalt: config.storeSalt ?? undefined },
     seedDir: SHIPPED_SEED_DIR,

@@ -1,7 +1,8 @@
 import { cleanEnv, makeValidator, str, url, EnvMissingError, type Spec } from 'envalid';
 import { existsSync } from 'node:fs';
 import cron from 'node-cron';
-import type { UnitSystem } from './domain';
+import type { UnitSystem } from './core/domain';
+import type { LogLevel } from './core/log';
 
 /** Start-up stops with one line naming the variable and what it expects. */
 export class ConfigError extends Error {
@@ -69,8 +70,6 @@ const specs = {
   SLACK_ADMINS: idList({ default: [], desc: 'a comma-separated list of Slack user ids (U…) who may retrain and manage models' }),
   SLACK_API_URL: url({ default: 'https://slack.com/api/', desc: 'an http(s) URL of the Slack Web API (change only for a proxy or a local emulator)' }),
 };
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Config {
   dataDir: string;

@@ -6,7 +6,7 @@ import { createSlackAdapter } from './adapters/slack/adapter';
 import { runTerminal } from './adapters/terminal';
 import { createApp } from './app';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config';
-import { createLogger, type Logger } from './log';
+import { createLogger, type Logger } from './core/log';
 import { startSchedule } from './schedule';
 
 function platformAdapters(config: Config, app: Awaited<ReturnType<typeof createApp>>, log: Logger): Adapter[] {

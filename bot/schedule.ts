@@ -9,8 +9,8 @@ import cron from 'node-cron';
 import type { ModelRegistry } from '../training/registry';
 import { lastTrainingTime } from '../training/jobs/files';
 import { JobAlreadyRunningError, type Job, type JobOptions, type JobRunner } from '../training/jobs/runner';
-import type { Logger } from './log';
-import type { Store } from './store/store';
+import type { Logger } from './core/log';
+import type { Store } from './core/store';
 
 export const DEFAULT_RETRAIN_CRON = '0 3 * * *';
 export const DEFAULT_RETRAIN_MIN_NEW = 20;

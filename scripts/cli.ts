@@ -1,7 +1,7 @@
 import { ConfigError } from '../bot/config';
 
 /**
- * `npm run --silent cli -- <command> [args]`. Each command is a module in scripts/commands/
+ * `npm run --silent cli -- <command> [args]`. Each command is a module in scripts/cli/
  * exporting `run(args)`, which returns the exit code (2: wrong usage). Modules load only when run.
  */
 interface CliCommand {
@@ -10,13 +10,13 @@ interface CliCommand {
 }
 
 const COMMANDS: Record<string, CliCommand> = {
-  parse: { usage: 'parse              one message per line on stdin -> one JSON query per line on stdout', load: () => import('./commands/parse') },
-  ask: { usage: 'ask "<message>"    print the reply the assistant would give', load: () => import('./commands/ask') },
-  dataset: { usage: 'dataset export --format hf|openai [--out file] [--split train|validation|all] | dataset stats', load: () => import('./commands/dataset') },
-  export: { usage: 'export --model <hf-model-folder> [--adapter <peft-folder>] --out <folder> [--force]   write a transformers.js model folder', load: () => import('./commands/export') },
-  train: { usage: 'train --base <hf-model-folder|hub-repo|tiny> [--data <jsonl>] [--out <folder>] [--epochs n] [--max-examples n]   fine-tune, evaluate, register', load: () => import('./commands/train') },
-  evaluate: { usage: 'evaluate [--model <folder|version>] [--samples n]   score a model on the held-out seed split, beside the rules', load: () => import('./commands/evaluate') },
-  model: { usage: 'model pull [repo] [--revision main] [--offline]   download a base model into the HF cache', load: () => import('./commands/model') },
+  parse: { usage: 'parse              one message per line on stdin -> one JSON query per line on stdout', load: () => import('./cli/parse') },
+  ask: { usage: 'ask "<message>"    print the reply the assistant would give', load: () => import('./cli/ask') },
+  dataset: { usage: 'dataset export --format hf|openai [--out file] [--split train|validation|all] | dataset stats', load: () => import('./cli/dataset') },
+  export: { usage: 'export --model <hf-model-folder> [--adapter <peft-folder>] --out <folder> [--force]   write a transformers.js model folder', load: () => import('./cli/export') },
+  train: { usage: 'train --base <hf-model-folder|hub-repo|tiny> [--data <jsonl>] [--out <folder>] [--epochs n] [--max-examples n]   fine-tune, evaluate, register', load: () => import('./cli/train') },
+  evaluate: { usage: 'evaluate [--model <folder|version>] [--samples n]   score a model on the held-out seed split, beside the rules', load: () => import('./cli/evaluate') },
+  model: { usage: 'model pull [repo] [--revision main] [--offline]   download a base model into the HF cache', load: () => import('./cli/model') },
 };
 
 const usage = () => `usage: npm run --silent cli -- <command>\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}\n`;

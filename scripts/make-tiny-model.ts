@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TORCH_DTYPES, type TorchDType } from '../training/model/config';
 import { createTinyModel, type TinyModelOptions } from '../training/model/tiny';
-import { UsageError, wholeNumber } from './commands/options';
+import { UsageError, wholeNumber } from './cli/options';
 
 const USAGE = `usage: npx tsx scripts/make-tiny-model.ts --out <dir> [options]
   --seed N            weight seed (0)

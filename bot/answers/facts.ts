@@ -2,7 +2,7 @@ import {
   UNIT_LABELS, WEEKDAYS,
   type Aspect, type Condition, type ConditionCode, type DailyForecast, type FactPeriod, type HourlyForecast,
   type Place, type WeatherFacts, type WeatherQuery, type WeatherReport, type When,
-} from '../domain';
+} from '../core/domain';
 
 /** The question asks beyond the days the report covers. */
 export class HorizonError extends Error {

@@ -1,4 +1,4 @@
-import type { Aspect, FactPeriod, WeatherFacts } from '../domain';
+import type { Aspect, FactPeriod, WeatherFacts } from '../core/domain';
 
 /**
  * Template answers: short, natural, one per aspect, written only from the facts so that every

@@ -1,11 +1,11 @@
 import { buildFacts, HorizonError } from '../answers/facts';
 import { renderAnswer } from '../answers/templates';
 import { findCommand, type Command } from '../commands';
-import type { Place, ReplySource, TemperatureUnit, Understanding, UnitSystem, WeatherFacts, WeatherQuery, WeatherReport } from '../domain';
-import type { Logger } from '../log';
+import type { Place, ReplySource, TemperatureUnit, Understanding, UnitSystem, WeatherFacts, WeatherQuery, WeatherReport } from '../core/domain';
+import type { Logger } from '../core/log';
 import type { ActiveModels } from '../model/runtime';
-import { writeAnswer, writeQuery, type ModelLimits, type TextGenerator } from '../model/steps';
-import type { Preferences, Store } from '../store/store';
+import { writeAnswer, writeQuery, type Generate, type ModelLimits } from '../model/steps';
+import type { Preferences, Store } from '../core/store';
 import { WeatherError } from '../weather/provider';
 import type { CommandInvocation, IncomingMessage, Reply, Role } from './message';
 import { RateLimiter } from './rate-limit';
@@ -66,7 +66,7 @@ const unitsFromQuery = (units: TemperatureUnit | null): UnitSystem | undefined =
 /** The model one reply holds from start to end, with the limits of its generations. */
 interface HeldModel {
   version: string;
-  generator: TextGenerator;
+  generator: Generate;
   limits: ModelLimits;
 }
 
@@ -85,7 +85,7 @@ interface Provenance {
 /**
  * The platform-neutral core: a message in, a reply out. It guards input, runs commands with
  * their permission check, understands, looks the weather up, answers, and captures the exchange.
- * With a model, the model writes the query and the answer (bot/model/guard.ts says when the
+ * With a model, the model writes the query and the answer (bot/core/guard.ts says when the
  * rules and the templates stand in); a reply keeps the model it started with to its end.
  */
 export class Assistant {

@@ -1,4 +1,4 @@
-import type { WeatherFacts, WeatherReport } from '../domain';
+import type { WeatherFacts, WeatherReport } from '../core/domain';
 
 export type Role = 'moderator' | 'admin';
 

@@ -1,5 +1,5 @@
 import type { Reply } from '../assistant/message';
-import type { ModerationChange } from '../store/store';
+import type { ModerationChange } from '../core/store';
 import type { Command, CommandContext } from './command';
 
 /** Acts on the exchange named by id, or on the last answer in the channel. */

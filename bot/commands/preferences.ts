@@ -1,7 +1,7 @@
 import { placeLabel } from '../answers/facts';
 import { splitPlace } from '../assistant/assistant';
-import type { UnitSystem } from '../domain';
-import type { PreferenceScope } from '../store/store';
+import type { UnitSystem } from '../core/domain';
+import type { PreferenceScope } from '../core/store';
 import { WeatherError } from '../weather/provider';
 import type { Command, CommandContext } from './command';
 

@@ -10,32 +10,10 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
-import type { ProtocolMessage } from './protocol';
+import type { GenerateOptions, Generation, GeneratorOptions, TextGenerator } from '../core/generation';
+import type { ProtocolMessage } from '../core/protocol';
 
-export interface GeneratorOptions {
-  /** Intra-op threads of the ORT session; ORT's default (all cores) when omitted. */
-  threads?: number;
-}
-
-export interface GenerateOptions {
-  maxNewTokens: number;
-  /** From the call, waiting for an earlier generation included. */
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
-
-export interface Generation {
-  /** The new text, without the stop token or other special tokens. */
-  text: string;
-  /** New tokens, the stop token included. */
-  tokens: number;
-  /** Time spent generating (not waiting for the model). */
-  ms: number;
-  /** Time spent waiting for earlier generations. */
-  waitedMs: number;
-  /** 'stop': the turn ended; 'length': maxNewTokens were written and the turn may be cut short. */
-  finish: 'stop' | 'length';
-}
+export type { GenerateOptions, Generation, GeneratorOptions } from '../core/generation';
 
 export class GenerationTimeoutError extends Error {
   override name = 'GenerationTimeoutError';
@@ -69,7 +47,7 @@ class DeadlineCriteria extends StoppingCriteria {
   }
 }
 
-export class ModelGenerator {
+export class ModelGenerator implements TextGenerator {
   /** Settles when every generation queued so far has. */
   private queue: Promise<unknown> = Promise.resolve();
   private disposed: Promise<void> | null = null;

@@ -6,7 +6,7 @@
  * that fails to load is logged and the model already running stays.
  */
 import type { ActiveModel, ModelSource } from '../../training/registry';
-import type { Logger } from '../log';
+import type { Logger } from '../core/log';
 import type { ModelGenerator } from './generator';
 
 export interface LoadedModel {

@@ -3,12 +3,14 @@
  * with its fallback: (1) message -> query, guarded by the rules; (2) message, query and facts ->
  * answer, guarded by the facts. A generation that fails or runs out of time falls back too.
  */
-import type { Understanding, WeatherFacts, WeatherQuery } from '../domain';
-import type { Generation, ModelGenerator } from './generator';
-import { answerProblem, guardQuery, type AnswerFallback, type GuardedQuery } from './guard';
-import { answerPrompt, queryPrompt } from './protocol';
+import type { Understanding, WeatherFacts, WeatherQuery } from '../core/domain';
+import { answerProblem, guardQuery, type AnswerFallback, type GuardedQuery } from '../core/guard';
+import type { Generation, TextGenerator } from '../core/generation';
+import { answerPrompt, queryPrompt } from '../core/protocol';
+import { NICKNAMES } from '../understanding/places';
 
-export type TextGenerator = Pick<ModelGenerator, 'generate'>;
+/** The step needs generation only: whoever holds the model disposes of it. */
+export type Generate = Pick<TextGenerator, 'generate'>;
 
 export interface ModelLimits {
   maxNewTokens: number;
@@ -36,18 +38,18 @@ export interface AnswerStep {
 const failureOf = (error: unknown): GenerationFailure => (error instanceof Error && error.name === 'GenerationTimeoutError' ? 'timeout' : 'error');
 
 /** Step 1: the model's query for `message`, or the rules' where the guard says so. */
-export async function writeQuery(generator: TextGenerator, message: string, rules: Understanding, limits: ModelLimits): Promise<QueryStep> {
+export async function writeQuery(generator: Generate, message: string, rules: Understanding, limits: ModelLimits): Promise<QueryStep> {
   let generation: Generation;
   try {
     generation = await generator.generate(queryPrompt(message), limits);
   } catch (error) {
     return { query: rules, by: 'rules', fallback: failureOf(error), corrections: [], generation: null };
   }
-  return { ...guardQuery(message, generation.text, rules), generation };
+  return { ...guardQuery(message, generation.text, rules, NICKNAMES), generation };
 }
 
 /** Step 2: the model's answer from the facts, or null (with the reason) when the template must stand in. */
-export async function writeAnswer(generator: TextGenerator, message: string, query: WeatherQuery, facts: WeatherFacts, limits: ModelLimits): Promise<AnswerStep> {
+export async function writeAnswer(generator: Generate, message: string, query: WeatherQuery, facts: WeatherFacts, limits: ModelLimits): Promise<AnswerStep> {
   let generation: Generation;
   try {
     generation = await generator.generate(answerPrompt(message, query, facts), limits);

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncFolder, temporaryPath } from './durable-file';
+import { syncFolder, temporaryPath } from '../core/durable-file';
 
 const HASH_HEX_CHARS = 16;
 

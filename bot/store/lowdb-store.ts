@@ -2,17 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
-import { MODERATION_STATUSES } from '../domain';
-import type { Exchange, Moderation, ModerationStatus, NewExchange } from '../domain';
+import { MODERATION_STATUSES } from '../core/domain';
+import type { Exchange, Moderation, ModerationStatus, NewExchange } from '../core/domain';
 import { BatchedWriter } from './batched-writer';
-import { DurableFile, makeFolder, removeTemporaryFiles } from './durable-file';
+import { DurableFile, makeFolder, removeTemporaryFiles } from '../core/durable-file';
 import { hashPlatformId, loadSalt } from './hashing';
-import { acquireLock } from './lock';
-import type { Lock } from './lock';
-import type { ExchangeFilter, ModerationChange, PreferenceScope, Preferences, Store } from './store';
+import { acquireLock } from '../core/lock';
+import type { Lock } from '../core/lock';
+import type { ExchangeFilter, ModerationChange, PreferenceScope, Preferences, Store } from '../core/store';
 
-export { CorruptFileError } from './durable-file';
-export { StoreLockedError } from './lock';
+export { CorruptFileError } from '../core/durable-file';
+export { StoreLockedError } from '../core/lock';
 
 export interface StoreOptions {
   /** The data folder: `store.lock`, `.salt`, `preferences.json`, `exchanges/000001.json` … */

@@ -3,7 +3,7 @@
  * only look like weather, topics that make a message something else, and the everyday words
  * that are never part of a place name.
  */
-import type { Aspect } from '../domain';
+import type { Aspect } from '../core/domain';
 import { compile, type PhraseRule } from './phrases';
 
 /**

@@ -10,7 +10,7 @@ import {
   displayName, displayRegion, isAmbiguousRegionCode,
 } from './places';
 import type { Reading } from './reading';
-import type { Token } from './text';
+import type { Token } from '../core/text';
 
 /** A nickname or known city name found in the message. */
 export interface PlaceName {

@@ -6,8 +6,8 @@
  *   "$"     end of the message (only punctuation may follow)
  * Words are compared with token keys (lower-case, no diacritics, dots or apostrophes).
  */
-import type { Weekday } from '../domain';
-import type { Token } from './text';
+import type { Weekday } from '../core/domain';
+import type { Token } from '../core/text';
 
 export interface Captures {
   n?: number;

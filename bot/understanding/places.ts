@@ -4,7 +4,7 @@
  * (states, provinces, countries) and how a typed name is written back.
  * Unknown places are found from context by ./location; these lists only help.
  */
-import { keyOf } from './text';
+import { keyOf } from '../core/text';
 import { NAME_PARTICLES } from './lexicon';
 
 /** Nicknames and abbreviations -> the canonical name to geocode. Keys are token keys joined by spaces. */

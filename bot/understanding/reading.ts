@@ -3,7 +3,7 @@
  * marks the tokens it uses, so later rules do not read them again ("in 3 days" is a time, not
  * "in" + a place; "the Windy City" is a place, not wind).
  */
-import type { Token } from './text';
+import type { Token } from '../core/text';
 
 export type Role = 'ignored' | 'units' | 'time' | 'place' | 'cue';
 

@@ -4,14 +4,16 @@
  * for it. The rules read the message in a fixed order, each marking the words it uses:
  * idioms -> units -> time -> known place names -> weather cues -> place from context -> intent.
  */
-import type { Aspect, Understanding } from '../domain';
+import type { Aspect, Understanding } from '../core/domain';
+import type { RulesReader } from '../core/guard';
 import { cueOf, findCues } from './cues';
 import { isWeatherQuestion } from './intent';
 import { CUE_WORDS, GREETING_WORDS, IDIOMS, WEATHER_NOUNS } from './lexicon';
 import { findPlace, findPlaceNames } from './location';
+import { NICKNAMES } from './places';
 import { findPhrases, weekdayOf } from './phrases';
 import { Reading } from './reading';
-import { cleanMessage, tokenize, type Token } from './text';
+import { cleanMessage, tokenize, type Token } from '../core/text';
 import { findWhen } from './time';
 import { findUnits } from './units';
 
@@ -78,3 +80,6 @@ export function understandByRules(text: string): Understanding {
     units: units.units,
   };
 }
+
+/** The rules as the guard and the training evaluation take them. */
+export const RULES: RulesReader = { understand: understandByRules, nicknames: NICKNAMES };

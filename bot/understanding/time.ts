@@ -2,9 +2,9 @@
  * Time expressions -> `When`. The first expression mentioned wins; vague ones ("now", "at 5pm",
  * "noon") only count when nothing more specific is said.
  */
-import type { When } from '../domain';
+import type { When } from '../core/domain';
 import { compile, findPhrases, type Captures, type PhraseMatch, type PhraseRule } from './phrases';
-import type { Token } from './text';
+import type { Token } from '../core/text';
 
 interface TimeValue {
   when: When;

@@ -1,6 +1,6 @@
 /** Temperature units asked for in a message: "in F", "°C", "in fahrenheit", "metric", "imperial". */
-import type { TemperatureUnit } from '../domain';
-import type { Token } from './text';
+import type { TemperatureUnit } from '../core/domain';
+import type { Token } from '../core/text';
 
 const UNIT_WORDS: Record<string, TemperatureUnit> = {
   celsius: 'celsius', centigrade: 'celsius', metric: 'celsius', '°c': 'celsius', degc: 'celsius',

@@ -1,4 +1,4 @@
-import type { Condition, ConditionCode } from '../domain';
+import type { Condition, ConditionCode } from '../core/domain';
 
 /** WMO weather interpretation codes as Open-Meteo documents them. */
 const WMO: Record<number, Condition> = {

@@ -1,4 +1,4 @@
-import type { CurrentConditions, DailyForecast, HourlyForecast, Place, UnitSystem, WeatherReport } from '../domain';
+import type { CurrentConditions, DailyForecast, HourlyForecast, Place, UnitSystem, WeatherReport } from '../core/domain';
 import { conditionFromWmo } from './conditions';
 import { getJson } from './http';
 import { PayloadReader, type JsonObject } from './payload';

@@ -1,5 +1,5 @@
 import { OpenWeatherAPI, type CurrentWeather, type ForecastWeather, type Options } from 'openweather-api-node';
-import type { Condition, CurrentConditions, DailyForecast, HourlyForecast, Place, UnitSystem, WeatherReport } from '../domain';
+import type { Condition, CurrentConditions, DailyForecast, HourlyForecast, Place, UnitSystem, WeatherReport } from '../core/domain';
 import { conditionFromOpenWeather, severity } from './conditions';
 import { getJson, httpError, scrub } from './http';
 import { PayloadReader, type JsonObject } from './payload';

@@ -1,4 +1,4 @@
-import type { Place, UnitSystem, WeatherReport } from '../domain';
+import type { Place, UnitSystem, WeatherReport } from '../core/domain';
 
 /** A weather source: geocoding plus a forecast normalized to a WeatherReport. */
 export interface WeatherProvider {

@@ -1,4 +1,4 @@
-import type { Place } from '../domain';
+import type { Place } from '../core/domain';
 
 /** Postal abbreviations people write after a city name, to the region names geocoders return. */
 const REGION_ABBREVIATIONS: Record<string, string[]> = {

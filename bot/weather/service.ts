@@ -1,4 +1,4 @@
-import type { Place, UnitSystem, WeatherReport } from '../domain';
+import type { Place, UnitSystem, WeatherReport } from '../core/domain';
 import { WeatherError, type WeatherProvider } from './provider';
 import { placeMatchesRegion } from './regions';
 

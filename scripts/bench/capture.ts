@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { JSONFile } from 'lowdb/node';
 import { Low } from 'lowdb';
-import type { Exchange } from '../../bot/domain';
-import { DurableFile } from '../../bot/store/durable-file';
+import type { Exchange } from '../../bot/core/domain';
+import { DurableFile } from '../../bot/core/durable-file';
 import { DEFAULT_CHUNK_SIZE, openStore } from '../../bot/store/lowdb-store';
 import { sampleExchange } from '../../test/helpers/store-fixtures';
 

@@ -12,9 +12,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildFacts } from '../../bot/answers/facts';
-import { ASPECTS, NAMED_WHENS, type Aspect, type TemperatureUnit, type Understanding, type UnitSystem, type WeatherQuery } from '../../bot/domain';
+import { ASPECTS, NAMED_WHENS, type Aspect, type TemperatureUnit, type Understanding, type UnitSystem, type WeatherQuery } from '../../bot/core/domain';
 import { understandByRules } from '../../bot/understanding/rules';
-import { unsupportedNumbers } from '../../bot/answers/fact-guard';
+import { unsupportedNumbers } from '../../bot/core/fact-guard';
 import { questionKey } from '../../training/dataset/question-key';
 import type { SeedExample } from '../../training/dataset/seed';
 import { seededRandom } from '../../training/random';
@@ -229,7 +229,7 @@ function readme(seed: number, { train, test, paraphrased }: GeneratedSeed): stri
   const aspectOrder = [...ASPECTS, '(not weather)'];
   return `# Seed dataset
 
-Curated examples of the model's two jobs in the tool-call protocol of \`bot/model/protocol.ts\`:
+Curated examples of the model's two jobs in the tool-call protocol of \`bot/core/protocol.ts\`:
 a chat message -> the JSON weather query, then the weather facts (the tool result) -> the answer.
 They teach the model before any real conversation has been moderated, and the test split measures it.
 
@@ -246,7 +246,7 @@ Each line is one JSON object:
 | --- | --- |
 | \`id\` | \`seed-NNNN\`, stable for a given generator seed |
 | \`message\` | the chat message as a user would type it |
-| \`query\` | the true parse (\`WeatherQuery\` of \`bot/domain.ts\`), or \`{"weather":false}\` for a message that is not a weather question |
+| \`query\` | the true parse (\`WeatherQuery\` of \`bot/core/domain.ts\`), or \`{"weather":false}\` for a message that is not a weather question |
 | \`facts\` | the \`WeatherFacts\` the answer is written from (what the tool returns), or \`null\` when not weather |
 | \`answer\` | the reply, written only from \`facts\`; \`null\` when not weather |
 | \`source\` | always \`"seed"\` |

@@ -3,7 +3,7 @@
  * one sentence per aspect. Each is written from the facts alone; one that lacks a field it needs
  * gives way to the template, and the generator checks every number against the facts.
  */
-import type { Aspect, FactPeriod, WeatherFacts } from '../../bot/domain';
+import type { Aspect, FactPeriod, WeatherFacts } from '../../bot/core/domain';
 import { renderAnswer } from '../../bot/answers/templates';
 import { pick } from './phrasings';
 import type { Random } from './weather-model';

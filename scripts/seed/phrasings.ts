@@ -3,7 +3,7 @@
  * emoji, mentions, typos and casing around a question, and messages that are not weather
  * questions at all. Every piece carries its meaning, so the generator knows the true query.
  */
-import { WEEKDAYS, type Aspect, type TemperatureUnit, type When } from '../../bot/domain';
+import { WEEKDAYS, type Aspect, type TemperatureUnit, type When } from '../../bot/core/domain';
 import type { Random } from './weather-model';
 
 export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];

@@ -5,7 +5,7 @@
  * follow its wet season, snow falls only when it is cold enough, sunrise and sunset come from the
  * sun's position (so they depend on latitude and date), and UV on the sun's height and the cloud.
  */
-import type { Condition, CurrentConditions, DailyForecast, HourlyForecast, UnitSystem, WeatherReport } from '../../bot/domain';
+import type { Condition, CurrentConditions, DailyForecast, HourlyForecast, UnitSystem, WeatherReport } from '../../bot/core/domain';
 import { conditionFromWmo, severity } from '../../bot/weather/conditions';
 import { countryOf, type SeedCity } from './cities';
 

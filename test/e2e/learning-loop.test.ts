@@ -7,7 +7,7 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { conversation } from '../../bot/model/protocol';
+import { conversation } from '../../bot/core/protocol';
 import { loadSeed } from '../../training/dataset/seed';
 import { openRegistry, registryPath } from '../../training/registry';
 import { message, startTestBot, type TestBot } from '../helpers/bot';

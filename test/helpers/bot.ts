@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { IncomingMessage, Role } from '../../bot/assistant/message';
 import { createApp, type App } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
-import { createLogger, type Logger } from '../../bot/log';
+import { createLogger, type Logger } from '../../bot/core/log';
 import { startOpenMeteoEmulator, type OpenMeteoEmulator } from '../emulators/openmeteo';
 
 export interface TestBot extends App {

@@ -7,10 +7,11 @@
  */
 import { JobRunner } from '../../training/jobs/runner';
 import { tinyRetrain } from './jobs-fixtures';
+import { TRAINING_JOB_ENTRY } from '../../bot/training';
 
 const [command, dataDir, seedDir] = process.argv.slice(2);
 process.stdout.write(`pid ${process.pid}\n`);
-const runner = new JobRunner({ dataDir });
+const runner = new JobRunner({ dataDir, entry: TRAINING_JOB_ENTRY });
 
 if (command === 'start') {
   try {

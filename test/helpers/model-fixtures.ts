@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { SYSTEM_PROMPT } from '../../bot/model/protocol';
+import { SYSTEM_PROMPT } from '../../bot/core/protocol';
 import { batchedData, encodeChats, type ChatExample } from '../../training/data';
 import { exportModel } from '../../training/export/export';
 import { LoraModel } from '../../training/model/llama';

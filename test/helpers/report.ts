@@ -1,4 +1,4 @@
-import type { Condition, DailyForecast, HourlyForecast, Place, UnitSystem, WeatherReport } from '../../bot/domain';
+import type { Condition, DailyForecast, HourlyForecast, Place, UnitSystem, WeatherReport } from '../../bot/core/domain';
 
 /**
  * A deterministic WeatherReport for unit tests of the answer side: 8 days from `today`, hourly for

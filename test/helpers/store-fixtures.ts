@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UNIT_LABELS } from '../../bot/domain';
-import type { NewExchange, WeatherFacts } from '../../bot/domain';
+import { UNIT_LABELS } from '../../bot/core/domain';
+import type { NewExchange, WeatherFacts } from '../../bot/core/domain';
 
 const PLACES = ['Philadelphia, Pennsylvania, US', 'Paris, Texas, US', 'Lyon, Auvergne-Rhône-Alpes, FR', 'Osaka, JP', 'Bergen, Vestland, NO'];
 

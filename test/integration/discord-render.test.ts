@@ -7,7 +7,7 @@ import { CONDITION_ICONS, clip, exchangeIdOf, renderReply, withModerationStatus 
 import { buildFacts } from '../../bot/answers/facts';
 import { renderAnswer } from '../../bot/answers/templates';
 import type { Reply } from '../../bot/assistant/message';
-import type { Aspect, When } from '../../bot/domain';
+import type { Aspect, When } from '../../bot/core/domain';
 import { startDiscordEmulator, type DiscordEmulator } from '../emulators/discord';
 import { makeReport } from '../helpers/report';
 

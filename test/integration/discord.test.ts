@@ -11,8 +11,8 @@ import { createDiscordAdapter, DISCORD_INTENTS, type DiscordConfig } from '../..
 import { BOT_PERMISSIONS, deployCommands } from '../../bot/adapters/discord/deploy';
 import { CONDITION_ICONS, exchangeIdOf } from '../../bot/adapters/discord/render';
 import { loadConfig } from '../../bot/config';
-import type { ModerationStatus } from '../../bot/domain';
-import { createLogger, type Logger } from '../../bot/log';
+import type { ModerationStatus } from '../../bot/core/domain';
+import { createLogger, type Logger } from '../../bot/core/log';
 import { startDiscordEmulator, type DiscordEmulator, type EmulatedInteraction, type EmulatedMessage } from '../emulators/discord';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { tinyRetrain, writeSeedSubset } from '../helpers/jobs-fixtures';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { downloadFileToCacheDir } from '@huggingface/hub';
 import { jest } from '@jest/globals';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { run as modelPull } from '../../scripts/commands/model-pull';
+import { run as modelPull } from '../../scripts/cli/model-pull';
 import { cachedSnapshot, HubError, missingModelFiles, pullModel, pullProgressBar, resolveModel, type PullProgress } from '../../training/hub';
 import { readLlamaConfig } from '../../training/model/config';
 import { openSafetensors } from '../../training/model/safetensors';

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { conversation } from '../../bot/model/protocol';
+import { conversation } from '../../bot/core/protocol';
 import type { PreparedExample } from '../../training/dataset';
 import { loadSeed, type SeedExample } from '../../training/dataset/seed';
 import { median, metricsOf } from '../../training/jobs/evaluate';
@@ -14,6 +14,7 @@ import { parseAccuracy } from '../../training/evaluate/metrics';
 import { understandByRules } from '../../bot/understanding/rules';
 import { repoRoot } from '../helpers/registry-fixtures';
 import { taughtModel, untrainedModel } from '../helpers/model-fixtures';
+import { trainingServices } from '../../bot/training';
 
 const PARSE = ['parseWeather', 'parseLocation', 'parseRegion', 'parseWhen', 'parseAspect', 'parseUnits', 'parseMean'];
 
@@ -38,7 +39,7 @@ afterAll(async () => {
 
 test('a model taught the validation conversations parses them all and repeats the reference answers', async () => {
   const source = await taughtModel(join(work, 'taught'), examples.map((e) => e.chat), { epochs: 200 });
-  const metrics = await metricsOf(join(source, 'model'), { validation: { batches: [], examples }, threads: 1 });
+  const metrics = await metricsOf(join(source, 'model'), { services: trainingServices, validation: { batches: [], examples }, threads: 1 });
   for (const name of PARSE) expect(metrics[name]).toBe(1);
   expect(metrics.guardedParseMean).toBe(1);
   const rules = parseAccuracy(examples.map((e) => ({ expected: e.query, predicted: understandByRules(e.chat.messages[1].content) })));
@@ -52,7 +53,7 @@ test('a model taught the validation conversations parses them all and repeats th
 
 test('an untrained model scores in range, on at most generationSamples conversations', async () => {
   const source = await untrainedModel(join(work, 'untrained'));
-  const metrics = await metricsOf(join(source, 'model'), { validation: { batches: [], examples }, threads: 1, generationSamples: 2 });
+  const metrics = await metricsOf(join(source, 'model'), { services: trainingServices, validation: { batches: [], examples }, threads: 1, generationSamples: 2 });
   expect(metrics.generationSamples).toBe(2);
   for (const name of [...PARSE, 'guardedParseMean', 'rulesParseMean', 'factConsistency', 'answerUsable']) {
     expect(metrics[name]).toBeGreaterThanOrEqual(0);
@@ -65,7 +66,7 @@ test('an untrained model scores in range, on at most generationSamples conversat
 }, 60_000);
 
 test('no conversation to generate for gives no generation metrics', async () => {
-  expect(await metricsOf(join(work, 'nowhere'), { validation: { batches: [], examples: [] } })).toEqual({});
+  expect(await metricsOf(join(work, 'nowhere'), { services: trainingServices, validation: { batches: [], examples: [] } })).toEqual({});
 });
 
 test('median', () => {

@@ -5,7 +5,7 @@
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { jest } from '@jest/globals';
 import { join } from 'node:path';
-import { acquireLock } from '../../bot/store/lock';
+import { acquireLock } from '../../bot/core/lock';
 import { lastTrainingTime, LOCK_FILE, jobsDir, type LastTraining } from '../../training/jobs/files';
 import { REPORT_FILES, type RetrainReport } from '../../training/jobs/report';
 import { RETRAIN_STEPS, type RetrainProgress } from '../../training/jobs/progress';
@@ -14,6 +14,7 @@ import { openRegistry, registryPath, type ModelRegistry } from '../../training/r
 import { message, startTestBot, type TestBot } from '../helpers/bot';
 import { isAlive, JobsChild, tinyRetrain, writeSeedSubset } from '../helpers/jobs-fixtures';
 import { eventually } from '../helpers/eventually';
+import { TRAINING_JOB_ENTRY } from '../../bot/training';
 
 jest.setTimeout(60_000);
 
@@ -40,7 +41,7 @@ beforeAll(async () => {
     expect((await ask(verdict, moderator)).text).toMatch(/Approved|Correction saved/);
   }
   const log = (level: string) => (text: string, fields?: Record<string, unknown>) => void logs.push(`${level} ${text} ${JSON.stringify(fields ?? {})}`);
-  runner = new JobRunner({ dataDir: bot.dataDir, log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') } });
+  runner = new JobRunner({ dataDir: bot.dataDir, entry: TRAINING_JOB_ENTRY, log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') } });
   registry = await openRegistry(registryPath(bot.dataDir));
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env } from '@huggingface/transformers';
 import type { Reply } from '../../bot/assistant/message';
-import { queryPrompt } from '../../bot/model/protocol';
+import { queryPrompt } from '../../bot/core/protocol';
 import type { LoadedModel } from '../../bot/model/runtime';
 import type { RegisteredVersion } from '../../training/registry';
 import { message } from '../helpers/bot';

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { acquireLock } from '../../bot/store/lock';
+import { acquireLock } from '../../bot/core/lock';
 import { LOCK_FILE, openRegistry } from '../../training/registry';
 import type { ModelRegistry } from '../../training/registry';
 import { eventually } from '../helpers/eventually';

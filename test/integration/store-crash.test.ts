@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Exchange } from '../../bot/domain';
+import type { Exchange } from '../../bot/core/domain';
 import { openStore } from '../../bot/store/lowdb-store';
 import { makeTempDir, removeDir, sampleExchange } from '../helpers/store-fixtures';
 

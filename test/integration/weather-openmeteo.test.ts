@@ -1,4 +1,4 @@
-import type { UnitSystem } from '../../bot/domain';
+import type { UnitSystem } from '../../bot/core/domain';
 import { conditionFromWmo } from '../../bot/weather/conditions';
 import { OpenMeteoProvider } from '../../bot/weather/openmeteo';
 import { WeatherError } from '../../bot/weather/provider';

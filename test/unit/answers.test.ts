@@ -1,7 +1,7 @@
 import { buildFacts, compass, HorizonError } from '../../bot/answers/facts';
-import { unsupportedNumbers } from '../../bot/answers/fact-guard';
+import { unsupportedNumbers } from '../../bot/core/fact-guard';
 import { renderAnswer } from '../../bot/answers/templates';
-import { ASPECTS, type Aspect, type When } from '../../bot/domain';
+import { ASPECTS, type Aspect, type When } from '../../bot/core/domain';
 import { makeReport } from '../helpers/report';
 
 const answer = (when: When, aspect: Aspect, options: Parameters<typeof makeReport>[0] = {}) =>

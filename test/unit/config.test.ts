@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../../bot/config';
-import { createLogger } from '../../bot/log';
+import { createLogger } from '../../bot/core/log';
 
 const errorOf = (env: Record<string, string>) => {
   try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import onnxProto from 'onnx-proto';
-import { run as exportCommand } from '../../scripts/commands/export';
+import { run as exportCommand } from '../../scripts/cli/export';
 import { random } from '../../training/engine/gradcheck';
 import { exportedConfig, exportModel, ExportError, mergeAdapter, type ExportProgress } from '../../training/export/export';
 import { loadLlamaWeights } from '../../training/model/llama';

@@ -1,5 +1,5 @@
 import { buildFacts } from '../../bot/answers/facts';
-import { isGrounded, numbersIn, unsupportedNumbers } from '../../bot/answers/fact-guard';
+import { isGrounded, numbersIn, unsupportedNumbers } from '../../bot/core/fact-guard';
 import { makeReport } from '../helpers/report';
 
 const facts = buildFacts(makeReport(), { when: 'tomorrow', aspect: 'general' });

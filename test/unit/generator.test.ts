@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { GenerationTimeoutError, GeneratorDisposedError, ModelFolderError, ModelGenerator, type Generation } from '../../bot/model/generator';
-import { queryPrompt, SYSTEM_PROMPT, type ProtocolMessage } from '../../bot/model/protocol';
+import { queryPrompt, SYSTEM_PROMPT, type ProtocolMessage } from '../../bot/core/protocol';
 import { Runner } from '../../training/engine/session';
 import { exportModel } from '../../training/export/export';
 import { buildLogitsGraph, loadLlamaWeights } from '../../training/model/llama';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { acquireLock, StoreLockedError } from '../../bot/store/lock';
+import { acquireLock, StoreLockedError } from '../../bot/core/lock';
 import { makeTempDir, removeDir } from '../helpers/store-fixtures';
 
 let dir: string;

@@ -1,6 +1,7 @@
-import { isUnderstanding, type WeatherFacts, type WeatherQuery } from '../../bot/domain';
-import { answerProblem, guardQuery, MAX_ANSWER_CHARS, readQuery } from '../../bot/model/guard';
+import { isUnderstanding, type WeatherFacts, type WeatherQuery } from '../../bot/core/domain';
+import { answerProblem, guardQuery, MAX_ANSWER_CHARS, readQuery } from '../../bot/core/guard';
 import { understandByRules } from '../../bot/understanding/rules';
+import { NICKNAMES } from '../../bot/understanding/places';
 
 const query = (fields: Partial<WeatherQuery> = {}): WeatherQuery => ({
   weather: true, location: 'Paris', region: null, when: 'tomorrow', aspect: 'rain', units: null, ...fields,
@@ -8,7 +9,7 @@ const query = (fields: Partial<WeatherQuery> = {}): WeatherQuery => ({
 const json = (value: unknown) => JSON.stringify(value);
 
 /** The guard with the real rules' reading of the message. */
-const guard = (message: string, written: string) => guardQuery(message, written, understandByRules(message));
+const guard = (message: string, written: string) => guardQuery(message, written, understandByRules(message), NICKNAMES);
 
 describe('isUnderstanding: exactly the query JSON', () => {
   test('accepts both shapes, refuses extra or missing keys and wrong types', () => {

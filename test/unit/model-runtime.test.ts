@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env } from '@huggingface/transformers';
-import { createLogger } from '../../bot/log';
+import { createLogger } from '../../bot/core/log';
 import { ModelRuntime, NO_MODEL_NOTICE } from '../../bot/model/runtime';
 import { openRegistry, type ModelRegistry } from '../../training/registry';
 import { eventually } from '../helpers/eventually';

@@ -1,15 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLogger, type Logger } from '../../bot/log';
+import { createLogger, type Logger } from '../../bot/core/log';
 import { checkCron, countNewApproved, DEFAULT_RETRAIN_CRON, ScheduleConfigError, startSchedule, type ScheduleOptions } from '../../bot/schedule';
 import { openStore } from '../../bot/store/lowdb-store';
-import type { Store } from '../../bot/store/store';
+import type { Store } from '../../bot/core/store';
 import { jobsDir, LAST_TRAINING_FILE } from '../../training/jobs/files';
 import { JobRunner } from '../../training/jobs/runner';
 import { openRegistry, registryPath, type ModelRegistry } from '../../training/registry';
 import { eventually } from '../helpers/eventually';
 import { versionFields, writeModelSource } from '../helpers/registry-fixtures';
 import { makeTempDir, removeDir, sampleExchange } from '../helpers/store-fixtures';
+import { TRAINING_JOB_ENTRY } from '../../bot/training';
 
 let dir: string;
 let store: Store;
@@ -25,7 +26,7 @@ beforeEach(async () => {
   registry = await openRegistry(registryPath(dir), { fsync: false });
   logs = [];
   log = createLogger('info', [], (line) => void logs.push(line));
-  runner = new JobRunner({ dataDir: dir, log });
+  runner = new JobRunner({ dataDir: dir, entry: TRAINING_JOB_ENTRY, log });
 });
 afterEach(async () => {
   await runner.close();

@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ASPECTS, NAMED_WHENS, isWhen } from '../../bot/domain';
+import { ASPECTS, NAMED_WHENS, isWhen } from '../../bot/core/domain';
 import { generateSeed, HELD_OUT_CITIES } from '../../scripts/seed/generate';
-import { unsupportedNumbers } from '../../bot/answers/fact-guard';
+import { unsupportedNumbers } from '../../bot/core/fact-guard';
 import { questionKey } from '../../training/dataset/question-key';
 import { loadSeed, SeedFormatError, type SeedExample } from '../../training/dataset/seed';
 

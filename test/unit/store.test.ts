@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Exchange } from '../../bot/domain';
+import type { Exchange } from '../../bot/core/domain';
 import { CorruptFileError, openStore, StoreLockedError, UnknownExchangeError } from '../../bot/store/lowdb-store';
 import type { StoreOptions } from '../../bot/store/lowdb-store';
-import type { Store } from '../../bot/store/store';
+import type { Store } from '../../bot/core/store';
 import { makeTempDir, removeDir, sampleExchange } from '../helpers/store-fixtures';
 
 let dir: string;

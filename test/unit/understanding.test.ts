@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ASPECTS, isWhen, type Understanding, type WeatherQuery } from '../../bot/domain';
+import { ASPECTS, isWhen, type Understanding, type WeatherQuery } from '../../bot/core/domain';
 import { understandByRules } from '../../bot/understanding/rules';
 
 interface Labelled {

@@ -1,4 +1,4 @@
-import type { Place } from '../../bot/domain';
+import type { Place } from '../../bot/core/domain';
 import { conditionFromOpenWeather, conditionFromWmo, severity } from '../../bot/weather/conditions';
 import { createWeatherProvider } from '../../bot/weather/factory';
 import { scrub } from '../../bot/weather/http';

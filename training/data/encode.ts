@@ -10,9 +10,9 @@
  */
 
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import { PROTOCOL_ROLES, type ProtocolMessage, type ProtocolRole } from '../../bot/model/protocol';
+import { PROTOCOL_ROLES, type ProtocolMessage, type ProtocolRole } from '../../bot/core/protocol';
 
-/** `tool` carries a tool's result (the weather facts of bot/model/protocol.ts); like a user turn, it is read, not learned. */
+/** `tool` carries a tool's result (the weather facts of bot/core/protocol.ts); like a user turn, it is read, not learned. */
 export type ChatRole = ProtocolRole;
 
 export interface ChatMessage extends ProtocolMessage {

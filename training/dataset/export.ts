@@ -6,7 +6,7 @@
  *   `tool_calls` entry calling `get_weather` with the query as JSON arguments, the facts are the
  *   `tool` message answering that call by `tool_call_id`, and each line lists the function in `tools`.
  */
-import { ASPECTS, isUnderstanding, NAMED_WHENS } from '../../bot/domain';
+import { ASPECTS, isUnderstanding, NAMED_WHENS } from '../../bot/core/domain';
 import type { ChatExample, ChatRole } from '../data/encode';
 import type { Split } from './question-key';
 

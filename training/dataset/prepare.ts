@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import { isUnderstanding, type ModerationStatus, type Understanding, type WeatherFacts } from '../../bot/domain';
-import { conversation } from '../../bot/model/protocol';
-import type { Store } from '../../bot/store/store';
+import { isUnderstanding, type ModerationStatus, type Understanding, type WeatherFacts } from '../../bot/core/domain';
+import { conversation } from '../../bot/core/protocol';
+import type { ExchangeSource } from '../../bot/core/store';
 import { encodeChat, EncodeError, type ChatExample } from '../data/encode';
-import { unsupportedNumbers } from '../../bot/answers/fact-guard';
+import { unsupportedNumbers } from '../../bot/core/fact-guard';
 import { questionKey, splitOf, type Split } from './question-key';
 import { noneFound, PII_KINDS, scrubPersonalData, type PiiKind } from './scrub';
 import { loadSeed, type SeedExample } from './seed';
@@ -29,7 +29,7 @@ export type DropReason = (typeof DROP_REASONS)[number];
 
 export interface PrepareOptions {
   /** Moderated exchanges come from here; none without it. */
-  store?: Store;
+  store?: Pick<ExchangeSource, 'exchanges'>;
   /** The seed folder (data/seed): its train split is added and its test split kept out. None without it. */
   seedDir?: string;
   /** Share of questions (by hash) that go to validation. Default 0.1. */
@@ -103,7 +103,7 @@ interface Candidate {
   createdAt: string;
 }
 
-async function* storeCandidates(store: Store): AsyncGenerator<Candidate> {
+async function* storeCandidates(store: Pick<ExchangeSource, 'exchanges'>): AsyncGenerator<Candidate> {
   for await (const exchange of store.exchanges()) {
     const { status, correction } = exchange.moderation;
     yield {

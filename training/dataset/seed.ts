@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isUnderstanding, type Understanding, type WeatherFacts } from '../../bot/domain';
+import { isUnderstanding, type Understanding, type WeatherFacts } from '../../bot/core/domain';
 
 /** The seed dataset shipped with the project. */
 export const SHIPPED_SEED_DIR = fileURLToPath(new URL('../../data/seed', import.meta.url));

@@ -1,4 +1,4 @@
-import { ASPECTS, MODERATION_STATUSES, NAMED_WHENS, type ModerationStatus, type Understanding } from '../../bot/domain';
+import { ASPECTS, MODERATION_STATUSES, NAMED_WHENS, type ModerationStatus, type Understanding } from '../../bot/core/domain';
 import { prepareDataset, type DatasetManifest, type PrepareOptions, type PrepareReport } from './prepare';
 import { loadSeed } from './seed';
 

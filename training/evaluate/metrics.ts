@@ -1,5 +1,5 @@
-import { isGrounded } from '../../bot/answers/fact-guard';
-import type { Understanding, WeatherFacts } from '../../bot/domain';
+import { isGrounded } from '../../bot/core/fact-guard';
+import type { Understanding, WeatherFacts } from '../../bot/core/domain';
 
 export const QUERY_FIELDS = ['weather', 'location', 'region', 'when', 'aspect', 'units'] as const;
 export type QueryField = (typeof QUERY_FIELDS)[number];

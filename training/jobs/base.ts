@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { factsText, queryText, SYSTEM_PROMPT } from '../../bot/model/protocol';
+import { factsText, queryText, SYSTEM_PROMPT } from '../../bot/core/protocol';
 import { loadSeed } from '../dataset/seed';
 import { isRepoId, resolveModel } from '../hub';
 import { registryPath } from '../registry';

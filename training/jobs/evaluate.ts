@@ -2,11 +2,10 @@
  * The evaluate step of a retrain: the candidate and the active version scored on the same
  * validation set (gate.ts then decides whether the candidate replaces the active one).
  */
-import type { Understanding, WeatherFacts } from '../../bot/domain';
-import { ModelGenerator, type Generation } from '../../bot/model/generator';
-import { answerProblem, guardQuery, readQuery } from '../../bot/model/guard';
-import { answerPrompt, queryPrompt } from '../../bot/model/protocol';
-import { understandByRules } from '../../bot/understanding/rules';
+import type { Understanding, WeatherFacts } from '../../bot/core/domain';
+import type { Generation, GeneratorLoader } from '../../bot/core/generation';
+import { answerProblem, guardQuery, readQuery, type RulesReader } from '../../bot/core/guard';
+import { answerPrompt, queryPrompt, type ProtocolMessage } from '../../bot/core/protocol';
 import type { PreparedExample } from '../dataset';
 import { chrF, factConsistency, parseAccuracy, QUERY_FIELDS, type QueryField } from '../evaluate/metrics';
 import { LoraModel } from '../model/llama';
@@ -14,7 +13,14 @@ import { loadLoraAdapter } from '../model/lora';
 import type { RegisteredVersion } from '../registry';
 import type { Batch, TrainableModel, TrainResult } from '../trainer';
 
+/** The bot's side of an evaluation, handed in by the composition root (bot/training.ts): what it serves and reads with. */
+export interface EvaluationServices {
+  loadGenerator: GeneratorLoader;
+  rules: RulesReader;
+}
+
 export interface EvaluationContext {
+  services: EvaluationServices;
   /** The candidate with its trained adapter, still loaded. */
   candidate: LoraModel;
   /** The candidate as exported for transformers.js (the folder the bot will load). */
@@ -125,12 +131,13 @@ export function median(values: readonly number[]): number | null {
  * facts (factConsistency), the share the bot would send (answerUsable), their mean chrF against
  * the reference answers, and the median time of one generation (latencyMsP50).
  */
-export async function metricsOf(modelDir: string, context: Pick<EvaluationContext, 'validation' | 'signal' | 'threads' | 'generationSamples'>): Promise<Record<string, number | null>> {
+export async function metricsOf(modelDir: string, context: Pick<EvaluationContext, 'services' | 'validation' | 'signal' | 'threads' | 'generationSamples'>): Promise<Record<string, number | null>> {
   const cases = context.validation.examples.map(caseOf).filter((c): c is Case => c !== null).slice(0, context.generationSamples ?? DEFAULT_GENERATION_SAMPLES);
   if (cases.length === 0) return {};
-  const generator = await ModelGenerator.load(modelDir, { threads: context.threads });
+  const { loadGenerator, rules: reader } = context.services;
+  const generator = await loadGenerator(modelDir, { threads: context.threads });
   const latencies: number[] = [];
-  const generate = async (prompt: Parameters<ModelGenerator['generate']>[0]): Promise<Generation> => {
+  const generate = async (prompt: ProtocolMessage[]): Promise<Generation> => {
     const generation = await generator.generate(prompt, { ...GENERATION_LIMITS, signal: context.signal });
     latencies.push(generation.ms);
     return generation;
@@ -143,9 +150,9 @@ export async function metricsOf(modelDir: string, context: Pick<EvaluationContex
     const answers = [];
     for (const { message, expected, answered } of cases) {
       const written = (await generate(queryPrompt(message))).text;
-      const byRules = understandByRules(message);
+      const byRules = reader.understand(message);
       parses.push({ expected, predicted: readQuery(written) });
-      guarded.push({ expected, predicted: guardQuery(message, written, byRules).query });
+      guarded.push({ expected, predicted: guardQuery(message, written, byRules, reader.nicknames).query });
       rules.push({ expected, predicted: byRules });
       if (answered === null || !expected.weather) continue;
       const generation = await generate(answerPrompt(message, expected, answered.facts));

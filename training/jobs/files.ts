@@ -1,12 +1,12 @@
 /**
  * Where training jobs keep their files, all under `<dataDir>/jobs/`:
- *   train.lock           held by the process running a job (bot/store/lock.ts: the pid inside)
+ *   train.lock           held by the process running a job (bot/core/lock.ts: the pid inside)
  *   running.json         who started that job, and when (read for the "already running" message)
  *   last-training.json   when the data of the last finished training was read (the schedule counts from it)
  *   <job id>/            a job's temporary files, removed when it ends, however it ends
  */
 import { join } from 'node:path';
-import { DurableFile } from '../../bot/store/durable-file';
+import { DurableFile } from '../../bot/core/durable-file';
 import type { ModelRegistry } from '../registry';
 import { serializeJson } from '../registry/manifest';
 

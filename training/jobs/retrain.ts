@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { openStore } from '../../bot/store/lowdb-store';
+import type { ExchangeSource } from '../../bot/core/store';
 import { batchedData, encodeChats, type ChatExample } from '../data';
 import { prepareDataset, type PreparedDataset, type PreparedExample } from '../dataset';
 import { exportModel } from '../export/export';
@@ -24,7 +24,7 @@ import { seededRandom } from '../random';
 import { openRegistry, registryPath, type Hyperparameter } from '../registry';
 import { train } from '../trainer';
 import { resolveBase, TINY_BASE } from './base';
-import { evaluateCandidate } from './evaluate';
+import { evaluateCandidate, type EvaluationServices } from './evaluate';
 import { checkGate, decidePromotion, type GateDecision, type PromotionGate } from './gate';
 import { jobsDir, writeLastTraining } from './files';
 import { RETRAIN_STEPS, type RetrainProgress, type RetrainStep } from './progress';
@@ -108,6 +108,15 @@ export interface RetrainOptions {
   generationSamples?: number;
 }
 
+/**
+ * The bot's pieces a retrain works with, built by a composition root (bot/training.ts) and
+ * handed in: training knows them by these interfaces only.
+ */
+export interface RetrainServices extends EvaluationServices {
+  /** The bot's store, opened read-only for its moderated exchanges. */
+  openStore(options: { dir: string; salt?: string }): Promise<ExchangeSource>;
+}
+
 export interface RetrainHooks {
   /** Checked between steps and between training steps; aborting rejects with RetrainCancelledError. */
   signal?: AbortSignal;
@@ -141,7 +150,7 @@ export class RetrainError extends Error {
   override name = 'RetrainError';
 }
 
-export async function retrain(options: RetrainOptions, hooks: RetrainHooks = {}): Promise<RetrainSummary> {
+export async function retrain(options: RetrainOptions, services: RetrainServices, hooks: RetrainHooks = {}): Promise<RetrainSummary> {
   const { dataDir } = options;
   const { signal } = hooks;
   const onProgress = hooks.onProgress ?? (() => undefined);
@@ -185,7 +194,7 @@ export async function retrain(options: RetrainOptions, hooks: RetrainHooks = {})
 
     const preparedAt = new Date();
     const prepared = await step('prepare', async () => {
-      const store = storeDir === null ? undefined : await openStore({ dir: storeDir, salt: options.storeSalt, readOnly: true });
+      const store = storeDir === null ? undefined : await services.openStore({ dir: storeDir, salt: options.storeSalt });
       try {
         return await prepareDataset({
           store, seedDir: seedDir ?? undefined, tokenizer, maxTokens: hp.maxSeqLen, validationFraction: hp.validationFraction, knownNames: options.knownNames,
@@ -232,7 +241,7 @@ export async function retrain(options: RetrainOptions, hooks: RetrainHooks = {})
 
     const { evaluation, decision } = await step('evaluate', async () => {
       const evaluation = await evaluateCandidate({
-        candidate, candidateModelDir: modelDir, baseDir: resolved.dir, baseModel: resolved.name, active,
+        services, candidate, candidateModelDir: modelDir, baseDir: resolved.dir, baseModel: resolved.name, active,
         validation: { batches: encoded.data.validationBatches(), examples: validationSet }, training, signal, threads: options.threads,
         generationSamples: options.generationSamples,
       });

@@ -1,10 +1,10 @@
 /**
  * Runs training jobs in a child process, one at a time across every process sharing the data
- * folder: the lock file `<dataDir>/jobs/train.lock` (bot/store/lock.ts: the pid inside, taken
+ * folder: the lock file `<dataDir>/jobs/train.lock` (bot/core/lock.ts: the pid inside, taken
  * over when that process is dead) is held from start to end, and `running.json` beside it says
  * who started the job and when, for the refusal a second start gets.
  *
- *   const runner = new JobRunner({ dataDir, log });
+ *   const runner = new JobRunner({ dataDir, entry: TRAINING_JOB_ENTRY, log }); // bot/training.ts
  *   const job = await runner.start('retrain', { base: 'tiny' }, { by: 'admin alice', onProgress });
  *   const summary = await job.done; // or job.cancel()
  *
@@ -16,9 +16,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { silentLogger, type Logger } from '../../bot/log';
-import { acquireLock, StoreLockedError, type Lock } from '../../bot/store/lock';
+import { pathToFileURL } from 'node:url';
+import { silentLogger, type Logger } from '../../bot/core/log';
+import { acquireLock, StoreLockedError, type Lock } from '../../bot/core/lock';
 import { openRegistry, registryPath } from '../registry';
 import { jobsDir, LOCK_FILE, readJsonFile, RUNNING_FILE, writeJsonFile } from './files';
 import type { ChildMessage, ParentMessage } from './messages';
@@ -75,6 +75,11 @@ export class JobFailedError extends Error {
 }
 
 export interface JobRunnerOptions {
+  /**
+   * The module the training process runs: a composition root that builds the bot's pieces and
+   * hands them to serveRetrainJob (child.ts), e.g. bot/training-job.ts.
+   */
+  entry: string;
   dataDir: string;
   log?: Logger;
   /** How long a cancelled job may take to stop before its process is killed. Default 60 s (one training step of a big model). */
@@ -89,13 +94,13 @@ export interface StartOptions {
   by?: string;
 }
 
-const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
 /** tsx's loader, by absolute URL so the child finds it whatever its working folder. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const OUTPUT_TAIL = 4000;
 
 export class JobRunner {
   readonly dataDir: string;
+  readonly #entry: string;
   readonly #log: Logger;
   readonly #cancelGraceMs: number;
   readonly #niceness: number;
@@ -104,6 +109,7 @@ export class JobRunner {
 
   constructor(options: JobRunnerOptions) {
     this.dataDir = options.dataDir;
+    this.#entry = options.entry;
     this.#log = options.log ?? silentLogger;
     this.#cancelGraceMs = options.cancelGraceMs ?? 60_000;
     this.#niceness = options.niceness ?? 10;
@@ -162,7 +168,7 @@ export class JobRunner {
     const by = hooks.by ?? 'unknown';
     const workDir = join(dir, id);
     await mkdir(workDir);
-    const child = fork(CHILD_ENTRY, [], { execArgv: ['--import', TSX_LOADER], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+    const child = fork(this.#entry, [], { execArgv: ['--import', TSX_LOADER], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
     const info: JobInfo = { id, kind, by, startedAt: startedAt.toISOString(), pid: process.pid, childPid: child.pid ?? null };
     try {
       await writeJsonFile(join(dir, RUNNING_FILE), info);

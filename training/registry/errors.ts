@@ -1,4 +1,4 @@
-export { CorruptFileError } from '../../bot/store/durable-file';
+export { CorruptFileError } from '../../bot/core/durable-file';
 
 /** Every refusal of the registry; the message says what is wrong and what to do. */
 export class RegistryError extends Error {

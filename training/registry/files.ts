@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { syncFolder } from '../../bot/store/durable-file';
+import { syncFolder } from '../../bot/core/durable-file';
 import type { FileRecord } from './manifest';
 
 /**

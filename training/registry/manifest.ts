@@ -2,7 +2,7 @@
  * What the registry records about a version (`versions/<id>/manifest.json`) and the active
  * pointer (`active.json`), with the checks that turn their text back into data.
  */
-import type { ModelVersion } from '../../bot/domain';
+import type { ModelVersion } from '../../bot/core/domain';
 
 /**
  * candidate: registered, never active · active: what the bot runs · retired: was active, then

@@ -18,9 +18,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DurableFile, syncFolder } from '../../bot/store/durable-file';
-import { acquireLock, StoreLockedError } from '../../bot/store/lock';
-import type { Lock } from '../../bot/store/lock';
+import { DurableFile, syncFolder } from '../../bot/core/durable-file';
+import { acquireLock, StoreLockedError } from '../../bot/core/lock';
+import type { Lock } from '../../bot/core/lock';
 import {
   InvalidSourceError,
   NothingToRollBackError,

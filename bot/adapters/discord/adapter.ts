@@ -33,7 +33,7 @@ import {
 import type { Assistant, CommandOptions } from '../../assistant/assistant';
 import type { Author, IncomingMessage, Reply } from '../../assistant/message';
 import type { Config } from '../../config';
-import type { Logger } from '../../log';
+import type { Logger } from '../../core/log';
 import type { Adapter } from '../adapter';
 import { CORRECT_ANSWER_COMMAND, invocationOf } from './commands';
 import { authorOf, type DiscordRoleSettings } from './members';

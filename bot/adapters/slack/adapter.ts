@@ -8,7 +8,7 @@ import type { Assistant } from '../../assistant/assistant';
 import type { Author, IncomingMessage, Reply } from '../../assistant/message';
 import { replies } from '../../assistant/replies';
 import type { Config } from '../../config';
-import type { Logger } from '../../log';
+import type { Logger } from '../../core/log';
 import type { Adapter } from '../adapter';
 import {
   CORRECT_MODAL, CORRECT_SHORTCUT, CORRECTION_BLOCK, CORRECTION_INPUT,

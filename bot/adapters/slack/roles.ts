@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Role } from '../../assistant/message';
-import type { Logger } from '../../log';
+import type { Logger } from '../../core/log';
 
 export interface RoleSettings {
   moderators: readonly string[];

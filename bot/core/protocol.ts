@@ -1,4 +1,4 @@
-import type { Understanding, WeatherFacts } from '../domain';
+import type { Understanding, WeatherFacts } from './domain';
 
 /**
  * The tool-call protocol the model is trained on and prompted with, like a chat model calling a

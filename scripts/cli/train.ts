@@ -7,8 +7,9 @@ import { renderRetrainProgress, type RetrainProgress } from '../../training/jobs
 import { retrain, type Hyperparameters, type RetrainSummary } from '../../training/jobs/retrain';
 import { openRegistry, registryPath } from '../../training/registry';
 import { progressBar } from '../../training/trainer/progress';
-import { PROTOCOL_ROLES } from '../../bot/model/protocol';
+import { PROTOCOL_ROLES } from '../../bot/core/protocol';
 import { UsageError, wholeNumber } from './options';
+import { trainingServices } from '../../bot/training';
 
 export const USAGE = `usage: npm run --silent cli -- train --base <hf-model-folder|hub-repo|tiny> [options]
   --data <jsonl>         extra conversations in HF "messages" format (as \`dataset export --format hf\` writes), added to training
@@ -104,7 +105,7 @@ export async function run(args: string[]): Promise<number> {
       hyperparameters,
       threads: wholeNumber(values.threads, 'threads'),
       extraTrain,
-    }, { onProgress: terminalProgress() });
+    }, trainingServices, { onProgress: terminalProgress() });
     if (values.out) {
       const version = await (await openRegistry(registryPath(config.dataDir))).get(summary.versionId);
       await cp(version.modelDir, values.out, { recursive: true });

@@ -1,5 +1,5 @@
-import type { WeatherFacts } from '../domain';
-import { factsText } from '../model/protocol';
+import type { WeatherFacts } from './domain';
+import { factsText } from './protocol';
 
 /** Numbers as written: "-3", "6.4", "07:42" (two numbers), "−2"; the hyphen of "Stoke-on-Trent-2" is no minus sign. */
 const NUMBER = /(?:(?<![\p{L}\p{N}])-)?\d+(?:\.\d+)?/gu;

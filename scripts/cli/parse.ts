@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { loadConfig, loadDotEnv } from '../../bot/config';
-import type { Understanding } from '../../bot/domain';
-import { createLogger } from '../../bot/log';
+import type { Understanding } from '../../bot/core/domain';
+import { createLogger } from '../../bot/core/log';
 import { ModelRuntime } from '../../bot/model/runtime';
 import { writeQuery } from '../../bot/model/steps';
 import { understandByRules } from '../../bot/understanding/rules';

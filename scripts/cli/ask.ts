@@ -1,6 +1,6 @@
 import { createApp } from '../../bot/app';
 import { loadConfig, loadDotEnv } from '../../bot/config';
-import { createLogger } from '../../bot/log';
+import { createLogger } from '../../bot/core/log';
 
 /**
  * The reply the assistant would give, through the chat's pipeline (the active model, when there

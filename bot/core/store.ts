@@ -1,4 +1,4 @@
-import type { Exchange, ModerationStatus, NewExchange, UnitSystem } from '../domain';
+import type { Exchange, ModerationStatus, NewExchange, UnitSystem } from './domain';
 
 export interface Preferences {
   units?: UnitSystem;
@@ -40,3 +40,6 @@ export interface Store {
   /** Waits for pending writes, then lets another process open the data folder. */
   close(): Promise<void>;
 }
+
+/** What training reads of the store: the exchanges, and nothing it could change. */
+export type ExchangeSource = Pick<Store, 'exchanges' | 'close'>;

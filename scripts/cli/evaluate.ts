@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, loadDotEnv } from '../../bot/config';
-import { conversation } from '../../bot/model/protocol';
+import { conversation } from '../../bot/core/protocol';
 import { understandByRules } from '../../bot/understanding/rules';
 import { loadSeed, type SeedExample } from '../../training/dataset';
 import { SHIPPED_SEED_DIR } from '../../training/dataset/seed';
@@ -10,6 +10,7 @@ import { parseAccuracy, QUERY_FIELDS } from '../../training/evaluate/metrics';
 import { metricsOf, PARSE_METRICS, type ScoredExample } from '../../training/jobs/evaluate';
 import { openRegistry, registryPath } from '../../training/registry';
 import { UsageError, wholeNumber } from './options';
+import { trainingServices } from '../../bot/training';
 
 export const USAGE = `usage: npm run --silent cli -- evaluate [options]
   --model <folder|version>  a transformers.js model folder or a registry version id (default: the active version of DATA_DIR)
@@ -52,7 +53,7 @@ export async function run(args: string[]): Promise<number> {
     const threads = wholeNumber(values.threads, 'threads');
     const model = await modelFolder(values.model);
     const test = spread(await loadSeed(values['seed-dir'] ?? SHIPPED_SEED_DIR, 'test'), samples);
-    const metrics = await metricsOf(model.dir, { validation: { batches: [], examples: test.map(scored) }, generationSamples: samples, threads });
+    const metrics = await metricsOf(model.dir, { services: trainingServices, validation: { batches: [], examples: test.map(scored) }, generationSamples: samples, threads });
     const rules = parseAccuracy(test.map((e) => ({ expected: e.query, predicted: understandByRules(e.message) })));
     const rulesMean = QUERY_FIELDS.reduce((sum, field) => sum + rules[field], 0) / QUERY_FIELDS.length;
     const field = (name: string) => (metrics[name] ?? undefined) as number | undefined;

@@ -19,12 +19,23 @@
  * The answer (step 2): empty, cut short by the token limit, longer than MAX_ANSWER_CHARS, or
  * stating a number the facts do not hold -> the template answer.
  */
-import { isGrounded } from '../answers/fact-guard';
-import { isUnderstanding, type Understanding, type WeatherFacts, type WeatherQuery } from '../domain';
-import { NICKNAMES } from '../understanding/places';
-import { cleanMessage, keyOf } from '../understanding/text';
+import { isGrounded } from './fact-guard';
+import { isUnderstanding, type Understanding, type WeatherFacts, type WeatherQuery } from './domain';
+import { cleanMessage, keyOf } from './text';
 
 export const MAX_ANSWER_CHARS = 400;
+
+/** Nickname key -> the place it stands for: "philly" -> "Philadelphia". */
+export type Nicknames = Readonly<Record<string, string>>;
+
+/**
+ * How the rules read a message: the guard's reference, and the first incumbent a model is measured
+ * against (bot/understanding implements it; training's evaluation is handed it).
+ */
+export interface RulesReader {
+  understand(message: string): Understanding;
+  nicknames: Nicknames;
+}
 
 export type QueryFallback = 'invalid' | 'intent';
 export type QueryCorrection = 'place' | 'units';
@@ -50,7 +61,7 @@ export function readQuery(text: string): Understanding | null {
 }
 
 /** The model's query for `message` as the rules let it through (see the policy above). */
-export function guardQuery(message: string, written: string, rules: Understanding): GuardedQuery {
+export function guardQuery(message: string, written: string, rules: Understanding, nicknames: Nicknames): GuardedQuery {
   const model = readQuery(written);
   if (model === null) return { query: rules, by: 'rules', fallback: 'invalid', corrections: [] };
   if (model.weather !== rules.weather) return { query: rules, by: 'rules', fallback: 'intent', corrections: [] };
@@ -58,7 +69,7 @@ export function guardQuery(message: string, written: string, rules: Understandin
 
   const query: WeatherQuery = { ...model };
   const corrections: QueryCorrection[] = [];
-  if (!placeSupported(message, model, rules)) {
+  if (!placeSupported(message, model, rules, nicknames)) {
     query.location = rules.location;
     query.region = rules.region;
     corrections.push('place');
@@ -93,11 +104,11 @@ function containsWords(haystack: string[], needle: string[]): boolean {
 
 const sameName = (a: string | null, b: string | null) => a !== null && b !== null && wordsOf(a).join(' ') === wordsOf(b).join(' ');
 
-function placeSupported(message: string, model: WeatherQuery, rules: WeatherQuery): boolean {
+function placeSupported(message: string, model: WeatherQuery, rules: WeatherQuery, nicknames: Nicknames): boolean {
   if (model.location === null) return rules.location === null && model.region === null;
   const words = wordsOf(message);
   const location = wordsOf(model.location);
-  const nicknamed = Object.entries(NICKNAMES).some(([nickname, canonical]) => sameName(canonical, model.location) && containsWords(words, wordsOf(nickname)));
+  const nicknamed = Object.entries(nicknames).some(([nickname, canonical]) => sameName(canonical, model.location) && containsWords(words, wordsOf(nickname)));
   const locationSupported = containsWords(words, location) || nicknamed || sameName(model.location, rules.location);
   const regionSupported = model.region === null || containsWords(words, wordsOf(model.region)) || sameName(model.region, rules.region);
   return locationSupported && regionSupported;

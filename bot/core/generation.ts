@@ -1,0 +1,39 @@
+/**
+ * A language model as both halves use it: chat messages in, the assistant's next turn out. The
+ * bot serves one (bot/model/generator.ts runs transformers.js); training's evaluation is handed
+ * a loader for the same kind, so it scores exactly what the bot would serve.
+ */
+import type { ProtocolMessage } from './protocol';
+
+export interface GeneratorOptions {
+  /** Intra-op threads of the ORT session; ORT's default (all cores) when omitted. */
+  threads?: number;
+}
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  /** From the call, waiting for an earlier generation included. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface Generation {
+  /** The new text, without the stop token or other special tokens. */
+  text: string;
+  /** New tokens, the stop token included. */
+  tokens: number;
+  /** Time spent generating (not waiting for the model). */
+  ms: number;
+  /** Time spent waiting for earlier generations. */
+  waitedMs: number;
+  /** 'stop': the turn ended; 'length': maxNewTokens were written and the turn may be cut short. */
+  finish: 'stop' | 'length';
+}
+
+export interface TextGenerator {
+  generate(messages: ProtocolMessage[], options: GenerateOptions): Promise<Generation>;
+  dispose(): Promise<void>;
+}
+
+/** Opens the model folder an export wrote (the transformers.js layout). */
+export type GeneratorLoader = (modelDir: string, options?: GeneratorOptions) => Promise<TextGenerator>;

@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ModelRegistry } from '../training/registry';
-import type { IncomingMessage } from './assistant/message';
+import type { IncomingMessage } from './chat/message';
 import type { JobOptions, JobRunner } from '../training/jobs/runner';
 
 /** What the admin and moderator commands act on: the training jobs, the model registry, the dataset. */

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, CliCommand> = {
   train: { usage: 'train --base <hf-model-folder|hub-repo|tiny> [--data <jsonl>] [--out <folder>] [--epochs n] [--max-examples n]   fine-tune, evaluate, register', load: () => import('./cli/train') },
   evaluate: { usage: 'evaluate [--model <folder|version>] [--samples n]   score a model on the held-out seed split, beside the rules', load: () => import('./cli/evaluate') },
   model: { usage: 'model pull [repo] [--revision main] [--offline]   download a base model into the HF cache', load: () => import('./cli/model') },
+  manifest: { usage: 'manifest slack [--out file]   write the Slack app manifest, its slash commands from the command registry', load: () => import('./cli/manifest') },
 };
 
 const usage = () => `usage: npm run --silent cli -- <command>\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}\n`;

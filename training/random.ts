@@ -1,3 +1,6 @@
+/** Seeded randomness for the training side: initial weights, shuffles, reproducible test tensors. */
+import { sizeOf, type Shape } from './engine/graph';
+
 /** mulberry32: uniform floats in [0, 1) from a 32-bit seed — the one seeded generator of the training side. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -8,4 +11,10 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Seeded uniform values in [low, high), for reproducible test tensors. */
+export function random(shape: Shape, { seed = 1, low = -1, high = 1 } = {}): Float64Array {
+  const uniform = seededRandom(seed);
+  return Float64Array.from({ length: sizeOf(shape) }, () => low + (high - low) * uniform());
 }

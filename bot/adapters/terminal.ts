@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Assistant } from '../assistant/assistant';
-import type { Author } from '../assistant/message';
+import type { Author } from '../chat/message';
 
 export interface TerminalOptions {
   input?: NodeJS.ReadableStream;

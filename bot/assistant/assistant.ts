@@ -1,16 +1,16 @@
 import { buildFacts, HorizonError } from '../answers/facts';
 import { renderAnswer } from '../answers/templates';
-import { findCommand, type Command } from '../commands';
+import { hasRole, type IncomingMessage, type Reply } from '../chat/message';
+import { replies, smalltalk } from '../chat/replies';
+import { invocationText, runCommand, splitPlace, type CommandInvocation, type CommandServices, type Progress } from '../commands';
 import type { Place, ReplySource, TemperatureUnit, Understanding, UnitSystem, WeatherFacts, WeatherQuery, WeatherReport } from '../core/domain';
 import type { Logger } from '../core/log';
 import type { ActiveModels } from '../model/runtime';
 import { writeAnswer, writeQuery, type Generate, type ModelLimits } from '../model/steps';
 import type { Preferences, Store } from '../core/store';
 import { WeatherError } from '../weather/provider';
-import type { CommandInvocation, IncomingMessage, Reply, Role } from './message';
+import type { Operations } from '../operations';
 import { RateLimiter } from './rate-limit';
-import { replies, smalltalk } from './replies';
-import { who, type Operations } from '../operations';
 
 /** What the assistant needs from the weather layer. */
 export interface WeatherLookup {
@@ -48,16 +48,9 @@ const IMPERIAL_COUNTRIES = new Set(['US', 'LR', 'MM', 'PR', 'GU', 'VI', 'AS', 'M
 
 const LEADING_MENTIONS = /^(\s*(<@[!&]?\w+>|@\w+)[,:]?)+\s*/;
 
-/** "Paris, TX" -> location "Paris", region "TX". */
-export function splitPlace(text: string): { location: string; region: string | null } {
-  const [location, ...rest] = text.split(',');
-  const region = rest.join(',').trim();
-  return { location: location.trim(), region: region || null };
-}
-
-export interface CommandOptions {
+export interface ReplyOptions {
   /** Where a long-running command (/retrain) reports progress; adapters edit or post a message. */
-  onProgress?: (text: string) => void | Promise<void>;
+  onProgress?: Progress;
 }
 
 const unitsFromQuery = (units: TemperatureUnit | null): UnitSystem | undefined =>
@@ -83,8 +76,8 @@ interface Provenance {
 }
 
 /**
- * The platform-neutral core: a message in, a reply out. It guards input, runs commands with
- * their permission check, understands, looks the weather up, answers, and captures the exchange.
+ * The platform-neutral core: a message in, a reply out. It guards input, hands commands to the
+ * registry (bot/commands), understands, looks the weather up, answers, and captures the exchange.
  * With a model, the model writes the query and the answer (bot/core/guard.ts says when the
  * rules and the templates stand in); a reply keeps the model it started with to its end.
  */
@@ -92,10 +85,25 @@ export class Assistant {
   private readonly limiter: RateLimiter;
   private readonly lastExchangeByChannel = new Map<string, string>();
   private readonly now: () => number;
+  /** What the commands act on: narrow parts of this assistant and of its options. */
+  private readonly services: Omit<CommandServices, 'commands'>;
 
   constructor(private readonly options: AssistantOptions) {
     this.now = options.now ?? Date.now;
     this.limiter = new RateLimiter(options.rateLimitPerMinute, this.now);
+    this.services = {
+      preferences: options.store,
+      places: options.weather,
+      exchanges: options.store,
+      lastExchange: (platform, channelId) => this.lastExchangeByChannel.get(`${platform}:${channelId}`),
+      weather: {
+        ask: (message, text) => this.answer(message, text),
+        understand: options.understand,
+        answer: (message, question, query) => this.answerWeather(message, question, query, 'command'),
+      },
+      operations: options.operations,
+      log: options.log,
+    };
   }
 
   get store(): Store {
@@ -110,36 +118,26 @@ export class Assistant {
     return this.options.log;
   }
 
-  /** The rules' reading of a message. */
-  understand(text: string): Understanding {
-    return this.options.understand(text);
-  }
-
-  get operations(): Operations | undefined {
-    return this.options.operations;
-  }
-
   /** What a user should know about how replies are written now (no model yet, say); null when all is as expected. */
   get notice(): string | null {
     return this.options.model?.models.notice() ?? null;
   }
 
   /** A free-text chat message. A leading "/" makes it a command; nothing inside the text does. */
-  async handle(message: IncomingMessage, options: CommandOptions = {}): Promise<Reply> {
+  async handle(message: IncomingMessage, options: ReplyOptions = {}): Promise<Reply> {
     const text = message.text.replace(LEADING_MENTIONS, '').trim();
     const guard = this.guard(message, text);
     if (guard) return guard;
     if (text.startsWith('/')) {
       const [, name = '', args = ''] = text.match(/^\/(\S*)\s*([\s\S]*)$/) ?? [];
-      return this.runCommand(message, { name, args }, options);
+      return this.runCommand(message, { name, text: args }, options);
     }
     return this.answer(message, text);
   }
 
-  /** A slash command delivered by a platform (its own UI) or typed in text. */
-  async command(message: IncomingMessage, invocation: CommandInvocation, options: CommandOptions = {}): Promise<Reply> {
-    const guard = this.guard(message, `/${invocation.name} ${invocation.args}`);
-    return guard ?? this.runCommand(message, invocation, options);
+  /** A command delivered by a platform: a slash command from its own UI, a reaction, a form. */
+  async command(message: IncomingMessage, invocation: CommandInvocation, options: ReplyOptions = {}): Promise<Reply> {
+    return this.guard(message, invocationText(invocation)) ?? this.runCommand(message, invocation, options);
   }
 
   /** Answers a free-text message as a weather question (or small talk) and captures it. */
@@ -165,7 +163,13 @@ export class Assistant {
   }
 
   /** Looks up and answers a parsed weather query; every outcome is captured. */
-  async answerWeather(message: IncomingMessage, text: string, query: WeatherQuery, understoodBy: ReplySource['understanding'], started = this.now()): Promise<Reply> {
+  private async answerWeather(
+    message: IncomingMessage,
+    text: string,
+    query: WeatherQuery,
+    understoodBy: ReplySource['understanding'],
+    started = this.now(),
+  ): Promise<Reply> {
     return this.withModel((model) => this.respond(message, text, query, understoodBy, started, model));
   }
 
@@ -177,7 +181,7 @@ export class Assistant {
 
   /** Step 1: the model's query as the rules let it through, or the rules' own. */
   private async understandWith(model: HeldModel | null, text: string): Promise<{ query: Understanding; by: 'model' | 'rules' }> {
-    const rules = this.understand(text);
+    const rules = this.options.understand(text);
     if (!model) return { query: rules, by: 'rules' };
     const step = await writeQuery(model.generator, text, rules, model.limits);
     const { generation } = step;
@@ -219,40 +223,17 @@ export class Assistant {
     }
   }
 
-  /** The most recent captured exchange in a channel: what "approve the last answer" acts on. */
-  lastExchange(platform: string, channelId: string): string | undefined {
-    return this.lastExchangeByChannel.get(`${platform}:${channelId}`);
-  }
-
-  hasRole(message: IncomingMessage, role: Role): boolean {
-    // Admins can do everything moderators can.
-    return message.author.roles.includes(role) || message.author.roles.includes('admin');
-  }
-
   private guard(message: IncomingMessage, text: string): Reply | undefined {
     // Moderators clearing a backlog of reactions are trusted; everyone else is rate-limited.
-    const trusted = this.hasRole(message, 'moderator');
+    const trusted = hasRole(message.author, 'moderator');
     if (!trusted && !this.limiter.take(`${message.platform}:${message.author.id}`)) return { kind: 'limited', text: replies.rateLimited };
     if (text.length > this.options.maxMessageLength) return { kind: 'error', text: replies.tooLong(this.options.maxMessageLength) };
     if (!text.trim()) return { kind: 'smalltalk', text: replies.empty };
     return undefined;
   }
 
-  private async runCommand(message: IncomingMessage, invocation: CommandInvocation, options: CommandOptions): Promise<Reply> {
-    const command: Command | undefined = findCommand(invocation.name);
-    if (!command) return { kind: 'error', text: replies.unknownCommand(invocation.name) };
-    if (command.permission !== 'everyone' && !this.hasRole(message, command.permission)) {
-      this.log.warn('command refused', { command: command.name, platform: message.platform, user: message.author.name ?? 'unknown' });
-      await this.operations?.audit.record({ who: who(message), action: command.name, outcome: 'refused', detail: `needs ${command.permission}` });
-      return { kind: 'refused', text: replies.refused(command.name, command.permission) };
-    }
-    try {
-      const progress = options.onProgress ?? (() => undefined);
-      return await command.run({ assistant: this, message, args: invocation.args.trim(), progress });
-    } catch (error) {
-      this.log.error('command failed', { command: command.name, error });
-      return { kind: 'error', text: replies.internalError };
-    }
+  private runCommand(message: IncomingMessage, invocation: CommandInvocation, options: ReplyOptions): Promise<Reply> {
+    return runCommand(this.services, message, invocation, options.onProgress ?? (() => undefined));
   }
 
   private chooseUnits(query: WeatherQuery, user: Preferences, channel: Preferences, place: Place): UnitSystem {

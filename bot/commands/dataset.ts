@@ -1,17 +1,20 @@
 import { datasetStats, formatStats } from '../../training/dataset/stats';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { operationsOf } from './operations';
 
 /** `/dataset stats` (moderators): what the bot has captured and what it would train on. */
-export const dataset: Command = {
+export const dataset = defineCommand({
   name: 'dataset',
   usage: '/dataset stats',
   summary: 'counts of captured and moderated answers',
+  description: 'Facts about the captured conversations (moderators)',
   permission: 'moderator',
-  async run({ assistant, args }) {
-    if (args && args !== 'stats') return { kind: 'command', text: 'Use /dataset stats.' };
-    const { seedDir } = operationsOf(assistant);
-    const stats = await datasetStats({ store: assistant.store, seedDir }, { prepare: false });
+  replyPrivately: true,
+  options: [{ name: 'action', type: 'choice', description: 'what to show', choices: [{ value: 'stats' }] }],
+  hint: 'Use /dataset stats.',
+  async run({ services }) {
+    const { seedDir } = operationsOf(services);
+    const stats = await datasetStats({ store: services.exchanges, seedDir }, { prepare: false });
     return { kind: 'command', text: formatStats(stats).trimEnd() };
   },
-};
+});

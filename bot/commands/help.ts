@@ -1,18 +1,17 @@
-import { EXAMPLE } from '../assistant/replies';
-import type { Command } from './command';
-import { commands } from '.';
+import { EXAMPLE } from '../chat/replies';
+import { defineCommand, mayRun } from './command';
 
-export const help: Command = {
+export const help = defineCommand({
   name: 'help',
   usage: '/help',
   summary: 'what I can do',
+  description: 'What I can do',
   permission: 'everyone',
-  async run({ assistant, message }) {
-    const visible = commands.filter((c) => c.permission === 'everyone' || assistant.hasRole(message, c.permission));
-    const lines = visible.map((c) => `  ${c.usage} — ${c.summary}`);
-    return {
-      kind: 'command',
-      text: [`Ask me about the weather in plain words, e.g. ${EXAMPLE}, “is it windy in Chicago tonight?”, “sunset in Tokyo on Saturday”.`, 'Commands:', ...lines].join('\n'),
-    };
+  replyPrivately: true,
+  options: [],
+  async run({ message, services }) {
+    const lines = services.commands.filter((command) => mayRun(message.author, command)).map((c) => `  ${c.usage} — ${c.summary}`);
+    const intro = `Ask me about the weather in plain words, e.g. ${EXAMPLE}, “is it windy in Chicago tonight?”, “sunset in Tokyo on Saturday”.`;
+    return { kind: 'command', text: [intro, 'Commands:', ...lines].join('\n') };
   },
-};
+});

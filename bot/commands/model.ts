@@ -1,17 +1,32 @@
-import type { Command } from './command';
-import { who } from '../operations';
-import { formatMetrics, operationsOf } from './operations';
 import type { ActiveModel, ModelRegistry } from '../../training/registry';
+import { who } from '../operations';
+import { defineCommand } from './command';
+import { formatMetrics, operationsOf } from './operations';
 
 /** `/model status|history|rollback [version]|activate <version>` (admins). */
-export const model: Command = {
+export const model = defineCommand({
   name: 'model',
   usage: '/model status | history | rollback [version] | activate <version>',
   summary: 'the active model, its history, a rollback, or a version put in charge by hand',
+  description: 'Show or change the active language model (admins)',
   permission: 'admin',
-  async run({ assistant, message, args }) {
-    const { registry, audit } = operationsOf(assistant);
-    const [action = 'status', version] = args.split(/\s+/).filter(Boolean);
+  options: [
+    {
+      name: 'action',
+      type: 'choice',
+      description: 'what to do',
+      choices: [{ value: 'status' }, { value: 'history' }, { value: 'rollback' }, { value: 'activate' }],
+    },
+    {
+      name: 'version',
+      type: 'string',
+      description: 'the version to roll back to (default: the previous one) or to activate',
+      maxLength: 64,
+    },
+  ],
+  hint: 'Use /model status, /model history, /model rollback [version] or /model activate <version>.',
+  async run({ options: { action = 'status', version }, message, services }) {
+    const { registry, audit } = operationsOf(services);
     if (action === 'status') {
       const active = await registry.active();
       if (!active) return { kind: 'command', text: 'No model is active: answers come from rules and templates. An admin can run /retrain.' };
@@ -24,8 +39,7 @@ export const model: Command = {
       const lines = versions.map((v) => `${v.id} — ${v.manifest.status}${v.manifest.note ? ` (${v.manifest.note})` : ''}: ${formatMetrics(v.manifest.metrics)}`);
       return { kind: 'command', text: lines.join('\n') };
     }
-    const change = Object.hasOwn(CHANGES, action) ? CHANGES[action] : undefined;
-    if (!change) return { kind: 'command', text: 'Use /model status, /model history, /model rollback [version] or /model activate <version>.' };
+    const change = CHANGES[action];
     if (change.needsVersion && !version) return { kind: 'command', text: `Name the version: /model ${action} <version> (see /model history).` };
     try {
       const active = await change.run(registry, version);
@@ -36,10 +50,10 @@ export const model: Command = {
       return { kind: 'error', text: `Could not ${change.verb}: ${error instanceof Error ? error.message : String(error)}` };
     }
   },
-};
+});
 
 /** The ways an admin switches the active version. */
-const CHANGES: Record<string, { verb: string; needsVersion: boolean; run: (registry: ModelRegistry, version?: string) => Promise<ActiveModel>; done: (id: string) => string }> = {
+const CHANGES: Record<'rollback' | 'activate', { verb: string; needsVersion: boolean; run: (registry: ModelRegistry, version?: string) => Promise<ActiveModel>; done: (id: string) => string }> = {
   rollback: { verb: 'roll back', needsVersion: false, run: (registry, version) => registry.rollback(version), done: (id) => `Rolled back: ${id} is active again.` },
   // A candidate the gate kept back (or the first version, when none is active yet) is put in charge by hand.
   activate: { verb: 'activate', needsVersion: true, run: (registry, version) => registry.activate(version as string), done: (id) => `${id} is now the active model.` },

@@ -1,49 +1,61 @@
-import type { Reply } from '../assistant/message';
+import type { Reply } from '../chat/message';
 import type { ModerationChange } from '../core/store';
-import type { Command, CommandContext } from './command';
+import { defineCommand, type CommandContext } from './command';
 
-/** Acts on the exchange named by id, or on the last answer in the channel. */
-async function moderate(context: CommandContext, status: ModerationChange['status'], id: string | undefined, correction?: string): Promise<Reply> {
-  const { assistant, message } = context;
-  const exchangeId = id ?? assistant.lastExchange(message.platform, message.channelId);
+/** The exchange to act on; without it, the last answer in the channel. */
+const exchange = {
+  name: 'exchange',
+  type: 'string',
+  description: 'an exchange id such as 000042-0137',
+  pattern: /^\d{6}-\d{4,}$/,
+} as const;
+
+async function moderate(
+  { message, services }: CommandContext<unknown>,
+  status: ModerationChange['status'],
+  id: string | undefined,
+  correction?: string,
+): Promise<Reply> {
+  const exchangeId = id ?? services.lastExchange(message.platform, message.channelId);
   if (!exchangeId) return { kind: 'command', text: 'There is no answer here to moderate yet.' };
-  if (!(await assistant.store.get(exchangeId))) return { kind: 'error', text: `I have no exchange ${exchangeId}.` };
-  await assistant.store.moderate(exchangeId, { status, moderatorId: message.author.id, platform: message.platform, correction });
-  assistant.log.info('exchange moderated', { exchange: exchangeId, status, platform: message.platform });
+  if (!(await services.exchanges.get(exchangeId))) return { kind: 'error', text: `I have no exchange ${exchangeId}.` };
+  const { author, platform } = message;
+  await services.exchanges.moderate(exchangeId, { status, moderatorId: author.id, platform, correction });
+  services.log.info('exchange moderated', { exchange: exchangeId, status, platform });
   const done = { approved: 'Approved ✅', rejected: 'Rejected ❌', corrected: 'Correction saved ✏️' }[status];
   return { kind: 'command', text: `${done} — exchange ${exchangeId}.` };
 }
 
-/** An optional leading exchange id ("000042-0137"), then the rest. */
-function exchangeIdAndRest(args: string): { id?: string; rest: string } {
-  const match = args.match(/^(\d{6}-\d{4,})\b\s*([\s\S]*)$/);
-  return match ? { id: match[1], rest: match[2].trim() } : { rest: args };
-}
-
-export const approve: Command = {
+export const approve = defineCommand({
   name: 'approve',
   usage: '/approve [exchange-id]',
   summary: 'mark the last answer (or the given one) as good training data',
+  description: 'Mark an answer as good training data (moderators)',
   permission: 'moderator',
-  run: (context) => moderate(context, 'approved', exchangeIdAndRest(context.args).id),
-};
+  chatOnly: true,
+  options: [exchange],
+  run: (context) => moderate(context, 'approved', context.options.exchange),
+});
 
-export const reject: Command = {
+export const reject = defineCommand({
   name: 'reject',
   usage: '/reject [exchange-id]',
   summary: 'mark the last answer (or the given one) as bad',
+  description: 'Mark an answer as bad (moderators)',
   permission: 'moderator',
-  run: (context) => moderate(context, 'rejected', exchangeIdAndRest(context.args).id),
-};
+  chatOnly: true,
+  options: [exchange],
+  run: (context) => moderate(context, 'rejected', context.options.exchange),
+});
 
-export const correct: Command = {
+export const correct = defineCommand({
   name: 'correct',
   usage: '/correct [exchange-id] <the better answer>',
   summary: 'replace the last answer (or the given one) with a corrected one',
+  description: 'Replace an answer with a corrected one (moderators)',
   permission: 'moderator',
-  async run(context) {
-    const { id, rest } = exchangeIdAndRest(context.args);
-    if (!rest) return { kind: 'command', text: 'Write the corrected answer after the command: /correct <the better answer>.' };
-    return moderate(context, 'corrected', id, rest);
-  },
-};
+  chatOnly: true,
+  options: [exchange, { name: 'answer', type: 'string', description: 'the better answer', required: true }],
+  hint: 'Write the corrected answer after the command: /correct <the better answer>.',
+  run: (context) => moderate(context, 'corrected', context.options.exchange, context.options.answer),
+});

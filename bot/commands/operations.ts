@@ -1,11 +1,10 @@
-import type { Assistant } from '../assistant/assistant';
 import type { Operations } from '../operations';
+import type { CommandServices } from './command';
 
 /** The operations an admin or moderator command acts on; a bot started without them says so. */
-export function operationsOf(assistant: Assistant): Operations {
-  const ops = assistant.operations;
-  if (!ops) throw new Error('training and model management are not available in this process');
-  return ops;
+export function operationsOf({ operations }: Pick<CommandServices, 'operations'>): Operations {
+  if (!operations) throw new Error('training and model management are not available in this process');
+  return operations;
 }
 
 /** "validationLoss 0.894, parseMean 0.437" for chat. */

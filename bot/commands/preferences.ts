@@ -1,63 +1,92 @@
 import { placeLabel } from '../answers/facts';
-import { splitPlace } from '../assistant/assistant';
+import { hasRole, type IncomingMessage } from '../chat/message';
+import { replies } from '../chat/replies';
 import type { UnitSystem } from '../core/domain';
 import type { PreferenceScope } from '../core/store';
 import { WeatherError } from '../weather/provider';
-import type { Command, CommandContext } from './command';
+import { defineCommand } from './command';
+import { PLACE_DESCRIPTION, splitPlace } from './place';
 
-const UNIT_WORDS: Record<string, UnitSystem> = {
-  c: 'metric', celsius: 'metric', metric: 'metric', '°c': 'metric',
-  f: 'imperial', fahrenheit: 'imperial', imperial: 'imperial', '°f': 'imperial',
+/** Whose preference is set: the author's own (the default), or the channel's default, which only moderators set. */
+const scope = {
+  name: 'scope',
+  type: 'choice',
+  description: 'yours (default), or the default for this channel (moderators only)',
+  choices: [{ value: 'me', label: 'just me' }, { value: 'channel', label: 'this channel', aliases: ['server'] }],
+} as const;
+
+type Scope = 'me' | 'channel' | undefined;
+
+const owner = (chosen: Scope, message: IncomingMessage): { scope: PreferenceScope; id: string } =>
+  chosen === 'channel' ? { scope: 'channel', id: message.channelId } : { scope: 'user', id: message.author.id };
+
+const mayChoose = (chosen: Scope, message: IncomingMessage) =>
+  chosen !== 'channel' || hasRole(message.author, 'moderator');
+
+const UNIT_SYSTEMS: Record<'c' | 'f', { system: UnitSystem; label: string }> = {
+  c: { system: 'metric', label: '°C, km/h and mm' },
+  f: { system: 'imperial', label: '°F, mph and inches' },
 };
 
-/** "channel f" sets the channel's default (moderators); "f" sets the author's own. */
-function scoped({ assistant, message, args }: CommandContext): { scope: PreferenceScope; value: string; allowed: boolean } {
-  const match = args.match(/^(channel|server)\s+([\s\S]*)$/i);
-  if (!match) return { scope: 'user', value: args, allowed: true };
-  return { scope: 'channel', value: match[2].trim(), allowed: assistant.hasRole(message, 'moderator') };
-}
-
-const ownerOf = (scope: PreferenceScope, context: CommandContext) => (scope === 'user' ? context.message.author.id : context.message.channelId);
-
-export const units: Command = {
+export const units = defineCommand({
   name: 'units',
   usage: '/units c|f  (or /units channel c|f)',
   summary: 'your units: c for °C, km/h, mm; f for °F, mph, in',
+  description: 'Choose °C or °F (with km/h and mm, or mph and inches)',
   permission: 'everyone',
-  async run(context) {
-    const { scope, value, allowed } = scoped(context);
-    if (!allowed) return { kind: 'refused', text: 'Only moderators can set the channel default.' };
-    const system = UNIT_WORDS[value.toLowerCase()];
-    if (!system) return { kind: 'command', text: 'Use /units c (°C, km/h, mm) or /units f (°F, mph, in).' };
-    const { message, assistant } = context;
-    await assistant.store.setPreferences(scope, message.platform, ownerOf(scope, context), { units: system });
-    const label = system === 'metric' ? '°C, km/h and mm' : '°F, mph and inches';
-    return { kind: 'command', text: scope === 'user' ? `Got it — I'll answer you in ${label}.` : `Got it — this channel now defaults to ${label}.` };
+  replyPrivately: true,
+  options: [
+    scope,
+    {
+      name: 'system',
+      type: 'choice',
+      description: 'the unit system',
+      required: true,
+      choices: [
+        { value: 'c', label: '°C, km/h, mm', aliases: ['celsius', 'metric', '°c'] },
+        { value: 'f', label: '°F, mph, in', aliases: ['fahrenheit', 'imperial', '°f'] },
+      ],
+    },
+  ],
+  hint: 'Use /units c (°C, km/h, mm) or /units f (°F, mph, in).',
+  async run({ options, message, services }) {
+    if (!mayChoose(options.scope, message)) return { kind: 'refused', text: 'Only moderators can set the channel default.' };
+    const { system, label } = UNIT_SYSTEMS[options.system];
+    const { scope, id } = owner(options.scope, message);
+    await services.preferences.setPreferences(scope, message.platform, id, { units: system });
+    const text = scope === 'user' ? `Got it — I'll answer you in ${label}.` : `Got it — this channel now defaults to ${label}.`;
+    return { kind: 'command', text };
   },
-};
+});
 
-export const setlocation: Command = {
+export const setlocation = defineCommand({
   name: 'setlocation',
   usage: '/setlocation <place>  (or /setlocation channel <place>)',
   summary: 'the place to use when a question names none',
+  description: 'The place to use when a question names none',
   permission: 'everyone',
-  async run(context) {
-    const { scope, value, allowed } = scoped(context);
-    if (!allowed) return { kind: 'refused', text: 'Only moderators can set the channel location.' };
-    if (!value) return { kind: 'command', text: 'Tell me the place, e.g. /setlocation Lisbon or /setlocation Paris, TX.' };
-    const { message, assistant } = context;
-    const { location, region } = splitPlace(value);
+  replyPrivately: true,
+  options: [scope, { name: 'place', type: 'string', description: PLACE_DESCRIPTION, required: true, maxLength: 100 }],
+  hint: 'Tell me the place, e.g. /setlocation Lisbon or /setlocation Paris, TX.',
+  async run({ options, message, services }) {
+    if (!mayChoose(options.scope, message)) return { kind: 'refused', text: 'Only moderators can set the channel location.' };
+    const { location, region } = splitPlace(options.place);
     try {
-      const place = await assistant.weather.resolvePlace(location, region);
-      await assistant.store.setPreferences(scope, message.platform, ownerOf(scope, context), { location: value });
+      const place = await services.places.resolvePlace(location, region);
+      const { scope, id } = owner(options.scope, message);
+      await services.preferences.setPreferences(scope, message.platform, id, { location: options.place });
       const whose = scope === 'user' ? 'your' : "this channel's";
-      return { kind: 'command', text: `Saved ${whose} location: ${placeLabel(place)}. Now just ask “will it rain tomorrow?”.` };
+      const text = `Saved ${whose} location: ${placeLabel(place)}. Now just ask “will it rain tomorrow?”.`;
+      return { kind: 'command', text };
     } catch (error) {
       if (error instanceof WeatherError && error.kind === 'place-not-found') {
-        return { kind: 'error', text: `I couldn't find “${value}”. Check the spelling, or add the region or country — e.g. “Paris, TX”.` };
+        return { kind: 'error', text: replies.placeNotFound(options.place) };
       }
-      if (error instanceof WeatherError) return { kind: 'error', text: "I can't check places right now — the weather service isn't answering. Please try again in a minute." };
+      if (error instanceof WeatherError) {
+        const text = "I can't check places right now — the weather service isn't answering. Please try again in a minute.";
+        return { kind: 'error', text };
+      }
       throw error;
     }
   },
-};
+});

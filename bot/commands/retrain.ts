@@ -1,7 +1,7 @@
 import { JobAlreadyRunningError, JobCancelledError } from '../../training/jobs/runner';
 import { renderRetrainProgress, type RetrainProgress } from '../../training/jobs/progress';
-import type { Command } from './command';
 import { who } from '../operations';
+import { defineCommand } from './command';
 import { formatMetrics, operationsOf } from './operations';
 
 /** Progress lines at most this often (platforms rate-limit message edits), except when a step begins. */
@@ -10,26 +10,35 @@ const PROGRESS_INTERVAL_MS = 3000;
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 /** `/retrain` (admins): fine-tune on the approved conversations, evaluate, promote or explain why not. */
-export const retrain: Command = {
+export const retrain = defineCommand({
   name: 'retrain',
   usage: '/retrain [status|cancel]',
   summary: 'fine-tune the model on approved answers now, and promote it if it is no worse',
+  description: 'Fine-tune the model on the moderated answers now (admins)',
   permission: 'admin',
-  async run({ assistant, message, args, progress }) {
-    const ops = operationsOf(assistant);
+  options: [
+    {
+      name: 'action',
+      type: 'choice',
+      description: "the running job's status, or cancel it (default: start one)",
+      choices: [{ value: 'status' }, { value: 'cancel' }],
+    },
+  ],
+  hint: 'Use /retrain, /retrain status or /retrain cancel.',
+  async run({ options: { action }, message, services, progress }) {
+    const ops = operationsOf(services);
     const actor = who(message);
     const running = ops.jobs.running();
-    if (args === 'status') {
+    if (action === 'status') {
       if (!running) return { kind: 'command', text: 'No training job is running.' };
       return { kind: 'command', text: `Training (started by ${running.by}): ${running.progress ? renderRetrainProgress(running.progress) : 'starting'}` };
     }
-    if (args === 'cancel') {
+    if (action === 'cancel') {
       if (!running) return { kind: 'command', text: 'No training job is running.' };
       running.cancel();
       await ops.audit.record({ who: actor, action: 'retrain cancel', target: running.id, outcome: 'done' });
       return { kind: 'command', text: 'Cancelling the training job; the active model stays as it is.' };
     }
-    if (args) return { kind: 'command', text: 'Use /retrain, /retrain status or /retrain cancel.' };
 
     let lastReport = 0;
     const onProgress = (event: RetrainProgress) => {
@@ -61,8 +70,8 @@ export const retrain: Command = {
       const cancelled = error instanceof JobCancelledError;
       await ops.audit.record({ who: actor, action: 'retrain finish', target: job.id, outcome: 'failed', detail: cancelled ? 'cancelled' : String(error) });
       if (cancelled) return { kind: 'command', text: 'Training was cancelled; the active model is unchanged.' };
-      assistant.log.error('retrain failed', { job: job.id, error });
+      services.log.error('retrain failed', { job: job.id, error });
       return { kind: 'error', text: `Training failed (${error instanceof Error ? error.message : String(error)}); the active model is unchanged.` };
     }
   },
-};
+});

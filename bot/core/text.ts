@@ -50,7 +50,7 @@ export function cleanMessage(raw: string): string {
     .replace(/[*_~]+/g, ' ');
   for (const [pattern, word] of EMOJI_WORDS) text = text.replace(pattern, word);
   return text
-    .replace(/[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F\u200D]/gu, ' ')
+    .replace(/\p{Extended_Pictographic}|[\u{1F3FB}-\u{1F3FF}]|\uFE0F|\u200D/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
 }
@@ -137,7 +137,7 @@ export function keyOf(text: string): string {
   return fold(text).replace(/[.']/g, '');
 }
 
-const WORD_PATTERN = /°\s?[cf](?![a-z])|[\p{L}\p{M}\p{N}]+(?:['.\-][\p{L}\p{M}\p{N}]+)*\.?|\S/giu;
+const WORD_PATTERN = /°\s?[cf](?![a-z])|[\p{L}\p{M}\p{N}]+(?:['.-][\p{L}\p{M}\p{N}]+)*\.?|\S/giu;
 /** "it's", "what's": a verb, not a possessive. */
 const CONTRACTIONS = new Set(['its', 'thats', 'whats', 'theres', 'heres', 'hows', 'whos', 'wheres', 'whens', 'whys', 'lets', 'hes', 'shes']);
 const CLAUSE_BREAKS = new Set(['.', ',', '!', '?', ';', ':', '-', '—', '–', '(', ')', '"', '…']);

@@ -83,10 +83,16 @@ function matchSlots(tokens: Token[], at: number, slots: Slot[], index: number, i
     if (slot.words instanceof Set) accepted = slot.words.has(token.key);
     else if (slot.words === 'n') {
       const n = numberOf(token.key);
-      if (n !== null) (accepted = true), (captures.n = n);
+      if (n !== null) {
+        accepted = true;
+        captures.n = n;
+      }
     } else {
       const day = weekdayOf(token.key, slot.words === 'anyday');
-      if (day) (accepted = true), (captures.day = day);
+      if (day) {
+        accepted = true;
+        captures.day = day;
+      }
     }
     if (accepted) {
       const end = matchSlots(tokens, at + 1, slots, index + 1, isFree, captures);

@@ -13,7 +13,7 @@ import { gradients } from '../../training/engine/autodiff';
 import { Graph } from '../../training/engine/graph';
 import type { TensorData, Value } from '../../training/engine/graph';
 import * as op from '../../training/engine/ops';
-import { random } from '../../training/engine/gradcheck';
+import { random } from '../../training/random';
 import { Runner } from '../../training/engine/session';
 import type { Feed } from '../../training/engine/session';
 

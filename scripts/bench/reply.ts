@@ -17,12 +17,12 @@ import { createApp, type App } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
 import type { Logger } from '../../bot/core/log';
 import { queryPrompt } from '../../bot/core/protocol';
-import { exportModel } from '../../training/export/export';
-import { toHfConfig } from '../../training/model/config';
+import { exportModel } from '../../training/export/model-folder';
+import { toHfConfig } from '../../training/model/hf-config';
 import { SINGLE_FILE, writeSafetensors } from '../../training/model/safetensors';
-import { seedCorpus } from '../../training/jobs/base';
+import { seedCorpus } from '../../training/jobs/pretrain';
 import { SHIPPED_SEED_DIR } from '../../training/dataset/seed';
-import { randomLlamaWeights } from '../../training/model/tiny';
+import { randomWeights } from '../../training/model/init';
 import { trainByteLevelBpe, writeTokenizerFiles } from '../../training/model/tokenizer';
 import { openRegistry, registryPath } from '../../training/registry';
 import { startOpenMeteoEmulator } from '../../test/emulators/openmeteo';
@@ -48,7 +48,7 @@ async function makeSmolLm2Shaped(dir: string): Promise<void> {
   await writeFile(join(dir, 'config.json'), JSON.stringify(toHfConfig(config), null, 2));
   await writeFile(join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: config.bosTokenId, eos_token_id: config.eosTokenIds[0], pad_token_id: config.padTokenId }));
   await writeTokenizerFiles(dir, trainByteLevelBpe(await seedCorpus(SHIPPED_SEED_DIR), 4096), config.maxPositionEmbeddings);
-  await writeSafetensors(join(dir, SINGLE_FILE), [...randomLlamaWeights(config, 0)], { format: 'pt' });
+  await writeSafetensors(join(dir, SINGLE_FILE), [...randomWeights(config, 0)], { format: 'pt' });
 }
 
 interface StepLog {

@@ -18,11 +18,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { toHfConfig, type LlamaConfig } from '../../training/model/config';
-import { LoraModel } from '../../training/model/llama';
+import type { LlamaConfig } from '../../training/model/config';
+import { toHfConfig } from '../../training/model/hf-config';
+import { randomWeights } from '../../training/model/init';
 import { linearShape, loraConfig, type LoraConfig } from '../../training/model/lora';
+import { LoraModel } from '../../training/model/model-runner';
 import { SINGLE_FILE, writeSafetensors } from '../../training/model/safetensors';
-import { randomLlamaWeights } from '../../training/model/tiny';
 import type { Batch } from '../../training/trainer/trainable';
 import { measureMatMulPeak } from './matmul-peak';
 
@@ -77,7 +78,7 @@ export function benchBatch(batchSize: number, seqLen: number, vocab: number): Ba
 async function makeModel(dir: string, shape: ShapeName): Promise<void> {
   const config = smollmConfig(shape);
   await writeFile(join(dir, 'config.json'), JSON.stringify(toHfConfig(config), null, 2));
-  await writeSafetensors(join(dir, SINGLE_FILE), [...randomLlamaWeights(config, 0)], { format: 'pt' });
+  await writeSafetensors(join(dir, SINGLE_FILE), [...randomWeights(config, 0)], { format: 'pt' });
 }
 
 function makeModelInChild(dir: string, shape: ShapeName): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { loadConfig, loadDotEnv } from '../../bot/config';
 import { openStore } from '../../bot/store/lowdb-store';
-import { EXPORT_FORMATS, toJsonl, type ExportFormat, type ExportSplit } from '../../training/dataset/export';
+import { EXPORT_FORMATS, toJsonl, type ExportFormat, type ExportSplit } from '../../training/dataset/jsonl';
 import { prepareDataset } from '../../training/dataset/prepare';
 import { datasetStats, formatStats } from '../../training/dataset/stats';
 import { SHIPPED_SEED_DIR } from '../../training/dataset/seed';

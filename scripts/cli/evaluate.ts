@@ -6,7 +6,7 @@ import { conversation } from '../../bot/core/protocol';
 import { understandByRules } from '../../bot/understanding/rules';
 import { loadSeed, type SeedExample } from '../../training/dataset';
 import { SHIPPED_SEED_DIR } from '../../training/dataset/seed';
-import { parseAccuracy, QUERY_FIELDS } from '../../training/evaluate/metrics';
+import { parseAccuracy, QUERY_FIELDS } from '../../training/jobs/metrics';
 import { metricsOf, PARSE_METRICS, type ScoredExample } from '../../training/jobs/evaluate';
 import { openRegistry, registryPath } from '../../training/registry';
 import { UsageError, wholeNumber } from './options';

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../training/hub/progress';
-import { exportModel } from '../../training/export/export';
+import { exportModel } from '../../training/export/model-folder';
 
 const USAGE = 'usage: export --model <hf-model-folder> [--adapter <peft-adapter-folder>] --out <folder> [--force]';
 

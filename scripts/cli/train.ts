@@ -2,7 +2,7 @@ import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, loadDotEnv } from '../../bot/config';
-import type { ChatExample, ChatRole } from '../../training/data';
+import type { ChatExample, ChatRole } from '../../training/encoding';
 import { renderRetrainProgress, type RetrainProgress } from '../../training/jobs/progress';
 import { retrain, type Hyperparameters, type RetrainSummary } from '../../training/jobs/retrain';
 import { openRegistry, registryPath } from '../../training/registry';

@@ -7,9 +7,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { random } from '../../training/engine/gradcheck';
+import { random } from '../../training/random';
 import type { LlamaConfig } from '../../training/model/config';
-import { initLoraWeights, loraConfig, type LoraAdapter } from '../../training/model/lora';
+import { initLoraWeights } from '../../training/model/init';
+import { loraConfig, type LoraAdapter } from '../../training/model/lora';
 import { openSafetensors, SINGLE_FILE, writeSafetensors, type SafetensorsDType, type TensorToWrite } from '../../training/model/safetensors';
 import { createTinyModel, type TinyModelOptions } from '../../training/model/tiny';
 import type { Batch } from '../../training/trainer/trainable';

@@ -260,11 +260,6 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     return id;
   }
 
-  function channelOf(id: string): Channel {
-    const channel = channels.get(id);
-    if (!channel) throw new Error(`no channel ${id}`);
-    return channel;
-  }
 
   function findMessage(channel: Channel, ts: string): StoredMessage | undefined {
     return channel.messages.find((message) => message.ts === ts);
@@ -535,7 +530,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
       run: (args) => {
         const found = messageFor(args, 'timestamp');
         if (isResult(found)) return found;
-        const { channel, message } = found;
+        const { message } = found;
         const reaction = message.reactions?.find((r) => r.name === args.name && r.users.includes(bot.id));
         if (!reaction) return fail('no_reaction');
         reaction.users = reaction.users.filter((user) => user !== bot.id);

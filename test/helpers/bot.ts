@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IncomingMessage, Role } from '../../bot/assistant/message';
+import type { IncomingMessage, Role } from '../../bot/chat/message';
 import { createApp, type App } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
 import { createLogger, type Logger } from '../../bot/core/log';

@@ -15,7 +15,7 @@ import { answerPrompt, queryPrompt, queryText } from '../../bot/core/protocol';
 import { understandByRules } from '../../bot/understanding/rules';
 import { createWeatherProvider } from '../../bot/weather/factory';
 import { WeatherService } from '../../bot/weather/service';
-import type { ChatExample } from '../../training/data';
+import type { ChatExample } from '../../training/encoding';
 import { openRegistry, registryPath, type ModelRegistry } from '../../training/registry';
 import { startOpenMeteoEmulator, type OpenMeteoEmulator } from '../emulators/openmeteo';
 

@@ -7,10 +7,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { SYSTEM_PROMPT } from '../../bot/core/protocol';
-import { batchedData, encodeChats, type ChatExample } from '../../training/data';
-import { exportModel } from '../../training/export/export';
-import { LoraModel } from '../../training/model/llama';
+import { batchedData, encodeChats, type ChatExample } from '../../training/encoding';
+import { exportModel } from '../../training/export/model-folder';
 import { loraConfig, saveLoraAdapter } from '../../training/model/lora';
+import { LoraModel } from '../../training/model/model-runner';
 import { createTinyModel, DEFAULT_TINY_CORPUS } from '../../training/model/tiny';
 import { train } from '../../training/trainer';
 

@@ -127,6 +127,17 @@ describe('the assistant, end to end on the real store and a local Open-Meteo', (
     expect(reply.text).toMatch(/^Tomorrow \(.*\) in São Paulo, BR/);
     expect((await bot.store.get(reply.exchangeId!))!.source.understanding).toBe('command');
   });
+
+  test('/weather without a place answers for the saved one; options typed wrong are answered with what to type', async () => {
+    await ask('/setlocation Tokyo');
+    expect((await ask('/weather')).text).toMatch(/Tokyo, JP/);
+    expect((await ask('/units kelvin')).text).toBe('Use /units c (°C, km/h, mm) or /units f (°F, mph, in).');
+    expect((await ask('/approve that one', moderator)).text).toBe(
+      '/approve: exchange must be an exchange id such as 000042-0137, not “that”. Usage: /approve [exchange-id]',
+    );
+    expect(await ask('/setlocation channel London')).toEqual({ kind: 'refused', text: 'Only moderators can set the channel location.' });
+    expect((await ask('/setlocation server London', moderator)).text).toMatch(/^Saved this channel's location: London, /);
+  });
 });
 
 describe('platform slash commands', () => {
@@ -139,14 +150,14 @@ describe('platform slash commands', () => {
   });
 
   test('a command without arguments runs', async () => {
-    const reply = await bot.assistant.command(message(''), { name: 'help', args: '' });
+    const reply = await bot.assistant.command(message(''), { name: 'help', options: {} });
     expect(reply.text).toMatch(/^Ask me about the weather in plain words/);
   });
 
   test('moderators are not rate-limited while clearing a backlog', async () => {
     const answer = await bot.assistant.handle(message('weather in Tokyo'));
     const replies = [];
-    for (let i = 0; i < 20; i++) replies.push(await bot.assistant.command(message('', { roles: ['moderator'], user: 'mod' }), { name: 'approve', args: answer.exchangeId! }));
+    for (let i = 0; i < 20; i++) replies.push(await bot.assistant.command(message('', { roles: ['moderator'], user: 'mod' }), { name: 'approve', options: { exchange: answer.exchangeId! } }));
     expect(replies.every((r) => r.kind === 'command')).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import { DiscordAPIError, REST, Routes } from 'discord.js';
 import { CONDITION_ICONS, clip, exchangeIdOf, renderReply, withModerationStatus } from '../../bot/adapters/discord/render';
 import { buildFacts } from '../../bot/answers/facts';
 import { renderAnswer } from '../../bot/answers/templates';
-import type { Reply } from '../../bot/assistant/message';
+import type { Reply } from '../../bot/chat/message';
 import type { Aspect, When } from '../../bot/core/domain';
 import { startDiscordEmulator, type DiscordEmulator } from '../emulators/discord';
 import { makeReport } from '../helpers/report';

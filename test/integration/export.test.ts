@@ -5,13 +5,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { random } from '../../training/engine/gradcheck';
+import { random } from '../../training/random';
 import { Runner } from '../../training/engine/session';
-import { exportModel } from '../../training/export/export';
-import { buildLogitsGraph, loadLlamaWeights, LoraModel } from '../../training/model/llama';
-import { initLoraWeights, loraConfig, saveLoraAdapter, writeMergedModel, type LoraAdapter } from '../../training/model/lora';
+import { exportModel } from '../../training/export/model-folder';
+import { initLoraWeights } from '../../training/model/init';
+import { buildLogitsGraph } from '../../training/model/llama';
+import { loraConfig, saveLoraAdapter, writeMergedModel, type LoraAdapter } from '../../training/model/lora';
+import { LoraModel } from '../../training/model/model-runner';
 import { openSafetensors, SINGLE_FILE, writeSafetensors } from '../../training/model/safetensors';
 import { createTinyModel, type TinyModel, type TinyModelOptions } from '../../training/model/tiny';
+import { loadWeights } from '../../training/model/weights';
 
 env.allowRemoteModels = false;
 
@@ -54,7 +57,7 @@ function randomAdapter(tiny: TinyModel): LoraAdapter {
 }
 
 async function graphForward(modelDir: string, tiny: TinyModel): Promise<{ forward: Forward; release: () => Promise<void> }> {
-  const weights = await loadLlamaWeights(modelDir, tiny.config);
+  const weights = await loadWeights(modelDir, tiny.config);
   const runner = await Runner.create(buildLogitsGraph(tiny.config, { batch: 1, seq: 'seq', initializers: weights }).graph);
   const forward: Forward = async (tokens) => {
     const ids = BigInt64Array.from(tokens, (t) => BigInt(t));

@@ -8,7 +8,7 @@ import { jest } from '@jest/globals';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { run as modelPull } from '../../scripts/cli/model-pull';
 import { cachedSnapshot, HubError, missingModelFiles, pullModel, pullProgressBar, resolveModel, type PullProgress } from '../../training/hub';
-import { readLlamaConfig } from '../../training/model/config';
+import { readLlamaConfig } from '../../training/model/hf-config';
 import { openSafetensors } from '../../training/model/safetensors';
 import { startHubEmulator, writeTinyHubRepo, type HubEmulator, type HubRepo } from '../emulators/hf-hub';
 

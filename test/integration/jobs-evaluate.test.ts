@@ -10,7 +10,7 @@ import { conversation } from '../../bot/core/protocol';
 import type { PreparedExample } from '../../training/dataset';
 import { loadSeed, type SeedExample } from '../../training/dataset/seed';
 import { median, metricsOf } from '../../training/jobs/evaluate';
-import { parseAccuracy } from '../../training/evaluate/metrics';
+import { parseAccuracy } from '../../training/jobs/metrics';
 import { understandByRules } from '../../bot/understanding/rules';
 import { repoRoot } from '../helpers/registry-fixtures';
 import { taughtModel, untrainedModel } from '../helpers/model-fixtures';

@@ -97,8 +97,8 @@ describe('with an active model', () => {
     ]);
     expect(byActive.code).toBe(0);
     expect(byActive.stdout).toMatch(new RegExp(`^${active.id} on 3 held-out seed conversations\n`));
-    expect(byActive.stdout).toMatch(/\n  aspect +67% +67%\n/);
-    expect(byActive.stdout).toMatch(/\n  location +67% +100%\n/);
+    expect(byActive.stdout).toMatch(/\n {2}aspect +67% +67%\n/);
+    expect(byActive.stdout).toMatch(/\n {2}location +67% +100%\n/);
     expect(byActive.stdout.trim().split('\n').at(-1)).toBe('model_parse_mean=0.667 bot_parse_mean=1.000 rules_parse_mean=0.944 fact_consistency=0.667 samples=3');
     // Two samples spread over three: the first and the second.
     expect(byFolder.stdout.trim().split('\n').at(-1)).toBe('model_parse_mean=1.000 bot_parse_mean=1.000 rules_parse_mean=0.917 fact_consistency=0.500 samples=2');

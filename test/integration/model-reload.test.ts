@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env } from '@huggingface/transformers';
-import type { Reply } from '../../bot/assistant/message';
+import type { Reply } from '../../bot/chat/message';
 import { queryPrompt } from '../../bot/core/protocol';
 import type { LoadedModel } from '../../bot/model/runtime';
 import type { RegisteredVersion } from '../../training/registry';

@@ -3,9 +3,11 @@ import { readFile } from 'node:fs/promises';
 import {
   ANSWER_EVENT_TYPE, CORRECT_SHORTCUT, correctionModal, correctionTargetOf, exchangeIdOf, plainText, renderProgress, renderReply,
 } from '../../bot/adapters/slack/blocks';
+import { slackManifest } from '../../bot/adapters/slack/manifest';
 import { buildFacts } from '../../bot/answers/facts';
-import { findCommand } from '../../bot/commands';
+import { findCommand, menuCommands } from '../../bot/commands';
 import { makeReport } from '../helpers/report';
+import { runScript } from '../helpers/run-script';
 
 describe('Slack text and blocks', () => {
   test("plainText drops the bot's mention and shows links, channels and people as a reader sees them", () => {
@@ -59,14 +61,26 @@ describe('Slack text and blocks', () => {
 });
 
 describe('the Slack app manifest', () => {
+  const committed = () => readFile(new URL('../../docs/slack-manifest.yml', import.meta.url), 'utf8');
+
+  test('docs/slack-manifest.yml is what `npm run --silent cli -- manifest slack` writes from the command registry now', async () => {
+    // When this fails, regenerate it: npm run --silent cli -- manifest slack --out docs/slack-manifest.yml
+    const manifest = await committed();
+    expect(slackManifest()).toBe(manifest);
+    expect(await runScript('scripts/cli.ts', ['manifest', 'slack'])).toEqual({ code: 0, stdout: manifest, stderr: '' });
+  }, 30_000);
+
   test('subscribes to what the adapter listens for, in Socket Mode, with the shortcut and the commands', async () => {
-    const manifest = await readFile(new URL('../../docs/slack-manifest.yml', import.meta.url), 'utf8');
+    const manifest = await committed();
     expect(manifest).toContain(`callback_id: ${CORRECT_SHORTCUT}`);
     expect(manifest).toMatch(/bot_events:\n\s+- app_mention\n\s+- message\.im\n\s+- reaction_added\n/);
     expect(manifest).toMatch(/socket_mode_enabled: true/);
     const commands = [...manifest.matchAll(/- command: \/(\w+)/g)].map((match) => match[1]);
     expect(commands).toEqual(['weather', 'units', 'setlocation', 'retrain', 'model', 'dataset']);
     for (const name of ['weather', 'units', 'setlocation']) expect(findCommand(name)).toBeDefined();
+    // Every menu command but /help, which Slack keeps for itself.
+    expect(commands).toEqual(menuCommands.map((command) => command.name).filter((name) => name !== 'help'));
+    expect(manifest).toContain('      usage_hint: "[me|channel] c|f"\n');
     for (const scope of ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'reactions:read', 'reactions:write', 'channels:history', 'groups:history', 'usergroups:read']) {
       expect(manifest).toContain(`      - ${scope}\n`);
     }

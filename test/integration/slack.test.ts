@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { createSlackAdapter, EVENTS_PATH, WORKING_REACTION, type SlackAdapter } from '../../bot/adapters/slack/adapter';
 import { ANSWER_EVENT_TYPE, CORRECT_SHORTCUT, CORRECTION_BLOCK, CORRECTION_INPUT } from '../../bot/adapters/slack/blocks';
-import { replies } from '../../bot/assistant/replies';
+import { replies } from '../../bot/chat/replies';
 import { loadConfig } from '../../bot/config';
 import { ACK_WINDOW_MS, startSlackEmulator, type ApiCall, type Channel, type SlackEmulator, type SlackUser } from '../emulators/slack';
 import { startTestBot, type TestBot } from '../helpers/bot';

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { batchedData, bucketLength, makeBatch, orderedBatches, shuffledBatches } from '../../training/data/batching';
-import { encodeChat, encodeChats, EncodeError, type ChatExample, type EncodedExample } from '../../training/data/encode';
+import { batchedData, bucketLength, makeBatch, orderedBatches, shuffledBatches } from '../../training/encoding/batching';
+import { encodeChat, encodeChats, EncodeError, type ChatExample, type EncodedExample } from '../../training/encoding/encode';
 import { createTinyModel } from '../../training/model/tiny';
 
 env.allowRemoteModels = false;

@@ -6,7 +6,7 @@ import { buildFacts } from '../../bot/answers/facts';
 import { renderAnswer } from '../../bot/answers/templates';
 import type { WeatherQuery } from '../../bot/core/domain';
 import { conversation, factsText, queryText } from '../../bot/core/protocol';
-import { encodeChat, EncodeError, type ChatExample, type ChatRole } from '../../training/data/encode';
+import { encodeChat, EncodeError, type ChatExample, type ChatRole } from '../../training/encoding/encode';
 import { prepareDataset } from '../../training/dataset/prepare';
 import { createTinyModel } from '../../training/model/tiny';
 import { makeReport } from '../helpers/report';

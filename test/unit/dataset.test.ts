@@ -8,7 +8,7 @@ import { SYSTEM_PROMPT } from '../../bot/core/protocol';
 import { openStore } from '../../bot/store/lowdb-store';
 import type { ModerationChange, Store } from '../../bot/core/store';
 import { datasetCommand } from '../../scripts/cli/dataset';
-import { toJsonl, WEATHER_TOOL, type OpenAiRecord } from '../../training/dataset/export';
+import { toJsonl, WEATHER_TOOL, type OpenAiRecord } from '../../training/dataset/jsonl';
 import { prepareDataset, type PreparedDataset } from '../../training/dataset/prepare';
 import { questionKey } from '../../training/dataset/question-key';
 import type { SeedExample } from '../../training/dataset/seed';

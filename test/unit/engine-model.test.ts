@@ -6,7 +6,8 @@ import type { DType, TensorData, Value } from '../../training/engine/graph';
 import * as op from '../../training/engine/ops';
 import { crossEntropy } from '../../training/engine/loss';
 import { gradients } from '../../training/engine/autodiff';
-import { checkGradients, random } from '../../training/engine/gradcheck';
+import { checkGradients } from '../../training/engine/gradcheck';
+import { random } from '../../training/random';
 import { Runner } from '../../training/engine/session';
 
 const [B, T, D, HEADS, KV_HEADS, HEAD_DIM, HIDDEN, VOCAB, RANK] = [2, 4, 8, 2, 1, 4, 12, 7, 2];

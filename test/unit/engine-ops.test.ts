@@ -4,7 +4,8 @@
 import { Graph, typedArray } from '../../training/engine/graph';
 import type { DType, Shape, TensorData, Value } from '../../training/engine/graph';
 import * as op from '../../training/engine/ops';
-import { checkGradients, probe, random } from '../../training/engine/gradcheck';
+import { checkGradients, probe } from '../../training/engine/gradcheck';
+import { random } from '../../training/random';
 
 /** One input of a case: a float64 tensor of random values in [low, high), or given values. */
 interface InputSpec {

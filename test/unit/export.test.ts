@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import onnxProto from 'onnx-proto';
 import { run as exportCommand } from '../../scripts/cli/export';
-import { random } from '../../training/engine/gradcheck';
-import { exportedConfig, exportModel, ExportError, mergeAdapter, type ExportProgress } from '../../training/export/export';
-import { loadLlamaWeights } from '../../training/model/llama';
-import { initLoraWeights, LoraError, loraConfig, saveLoraAdapter, writeMergedModel, type LoraAdapter } from '../../training/model/lora';
+import { random } from '../../training/random';
+import { exportedConfig, exportModel, ExportError, mergeAdapter, type ExportProgress } from '../../training/export/model-folder';
+import { initLoraWeights } from '../../training/model/init';
+import { LoraError, loraConfig, saveLoraAdapter, writeMergedModel, type LoraAdapter } from '../../training/model/lora';
 import { createTinyModel, type TinyModel } from '../../training/model/tiny';
+import { loadWeights } from '../../training/model/weights';
 
 const { onnx } = onnxProto;
 
@@ -97,9 +98,9 @@ describe('exportModel', () => {
     const adapter = randomAdapter();
     const mergedDir = join(root, 'merged');
     await writeMergedModel(tiny.dir, adapter, mergedDir);
-    const weights = await loadLlamaWeights(tiny.dir, tiny.config);
-    const base = await loadLlamaWeights(tiny.dir, tiny.config);
-    const expected = await loadLlamaWeights(mergedDir, tiny.config);
+    const weights = await loadWeights(tiny.dir, tiny.config);
+    const base = await loadWeights(tiny.dir, tiny.config);
+    const expected = await loadWeights(mergedDir, tiny.config);
     mergeAdapter(tiny.config, weights, adapter);
     let changed = 0;
     for (const [name, weight] of expected) {

@@ -4,8 +4,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeBatch } from '../../training/data';
-import { FullModel } from '../../training/model/full';
+import { makeBatch } from '../../training/encoding';
+import { FullModel } from '../../training/model/model-runner';
 import { createTinyModel } from '../../training/model/tiny';
 import type { Batch } from '../../training/trainer/trainable';
 

@@ -8,10 +8,11 @@ import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/trans
 import { GenerationTimeoutError, GeneratorDisposedError, ModelFolderError, ModelGenerator, type Generation } from '../../bot/model/generator';
 import { queryPrompt, SYSTEM_PROMPT, type ProtocolMessage } from '../../bot/core/protocol';
 import { Runner } from '../../training/engine/session';
-import { exportModel } from '../../training/export/export';
-import { buildLogitsGraph, loadLlamaWeights } from '../../training/model/llama';
+import { exportModel } from '../../training/export/model-folder';
+import { buildLogitsGraph } from '../../training/model/llama';
 import { openSafetensors, SINGLE_FILE, writeSafetensors } from '../../training/model/safetensors';
 import { createTinyModel, type TinyModel } from '../../training/model/tiny';
+import { loadWeights } from '../../training/model/weights';
 
 env.allowRemoteModels = false;
 
@@ -41,7 +42,7 @@ beforeAll(async () => {
   exportDir = (await exportModel({ modelDir: tiny.dir, outDir: join(root, 'export') })).outDir;
   generator = await ModelGenerator.load(exportDir, { threads: 1 });
   tokenizer = await AutoTokenizer.from_pretrained(exportDir, { local_files_only: true });
-  const weights = await loadLlamaWeights(tiny.dir, tiny.config);
+  const weights = await loadWeights(tiny.dir, tiny.config);
   reference = await Runner.create(buildLogitsGraph(tiny.config, { batch: 1, seq: 'seq', initializers: weights }).graph);
 });
 afterAll(async () => {

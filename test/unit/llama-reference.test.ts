@@ -5,9 +5,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURE, makeReferenceModel, REFERENCE_BATCH, REFERENCE_CASES, referenceAdapter, type ReferenceFixture } from '../../scripts/reference/cases';
-import { checkGradients, random } from '../../training/engine/gradcheck';
-import { buildLossGraph, lossRows, LoraModel, loadLlamaWeights } from '../../training/model/llama';
-import { loraConfig, initLoraWeights } from '../../training/model/lora';
+import { checkGradients } from '../../training/engine/gradcheck';
+import { random } from '../../training/random';
+import { initLoraWeights } from '../../training/model/init';
+import { buildLossGraph } from '../../training/model/llama';
+import { loraConfig } from '../../training/model/lora';
+import { lossRows, LoraModel } from '../../training/model/model-runner';
+import { loadWeights } from '../../training/model/weights';
 import type { TensorData } from '../../training/engine/graph';
 
 let root: string;
@@ -70,7 +74,7 @@ describe('gradients of the whole model', () => {
     const lora = loraConfig(2, 4, ['q', 'k', 'v', 'o', 'gate', 'up', 'down']);
     const batch = { ...REFERENCE_BATCH, inputIds: REFERENCE_BATCH.inputIds.map((id) => id % 262n), targets: REFERENCE_BATCH.targets.map((id) => id % 262n) };
     const { loss, lora: params, frozenInputs } = buildLossGraph(config, { batch: batch.batchSize, seq: batch.seqLen, dtype: 'float64', lora });
-    const weights = await loadLlamaWeights(dir, config);
+    const weights = await loadWeights(dir, config);
     const rows = lossRows(batch);
     const feeds: Record<string, TensorData | { data: TensorData; dims: number[] }> = {
       input_ids: batch.inputIds,

@@ -4,16 +4,19 @@
 import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { random } from '../../training/engine/gradcheck';
+import { random } from '../../training/random';
 import { Runner } from '../../training/engine/session';
 import type { HostTensor } from '../../training/engine/session';
-import { buildCachedLogitsGraph, buildLogitsGraph, LoraModel, loadLlamaWeights, WeightsError } from '../../training/model/llama';
+import { initLoraWeights } from '../../training/model/init';
+import { buildCachedLogitsGraph, buildLogitsGraph } from '../../training/model/llama';
 import {
-  ADAPTER_CONFIG, ADAPTER_WEIGHTS, LoraError, initLoraWeights, loadLoraAdapter, loraConfig, mergedWeight, parseLoraTargets, saveLoraAdapter, writeMergedModel,
+  ADAPTER_CONFIG, ADAPTER_WEIGHTS, LoraError, loadLoraAdapter, loraConfig, mergedWeight, parseLoraTargets, saveLoraAdapter, writeMergedModel,
   type LoraAdapter,
 } from '../../training/model/lora';
+import { LoraModel } from '../../training/model/model-runner';
 import { openSafetensors, SINGLE_FILE, writeSafetensors } from '../../training/model/safetensors';
 import { createTinyModel, type TinyModel } from '../../training/model/tiny';
+import { loadWeights, WeightsError } from '../../training/model/weights';
 import type { Batch } from '../../training/trainer/trainable';
 
 let root: string;
@@ -136,15 +139,15 @@ describe('weights', () => {
 
   test('a missing weight, a wrong shape or a stranger tensor is an error that names it', async () => {
     const missing = await withWeights('missing', (t) => t.delete('model.layers.1.mlp.up_proj.weight'));
-    await expect(loadLlamaWeights(missing, tiny.config)).rejects.toThrow(new WeightsError(`${missing}: weight "model.layers.1.mlp.up_proj.weight" [48,32] is missing`));
+    await expect(loadWeights(missing, tiny.config)).rejects.toThrow(new WeightsError(`${missing}: weight "model.layers.1.mlp.up_proj.weight" [48,32] is missing`));
     const reshaped = await withWeights('reshaped', (t) => t.set('model.norm.weight', { shape: [16, 2], data: new Float32Array(32) }));
-    await expect(loadLlamaWeights(reshaped, tiny.config)).rejects.toThrow(/"model\.norm\.weight" is \[16,2\], config\.json implies \[32\]/);
+    await expect(loadWeights(reshaped, tiny.config)).rejects.toThrow(/"model\.norm\.weight" is \[16,2\], config\.json implies \[32\]/);
     const stranger = await withWeights('stranger', (t) => t.set('model.layers.0.self_attn.q_norm.weight', { shape: [8], data: new Float32Array(8) }));
-    await expect(loadLlamaWeights(stranger, tiny.config)).rejects.toThrow(/does not have: model\.layers\.0\.self_attn\.q_norm\.weight/);
+    await expect(loadWeights(stranger, tiny.config)).rejects.toThrow(/does not have: model\.layers\.0\.self_attn\.q_norm\.weight/);
   });
 
   test('Linear weights enter the graph as [in, out]; others keep their shape', async () => {
-    const weights = await loadLlamaWeights(tiny.dir, tiny.config);
+    const weights = await loadWeights(tiny.dir, tiny.config);
     const reader = await openSafetensors(tiny.dir);
     const gate = await reader.readFloat32('model.layers.0.mlp.gate_proj.weight'); // [48, 32]
     await reader.close();
@@ -213,7 +216,7 @@ describe('loss and gradients for the trainer', () => {
 describe('the inference graph with a KV cache', () => {
   test('a prompt then one token at a time gives the logits of the whole sequence, left padding included', async () => {
     const { config } = tiny;
-    const weights = await loadLlamaWeights(tiny.dir, config);
+    const weights = await loadWeights(tiny.dir, config);
     const whole = await Runner.create(buildLogitsGraph(config, { batch: 2, seq: 7, initializers: weights }).graph);
     const cached = await Runner.create(buildCachedLogitsGraph(config, { initializers: weights }).graph);
     try {

@@ -1,5 +1,5 @@
 import { buildFacts } from '../../bot/answers/facts';
-import { chrF, factConsistency, parseAccuracy } from '../../training/evaluate/metrics';
+import { chrF, factConsistency, parseAccuracy } from '../../training/jobs/metrics';
 import { makeReport } from '../helpers/report';
 
 describe('evaluation metrics', () => {

@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { llamaWeightShapes, ModelConfigError, parseLlamaConfig, readLlamaConfig, toHfConfig } from '../../training/model/config';
+import { ModelConfigError } from '../../training/model/config';
+import { parseLlamaConfig, readLlamaConfig, toHfConfig } from '../../training/model/hf-config';
+import { llamaWeightShapes } from '../../training/model/llama';
 import {
   bfloat16ToFloat32,
   float16ToFloat32,

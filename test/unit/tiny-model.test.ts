@@ -2,9 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { llamaWeightShapes, readLlamaConfig } from '../../training/model/config';
+import { readLlamaConfig } from '../../training/model/hf-config';
+import { randomWeights } from '../../training/model/init';
+import { llamaWeightShapes } from '../../training/model/llama';
 import { float32ToBfloat16, bfloat16ToFloat32, openSafetensors } from '../../training/model/safetensors';
-import { createTinyModel, DEFAULT_TINY_CORPUS, randomLlamaWeights, type TinyModel } from '../../training/model/tiny';
+import { createTinyModel, DEFAULT_TINY_CORPUS, type TinyModel } from '../../training/model/tiny';
 import { BASE_VOCAB_SIZE, byteLevelWords, TokenizerTrainingError, trainByteLevelBpe } from '../../training/model/tokenizer';
 
 env.allowRemoteModels = false;
@@ -101,8 +103,8 @@ describe('tiny model folder', () => {
       await weights.close();
     }
     // Adding tensors leaves the shared ones as they were: each tensor has its own random stream.
-    const plain = randomLlamaWeights({ ...qwen.config, qkvBias: false, tieWordEmbeddings: true }, 0);
-    const withBias = randomLlamaWeights(qwen.config, 0);
+    const plain = randomWeights({ ...qwen.config, qkvBias: false, tieWordEmbeddings: true }, 0);
+    const withBias = randomWeights(qwen.config, 0);
     expect(withBias.get('model.layers.1.mlp.up_proj.weight')!.data).toEqual(plain.get('model.layers.1.mlp.up_proj.weight')!.data);
   });
 
@@ -111,7 +113,7 @@ describe('tiny model folder', () => {
     const weights = await openSafetensors(bf16.dir);
     try {
       expect(weights.info('model.norm.weight').dtype).toBe('BF16');
-      const expected = randomLlamaWeights(model.config, 7).get('model.norm.weight')!.data;
+      const expected = randomWeights(model.config, 7).get('model.norm.weight')!.data;
       expect((await weights.read('model.norm.weight')).data).toEqual(bfloat16ToFloat32(float32ToBfloat16(expected)));
     } finally {
       await weights.close();

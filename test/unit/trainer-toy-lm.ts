@@ -5,7 +5,7 @@
  */
 import { Graph, gradients, crossEntropy, op, Runner } from '../../training/engine';
 import { seededRandom } from '../../training/random';
-import type { EncodedExample } from '../../training/data/encode';
+import type { EncodedExample } from '../../training/encoding/encode';
 import type { Batch, LossResult, TrainableModel, TrainableParameter } from '../../training/trainer/trainable';
 
 export interface ToyModelOptions {

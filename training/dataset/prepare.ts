@@ -8,7 +8,7 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { isUnderstanding, type ModerationStatus, type Understanding, type WeatherFacts } from '../../bot/core/domain';
 import { conversation } from '../../bot/core/protocol';
 import type { ExchangeSource } from '../../bot/core/store';
-import { encodeChat, EncodeError, type ChatExample } from '../data/encode';
+import { encodeChat, EncodeError, type ChatExample } from '../encoding/encode';
 import { unsupportedNumbers } from '../../bot/core/fact-guard';
 import { questionKey, splitOf, type Split } from './question-key';
 import { noneFound, PII_KINDS, scrubPersonalData, type PiiKind } from './scrub';

@@ -4,12 +4,12 @@
  */
 
 import { gradients } from './autodiff';
-import { sizeOf, typedArray } from './graph';
-import type { Shape, TensorData, Value } from './graph';
+import { typedArray } from './graph';
+import type { TensorData, Value } from './graph';
 import { mul, reduceSum } from './ops';
 import { Runner } from './session';
 import type { Feed } from './session';
-import { seededRandom } from '../random';
+import { random } from '../random';
 
 export interface GradientCheck {
   readonly param: string;
@@ -85,10 +85,4 @@ function relativeError(a: Float64Array, b: Float64Array): number {
 export function probe(value: Value, seed = 1): Value {
   const weights = value.graph.constant(typedArray(value.dtype, Array.from(random(value.shape, { seed }))), value.shape as number[]);
   return reduceSum(mul(value, weights));
-}
-
-/** Seeded uniform values in [low, high), for reproducible test tensors. */
-export function random(shape: Shape, { seed = 1, low = -1, high = 1 } = {}): Float64Array {
-  const uniform = seededRandom(seed);
-  return Float64Array.from({ length: sizeOf(shape) }, () => low + (high - low) * uniform());
 }

@@ -19,5 +19,5 @@ export { IR_VERSION, OPSET, saveModel, serializeModel, toModelProto } from './on
 export type { SaveOptions, SavedModel } from './onnx';
 export { Runner } from './session';
 export type { Feed, HostTensor, RunnerOptions } from './session';
-export { checkGradients, probe, random } from './gradcheck';
+export { checkGradients, probe } from './gradcheck';
 export type { GradientCheck } from './gradcheck';

@@ -1,2 +1,2 @@
-export { exportedConfig, exportModel, ExportError, mergeAdapter, ONNX_DATA, ONNX_FOLDER, ONNX_MODEL } from './export';
-export type { ExportOptions, ExportProgress, ExportResult } from './export';
+export { exportedConfig, exportModel, ExportError, mergeAdapter, ONNX_DATA, ONNX_FOLDER, ONNX_MODEL } from './model-folder';
+export type { ExportOptions, ExportProgress, ExportResult } from './model-folder';

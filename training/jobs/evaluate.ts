@@ -7,11 +7,11 @@ import type { Generation, GeneratorLoader } from '../../bot/core/generation';
 import { answerProblem, guardQuery, readQuery, type RulesReader } from '../../bot/core/guard';
 import { answerPrompt, queryPrompt, type ProtocolMessage } from '../../bot/core/protocol';
 import type { PreparedExample } from '../dataset';
-import { chrF, factConsistency, parseAccuracy, QUERY_FIELDS, type QueryField } from '../evaluate/metrics';
-import { LoraModel } from '../model/llama';
 import { loadLoraAdapter } from '../model/lora';
+import { LoraModel } from '../model/model-runner';
 import type { RegisteredVersion } from '../registry';
 import type { Batch, TrainableModel, TrainResult } from '../trainer';
+import { chrF, factConsistency, parseAccuracy, QUERY_FIELDS, type QueryField } from './metrics';
 
 /** The bot's side of an evaluation, handed in by the composition root (bot/training.ts): what it serves and reads with. */
 export interface EvaluationServices {

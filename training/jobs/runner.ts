@@ -11,7 +11,7 @@
  * However a job ends — finished, failed, cancelled, its process killed — its work folder
  * `<dataDir>/jobs/<id>/` is removed and the lock released before `done` settles.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';

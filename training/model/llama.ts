@@ -1,26 +1,21 @@
 /**
  * The Llama-family model (Llama, SmolLM, Mistral without a sliding window, Qwen2's q/k/v bias)
  * written once against the graph builder, in nanoGPT's order: parameters, RMSNorm, attention,
- * MLP, block, the decoder that stacks them, the LM head; then the graphs built from it (the
- * training loss with LoRA gradients; logits of whole sequences; one decoding step with a KV
- * cache, as transformers.js runs it) and `LoraModel`, which runs them for the trainer. Shape comments name B batch, T new tokens, S keys (past + new), C hidden
- * size, nh/kv query/key-value heads, hs head size, g = nh/kv queries per key-value head.
+ * MLP, block, the decoder that stacks them, the LM head; then the graphs built from it: the
+ * training loss, logits of whole sequences, and one decoding step with a KV cache, as
+ * transformers.js runs it. Shape comments name B batch, T new tokens, S keys (past + new), C
+ * hidden size, nh/kv query/key-value heads, hs head size, g = nh/kv queries per key-value head.
  *
- * Frozen weights enter a graph as inputs (default) or initializers; Linear weights in graph
- * layout [in, out] (transposed once at load, so no Transpose runs per step).
+ * Frozen weights enter a graph as inputs (default) or initializers, LoRA matrices as inputs;
+ * Linear weights in graph layout [in, out] (transposed once at load, so no Transpose runs per step).
  */
-import { gradients } from '../engine/autodiff';
 import { Graph } from '../engine/graph';
 import type { Dim, Value } from '../engine/graph';
 import { crossEntropy } from '../engine/loss';
 import * as op from '../engine/ops';
-import { Runner } from '../engine/session';
-import type { Feed, RunnerOptions } from '../engine/session';
-import type { Batch, LossResult, TrainableModel, TrainableParameter } from '../trainer/trainable';
-import { llamaWeightShapes, readLlamaConfig, type LlamaConfig } from './config';
-import { initLoraWeights, loraNames, loraScale, loraShapes, modulePath, type LoraAdapter, type LoraConfig, type LoraTarget } from './lora';
+import type { LlamaConfig } from './config';
+import { loraNames, loraScale, loraShapes, modulePath, type LoraConfig, type LoraTarget } from './lora';
 import { applyRope, ropeTables, type RopeTables } from './rope';
-import { openSafetensors } from './safetensors';
 
 export type FloatType = 'float32' | 'float64';
 
@@ -58,6 +53,35 @@ export interface LlamaParams {
   readonly head: Value;
 }
 
+/** Every weight the configuration implies, by HF name, with its shape (Linear weights are [out, in]). */
+export function llamaWeightShapes(config: LlamaConfig): Map<string, number[]> {
+  const { hiddenSize: h, intermediateSize: ff, vocabSize: v, headDim: d } = config;
+  const q = config.numAttentionHeads * d;
+  const kv = config.numKeyValueHeads * d;
+  const shapes = new Map<string, number[]>([['model.embed_tokens.weight', [v, h]]]);
+  for (let layer = 0; layer < config.numHiddenLayers; layer++) {
+    const p = `model.layers.${layer}`;
+    shapes.set(`${p}.input_layernorm.weight`, [h]);
+    shapes.set(`${p}.self_attn.q_proj.weight`, [q, h]);
+    shapes.set(`${p}.self_attn.k_proj.weight`, [kv, h]);
+    shapes.set(`${p}.self_attn.v_proj.weight`, [kv, h]);
+    if (config.qkvBias) {
+      shapes.set(`${p}.self_attn.q_proj.bias`, [q]);
+      shapes.set(`${p}.self_attn.k_proj.bias`, [kv]);
+      shapes.set(`${p}.self_attn.v_proj.bias`, [kv]);
+    }
+    shapes.set(`${p}.self_attn.o_proj.weight`, [h, q]);
+    if (config.outputBias) shapes.set(`${p}.self_attn.o_proj.bias`, [h]);
+    shapes.set(`${p}.post_attention_layernorm.weight`, [h]);
+    shapes.set(`${p}.mlp.gate_proj.weight`, [ff, h]);
+    shapes.set(`${p}.mlp.up_proj.weight`, [ff, h]);
+    shapes.set(`${p}.mlp.down_proj.weight`, [h, ff]);
+  }
+  shapes.set('model.norm.weight', [h]);
+  if (!config.tieWordEmbeddings) shapes.set('lm_head.weight', [v, h]);
+  return shapes;
+}
+
 /** The graph value of a frozen weight, by HF name and graph shape (Linear weights [in, out]). */
 export type WeightSource = (name: string, shape: number[]) => Value;
 
@@ -66,7 +90,8 @@ export function graphShape(name: string, hfShape: readonly number[]): number[] {
   return isLinearWeight(name) ? [hfShape[1], hfShape[0]] : [...hfShape];
 }
 
-function isLinearWeight(name: string): boolean {
+/** A Linear's weight: [out, in] in a checkpoint, [in, out] in a graph. */
+export function isLinearWeight(name: string): boolean {
   return name.endsWith('_proj.weight');
 }
 
@@ -224,6 +249,7 @@ export function lmHead(config: LlamaConfig, params: LlamaParams, hidden: Value):
 
 // ─── graphs ─────────────────────────────────────────────────────────────────────────────────
 
+/** A weight in graph layout, as weights.ts loads it and an initializer holds it. */
 export interface GraphWeight {
   readonly shape: readonly number[];
   readonly data: Float32Array | Float64Array;
@@ -260,7 +286,7 @@ function graphWithParams(name: string, config: LlamaConfig, options: Omit<LlamaG
       return value;
     }
     const weight = options.initializers.get(weightName);
-    if (!weight) throw new WeightsError(`no weight ${weightName} among the initializers`);
+    if (!weight) throw new Error(`no weight ${weightName} among the initializers`);
     return graph.initializer(weightName, weight.data, shape);
   };
   const trainable: WeightSource = (weightName, shape) => {
@@ -285,10 +311,10 @@ function startGraph(name: string, config: LlamaConfig, options: LlamaGraphOption
  * The training loss: masked mean cross-entropy of the tokens at `loss_positions` (flat indices
  * into B·T, a run-time count M), whose hidden rows alone go through the final norm and the LM
  * head — logits [M, V] instead of [B, T, V]. Inputs input_ids, attention_mask [B, T] int64;
- * loss_positions, loss_targets [M] int64; loss_weights [M]. Outputs `loss` and, with
- * `withGradients`, `grad.<PEFT name>` for every LoRA matrix.
+ * loss_positions, loss_targets [M] int64; loss_weights [M]. Output `loss` (model-runner.ts adds
+ * the gradients of what it trains).
  */
-export function buildLossGraph(config: LlamaConfig, options: LlamaGraphOptions & { withGradients?: boolean }): LlamaGraph & { loss: Value } {
+export function buildLossGraph(config: LlamaConfig, options: LlamaGraphOptions): LlamaGraph & { loss: Value } {
   const { graph, dtype, params, lora, frozenInputs, hidden } = startGraph('llama-loss', config, options);
   const positions = graph.input('loss_positions', 'int64', ['tokens']);
   const targets = graph.input('loss_targets', 'int64', ['tokens']);
@@ -296,10 +322,6 @@ export function buildLossGraph(config: LlamaConfig, options: LlamaGraphOptions &
   const rows = op.gather(op.reshape(hidden, [-1, config.hiddenSize]), positions); // (M, C)
   const loss = crossEntropy(lmHead(config, params, rows), targets, weights); // logits (M, V)
   graph.output('loss', loss);
-  if (options.withGradients) {
-    const values = [...lora.values()];
-    gradients(loss, values).forEach((grad, i) => graph.output(`grad.${values[i].name}`, grad));
-  }
   return { graph, params, lora, frozenInputs, loss };
 }
 
@@ -337,203 +359,4 @@ export function buildCachedLogitsGraph(config: LlamaConfig, options: Omit<LlamaG
     graph.output(`present.${i}.value`, present.value);
   });
   return { graph, params, lora, frozenInputs, logits };
-}
-
-// ─── weights ────────────────────────────────────────────────────────────────────────────────
-
-export class WeightsError extends Error {
-  override name = 'WeightsError';
-}
-
-/** Tensors a checkpoint may carry that the model does not read. */
-const IGNORED_WEIGHTS = /(^|\.)rotary_emb\.inv_freq$/;
-
-/**
- * Reads a model folder's safetensors (one file or shards; F32, F16 or BF16) into graph layout:
- * every weight `llamaWeightShapes` names, shape checked, Linear weights transposed to [in, out].
- * A missing weight, a wrong shape or a tensor the model does not know is an error naming it.
- */
-export async function loadLlamaWeights(modelDir: string, config: LlamaConfig): Promise<Map<string, GraphWeight>> {
-  const shapes = llamaWeightShapes(config);
-  const reader = await openSafetensors(modelDir);
-  const weights = new Map<string, GraphWeight>();
-  try {
-    const unknown = reader.names.filter((n) => !shapes.has(n) && !IGNORED_WEIGHTS.test(n) && !(n === 'lm_head.weight' && config.tieWordEmbeddings));
-    if (unknown.length > 0) throw new WeightsError(`${modelDir}: tensors this ${config.modelType} configuration does not have: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`);
-    for (const [name, shape] of shapes) {
-      if (!reader.has(name)) throw new WeightsError(`${modelDir}: weight "${name}" [${shape}] is missing`);
-      const tensor = await reader.readFloat32(name);
-      if (tensor.shape.join(',') !== shape.join(',')) throw new WeightsError(`${modelDir}: weight "${name}" is [${tensor.shape}], config.json implies [${shape}]`);
-      weights.set(name, isLinearWeight(name) ? { shape: graphShape(name, shape), data: transposed(tensor.data, shape[0], shape[1]) } : tensor);
-    }
-  } finally {
-    await reader.close();
-  }
-  return weights;
-}
-
-/** A row-major [rows, cols] matrix as [cols, rows]. */
-export function transposed(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
-  }
-  return out;
-}
-
-// ─── the trainable model ────────────────────────────────────────────────────────────────────
-
-export interface LoraModelOptions {
-  /** Rank, alpha and targets of a new adapter; ignored when `adapter` is given. */
-  lora?: LoraConfig;
-  /** Seeds a new adapter's A matrices. */
-  seed?: number;
-  /** Continue from these LoRA weights (loadLoraAdapter). */
-  adapter?: LoraAdapter;
-  /** Intra-op threads per session; ORT's default when omitted. */
-  threads?: number;
-  optimization?: RunnerOptions['optimization'];
-}
-
-/** Token ids of a batch for the logits graph. */
-export type TokenBatch = Pick<Batch, 'batchSize' | 'seqLen' | 'inputIds' | 'attentionMask'>;
-
-/**
- * A base model with a LoRA adapter, frozen but for the adapter: loss and LoRA gradients for a
- * batch. One ORT session per graph kind (training, loss, logits) serves every batch shape: its
- * batch and length are symbolic (measured as fast as per-shape static sessions, without a
- * session and an arena per bucket). The frozen weights are fed as inputs, so the sessions
- * share the one copy held here (initializers measured ~3% faster but cost +2.7 GB per session).
- */
-export class LoraModel implements TrainableModel {
-  readonly parameters: ReadonlyMap<string, TrainableParameter>;
-  private readonly sessions = new Map<string, Promise<Runner>>();
-  private readonly frozenFeeds: Record<string, Feed>;
-
-  constructor(
-    readonly config: LlamaConfig,
-    readonly lora: LoraConfig,
-    weights: ReadonlyMap<string, GraphWeight>,
-    parameters: ReadonlyMap<string, TrainableParameter>,
-    private readonly options: Pick<LoraModelOptions, 'threads' | 'optimization'> = {},
-    /** Where the base came from, for adapter_config.json. */
-    readonly baseModel: string | null = null,
-  ) {
-    const expected = loraShapes(config, lora);
-    for (const [name, shape] of expected) {
-      const p = parameters.get(name);
-      if (!p || p.shape.join(',') !== shape.join(',')) throw new WeightsError(`LoRA tensor ${name}: expected [${shape}], got ${p ? `[${p.shape}]` : 'nothing'}`);
-    }
-    this.parameters = parameters;
-    this.frozenFeeds = Object.fromEntries([...weights].map(([name, w]) => [name, w.data as Float32Array]));
-  }
-
-  /** Loads config.json and the weights of `modelDir`, with a new adapter or `options.adapter`. */
-  static async load(modelDir: string, options: LoraModelOptions): Promise<LoraModel> {
-    const config = await readLlamaConfig(modelDir);
-    const lora = options.adapter?.lora ?? options.lora;
-    if (!lora) throw new Error('LoraModel.load needs options.lora or options.adapter');
-    const weights = await loadLlamaWeights(modelDir, config);
-    const initial = options.adapter?.weights ?? initLoraWeights(config, lora, options.seed ?? 0);
-    const parameters = new Map([...initial].map(([name, t]) => [name, { shape: [...t.shape], data: Float32Array.from(t.data) }]));
-    return new LoraModel(config, lora, weights, parameters, options, options.adapter?.baseModelNameOrPath ?? modelDir);
-  }
-
-  /** The current LoRA weights as a PEFT adapter (copies), for saveLoraAdapter or merging. */
-  adapter(): LoraAdapter {
-    const weights = new Map([...this.parameters].map(([name, p]) => [name, { shape: [...p.shape], data: Float32Array.from(p.data) }]));
-    return { lora: this.lora, weights, baseModelNameOrPath: this.baseModel };
-  }
-
-  async lossAndGradients(batch: Batch): Promise<LossResult & { gradients: Map<string, Float32Array> }> {
-    const counted = lossRows(batch);
-    if (counted.tokens === 0) {
-      const zeros = new Map([...this.parameters].map(([name, p]) => [name, new Float32Array(p.data.length)]));
-      return { loss: 0, tokens: 0, gradients: zeros };
-    }
-    const runner = await this.session('train');
-    const out = await runner.run(this.feeds(batch, counted));
-    const grads = new Map([...this.parameters.keys()].map((name) => [name, out[`grad.${name}`].data as Float32Array]));
-    return { loss: Number(out.loss.data[0]), tokens: counted.tokens, gradients: grads };
-  }
-
-  async loss(batch: Batch): Promise<LossResult> {
-    const counted = lossRows(batch);
-    if (counted.tokens === 0) return { loss: 0, tokens: 0 };
-    const runner = await this.session('loss');
-    const out = await runner.run(this.feeds(batch, counted));
-    return { loss: Number(out.loss.data[0]), tokens: counted.tokens };
-  }
-
-  /** Logits [B, T, V] of every position, row-major. */
-  async logits(batch: TokenBatch): Promise<Float32Array> {
-    const runner = await this.session('logits');
-    const out = await runner.run({ ...this.frozenFeeds, ...this.loraFeeds(), ...tokenFeeds(batch) });
-    return out.logits.data as Float32Array;
-  }
-
-  async dispose(): Promise<void> {
-    const sessions = [...this.sessions.values()];
-    this.sessions.clear();
-    await Promise.all(sessions.map(async (s) => (await s).release()));
-  }
-
-  private loraFeeds(): Record<string, Feed> {
-    return Object.fromEntries([...this.parameters].map(([name, p]) => [name, p.data]));
-  }
-
-  private feeds(batch: Batch, counted: LossRows): Record<string, Feed> {
-    const dims = [counted.tokens];
-    return {
-      ...this.frozenFeeds,
-      ...this.loraFeeds(),
-      ...tokenFeeds(batch),
-      loss_positions: { data: counted.positions, dims },
-      loss_targets: { data: counted.targets, dims },
-      loss_weights: { data: counted.weights, dims },
-    };
-  }
-
-  /** One session per graph kind, whatever the batch shape (symbolic batch and length). */
-  private session(kind: 'train' | 'loss' | 'logits'): Promise<Runner> {
-    let session = this.sessions.get(kind);
-    if (!session) {
-      const shape = { batch: 'batch', seq: 'seq', lora: this.lora };
-      const { graph } = kind === 'logits' ? buildLogitsGraph(this.config, shape) : buildLossGraph(this.config, { ...shape, withGradients: kind === 'train' });
-      session = Runner.create(graph, { intraOpThreads: this.options.threads, optimization: this.options.optimization });
-      this.sessions.set(kind, session);
-      session.catch(() => this.sessions.delete(kind));
-    }
-    return session;
-  }
-}
-
-function tokenFeeds(batch: TokenBatch): Record<string, Feed> {
-  const dims = [batch.batchSize, batch.seqLen];
-  return { input_ids: { data: batch.inputIds, dims }, attention_mask: { data: batch.attentionMask, dims } };
-}
-
-interface LossRows {
-  tokens: number;
-  positions: BigInt64Array;
-  targets: BigInt64Array;
-  weights: Float32Array;
-}
-
-/** The flat positions whose targets count (lossMask ≠ 0), with their targets and weights. */
-export function lossRows(batch: Batch): LossRows {
-  const size = batch.batchSize * batch.seqLen;
-  for (const [field, data] of [['inputIds', batch.inputIds], ['attentionMask', batch.attentionMask], ['targets', batch.targets], ['lossMask', batch.lossMask]] as const) {
-    if (data.length !== size) throw new Error(`batch.${field} has ${data.length} values, not ${batch.batchSize}x${batch.seqLen}`);
-  }
-  const at: number[] = [];
-  batch.lossMask.forEach((w, i) => {
-    if (w !== 0) at.push(i);
-  });
-  return {
-    tokens: at.length,
-    positions: BigInt64Array.from(at, (i) => BigInt(i)),
-    targets: BigInt64Array.from(at, (i) => batch.targets[i]),
-    weights: Float32Array.from(at, (i) => batch.lossMask[i]),
-  };
 }

@@ -1,14 +1,13 @@
 /**
  * LoRA adapters in PEFT's format: for each adapted Linear W [out, in], A [r, in] and B [out, r]
- * so that the layer computes x·Wᵀ + (alpha / r)·x·Aᵀ·Bᵀ. B starts at zero (the adapted model
- * equals the base), A uniform in ±1/√in as PEFT's Kaiming-uniform init gives. Saved as
- * `adapter_config.json` + `adapter_model.safetensors` with PEFT's tensor names
+ * so that the layer computes x·Wᵀ + (alpha / r)·x·Aᵀ·Bᵀ. A new adapter (init.ts) has B zero, so
+ * the adapted model equals the base, and A uniform in ±1/√in as PEFT's Kaiming-uniform gives.
+ * Saved as `adapter_config.json` + `adapter_model.safetensors` with PEFT's tensor names
  * (`base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight`), so PEFT and other
  * tools load them; merging writes W + (alpha / r)·B·A back into a plain model folder.
  */
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { random } from '../engine/gradcheck';
 import type { LlamaConfig } from './config';
 import { openSafetensors, SHARD_INDEX, SINGLE_FILE, writeSafetensors, type SafetensorsDType, type TensorToWrite } from './safetensors';
 
@@ -96,20 +95,6 @@ export function loraShapes(config: LlamaConfig, lora: LoraConfig): Map<string, n
     }
   }
   return shapes;
-}
-
-/** PEFT's initial adapter: A uniform in ±1/√in (Kaiming-uniform, a = √5), seeded per tensor; B zero. */
-export function initLoraWeights(config: LlamaConfig, lora: LoraConfig, seed = 0): Map<string, LoraTensor> {
-  const weights = new Map<string, LoraTensor>();
-  [...loraShapes(config, lora)].forEach(([name, shape], i) => {
-    const isA = name.endsWith('lora_A.weight');
-    const bound = 1 / Math.sqrt(shape[1]);
-    const data = isA
-      ? Float32Array.from(random(shape, { seed: seed * 100_003 + i + 1, low: -bound, high: bound }))
-      : new Float32Array(shape[0] * shape[1]);
-    weights.set(name, { shape, data });
-  });
-  return weights;
 }
 
 /** Writes a PEFT adapter folder: adapter_config.json and adapter_model.safetensors. */

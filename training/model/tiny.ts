@@ -6,10 +6,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { llamaWeightShapes, parseLlamaConfig, toHfConfig, type LlamaConfig, type Llama3RopeScaling, type TorchDType } from './config';
+import type { Llama3RopeScaling, LlamaConfig, TorchDType } from './config';
+import { parseLlamaConfig, toHfConfig } from './hf-config';
+import { randomWeights } from './init';
 import { SINGLE_FILE, writeSafetensors, type TensorToWrite } from './safetensors';
 import { SPECIAL_TOKEN_IDS, trainByteLevelBpe, writeTokenizerFiles } from './tokenizer';
-import { seededRandom } from '../random';
 
 export interface TinyModelOptions {
   /** Seeds the weights; the same seed and options give byte-identical files. Default 0. */
@@ -70,38 +71,6 @@ Expect a mix of sun and clouds in the morning, then thunderstorms later in the e
 Fog will clear by mid-morning, giving way to a mostly sunny afternoon; tonight will be clear with a low of 5°C.
 `;
 
-
-/** Normal(mean, std) by Box–Muller; each tensor gets its own stream (seed mixed with its name), so adding a tensor leaves the others unchanged. */
-function normalFill(size: number, mean: number, std: number, seed: number, name: string): Float32Array {
-  let streamSeed = seed ^ 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) streamSeed = Math.imul(streamSeed ^ name.charCodeAt(i), 0x01000193);
-  const uniform = seededRandom(streamSeed);
-  const values = new Float32Array(size);
-  for (let i = 0; i < size; i += 2) {
-    const radius = Math.sqrt(-2 * Math.log(1 - uniform()));
-    const angle = 2 * Math.PI * uniform();
-    values[i] = mean + std * radius * Math.cos(angle);
-    if (i + 1 < size) values[i + 1] = mean + std * radius * Math.sin(angle);
-  }
-  return values;
-}
-
-/**
- * Random weights for `config`, initialised as HF does — Normal(0, 0.02) — except that norm
- * weights are 1 ± a little and biases are small but non-zero, so a model that forgets a norm
- * weight or a bias gives measurably different outputs.
- */
-export function randomLlamaWeights(config: LlamaConfig, seed = 0): Map<string, { shape: number[]; data: Float32Array }> {
-  const weights = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, shape] of llamaWeightShapes(config)) {
-    const size = shape.reduce((n, d) => n * d, 1);
-    const isNorm = name.endsWith('norm.weight');
-    const data = isNorm ? normalFill(size, 1, 0.1, seed, name) : normalFill(size, 0, 0.02, seed, name);
-    weights.set(name, { shape, data });
-  }
-  return weights;
-}
-
 function tinyConfig(options: TinyModelOptions, vocabSize: number): LlamaConfig {
   const hiddenSize = options.hiddenSize ?? 64;
   const numAttentionHeads = options.numAttentionHeads ?? 4;
@@ -149,7 +118,7 @@ export async function createTinyModel(dir: string, options: TinyModelOptions = {
   });
   const tokenizerFiles = await writeTokenizerFiles(dir, bpe, config.maxPositionEmbeddings);
 
-  const weights = randomLlamaWeights(config, options.seed ?? 0);
+  const weights = randomWeights(config, options.seed ?? 0);
   const dtype = SAFETENSORS_DTYPE[config.torchDtype];
   const tensors: Array<[string, TensorToWrite]> = [...weights].map(([name, weight]) => [name, { ...weight, dtype }]);
   await writeSafetensors(join(dir, SINGLE_FILE), tensors, { format: 'pt' });

@@ -29,7 +29,7 @@ import {
   UnknownVersionError,
   VersionIntegrityError,
 } from './errors';
-import { copyFiles, describeFile, describeFiles, fileSize, listFiles, syncTree } from './files';
+import { copyFiles, describeFile, describeFiles, fileSize, listFiles, syncTree } from './version-files';
 import {
   formatVersionId,
   MANIFEST_FORMAT,

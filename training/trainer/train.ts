@@ -12,7 +12,7 @@ import { clipGradients, globalNorm, GradientAccumulator } from './gradients';
 import { learningRateAt } from './schedule';
 import type { Batch, TrainableModel } from './trainable';
 
-/** Where batches come from (training/data/batching.ts builds one from encoded examples). */
+/** Where batches come from (training/encoding/batching.ts builds one from encoded examples). */
 export interface TrainingData {
   /** The micro-batches of one epoch in training order; the same epoch and seed give the same batches, and every epoch the same count. */
   trainBatches(epochIndex: number, seed: number): readonly Batch[];

@@ -30,8 +30,10 @@ import {
   type TextBasedChannel,
   type User,
 } from 'discord.js';
-import type { Assistant, CommandOptions } from '../../assistant/assistant';
-import type { Author, IncomingMessage, Reply } from '../../assistant/message';
+import type { Assistant, ReplyOptions } from '../../assistant/assistant';
+import type { Author, IncomingMessage, Reply } from '../../chat/message';
+import { findCommand, invocationText, mayRun, type CommandInvocation } from '../../commands';
+import { correct } from '../../commands/moderation';
 import type { Config } from '../../config';
 import type { Logger } from '../../core/log';
 import type { Adapter } from '../adapter';
@@ -216,7 +218,8 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     if (!exchangeId) return;
     const user = reactor.partial ? await reactor.fetch() : reactor;
     const author = await authorIn(message.guild, message.channelId, user);
-    const reply = await assistant.command(incoming(author, message.channelId, `/${command} ${exchangeId}`), { name: command, args: exchangeId });
+    const invocation: CommandInvocation = { name: command, options: { exchange: exchangeId } };
+    const reply = await assistant.command(incoming(author, message.channelId, invocationText(invocation)), invocation);
     // Anyone may react; only a moderator's reaction counts. The assistant refused the rest, silently here.
     if (reply.kind !== 'command') {
       log.debug('discord: reaction not acted on', { exchange: exchangeId, reply: reply.kind });
@@ -229,17 +232,19 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
 
   async function onSlashCommand(interaction: ChatInputCommandInteraction): Promise<void> {
     const invocation = invocationOf(interaction);
-    await interaction.deferReply(invocation.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
-    const channelId = interaction.channelId;
+    const command = findCommand(invocation.name);
+    // A command defined elsewhere goes through as is (the assistant answers it), privately.
+    const privately = !command || command.replyPrivately === true;
+    await interaction.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
     const queue = editQueue(log);
-    const options: CommandOptions = {
+    const options: ReplyOptions = {
       onProgress: (text) => queue(() => interaction.editReply({ content: clip(text, DISCORD_LIMITS.content), embeds: [] })),
     };
-    const message = incoming(interactionAuthor(interaction), channelId, `/${invocation.name} ${invocation.args}`.trim());
+    const message = incoming(interactionAuthor(interaction), interaction.channelId, invocationText(invocation));
     const reply = await assistant.command(message, invocation, options);
     await queue(async () => {
       const sent = await interaction.editReply(renderReply(reply));
-      if (isModeratable(reply, interaction.inGuild()) && !invocation.ephemeral) await addModerationReactions(sent);
+      if (isModeratable(reply, interaction.inGuild()) && !privately) await addModerationReactions(sent);
     });
   }
 
@@ -251,8 +256,8 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
       return;
     }
     const author = interactionAuthor(interaction);
-    // The assistant checks again when the correction arrives; this only spares others a form they cannot send.
-    if (!assistant.hasRole(incoming(author, interaction.channelId, ''), 'moderator')) {
+    // The command's own permission, asked ahead: it spares others a form they could not send.
+    if (!mayRun(author, correct)) {
       await interaction.reply({ content: 'Only moderators can correct answers.', flags: MessageFlags.Ephemeral });
       return;
     }
@@ -274,9 +279,9 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     const [, exchangeId, messageId] = interaction.customId.split(':');
     const correction = interaction.fields.getTextInputValue(CORRECTION_INPUT).trim();
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const args = `${exchangeId} ${correction}`;
+    const invocation: CommandInvocation = { name: correct.name, options: { exchange: exchangeId, answer: correction } };
     const channelId = interaction.channelId ?? interaction.user.id;
-    const reply = await assistant.command(incoming(interactionAuthor(interaction), channelId, `/correct ${args}`), { name: 'correct', args });
+    const reply = await assistant.command(incoming(interactionAuthor(interaction), channelId, invocationText(invocation)), invocation);
     await interaction.editReply(renderReply(reply));
     if (reply.kind !== 'command' || !interaction.channel) return;
     const answer = await interaction.channel.messages.fetch(messageId).catch(() => null);

@@ -3,7 +3,7 @@
  * or the matching Discord permission. The assistant decides what each role may do.
  */
 import { PermissionFlagsBits, type GuildMember, type PermissionsBitField, type User } from 'discord.js';
-import type { Author, Role } from '../../assistant/message';
+import type { Author, Role } from '../../chat/message';
 
 export interface DiscordRoleSettings {
   /** Role id or name; Manage Messages also makes a moderator. */

@@ -6,7 +6,7 @@
  */
 import type { APIEmbed, APIEmbedField } from 'discord.js';
 import { buildFacts } from '../../answers/facts';
-import type { Reply } from '../../assistant/message';
+import type { Reply } from '../../chat/message';
 import type { ConditionCode, FactPeriod, ModerationStatus, UnitLabels, WeatherFacts, WeatherReport } from '../../core/domain';
 
 /** Discord's documented maxima (characters). */

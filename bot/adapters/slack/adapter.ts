@@ -5,8 +5,8 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Assistant } from '../../assistant/assistant';
-import type { Author, IncomingMessage, Reply } from '../../assistant/message';
-import { replies } from '../../assistant/replies';
+import type { Author, IncomingMessage, Reply } from '../../chat/message';
+import { replies } from '../../chat/replies';
 import type { Config } from '../../config';
 import type { Logger } from '../../core/log';
 import type { Adapter } from '../adapter';
@@ -178,7 +178,7 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
     try {
       const message: IncomingMessage = { platform: PLATFORM, channelId: command.channel_id, author: await authorOf(command.user_id, command.user_name), text: invoked };
       const answer = replyMessage(client, { channel: command.channel_id });
-      const reply = await assistant.command(message, { name: command.command.slice(1), args: command.text }, { onProgress: answer.report });
+      const reply = await assistant.command(message, { name: command.command.slice(1), text: command.text }, { onProgress: answer.report });
       const content = renderReply(reply, { askedBy: { userId: command.user_id, command: invoked } });
       if (answer.posted || reply.exchangeId) await postVisibly(answer.finish, respond, content);
       else await ephemeral(reply.text);
@@ -208,7 +208,7 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
       const exchangeId = exchangeIdOf(answer);
       if (!exchangeId) return;
       const message: IncomingMessage = { platform: PLATFORM, channelId: channel, author: await authorOf(event.user), text: `:${event.reaction}:` };
-      const reply = await assistant.command(message, { name: verdict, args: exchangeId });
+      const reply = await assistant.command(message, { name: verdict, options: { exchange: exchangeId } });
       // Anyone may add the emoji; a reaction from someone who may not moderate stays just a reaction.
       if (reply.kind === 'refused' || reply.kind === 'limited') return;
       await confirm(client, channel, event.user, answer?.thread_ts, reply);
@@ -243,7 +243,7 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
     if (!correction) return ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: 'Write the corrected answer.' } });
     try {
       const message: IncomingMessage = { platform: PLATFORM, channelId: target.channel, author: await authorOf(body.user.id, body.user.name), text: correction };
-      const reply = await assistant.command(message, { name: 'correct', args: `${target.exchangeId} ${correction}` });
+      const reply = await assistant.command(message, { name: 'correct', options: { exchange: target.exchangeId, answer: correction } });
       // Refusals and errors show in the modal, which stays open; success closes it.
       if (reply.kind !== 'command') return ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: reply.text } });
       await ack();

@@ -4,7 +4,7 @@
  */
 import type { types } from '@slack/bolt';
 import { buildFacts } from '../../answers/facts';
-import type { Reply } from '../../assistant/message';
+import type { Reply } from '../../chat/message';
 import type { FactPeriod, WeatherFacts, WeatherReport } from '../../core/domain';
 
 /** `metadata.event_type` of every answer; its payload carries the exchange id. */

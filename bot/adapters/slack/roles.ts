@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { Role } from '../../assistant/message';
+import type { Role } from '../../chat/message';
 import type { Logger } from '../../core/log';
 
 export interface RoleSettings {

@@ -2,5 +2,4 @@
 export { encodeChat, encodeChats, EncodeError } from './encode';
 export type { ChatExample, ChatMessage, ChatRole, DropReason, DroppedExample, EncodedExample, EncodeOptions } from './encode';
 export { batchedData, bucketLength, makeBatch, orderedBatches, shuffledBatches } from './batching';
-export { seededRandom } from '../random';
 export type { BatchingOptions } from './batching';

@@ -7,7 +7,7 @@
  *   `tool` message answering that call by `tool_call_id`, and each line lists the function in `tools`.
  */
 import { ASPECTS, isUnderstanding, NAMED_WHENS } from '../../bot/core/domain';
-import type { ChatExample, ChatRole } from '../data/encode';
+import type { ChatExample, ChatRole } from '../encoding/encode';
 import type { Split } from './question-key';
 
 export const EXPORT_FORMATS = ['hf', 'openai'] as const;

@@ -1,4 +1,4 @@
-/** Every fixed sentence the assistant says, in one place. */
+/** Every fixed sentence the bot says in chat (the assistant, the commands, the adapters), in one place. */
 
 export const EXAMPLE = '“Will it rain in Paris tomorrow?”';
 

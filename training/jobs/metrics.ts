@@ -1,3 +1,4 @@
+/** The scores of the evaluate step (evaluate.ts) and `cli evaluate`: parse accuracy per field, fact consistency, chrF. */
 import { isGrounded } from '../../bot/core/fact-guard';
 import type { Understanding, WeatherFacts } from '../../bot/core/domain';
 

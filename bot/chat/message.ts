@@ -1,3 +1,7 @@
+/**
+ * A conversation in platform-neutral words: who wrote what, and the reply. The adapters, the
+ * assistant and the commands all speak them.
+ */
 import type { WeatherFacts, WeatherReport } from '../core/domain';
 
 export type Role = 'moderator' | 'admin';
@@ -9,18 +13,16 @@ export interface Author {
   roles: readonly Role[];
 }
 
+/** Whether the author holds the role; admins can do everything moderators can. */
+export const hasRole = (author: Author, role: Role): boolean =>
+  author.roles.includes(role) || author.roles.includes('admin');
+
 /** A chat message as every adapter hands it to the assistant. */
 export interface IncomingMessage {
   platform: string;
   channelId: string;
   author: Author;
   text: string;
-}
-
-/** A slash command as a platform delivers it (Discord/Slack), already split from its arguments. */
-export interface CommandInvocation {
-  name: string;
-  args: string;
 }
 
 export type ReplyKind = 'weather' | 'smalltalk' | 'clarify' | 'error' | 'command' | 'refused' | 'limited';

@@ -1,7 +1,7 @@
 /**
  * Export to the transformers.js model folder: `config.json` (with its "transformers.js_config"),
  * `generation_config.json`, the tokenizer files, and `onnx/model.onnx` + `onnx/model.onnx_data`:
- * llama.ts's one-step graph with a KV cache, the (LoRA-merged) weights as initializers. Its
+ * the family's one-step graph with a KV cache, the (LoRA-merged) weights as initializers. Its
  * inputs and outputs are those transformers.js feeds a decoder-only model with past —
  * input_ids, attention_mask, position_ids, past_key_values.{i}.key/value (batch, kv heads,
  * past length, head size) → logits, present.{i}.key/value — and its past inputs have the
@@ -11,9 +11,12 @@
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { saveModel } from '../engine/onnx';
-import { readLlamaConfig, toHfConfig, type LlamaConfig } from '../model/config';
-import { buildCachedLogitsGraph, loadLlamaWeights, transposed, type GraphWeight } from '../model/llama';
+import type { LlamaConfig } from '../model/config';
+import { modelFamily } from '../model/families';
+import { readLlamaConfig, toHfConfig } from '../model/hf-config';
+import type { GraphWeight } from '../model/llama';
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, loadLoraAdapter, loraNames, loraScale, mergedWeight, modulePath, type LoraAdapter, type LoraTensor } from '../model/lora';
+import { loadWeights, transposed } from '../model/weights';
 
 export const ONNX_FOLDER = 'onnx';
 export const ONNX_MODEL = 'model.onnx';
@@ -64,7 +67,8 @@ export async function exportModel(options: ExportOptions): Promise<ExportResult>
 
   progress({ stage: 'read', message: `reading ${modelDir}` });
   const config = await readLlamaConfig(modelDir);
-  const weights = await loadLlamaWeights(modelDir, config);
+  const family = modelFamily(config.modelType);
+  const weights = await loadWeights(modelDir, config);
   if (adapterDir) {
     const adapter = await loadLoraAdapter(adapterDir, config);
     progress({ stage: 'merge', message: `merging the LoRA adapter ${adapterDir} (r=${adapter.lora.r}, alpha=${adapter.lora.alpha}, ${adapter.lora.targetModules.join(', ')})` });
@@ -72,7 +76,7 @@ export async function exportModel(options: ExportOptions): Promise<ExportResult>
   }
 
   progress({ stage: 'graph', message: `building the inference graph (${config.numHiddenLayers} layers, KV cache)` });
-  const { graph } = buildCachedLogitsGraph(config, { initializers: weights });
+  const { graph } = family.definition.buildCachedLogitsGraph(config, { initializers: weights });
 
   await mkdir(dirname(outDir), { recursive: true });
   const partial = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${Date.now()}`);
@@ -133,10 +137,10 @@ export function mergeAdapter(config: LlamaConfig, weights: Map<string, GraphWeig
  * the one ONNX file (fp32: `model.onnx`, no suffix) and says its weights are in `model.onnx_data`.
  */
 export function exportedConfig(config: LlamaConfig, externalData: boolean): Record<string, unknown> {
+  const { exportedAs } = modelFamily(config.modelType);
   return {
     ...toHfConfig({ ...config, torchDtype: 'float32' }),
-    // transformers.js knows SmolLM2 as the Llama it is.
-    ...(config.modelType === 'smollm' ? { model_type: 'llama' } : {}),
+    ...(exportedAs ? { model_type: exportedAs } : {}),
     'transformers.js_config': { dtype: 'fp32', ...(externalData ? { use_external_data_format: true } : {}) },
   };
 }

@@ -1,0 +1,57 @@
+/**
+ * The resolve-base step: the model folder a retrain starts from. `tiny` (a small model the project
+ * makes itself, once per data folder: pretrain.ts), a model folder, or a hub repo id found in the
+ * HF cache (offline; `model pull` fetches it).
+ */
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { isRepoId, resolveModel } from '../hub';
+import { registryPath } from '../registry';
+import { makeTinyBase } from './pretrain';
+
+export const TINY_BASE = 'tiny';
+
+/** Where the `tiny` base of a data folder lives. */
+export function tinyBaseDir(dataDir: string): string {
+  return join(registryPath(dataDir), 'base-tiny');
+}
+
+export interface ResolvedBase {
+  /** The model folder. */
+  dir: string;
+  /** What the registry records as the base: `tiny`, the hub repo id, or the absolute folder path. */
+  name: string;
+}
+
+/**
+ * The model folder `base` names. The tiny base is made on first use (under the job lock), in a
+ * temporary folder renamed into place, so a job killed while making it leaves nothing that looks finished.
+ */
+export async function resolveBase(base: string, { dataDir, seedDir, threads }: { dataDir: string; seedDir: string | null; threads?: number }): Promise<ResolvedBase> {
+  if (base !== TINY_BASE) {
+    const dir = await resolveModel(base);
+    // A folder is named by its absolute path; a repo id found in the HF cache by the id.
+    return { dir, name: isRepoId(base) && dir !== resolve(base) ? base : dir };
+  }
+  const dir = tinyBaseDir(dataDir);
+  if (await isFile(join(dir, 'config.json'))) return { dir, name: TINY_BASE };
+  await mkdir(dirname(dir), { recursive: true });
+  for (const name of await readdir(dirname(dir))) {
+    if (name.startsWith(`${basename(dir)}.partial-`)) await rm(join(dirname(dir), name), { recursive: true, force: true }); // a killed job's
+  }
+  const partial = `${dir}.partial-${process.pid}`;
+  await mkdir(partial, { recursive: true });
+  try {
+    await makeTinyBase(partial, { seedDir, threads });
+    await rm(dir, { recursive: true, force: true }); // no config.json: not a finished base
+    await rename(partial, dir);
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+  return { dir, name: TINY_BASE };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null))?.isFile() ?? false;
+}

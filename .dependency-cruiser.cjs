@@ -6,14 +6,16 @@ module.exports = {
   forbidden: [
     {
       name: 'training-through-core-only',
-      comment: 'training/ may use the bot only through bot/core/ (the shared core); the bot composes training, not the reverse.',
+      comment:
+        'training/ may use the bot only through bot/core/ (the shared core); the bot composes training, not the reverse.',
       severity: 'error',
       from: { path: '^training/' },
       to: { path: '^bot/', pathNot: '^bot/core/' },
     },
     {
       name: 'core-imports-nothing-above-it',
-      comment: 'bot/core/ is the foundation both halves stand on: it imports nothing from the rest of bot/, training/ or scripts/.',
+      comment:
+        'bot/core/ is the foundation both halves stand on: it imports nothing from the rest of bot/, training/ or scripts/.',
       severity: 'error',
       from: { path: '^bot/core/' },
       to: { path: '^(bot/|training/|scripts/|test/)', pathNot: '^bot/core/' },
@@ -34,7 +36,8 @@ module.exports = {
     },
     {
       name: 'no-cycles',
-      comment: 'No import cycles in bot/, training/ or scripts/ (type-only imports count too: they couple the modules all the same).',
+      comment:
+        'No import cycles in bot/, training/ or scripts/ (type-only imports count too: they couple the modules all the same).',
       severity: 'error',
       from: { path: '^(bot|training|scripts)/' },
       to: { circular: true },
@@ -45,6 +48,10 @@ module.exports = {
     exclude: { path: '^node_modules/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js'],
+    },
   },
 };

@@ -25,13 +25,20 @@ export interface App {
 }
 
 export interface AppOptions {
-  /** One-off runs (the `ask` CLI) read preferences but capture nothing, take no store lock and do not follow the registry. */
+  /**
+   * One-off runs (the `ask` CLI) read preferences but capture nothing, take no store lock and do not follow the
+   * registry.
+   */
   readOnly?: boolean;
 }
 
 /** Wires config into the shared parts every adapter uses: store, weather, the model, assistant. */
 export async function createApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
-  const store = await openStore({ dir: join(config.dataDir, 'store'), salt: config.storeSalt ?? undefined, readOnly: options.readOnly });
+  const store = await openStore({
+    dir: join(config.dataDir, 'store'),
+    salt: config.storeSalt ?? undefined,
+    readOnly: options.readOnly,
+  });
   const weather = new WeatherService(createWeatherProvider(config.weather), {
     timeoutMs: config.weather.timeoutMs,
     retries: config.weather.retries,

@@ -17,7 +17,14 @@ const integer = (min: number, max: number) =>
   });
 
 /** Variables whose values must never be echoed, even in a config error. */
-export const SECRET_VARIABLES = ['OPENWEATHER_API_KEY', 'STORE_SALT', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const;
+export const SECRET_VARIABLES = [
+  'OPENWEATHER_API_KEY',
+  'STORE_SALT',
+  'DISCORD_TOKEN',
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+] as const;
 
 const cronExpression = makeValidator<string>((raw) => {
   if (!cron.validate(raw.trim())) throw new Error('not a cron expression');
@@ -25,50 +32,135 @@ const cronExpression = makeValidator<string>((raw) => {
 });
 
 const idList = makeValidator<string[]>((raw) => {
-  const ids = raw.split(',').map((id) => id.trim()).filter(Boolean);
+  const ids = raw
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   if (ids.some((id) => !/^[\w-]+$/.test(id))) throw new Error('not an id list');
   return ids;
 });
 
 const specs = {
   DATA_DIR: str({ default: 'data', desc: 'a folder for runtime state (dataset, preferences, models)' }),
-  STORE_SALT: str({ default: '', desc: 'a secret string of at least 16 characters used to hash user and channel ids (default: generated into DATA_DIR/store/.salt)' }),
-  WEATHER_PROVIDER: str({ choices: ['auto', 'openmeteo', 'openweather'], default: 'auto', desc: 'one of auto, openmeteo, openweather' }),
-  OPENWEATHER_API_KEY: str({ default: '', desc: 'an OpenWeather API key (required when WEATHER_PROVIDER=openweather)' }),
-  OPENWEATHER_BASE_URL: url({ default: 'https://api.openweathermap.org/', desc: 'an http(s) URL of the OpenWeather API' }),
-  OPEN_METEO_GEOCODING_URL: url({ default: 'https://geocoding-api.open-meteo.com/v1/search', desc: 'an http(s) URL of an Open-Meteo geocoding search endpoint' }),
-  OPEN_METEO_FORECAST_URL: url({ default: 'https://api.open-meteo.com/v1/forecast', desc: 'an http(s) URL of an Open-Meteo forecast endpoint' }),
-  WEATHER_TIMEOUT_MS: integer(100, 120_000)({ default: 5000, desc: 'a whole number of milliseconds from 100 to 120000' }),
+  STORE_SALT: str({
+    default: '',
+    desc: 'a secret string of at least 16 characters used to hash user and channel ids (default: generated into DATA_DIR/store/.salt)',
+  }),
+  WEATHER_PROVIDER: str({
+    choices: ['auto', 'openmeteo', 'openweather'],
+    default: 'auto',
+    desc: 'one of auto, openmeteo, openweather',
+  }),
+  OPENWEATHER_API_KEY: str({
+    default: '',
+    desc: 'an OpenWeather API key (required when WEATHER_PROVIDER=openweather)',
+  }),
+  OPENWEATHER_BASE_URL: url({
+    default: 'https://api.openweathermap.org/',
+    desc: 'an http(s) URL of the OpenWeather API',
+  }),
+  OPEN_METEO_GEOCODING_URL: url({
+    default: 'https://geocoding-api.open-meteo.com/v1/search',
+    desc: 'an http(s) URL of an Open-Meteo geocoding search endpoint',
+  }),
+  OPEN_METEO_FORECAST_URL: url({
+    default: 'https://api.open-meteo.com/v1/forecast',
+    desc: 'an http(s) URL of an Open-Meteo forecast endpoint',
+  }),
+  WEATHER_TIMEOUT_MS: integer(
+    100,
+    120_000,
+  )({ default: 5000, desc: 'a whole number of milliseconds from 100 to 120000' }),
   WEATHER_RETRIES: integer(0, 5)({ default: 2, desc: 'a whole number from 0 to 5' }),
   WEATHER_CACHE_TTL_SECONDS: integer(0, 86_400)({ default: 600, desc: 'a whole number of seconds from 0 to 86400' }),
-  DEFAULT_UNITS: str({ choices: ['auto', 'metric', 'imperial'], default: 'auto', desc: 'one of auto (by country), metric, imperial' }),
-  RATE_LIMIT_PER_MINUTE: integer(1, 10_000)({ default: 12, desc: 'a whole number of messages per user per minute, from 1 to 10000' }),
+  DEFAULT_UNITS: str({
+    choices: ['auto', 'metric', 'imperial'],
+    default: 'auto',
+    desc: 'one of auto (by country), metric, imperial',
+  }),
+  RATE_LIMIT_PER_MINUTE: integer(
+    1,
+    10_000,
+  )({ default: 12, desc: 'a whole number of messages per user per minute, from 1 to 10000' }),
   MAX_MESSAGE_LENGTH: integer(20, 4000)({ default: 500, desc: 'a whole number of characters from 20 to 4000' }),
-  LOG_LEVEL: str({ choices: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info', desc: 'one of debug, info, warn, error, silent' }),
+  LOG_LEVEL: str({
+    choices: ['debug', 'info', 'warn', 'error', 'silent'],
+    default: 'info',
+    desc: 'one of debug, info, warn, error, silent',
+  }),
 
-  MODEL: str({ choices: ['auto', 'off'], default: 'auto', desc: 'one of auto (use the active model when there is one), off (rules and templates only)' }),
+  MODEL: str({
+    choices: ['auto', 'off'],
+    default: 'auto',
+    desc: 'one of auto (use the active model when there is one), off (rules and templates only)',
+  }),
   MODEL_MAX_NEW_TOKENS: integer(8, 512)({ default: 96, desc: 'a whole number of tokens from 8 to 512' }),
-  MODEL_TIMEOUT_MS: integer(100, 60_000)({ default: 4000, desc: 'a whole number of milliseconds from 100 to 60000 (per generation step)' }),
-  BASE_MODEL: str({ default: 'HuggingFaceTB/SmolLM2-135M-Instruct', desc: 'a hub repo id, a local HF model folder, or tiny' }),
-  RETRAIN_CRON: cronExpression({ default: '0 3 * * *', desc: 'a cron expression (minute hour day month weekday), e.g. 0 3 * * * for 03:00 nightly' }),
-  RETRAIN_MIN_NEW: integer(0, 1_000_000)({ default: 20, desc: 'a whole number of new approved or corrected exchanges needed before a scheduled retrain' }),
+  MODEL_TIMEOUT_MS: integer(
+    100,
+    60_000,
+  )({ default: 4000, desc: 'a whole number of milliseconds from 100 to 60000 (per generation step)' }),
+  BASE_MODEL: str({
+    default: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+    desc: 'a hub repo id, a local HF model folder, or tiny',
+  }),
+  RETRAIN_CRON: cronExpression({
+    default: '0 3 * * *',
+    desc: 'a cron expression (minute hour day month weekday), e.g. 0 3 * * * for 03:00 nightly',
+  }),
+  RETRAIN_MIN_NEW: integer(
+    0,
+    1_000_000,
+  )({ default: 20, desc: 'a whole number of new approved or corrected exchanges needed before a scheduled retrain' }),
 
-  DISCORD_TOKEN: str({ default: '', desc: "a Discord bot token (Developer Portal > your app > Bot > Reset Token)" }),
-  DISCORD_APPLICATION_ID: str({ default: '', desc: "the Discord application id (Developer Portal > General Information), needed to deploy slash commands" }),
-  DISCORD_GUILD_ID: str({ default: '', desc: 'a Discord server id to deploy slash commands to (empty: global commands)' }),
-  DISCORD_MODERATOR_ROLE: str({ default: '', desc: 'a Discord role id or name whose members may approve and correct answers (Manage Messages also works)' }),
-  DISCORD_ADMIN_ROLE: str({ default: '', desc: 'a Discord role id or name whose members may retrain and manage models (Administrator also works)' }),
-  DISCORD_API_URL: url({ default: 'https://discord.com/api', desc: 'an http(s) URL of the Discord REST API (change only for a proxy or a local emulator)' }),
+  DISCORD_TOKEN: str({ default: '', desc: 'a Discord bot token (Developer Portal > your app > Bot > Reset Token)' }),
+  DISCORD_APPLICATION_ID: str({
+    default: '',
+    desc: 'the Discord application id (Developer Portal > General Information), needed to deploy slash commands',
+  }),
+  DISCORD_GUILD_ID: str({
+    default: '',
+    desc: 'a Discord server id to deploy slash commands to (empty: global commands)',
+  }),
+  DISCORD_MODERATOR_ROLE: str({
+    default: '',
+    desc: 'a Discord role id or name whose members may approve and correct answers (Manage Messages also works)',
+  }),
+  DISCORD_ADMIN_ROLE: str({
+    default: '',
+    desc: 'a Discord role id or name whose members may retrain and manage models (Administrator also works)',
+  }),
+  DISCORD_API_URL: url({
+    default: 'https://discord.com/api',
+    desc: 'an http(s) URL of the Discord REST API (change only for a proxy or a local emulator)',
+  }),
 
   SLACK_BOT_TOKEN: str({ default: '', desc: 'a Slack bot token starting with xoxb- (OAuth & Permissions)' }),
-  SLACK_APP_TOKEN: str({ default: '', desc: 'a Slack app-level token starting with xapp- with connections:write (needed for Socket Mode)' }),
-  SLACK_SIGNING_SECRET: str({ default: '', desc: 'the Slack signing secret (Basic Information), needed for HTTP mode' }),
+  SLACK_APP_TOKEN: str({
+    default: '',
+    desc: 'a Slack app-level token starting with xapp- with connections:write (needed for Socket Mode)',
+  }),
+  SLACK_SIGNING_SECRET: str({
+    default: '',
+    desc: 'the Slack signing secret (Basic Information), needed for HTTP mode',
+  }),
   SLACK_MODE: str({ choices: ['socket', 'http'], default: 'socket', desc: 'one of socket, http' }),
   SLACK_PORT: integer(1, 65_535)({ default: 3000, desc: 'a TCP port from 1 to 65535 for Slack HTTP mode' }),
-  SLACK_MODERATORS: idList({ default: [], desc: 'a comma-separated list of Slack user ids (U…) who may approve and correct answers' }),
-  SLACK_MODERATOR_GROUP: str({ default: '', desc: 'a Slack user group id (S…) whose members may approve and correct answers' }),
-  SLACK_ADMINS: idList({ default: [], desc: 'a comma-separated list of Slack user ids (U…) who may retrain and manage models' }),
-  SLACK_API_URL: url({ default: 'https://slack.com/api/', desc: 'an http(s) URL of the Slack Web API (change only for a proxy or a local emulator)' }),
+  SLACK_MODERATORS: idList({
+    default: [],
+    desc: 'a comma-separated list of Slack user ids (U…) who may approve and correct answers',
+  }),
+  SLACK_MODERATOR_GROUP: str({
+    default: '',
+    desc: 'a Slack user group id (S…) whose members may approve and correct answers',
+  }),
+  SLACK_ADMINS: idList({
+    default: [],
+    desc: 'a comma-separated list of Slack user ids (U…) who may retrain and manage models',
+  }),
+  SLACK_API_URL: url({
+    default: 'https://slack.com/api/',
+    desc: 'an http(s) URL of the Slack Web API (change only for a proxy or a local emulator)',
+  }),
 };
 
 export interface Config {
@@ -139,7 +231,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       const [name, error] = Object.entries(errors)[0] ?? [];
       if (!name) return;
       const spec = specs[name as keyof typeof specs] as Spec<unknown>;
-      throw new ConfigError(error instanceof EnvMissingError ? `${name} is required: ${spec.desc}` : describe(name, spec, env));
+      throw new ConfigError(
+        error instanceof EnvMissingError ? `${name} is required: ${spec.desc}` : describe(name, spec, env),
+      );
     },
   });
 
@@ -154,7 +248,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const provider = clean.WEATHER_PROVIDER === 'auto' ? (apiKey ? 'openweather' : 'openmeteo') : clean.WEATHER_PROVIDER;
   const orNull = (value: string) => value.trim() || null;
   const slackBotToken = orNull(clean.SLACK_BOT_TOKEN);
-  if (slackBotToken && !slackBotToken.startsWith('xoxb-')) throw new ConfigError(`SLACK_BOT_TOKEN must be ${specs.SLACK_BOT_TOKEN.desc}`);
+  if (slackBotToken && !slackBotToken.startsWith('xoxb-'))
+    throw new ConfigError(`SLACK_BOT_TOKEN must be ${specs.SLACK_BOT_TOKEN.desc}`);
   if (slackBotToken && clean.SLACK_MODE === 'socket' && !clean.SLACK_APP_TOKEN.startsWith('xapp-')) {
     throw new ConfigError(`SLACK_APP_TOKEN is required when SLACK_MODE=socket: ${specs.SLACK_APP_TOKEN.desc}`);
   }
@@ -210,7 +305,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           apiUrl: clean.SLACK_API_URL,
         }
       : null,
-    secrets: [apiKey, salt, discordToken, slackBotToken, orNull(clean.SLACK_APP_TOKEN), orNull(clean.SLACK_SIGNING_SECRET)].filter((s): s is string => Boolean(s)),
+    secrets: [
+      apiKey,
+      salt,
+      discordToken,
+      slackBotToken,
+      orNull(clean.SLACK_APP_TOKEN),
+      orNull(clean.SLACK_SIGNING_SECRET),
+    ].filter((s): s is string => Boolean(s)),
   };
 }
 

@@ -34,18 +34,24 @@ async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   const logFile = join(config.dataDir, 'weatherbot.log');
   const logStream = terminal ? createWriteStream(logFile, { flags: 'a' }) : null;
-  const log = createLogger(config.logLevel, config.secrets, logStream ? (line) => void logStream.write(line + '\n') : undefined);
+  const log = createLogger(
+    config.logLevel,
+    config.secrets,
+    logStream ? (line) => void logStream.write(line + '\n') : undefined,
+  );
   const app = await createApp(config, log);
   const adapters = platformAdapters(config, app, log);
-  const schedule = app.operations && startSchedule({
-    cron: config.retrain.cron,
-    minNew: config.retrain.minNew,
-    runner: app.operations.jobs,
-    store: app.store,
-    registry: app.operations.registry,
-    log,
-    retrain: app.operations.retrain,
-  });
+  const schedule =
+    app.operations &&
+    startSchedule({
+      cron: config.retrain.cron,
+      minNew: config.retrain.minNew,
+      runner: app.operations.jobs,
+      store: app.store,
+      registry: app.operations.registry,
+      log,
+      retrain: app.operations.retrain,
+    });
 
   let stopping = false;
   const stop = async () => {

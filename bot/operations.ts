@@ -15,7 +15,8 @@ export interface Operations {
 }
 
 /** "discord:alice" — how the audit names whoever acted. */
-export const who = (message: IncomingMessage): string => `${message.platform}:${message.author.name ?? message.author.id}`;
+export const who = (message: IncomingMessage): string =>
+  `${message.platform}:${message.author.name ?? message.author.id}`;
 
 export interface AuditEntry {
   /** Who acted: "<platform>:<name or id>". */

@@ -54,7 +54,9 @@ export function checkCron(expression: string): void {
   const { valid, errors } = cron.validateDetailed(expression);
   if (valid) return;
   const why = errors.map((e) => `${e.field}${e.value === undefined ? '' : ` "${e.value}"`}: ${e.message}`).join('; ');
-  throw new ScheduleConfigError(`RETRAIN_CRON "${expression}" is not a cron expression (minute hour day-of-month month day-of-week, e.g. "${DEFAULT_RETRAIN_CRON}"): ${why}`);
+  throw new ScheduleConfigError(
+    `RETRAIN_CRON "${expression}" is not a cron expression (minute hour day-of-month month day-of-week, e.g. "${DEFAULT_RETRAIN_CRON}"): ${why}`,
+  );
 }
 
 /** Approved or corrected exchanges moderated after `since` (all of them when null). */
@@ -69,19 +71,25 @@ export async function countNewApproved(store: Pick<Store, 'exchanges'>, since: D
 
 function ago(from: Date, to: Date): string {
   const minutes = Math.round((to.getTime() - from.getTime()) / 60_000);
-  return minutes < 60 ? `${minutes} min ago` : minutes < 48 * 60 ? `${Math.round(minutes / 60)} h ago` : `${Math.round(minutes / 1440)} days ago`;
+  return minutes < 60
+    ? `${minutes} min ago`
+    : minutes < 48 * 60
+      ? `${Math.round(minutes / 60)} h ago`
+      : `${Math.round(minutes / 1440)} days ago`;
 }
 
 export function startSchedule(options: ScheduleOptions): Schedule {
   checkCron(options.cron);
-  if (!Number.isInteger(options.minNew) || options.minNew < 0) throw new ScheduleConfigError(`RETRAIN_MIN_NEW must be a whole number of at least 0, got ${options.minNew}`);
+  if (!Number.isInteger(options.minNew) || options.minNew < 0)
+    throw new ScheduleConfigError(`RETRAIN_MIN_NEW must be a whole number of at least 0, got ${options.minNew}`);
   const { runner, store, registry, log } = options;
   const now = options.now ?? (() => new Date());
 
   const tick = async (): Promise<{ outcome: ScheduleOutcome; job?: Job }> => {
     const since = await lastTrainingTime(runner.dataDir, registry);
     const fresh = await countNewApproved(store, since);
-    const sinceText = since === null ? 'ever (no training yet)' : `the last training (${since.toISOString()}, ${ago(since, now())})`;
+    const sinceText =
+      since === null ? 'ever (no training yet)' : `the last training (${since.toISOString()}, ${ago(since, now())})`;
     if (fresh < options.minNew) {
       const outcome: ScheduleOutcome = `skipped: ${fresh} approved or corrected exchange${fresh === 1 ? '' : 's'} since ${sinceText}, ${options.minNew} needed`;
       log.info('scheduled retrain skipped', { reason: outcome.slice('skipped: '.length) });
@@ -98,15 +106,23 @@ export function startSchedule(options: ScheduleOptions): Schedule {
     }
   };
 
-  const task = cron.schedule(options.cron, async () => {
-    try {
-      const { job } = await tick();
-      await job?.done.catch(() => undefined); // the runner logs how it ended; waiting keeps ticks from overlapping
-    } catch (error) {
-      log.warn('scheduled retrain failed', { error });
-    }
-  }, { name: 'retrain', noOverlap: true, timezone: options.timezone });
-  log.info('retrain schedule started', { cron: options.cron, minNew: options.minNew, next: task.getNextRun()?.toISOString() ?? null });
+  const task = cron.schedule(
+    options.cron,
+    async () => {
+      try {
+        const { job } = await tick();
+        await job?.done.catch(() => undefined); // the runner logs how it ended; waiting keeps ticks from overlapping
+      } catch (error) {
+        log.warn('scheduled retrain failed', { error });
+      }
+    },
+    { name: 'retrain', noOverlap: true, timezone: options.timezone },
+  );
+  log.info('retrain schedule started', {
+    cron: options.cron,
+    minNew: options.minNew,
+    next: task.getNextRun()?.toISOString() ?? null,
+  });
 
   return {
     stop: async () => {

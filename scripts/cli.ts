@@ -10,17 +10,44 @@ interface CliCommand {
 }
 
 const COMMANDS: Record<string, CliCommand> = {
-  parse: { usage: 'parse              one message per line on stdin -> one JSON query per line on stdout', load: () => import('./cli/parse') },
+  parse: {
+    usage: 'parse              one message per line on stdin -> one JSON query per line on stdout',
+    load: () => import('./cli/parse'),
+  },
   ask: { usage: 'ask "<message>"    print the reply the assistant would give', load: () => import('./cli/ask') },
-  dataset: { usage: 'dataset export --format hf|openai [--out file] [--split train|validation|all] | dataset stats', load: () => import('./cli/dataset') },
-  export: { usage: 'export --model <hf-model-folder> [--adapter <peft-folder>] --out <folder> [--force]   write a transformers.js model folder', load: () => import('./cli/export') },
-  train: { usage: 'train --base <hf-model-folder|hub-repo|tiny> [--data <jsonl>] [--out <folder>] [--epochs n] [--max-examples n]   fine-tune, evaluate, register', load: () => import('./cli/train') },
-  evaluate: { usage: 'evaluate [--model <folder|version>] [--samples n]   score a model on the held-out seed split, beside the rules', load: () => import('./cli/evaluate') },
-  model: { usage: 'model pull [repo] [--revision main] [--offline]   download a base model into the HF cache', load: () => import('./cli/model') },
-  manifest: { usage: 'manifest slack [--out file]   write the Slack app manifest, its slash commands from the command registry', load: () => import('./cli/manifest') },
+  dataset: {
+    usage: 'dataset export --format hf|openai [--out file] [--split train|validation|all] | dataset stats',
+    load: () => import('./cli/dataset'),
+  },
+  export: {
+    usage:
+      'export --model <hf-model-folder> [--adapter <peft-folder>] --out <folder> [--force]   write a transformers.js model folder',
+    load: () => import('./cli/export'),
+  },
+  train: {
+    usage:
+      'train --base <hf-model-folder|hub-repo|tiny> [--data <jsonl>] [--out <folder>] [--epochs n] [--max-examples n]   fine-tune, evaluate, register',
+    load: () => import('./cli/train'),
+  },
+  evaluate: {
+    usage:
+      'evaluate [--model <folder|version>] [--samples n]   score a model on the held-out seed split, beside the rules',
+    load: () => import('./cli/evaluate'),
+  },
+  model: {
+    usage: 'model pull [repo] [--revision main] [--offline]   download a base model into the HF cache',
+    load: () => import('./cli/model'),
+  },
+  manifest: {
+    usage: 'manifest slack [--out file]   write the Slack app manifest, its slash commands from the command registry',
+    load: () => import('./cli/manifest'),
+  },
 };
 
-const usage = () => `usage: npm run --silent cli -- <command>\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}\n`;
+const usage = () =>
+  `usage: npm run --silent cli -- <command>\n${Object.values(COMMANDS)
+    .map((c) => `  ${c.usage}`)
+    .join('\n')}\n`;
 
 async function main([name, ...args]: string[]): Promise<number> {
   const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -32,7 +59,11 @@ async function main([name, ...args]: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    process.stderr.write(error instanceof ConfigError ? `Configuration error: ${error.message}\n` : `cli: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      error instanceof ConfigError
+        ? `Configuration error: ${error.message}\n`
+        : `cli: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -21,7 +21,9 @@ function parseArguments(args: string[], defaultGuild: string | null): { guildId:
   let clear = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--guild') {
-      guildId = args[++i] ?? fail('--guild needs a server id (right-click the server > Copy Server ID, with Developer Mode on)');
+      guildId =
+        args[++i] ??
+        fail('--guild needs a server id (right-click the server > Copy Server ID, with Developer Mode on)');
       if (!/^\d{15,21}$/.test(guildId)) fail(`"${guildId}" is not a Discord server id`);
     } else if (args[i] === '--global') {
       guildId = null;
@@ -43,22 +45,40 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  const discord = config.discord ?? fail('DISCORD_TOKEN is not set: put the bot token (Developer Portal > your app > Bot > Reset Token) in .env');
-  const applicationId = discord.applicationId ?? fail('DISCORD_APPLICATION_ID is not set: copy the Application ID from the Developer Portal > your app > General Information into .env');
+  const discord =
+    config.discord ??
+    fail('DISCORD_TOKEN is not set: put the bot token (Developer Portal > your app > Bot > Reset Token) in .env');
+  const applicationId =
+    discord.applicationId ??
+    fail(
+      'DISCORD_APPLICATION_ID is not set: copy the Application ID from the Developer Portal > your app > General Information into .env',
+    );
   const { guildId, clear } = parseArguments(process.argv.slice(2), discord.guildId);
 
   const result = await deployCommands({ token: discord.token, applicationId, guildId, apiUrl: discord.apiUrl, clear });
   if (clear) {
-    process.stdout.write(`Removed WeatherBot's commands ${result.scope === 'guild' ? `from server ${result.guildId}` : 'globally'}\n`);
+    process.stdout.write(
+      `Removed WeatherBot's commands ${result.scope === 'guild' ? `from server ${result.guildId}` : 'globally'}\n`,
+    );
     return;
   }
-  const where = result.scope === 'guild' ? `in server ${result.guildId} (available now)` : 'globally (every server and DMs; Discord may take a few minutes to show them)';
-  process.stdout.write(`Registered ${result.registered.length} commands ${where}: ${result.registered.map((name) => (name.includes(' ') ? `"${name}"` : `/${name}`)).join(', ')}\n`);
+  const where =
+    result.scope === 'guild'
+      ? `in server ${result.guildId} (available now)`
+      : 'globally (every server and DMs; Discord may take a few minutes to show them)';
+  process.stdout.write(
+    `Registered ${result.registered.length} commands ${where}: ${result.registered.map((name) => (name.includes(' ') ? `"${name}"` : `/${name}`)).join(', ')}\n`,
+  );
   process.stdout.write(`Invite link: ${inviteUrl(applicationId)}\n`);
 }
 
 main().catch((error) => {
   const status = (error as { status?: number }).status;
-  const hint = status === 401 ? ' (DISCORD_TOKEN is wrong)' : status === 403 || status === 404 ? ' (is DISCORD_APPLICATION_ID right, and is the bot in that server?)' : '';
+  const hint =
+    status === 401
+      ? ' (DISCORD_TOKEN is wrong)'
+      : status === 403 || status === 404
+        ? ' (is DISCORD_APPLICATION_ID right, and is the bot in that server?)'
+        : '';
   fail(`${error instanceof Error ? error.message : String(error)}${hint}`);
 });

@@ -23,7 +23,6 @@ const USAGE = `usage: npx tsx scripts/make-tiny-model.ts --out <dir> [options]
   --attention-bias    q/k/v bias, which makes it a Qwen2 model
   --dtype T           float32 | bfloat16 | float16 (float32)`;
 
-
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -83,6 +82,10 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `${message}\n\n${USAGE}\n` : `make-tiny-model: ${message}\n`);
+  process.stderr.write(
+    error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+      ? `${message}\n\n${USAGE}\n`
+      : `make-tiny-model: ${message}\n`,
+  );
   process.exit(error instanceof UsageError ? 2 : 1);
 });

@@ -44,10 +44,16 @@ export async function runTerminal(assistant: Assistant, options: TerminalOptions
     if (text) {
       const reply = assistant
         .handle({ platform: 'terminal', channelId: 'terminal', author, text }, { onProgress: say })
-        .then((r) => say(r.text), () => say('Something went wrong on my side. Please try again.'));
+        .then(
+          (r) => say(r.text),
+          () => say('Something went wrong on my side. Please try again.'),
+        );
       inFlight.add(reply);
       void reply.finally(() => inFlight.delete(reply));
-      await Promise.race([reply, new Promise((resolve) => setTimeout(resolve, options.longReplyMs ?? LONG_REPLY_MS).unref())]);
+      await Promise.race([
+        reply,
+        new Promise((resolve) => setTimeout(resolve, options.longReplyMs ?? LONG_REPLY_MS).unref()),
+      ]);
     }
     lines.prompt();
   }

@@ -1,7 +1,17 @@
 import {
-  UNIT_LABELS, WEEKDAYS,
-  type Aspect, type Condition, type ConditionCode, type DailyForecast, type FactPeriod, type HourlyForecast,
-  type Place, type WeatherFacts, type WeatherQuery, type WeatherReport, type When,
+  UNIT_LABELS,
+  WEEKDAYS,
+  type Aspect,
+  type Condition,
+  type ConditionCode,
+  type DailyForecast,
+  type FactPeriod,
+  type HourlyForecast,
+  type Place,
+  type WeatherFacts,
+  type WeatherQuery,
+  type WeatherReport,
+  type When,
 } from '../core/domain';
 
 /** The question asks beyond the days the report covers. */
@@ -23,7 +33,17 @@ export function placeLabel(place: Place): string {
 
 /** Which fields each aspect's answer uses; the facts carry only those. */
 const ASPECT_FIELDS: Record<Aspect, (keyof FactPeriod)[]> = {
-  general: ['temperature', 'feelsLike', 'high', 'low', 'precipitationChance', 'precipitation', 'windSpeed', 'windDirection', 'humidity'],
+  general: [
+    'temperature',
+    'feelsLike',
+    'high',
+    'low',
+    'precipitationChance',
+    'precipitation',
+    'windSpeed',
+    'windDirection',
+    'humidity',
+  ],
   temperature: ['temperature', 'feelsLike', 'high', 'low'],
   rain: ['precipitationChance', 'precipitation'],
   snow: ['snowfall', 'precipitationChance', 'temperature', 'high', 'low'],
@@ -32,7 +52,18 @@ const ASPECT_FIELDS: Record<Aspect, (keyof FactPeriod)[]> = {
   sun: ['sunrise', 'sunset', 'uvIndex'],
 };
 
-const SEVERITY: ConditionCode[] = ['clear', 'partly-cloudy', 'cloudy', 'fog', 'drizzle', 'rain', 'sleet', 'snow', 'freezing-rain', 'thunderstorm'];
+const SEVERITY: ConditionCode[] = [
+  'clear',
+  'partly-cloudy',
+  'cloudy',
+  'fog',
+  'drizzle',
+  'rain',
+  'sleet',
+  'snow',
+  'freezing-rain',
+  'thunderstorm',
+];
 const COMPASS = ['N', 'NNE', 'NE', 'ENE', 'E', 'ESE', 'SE', 'SSE', 'S', 'SSW', 'SW', 'WSW', 'W', 'WNW', 'NW', 'NNW'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -60,7 +91,8 @@ function clockTime(isoLocal: string | null, units: WeatherReport['units']): stri
   return `${hour % 12 === 0 ? 12 : hour % 12}:${minute} ${hour < 12 ? 'AM' : 'PM'}`;
 }
 
-const whole = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? undefined : Math.round(n));
+const whole = (n: number | null | undefined) =>
+  n === null || n === undefined || Number.isNaN(n) ? undefined : Math.round(n);
 
 function amount(n: number | null | undefined, units: WeatherReport['units']): number | undefined {
   if (n === null || n === undefined || Number.isNaN(n)) return undefined;
@@ -121,7 +153,12 @@ function tonightPeriod(report: WeatherReport): FactPeriod {
   const today = report.daily[0].date;
   const start = report.current.time > `${today}T18:00` ? report.current.time.slice(0, 13) : `${today}T18`;
   const tomorrow = report.daily[1]?.date;
-  const hours = report.hourly.filter((h) => h.time.slice(0, 13) >= start && (!tomorrow || h.time < `${tomorrow}T06:00`) && (tomorrow || h.time.startsWith(today)));
+  const hours = report.hourly.filter(
+    (h) =>
+      h.time.slice(0, 13) >= start &&
+      (!tomorrow || h.time < `${tomorrow}T06:00`) &&
+      (tomorrow || h.time.startsWith(today)),
+  );
   if (hours.length === 0) throw new HorizonError(0);
   const values = (pick: (h: HourlyForecast) => number | null) => hours.map(pick).filter((v): v is number => v !== null);
   const max = (xs: number[]) => (xs.length ? Math.max(...xs) : undefined);

@@ -38,7 +38,8 @@ function highLow(p: FactPeriod, w: Words): string | undefined {
 }
 
 function rainChance(p: FactPeriod, w: Words): string | undefined {
-  if (!defined(p.precipitationChance)) return defined(p.precipitation) && p.precipitation > 0 ? `${w.rain(p.precipitation)} of precipitation` : undefined;
+  if (!defined(p.precipitationChance))
+    return defined(p.precipitation) && p.precipitation > 0 ? `${w.rain(p.precipitation)} of precipitation` : undefined;
   const amount = defined(p.precipitation) && p.precipitation > 0 ? ` (${w.rain(p.precipitation)})` : '';
   return `${p.precipitationChance}% chance of precipitation${amount}`;
 }
@@ -79,8 +80,17 @@ const opening = (p: FactPeriod, place: string) => `${capitalize(p.label)} in ${p
 const ASPECT_ANSWERS: Record<Aspect, (p: FactPeriod, place: string, w: Words) => string> = {
   general(p, place, w) {
     if (p.label === 'right now') {
-      const now = join([p.condition, defined(p.temperature) && `${w.deg(p.temperature)}${defined(p.feelsLike) ? ` (feels like ${w.deg(p.feelsLike)})` : ''}`]);
-      const rest = join([highLow(p, w) && `today ${highLow(p, w)}`, rainChance(p, w), wind(p, w, false), defined(p.humidity) && `humidity ${p.humidity}%`]);
+      const now = join([
+        p.condition,
+        defined(p.temperature) &&
+          `${w.deg(p.temperature)}${defined(p.feelsLike) ? ` (feels like ${w.deg(p.feelsLike)})` : ''}`,
+      ]);
+      const rest = join([
+        highLow(p, w) && `today ${highLow(p, w)}`,
+        rainChance(p, w),
+        wind(p, w, false),
+        defined(p.humidity) && `humidity ${p.humidity}%`,
+      ]);
       return `${opening(p, place)}: ${now}.${rest ? ` ${capitalize(rest)}.` : ''}`;
     }
     return `${opening(p, place)}: ${join([p.condition, highLow(p, w), rainChance(p, w), wind(p, w, true)])}.`;
@@ -110,10 +120,14 @@ const ASPECT_ANSWERS: Record<Aspect, (p: FactPeriod, place: string, w: Words) =>
         : `It's not raining in ${place} right now (${p.condition}).${later}`;
     }
     if (!defined(chance)) {
-      return amount ? `${opening(p, place)}: ${p.condition}${amount} of precipitation expected.` : `${opening(p, place)}: ${p.condition}, no rain expected.`;
+      return amount
+        ? `${opening(p, place)}: ${p.condition}${amount} of precipitation expected.`
+        : `${opening(p, place)}: ${p.condition}, no rain expected.`;
     }
-    if (chance >= 60) return `Yes — ${p.label} in ${place} there's ${article(chance)} ${chance}% chance of rain${amount}. Take an umbrella ☔`;
-    if (chance >= 30) return `Maybe — ${p.label} in ${place} there's ${article(chance)} ${chance}% chance of rain${amount}. An umbrella wouldn't hurt.`;
+    if (chance >= 60)
+      return `Yes — ${p.label} in ${place} there's ${article(chance)} ${chance}% chance of rain${amount}. Take an umbrella ☔`;
+    if (chance >= 30)
+      return `Maybe — ${p.label} in ${place} there's ${article(chance)} ${chance}% chance of rain${amount}. An umbrella wouldn't hurt.`;
     return `Probably not — only ${article(chance)} ${chance}% chance of rain ${p.label} in ${place} (${p.condition}).`;
   },
 
@@ -121,9 +135,12 @@ const ASPECT_ANSWERS: Record<Aspect, (p: FactPeriod, place: string, w: Words) =>
     const temps = highLow(p, w) ?? (defined(p.temperature) ? w.deg(p.temperature) : undefined);
     const context = temps ? ` (${temps})` : '';
     if (p.label === 'right now') {
-      return isSnowy(p.condition) ? `Yes, it's snowing in ${place} right now (${p.condition})${context}.` : `No snow in ${place} right now — ${p.condition}${context}.`;
+      return isSnowy(p.condition)
+        ? `Yes, it's snowing in ${place} right now (${p.condition})${context}.`
+        : `No snow in ${place} right now — ${p.condition}${context}.`;
     }
-    if (defined(p.snowfall) && p.snowfall > 0) return `Yes — about ${w.snow(p.snowfall)} of snow expected ${p.label} in ${place}${context}.`;
+    if (defined(p.snowfall) && p.snowfall > 0)
+      return `Yes — about ${w.snow(p.snowfall)} of snow expected ${p.label} in ${place}${context}.`;
     if (isSnowy(p.condition)) return `Some snow is possible ${p.label} in ${place} (${p.condition})${context}.`;
     return `No snow expected ${p.label} in ${place} — ${p.condition}${context}.`;
   },
@@ -148,7 +165,9 @@ const ASPECT_ANSWERS: Record<Aspect, (p: FactPeriod, place: string, w: Words) =>
       : p.label === 'tonight'
         ? `the sun sets at ${p.sunset} and rises again at ${p.sunrise}`
         : `the sun rises at ${p.sunrise} and sets at ${p.sunset}`;
-    const uv = defined(p.uvIndex) ? `; the UV index reaches ${p.uvIndex} (${uvWord(p.uvIndex)})${p.uvIndex >= 3 ? ' — wear sunscreen' : ''}` : '';
+    const uv = defined(p.uvIndex)
+      ? `; the UV index reaches ${p.uvIndex} (${uvWord(p.uvIndex)})${p.uvIndex >= 3 ? ' — wear sunscreen' : ''}`
+      : '';
     return `${opening(p, place)}: ${times}${uv}.`;
   },
 };

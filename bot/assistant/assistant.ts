@@ -2,8 +2,24 @@ import { buildFacts, HorizonError } from '../answers/facts';
 import { renderAnswer } from '../answers/templates';
 import { hasRole, type IncomingMessage, type Reply } from '../chat/message';
 import { replies, smalltalk } from '../chat/replies';
-import { invocationText, runCommand, splitPlace, type CommandInvocation, type CommandServices, type Progress } from '../commands';
-import type { Place, ReplySource, TemperatureUnit, Understanding, UnitSystem, WeatherFacts, WeatherQuery, WeatherReport } from '../core/domain';
+import {
+  invocationText,
+  runCommand,
+  splitPlace,
+  type CommandInvocation,
+  type CommandServices,
+  type Progress,
+} from '../commands';
+import type {
+  Place,
+  ReplySource,
+  TemperatureUnit,
+  Understanding,
+  UnitSystem,
+  WeatherFacts,
+  WeatherQuery,
+  WeatherReport,
+} from '../core/domain';
 import type { Logger } from '../core/log';
 import type { ActiveModels } from '../model/runtime';
 import { writeAnswer, writeQuery, type Generate, type ModelLimits } from '../model/steps';
@@ -150,12 +166,22 @@ export class Assistant {
         understood = await this.understandWith(model, text);
       } catch (error) {
         this.log.error('understanding failed', { error });
-        const how: Provenance = { query: null, source: { understanding: 'rules', answer: 'error' }, modelVersion, error: 'internal' };
+        const how: Provenance = {
+          query: null,
+          source: { understanding: 'rules', answer: 'error' },
+          modelVersion,
+          error: 'internal',
+        };
         return this.record(message, text, { kind: 'error', text: replies.internalError }, how, started);
       }
       const { query, by } = understood;
       if (!query.weather) {
-        const how: Provenance = { query, source: { understanding: by, answer: 'smalltalk' }, modelVersion, error: null };
+        const how: Provenance = {
+          query,
+          source: { understanding: by, answer: 'smalltalk' },
+          modelVersion,
+          error: null,
+        };
         return this.record(message, text, { kind: 'smalltalk', text: smalltalk(text) }, how, started);
       }
       return this.respond(message, text, query, by, started, model);
@@ -176,38 +202,78 @@ export class Assistant {
   private withModel<T>(work: (model: HeldModel | null) => Promise<T>): Promise<T> {
     const option = this.options.model;
     if (!option) return work(null);
-    return option.models.use((model) => work(model && { version: model.version, generator: model.generator, limits: option.limits }));
+    return option.models.use((model) =>
+      work(model && { version: model.version, generator: model.generator, limits: option.limits }),
+    );
   }
 
   /** Step 1: the model's query as the rules let it through, or the rules' own. */
-  private async understandWith(model: HeldModel | null, text: string): Promise<{ query: Understanding; by: 'model' | 'rules' }> {
+  private async understandWith(
+    model: HeldModel | null,
+    text: string,
+  ): Promise<{ query: Understanding; by: 'model' | 'rules' }> {
     const rules = this.options.understand(text);
     if (!model) return { query: rules, by: 'rules' };
     const step = await writeQuery(model.generator, text, rules, model.limits);
     const { generation } = step;
-    this.log.debug('model query', { version: model.version, by: step.by, fallback: step.fallback, corrections: step.corrections, tokens: generation?.tokens, ms: generation?.ms, waitedMs: generation?.waitedMs });
+    this.log.debug('model query', {
+      version: model.version,
+      by: step.by,
+      fallback: step.fallback,
+      corrections: step.corrections,
+      tokens: generation?.tokens,
+      ms: generation?.ms,
+      waitedMs: generation?.waitedMs,
+    });
     return { query: step.query, by: step.by };
   }
 
   /** Step 2: the model's answer from the facts, or null when the template stands in. */
-  private async answerWith(model: HeldModel, text: string, query: WeatherQuery, facts: WeatherFacts): Promise<string | null> {
+  private async answerWith(
+    model: HeldModel,
+    text: string,
+    query: WeatherQuery,
+    facts: WeatherFacts,
+  ): Promise<string | null> {
     const step = await writeAnswer(model.generator, text, query, facts, model.limits);
     const { generation } = step;
-    this.log.debug('model answer', { version: model.version, used: step.text !== null, fallback: step.fallback, tokens: generation?.tokens, ms: generation?.ms, waitedMs: generation?.waitedMs });
+    this.log.debug('model answer', {
+      version: model.version,
+      used: step.text !== null,
+      fallback: step.fallback,
+      tokens: generation?.tokens,
+      ms: generation?.ms,
+      waitedMs: generation?.waitedMs,
+    });
     return step.text;
   }
 
-  private async respond(message: IncomingMessage, text: string, query: WeatherQuery, understoodBy: ReplySource['understanding'], started: number, model: HeldModel | null): Promise<Reply> {
+  private async respond(
+    message: IncomingMessage,
+    text: string,
+    query: WeatherQuery,
+    understoodBy: ReplySource['understanding'],
+    started: number,
+    model: HeldModel | null,
+  ): Promise<Reply> {
     const how = (answer: ReplySource['answer'], error: string | null = null): Provenance => ({
-      query, source: { understanding: understoodBy, answer }, modelVersion: model?.version ?? null, error,
+      query,
+      source: { understanding: understoodBy, answer },
+      modelVersion: model?.version ?? null,
+      error,
     });
     const [user, channel] = await Promise.all([
       this.store.getPreferences('user', message.platform, message.author.id),
       this.store.getPreferences('channel', message.platform, message.channelId),
     ]);
     const saved = user.location ?? channel.location;
-    const target = query.location ? { location: query.location, region: query.region } : saved ? splitPlace(saved) : null;
-    if (!target) return this.record(message, text, { kind: 'clarify', text: replies.askPlace }, how('clarify'), started);
+    const target = query.location
+      ? { location: query.location, region: query.region }
+      : saved
+        ? splitPlace(saved)
+        : null;
+    if (!target)
+      return this.record(message, text, { kind: 'clarify', text: replies.askPlace }, how('clarify'), started);
     try {
       const place = await this.weather.resolvePlace(target.location, target.region);
       const units = this.chooseUnits(query, user, channel, place);
@@ -218,7 +284,10 @@ export class Assistant {
       // The query is stored as parsed (a saved place stays out of it): it is what the model learns to write.
       return this.record(message, text, reply, how(written ? 'model' : 'template'), started);
     } catch (error) {
-      const { text: friendly, code } = this.explain(error, target.region ? `${target.location}, ${target.region}` : target.location);
+      const { text: friendly, code } = this.explain(
+        error,
+        target.region ? `${target.location}, ${target.region}` : target.location,
+      );
       return this.record(message, text, { kind: 'error', text: friendly }, how('error', code), started);
     }
   }
@@ -226,8 +295,10 @@ export class Assistant {
   private guard(message: IncomingMessage, text: string): Reply | undefined {
     // Moderators clearing a backlog of reactions are trusted; everyone else is rate-limited.
     const trusted = hasRole(message.author, 'moderator');
-    if (!trusted && !this.limiter.take(`${message.platform}:${message.author.id}`)) return { kind: 'limited', text: replies.rateLimited };
-    if (text.length > this.options.maxMessageLength) return { kind: 'error', text: replies.tooLong(this.options.maxMessageLength) };
+    if (!trusted && !this.limiter.take(`${message.platform}:${message.author.id}`))
+      return { kind: 'limited', text: replies.rateLimited };
+    if (text.length > this.options.maxMessageLength)
+      return { kind: 'error', text: replies.tooLong(this.options.maxMessageLength) };
     if (!text.trim()) return { kind: 'smalltalk', text: replies.empty };
     return undefined;
   }
@@ -237,11 +308,13 @@ export class Assistant {
   }
 
   private chooseUnits(query: WeatherQuery, user: Preferences, channel: Preferences, place: Place): UnitSystem {
-    return unitsFromQuery(query.units)
-      ?? user.units
-      ?? channel.units
-      ?? this.options.defaultUnits
-      ?? (place.countryCode && IMPERIAL_COUNTRIES.has(place.countryCode) ? 'imperial' : 'metric');
+    return (
+      unitsFromQuery(query.units) ??
+      user.units ??
+      channel.units ??
+      this.options.defaultUnits ??
+      (place.countryCode && IMPERIAL_COUNTRIES.has(place.countryCode) ? 'imperial' : 'metric')
+    );
   }
 
   private explain(error: unknown, place: string): { text: string; code: string } {
@@ -257,7 +330,13 @@ export class Assistant {
   }
 
   /** Captures the exchange (unless capture is off) and returns the reply with its id. */
-  private async record(message: IncomingMessage, question: string, reply: Reply, how: Provenance, started: number): Promise<Reply> {
+  private async record(
+    message: IncomingMessage,
+    question: string,
+    reply: Reply,
+    how: Provenance,
+    started: number,
+  ): Promise<Reply> {
     if (this.options.capture === false) return reply;
     try {
       const exchange = await this.store.capture({

@@ -7,10 +7,12 @@ export const replies = {
   thanks: "You're welcome! ☀️",
   offTopic: `I only know about the weather. Try ${EXAMPLE} or “wind in Chicago tonight”.`,
   empty: `Ask me about the weather — for example ${EXAMPLE}`,
-  tooLong: (max: number) => `That message is too long for me (over ${max} characters). Try a shorter question, like ${EXAMPLE}`,
+  tooLong: (max: number) =>
+    `That message is too long for me (over ${max} characters). Try a shorter question, like ${EXAMPLE}`,
   rateLimited: "You're sending messages quickly — give me a few seconds and try again.",
   askPlace: 'Which place do you mean? Try “weather in Lisbon”, or save yours with /setlocation <place>.',
-  placeNotFound: (place: string) => `I couldn't find “${place}”. Check the spelling, or add the region or country — e.g. “Paris, TX”.`,
+  placeNotFound: (place: string) =>
+    `I couldn't find “${place}”. Check the spelling, or add the region or country — e.g. “Paris, TX”.`,
   providerDown: "The weather service isn't answering right now, so I can't look that up. Please try again in a minute.",
   badResponse: 'The weather service sent back something I could not read. Please try again shortly.',
   horizon: (days: number) => `I can only see ${days} days ahead — ask me about a day within that.`,

@@ -18,7 +18,16 @@ export { splitPlace } from './place';
 
 /** Every command: the single list /help, Discord's definitions and Slack's manifest are made from, in this order. */
 export const commands: readonly Command[] = [
-  weather, units, setlocation, retrain, model, dataset, approve, reject, correct, help,
+  weather,
+  units,
+  setlocation,
+  retrain,
+  model,
+  dataset,
+  approve,
+  reject,
+  correct,
+  help,
 ];
 
 /** The commands Discord and Slack offer in their menus. */
@@ -44,13 +53,23 @@ export async function runCommand(
   if (!command) return { kind: 'error', text: replies.unknownCommand(invocation.name) };
   if (!mayRun(message.author, command)) {
     const { name, permission } = command;
-    services.log.warn('command refused', { command: name, platform: message.platform, user: message.author.name ?? 'unknown' });
-    await services.operations?.audit.record({ who: who(message), action: name, outcome: 'refused', detail: `needs ${permission}` });
+    services.log.warn('command refused', {
+      command: name,
+      platform: message.platform,
+      user: message.author.name ?? 'unknown',
+    });
+    await services.operations?.audit.record({
+      who: who(message),
+      action: name,
+      outcome: 'refused',
+      detail: `needs ${permission}`,
+    });
     return { kind: 'refused', text: replies.refused(name, permission) };
   }
-  const read = 'text' in invocation
-    ? parseOptions(command.options, invocation.text)
-    : checkOptions(command.options, invocation.options);
+  const read =
+    'text' in invocation
+      ? parseOptions(command.options, invocation.text)
+      : checkOptions(command.options, invocation.options);
   if ('problem' in read) {
     return { kind: 'command', text: command.hint ?? `/${command.name}: ${read.problem} Usage: ${command.usage}` };
   }

@@ -29,32 +29,70 @@ export const model = defineCommand({
     const { registry, audit } = operationsOf(services);
     if (action === 'status') {
       const active = await registry.active();
-      if (!active) return { kind: 'command', text: 'No model is active: answers come from rules and templates. An admin can run /retrain.' };
+      if (!active)
+        return {
+          kind: 'command',
+          text: 'No model is active: answers come from rules and templates. An admin can run /retrain.',
+        };
       const { manifest } = active;
-      return { kind: 'command', text: `Active model ${active.id}, fine-tuned from ${manifest.baseModel} on ${manifest.createdAt.slice(0, 16).replace('T', ' ')} UTC. Metrics: ${formatMetrics(manifest.metrics)}.` };
+      return {
+        kind: 'command',
+        text: `Active model ${active.id}, fine-tuned from ${manifest.baseModel} on ${manifest.createdAt.slice(0, 16).replace('T', ' ')} UTC. Metrics: ${formatMetrics(manifest.metrics)}.`,
+      };
     }
     if (action === 'history') {
       const versions = (await registry.history()).slice(0, 10);
       if (versions.length === 0) return { kind: 'command', text: 'No model versions yet.' };
-      const lines = versions.map((v) => `${v.id} — ${v.manifest.status}${v.manifest.note ? ` (${v.manifest.note})` : ''}: ${formatMetrics(v.manifest.metrics)}`);
+      const lines = versions.map(
+        (v) =>
+          `${v.id} — ${v.manifest.status}${v.manifest.note ? ` (${v.manifest.note})` : ''}: ${formatMetrics(v.manifest.metrics)}`,
+      );
       return { kind: 'command', text: lines.join('\n') };
     }
     const change = CHANGES[action];
-    if (change.needsVersion && !version) return { kind: 'command', text: `Name the version: /model ${action} <version> (see /model history).` };
+    if (change.needsVersion && !version)
+      return { kind: 'command', text: `Name the version: /model ${action} <version> (see /model history).` };
     try {
       const active = await change.run(registry, version);
       await audit.record({ who: who(message), action: `model ${action}`, target: active.id, outcome: 'done' });
       return { kind: 'command', text: `${change.done(active.id)} The bot switches to it within seconds.` };
     } catch (error) {
-      await audit.record({ who: who(message), action: `model ${action}`, target: version, outcome: 'failed', detail: String(error) });
-      return { kind: 'error', text: `Could not ${change.verb}: ${error instanceof Error ? error.message : String(error)}` };
+      await audit.record({
+        who: who(message),
+        action: `model ${action}`,
+        target: version,
+        outcome: 'failed',
+        detail: String(error),
+      });
+      return {
+        kind: 'error',
+        text: `Could not ${change.verb}: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
   },
 });
 
 /** The ways an admin switches the active version. */
-const CHANGES: Record<'rollback' | 'activate', { verb: string; needsVersion: boolean; run: (registry: ModelRegistry, version?: string) => Promise<ActiveModel>; done: (id: string) => string }> = {
-  rollback: { verb: 'roll back', needsVersion: false, run: (registry, version) => registry.rollback(version), done: (id) => `Rolled back: ${id} is active again.` },
+const CHANGES: Record<
+  'rollback' | 'activate',
+  {
+    verb: string;
+    needsVersion: boolean;
+    run: (registry: ModelRegistry, version?: string) => Promise<ActiveModel>;
+    done: (id: string) => string;
+  }
+> = {
+  rollback: {
+    verb: 'roll back',
+    needsVersion: false,
+    run: (registry, version) => registry.rollback(version),
+    done: (id) => `Rolled back: ${id} is active again.`,
+  },
   // A candidate the gate kept back (or the first version, when none is active yet) is put in charge by hand.
-  activate: { verb: 'activate', needsVersion: true, run: (registry, version) => registry.activate(version as string), done: (id) => `${id} is now the active model.` },
+  activate: {
+    verb: 'activate',
+    needsVersion: true,
+    run: (registry, version) => registry.activate(version as string),
+    done: (id) => `${id} is now the active model.`,
+  },
 };

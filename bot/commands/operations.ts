@@ -9,4 +9,6 @@ export function operationsOf({ operations }: Pick<CommandServices, 'operations'>
 
 /** "validationLoss 0.894, parseMean 0.437" for chat. */
 export const formatMetrics = (metrics: Record<string, number>): string =>
-  Object.entries(metrics).map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`).join(', ') || 'no metrics';
+  Object.entries(metrics)
+    .map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`)
+    .join(', ') || 'no metrics';

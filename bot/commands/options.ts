@@ -47,7 +47,11 @@ export type OptionSpec = StringOption | IntegerOption | BooleanOption | ChoiceOp
 
 type ValueOf<O extends OptionSpec> = O extends ChoiceOption
   ? O['choices'][number]['value']
-  : O extends IntegerOption ? number : O extends BooleanOption ? boolean : string;
+  : O extends IntegerOption
+    ? number
+    : O extends BooleanOption
+      ? boolean
+      : string;
 
 /** The typed options a handler receives, by name; an optional one left out is undefined. */
 export type OptionValues<S extends readonly OptionSpec[]> = {

@@ -12,7 +12,10 @@ const scope = {
   name: 'scope',
   type: 'choice',
   description: 'yours (default), or the default for this channel (moderators only)',
-  choices: [{ value: 'me', label: 'just me' }, { value: 'channel', label: 'this channel', aliases: ['server'] }],
+  choices: [
+    { value: 'me', label: 'just me' },
+    { value: 'channel', label: 'this channel', aliases: ['server'] },
+  ],
 } as const;
 
 type Scope = 'me' | 'channel' | undefined;
@@ -50,11 +53,13 @@ export const units = defineCommand({
   ],
   hint: 'Use /units c (°C, km/h, mm) or /units f (°F, mph, in).',
   async run({ options, message, services }) {
-    if (!mayChoose(options.scope, message)) return { kind: 'refused', text: 'Only moderators can set the channel default.' };
+    if (!mayChoose(options.scope, message))
+      return { kind: 'refused', text: 'Only moderators can set the channel default.' };
     const { system, label } = UNIT_SYSTEMS[options.system];
     const { scope, id } = owner(options.scope, message);
     await services.preferences.setPreferences(scope, message.platform, id, { units: system });
-    const text = scope === 'user' ? `Got it — I'll answer you in ${label}.` : `Got it — this channel now defaults to ${label}.`;
+    const text =
+      scope === 'user' ? `Got it — I'll answer you in ${label}.` : `Got it — this channel now defaults to ${label}.`;
     return { kind: 'command', text };
   },
 });
@@ -69,7 +74,8 @@ export const setlocation = defineCommand({
   options: [scope, { name: 'place', type: 'string', description: PLACE_DESCRIPTION, required: true, maxLength: 100 }],
   hint: 'Tell me the place, e.g. /setlocation Lisbon or /setlocation Paris, TX.',
   async run({ options, message, services }) {
-    if (!mayChoose(options.scope, message)) return { kind: 'refused', text: 'Only moderators can set the channel location.' };
+    if (!mayChoose(options.scope, message))
+      return { kind: 'refused', text: 'Only moderators can set the channel location.' };
     const { location, region } = splitPlace(options.place);
     try {
       const place = await services.places.resolvePlace(location, region);
@@ -83,7 +89,8 @@ export const setlocation = defineCommand({
         return { kind: 'error', text: replies.placeNotFound(options.place) };
       }
       if (error instanceof WeatherError) {
-        const text = "I can't check places right now — the weather service isn't answering. Please try again in a minute.";
+        const text =
+          "I can't check places right now — the weather service isn't answering. Please try again in a minute.";
         return { kind: 'error', text };
       }
       throw error;

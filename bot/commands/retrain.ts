@@ -31,7 +31,10 @@ export const retrain = defineCommand({
     const running = ops.jobs.running();
     if (action === 'status') {
       if (!running) return { kind: 'command', text: 'No training job is running.' };
-      return { kind: 'command', text: `Training (started by ${running.by}): ${running.progress ? renderRetrainProgress(running.progress) : 'starting'}` };
+      return {
+        kind: 'command',
+        text: `Training (started by ${running.by}): ${running.progress ? renderRetrainProgress(running.progress) : 'starting'}`,
+      };
     }
     if (action === 'cancel') {
       if (!running) return { kind: 'command', text: 'No training job is running.' };
@@ -58,20 +61,36 @@ export const retrain = defineCommand({
     await progress('Training started — I will post the result here. The bot keeps answering meanwhile.');
     try {
       const summary = await job.done;
-      await ops.audit.record({ who: actor, action: 'retrain finish', target: summary.versionId, outcome: 'done', detail: summary.promoted ? 'promoted' : 'not promoted' });
+      await ops.audit.record({
+        who: actor,
+        action: 'retrain finish',
+        target: summary.versionId,
+        outcome: 'done',
+        detail: summary.promoted ? 'promoted' : 'not promoted',
+      });
       const verdict = summary.promoted ? `promoted ✅ and now answering` : `not promoted — ${summary.reason}`;
       return {
         kind: 'command',
-        text: `Retrain finished in ${seconds(summary.durationMs)}: ${summary.versionId} ${verdict}.\n` +
+        text:
+          `Retrain finished in ${seconds(summary.durationMs)}: ${summary.versionId} ${verdict}.\n` +
           `Data: ${summary.dataset.train} training and ${summary.dataset.validation} validation examples. Metrics: ${formatMetrics(summary.metrics)}.\nReport: ${summary.reportPath}` +
           (summary.promoted ? '' : `\nTo use it anyway: /model activate ${summary.versionId}`),
       };
     } catch (error) {
       const cancelled = error instanceof JobCancelledError;
-      await ops.audit.record({ who: actor, action: 'retrain finish', target: job.id, outcome: 'failed', detail: cancelled ? 'cancelled' : String(error) });
+      await ops.audit.record({
+        who: actor,
+        action: 'retrain finish',
+        target: job.id,
+        outcome: 'failed',
+        detail: cancelled ? 'cancelled' : String(error),
+      });
       if (cancelled) return { kind: 'command', text: 'Training was cancelled; the active model is unchanged.' };
       services.log.error('retrain failed', { job: job.id, error });
-      return { kind: 'error', text: `Training failed (${error instanceof Error ? error.message : String(error)}); the active model is unchanged.` };
+      return {
+        kind: 'error',
+        text: `Training failed (${error instanceof Error ? error.message : String(error)}); the active model is unchanged.`,
+      };
     }
   },
 });

@@ -24,7 +24,14 @@ export const weather = defineCommand({
     const parsed = services.weather.understand(`weather in ${asked}`);
     const query = parsed.weather
       ? parsed
-      : { weather: true as const, location: asked, region: null, when: 'now' as const, aspect: 'general' as const, units: null };
+      : {
+          weather: true as const,
+          location: asked,
+          region: null,
+          when: 'now' as const,
+          aspect: 'general' as const,
+          units: null,
+        };
     return services.weather.answer(message, `/weather ${asked}`, { ...query, location: query.location ?? asked });
   },
 });

@@ -46,9 +46,16 @@ export function isUnderstanding(value: unknown): value is Understanding {
   const keys = Object.keys(q);
   if (q.weather === false) return keys.length === 1;
   const nullableString = (v: unknown) => v === null || (typeof v === 'string' && v.trim() !== '');
-  return q.weather === true && keys.length === QUERY_KEYS.length && QUERY_KEYS.every((key) => keys.includes(key))
-    && nullableString(q.location) && nullableString(q.region) && isWhen(q.when)
-    && (ASPECTS as readonly unknown[]).includes(q.aspect) && (q.units === null || q.units === 'celsius' || q.units === 'fahrenheit');
+  return (
+    q.weather === true &&
+    keys.length === QUERY_KEYS.length &&
+    QUERY_KEYS.every((key) => keys.includes(key)) &&
+    nullableString(q.location) &&
+    nullableString(q.region) &&
+    isWhen(q.when) &&
+    (ASPECTS as readonly unknown[]).includes(q.aspect) &&
+    (q.units === null || q.units === 'celsius' || q.units === 'fahrenheit')
+  );
 }
 
 /** Unit system of a report: metric is °C, km/h, mm; imperial is °F, mph, in. */
@@ -82,7 +89,16 @@ export interface Place {
 
 /** Normalized sky/precipitation condition; `text` is the human wording ("light rain"). */
 export const CONDITION_CODES = [
-  'clear', 'partly-cloudy', 'cloudy', 'fog', 'drizzle', 'rain', 'freezing-rain', 'snow', 'sleet', 'thunderstorm',
+  'clear',
+  'partly-cloudy',
+  'cloudy',
+  'fog',
+  'drizzle',
+  'rain',
+  'freezing-rain',
+  'snow',
+  'sleet',
+  'thunderstorm',
 ] as const;
 export type ConditionCode = (typeof CONDITION_CODES)[number];
 export interface Condition {

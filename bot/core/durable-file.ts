@@ -4,7 +4,10 @@ import type { Adapter } from 'lowdb';
 
 /** A store file that cannot be read back: the message names the file and says what to do. */
 export class CorruptFileError extends Error {
-  constructor(readonly file: string, reason: string) {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
     super(`${file} is corrupt (${reason}); it was left untouched: restore it from a backup or move it aside`);
     this.name = 'CorruptFileError';
   }
@@ -30,7 +33,10 @@ export class DurableFile<T> implements Adapter<T> {
   readonly #options: DurableFileOptions<T>;
   readonly #temp: string;
 
-  constructor(readonly file: string, options: DurableFileOptions<T>) {
+  constructor(
+    readonly file: string,
+    options: DurableFileOptions<T>,
+  ) {
     this.#options = options;
     this.#temp = temporaryPath(file);
   }

@@ -9,7 +9,8 @@ export function numbersIn(text: string): number[] {
 }
 
 /** Whether `stated` is a fact's number as shown, or that number rounded (6.4 may be said as 6). */
-const matches = (stated: number, fact: number) => stated === fact || stated === Math.round(fact) || Math.abs(stated - fact) < 1e-9;
+const matches = (stated: number, fact: number) =>
+  stated === fact || stated === Math.round(fact) || Math.abs(stated - fact) < 1e-9;
 
 /**
  * The numbers in an answer that no fact supports. An answer is grounded when this is empty:
@@ -21,4 +22,5 @@ export function unsupportedNumbers(answer: string, facts: WeatherFacts): number[
   return numbersIn(answer).filter((n) => !known.some((f) => matches(n, f) || matches(Math.abs(n), Math.abs(f))));
 }
 
-export const isGrounded = (answer: string, facts: WeatherFacts): boolean => unsupportedNumbers(answer, facts).length === 0;
+export const isGrounded = (answer: string, facts: WeatherFacts): boolean =>
+  unsupportedNumbers(answer, facts).length === 0;

@@ -94,7 +94,9 @@ export function answerProblem(text: string, finish: 'stop' | 'length', facts: We
 
 /** Lower-case words without diacritics, dots or apostrophes: "St. John's" -> ["st", "johns"]. */
 function wordsOf(text: string): string[] {
-  return keyOf(cleanMessage(text)).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  return keyOf(cleanMessage(text))
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 }
 
 function containsWords(haystack: string[], needle: string[]): boolean {
@@ -102,14 +104,18 @@ function containsWords(haystack: string[], needle: string[]): boolean {
   return haystack.some((_, i) => needle.every((word, k) => haystack[i + k] === word));
 }
 
-const sameName = (a: string | null, b: string | null) => a !== null && b !== null && wordsOf(a).join(' ') === wordsOf(b).join(' ');
+const sameName = (a: string | null, b: string | null) =>
+  a !== null && b !== null && wordsOf(a).join(' ') === wordsOf(b).join(' ');
 
 function placeSupported(message: string, model: WeatherQuery, rules: WeatherQuery, nicknames: Nicknames): boolean {
   if (model.location === null) return rules.location === null && model.region === null;
   const words = wordsOf(message);
   const location = wordsOf(model.location);
-  const nicknamed = Object.entries(nicknames).some(([nickname, canonical]) => sameName(canonical, model.location) && containsWords(words, wordsOf(nickname)));
+  const nicknamed = Object.entries(nicknames).some(
+    ([nickname, canonical]) => sameName(canonical, model.location) && containsWords(words, wordsOf(nickname)),
+  );
   const locationSupported = containsWords(words, location) || nicknamed || sameName(model.location, rules.location);
-  const regionSupported = model.region === null || containsWords(words, wordsOf(model.region)) || sameName(model.region, rules.region);
+  const regionSupported =
+    model.region === null || containsWords(words, wordsOf(model.region)) || sameName(model.region, rules.region);
   return locationSupported && regionSupported;
 }

@@ -2,7 +2,10 @@ import { link, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export class StoreLockedError extends Error {
-  constructor(readonly file: string, readonly pid: number) {
+  constructor(
+    readonly file: string,
+    readonly pid: number,
+  ) {
     const holder = pid === process.pid ? 'this process (the store is already open)' : `process ${pid}`;
     super(`${file} is held by ${holder}: only one process may write a data folder; readers open it with readOnly`);
     this.name = 'StoreLockedError';

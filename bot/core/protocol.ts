@@ -34,11 +34,20 @@ export function queryPrompt(message: string): ProtocolMessage[] {
 
 /** Step 2 prompt: the model continues with the answer. */
 export function answerPrompt(message: string, query: Understanding, facts: WeatherFacts): ProtocolMessage[] {
-  return [...queryPrompt(message), { role: 'assistant', content: queryText(query) }, { role: 'tool', content: factsText(facts) }];
+  return [
+    ...queryPrompt(message),
+    { role: 'assistant', content: queryText(query) },
+    { role: 'tool', content: factsText(facts) },
+  ];
 }
 
 /** A whole training conversation; without facts (not weather, or no answer to learn) it ends after the query. */
-export function conversation(message: string, query: Understanding, facts: WeatherFacts | null, answer: string | null): ProtocolMessage[] {
+export function conversation(
+  message: string,
+  query: Understanding,
+  facts: WeatherFacts | null,
+  answer: string | null,
+): ProtocolMessage[] {
   if (!facts || answer === null) return [...queryPrompt(message), { role: 'assistant', content: queryText(query) }];
   return [...answerPrompt(message, query, facts), { role: 'assistant', content: answer }];
 }

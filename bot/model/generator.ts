@@ -9,7 +9,14 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import {
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  StoppingCriteria,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type Tensor,
+} from '@huggingface/transformers';
 import type { GenerateOptions, Generation, GeneratorOptions, TextGenerator } from '../core/generation';
 import type { ProtocolMessage } from '../core/protocol';
 
@@ -37,7 +44,10 @@ const TURN_END = '<|im_end|>';
 
 /** Ends generation at the next token once the deadline has passed or the signal aborted. */
 class DeadlineCriteria extends StoppingCriteria {
-  constructor(private readonly deadline: number, private readonly signal?: AbortSignal) {
+  constructor(
+    private readonly deadline: number,
+    private readonly signal?: AbortSignal,
+  ) {
     super();
   }
 
@@ -66,17 +76,26 @@ export class ModelGenerator implements TextGenerator {
         throw new ModelFolderError(`${modelDir} is not a transformers.js model folder: ${file} is missing`);
       });
     }
-    const sessionOptions = options.threads === undefined ? {} : { intraOpNumThreads: options.threads, interOpNumThreads: 1 };
+    const sessionOptions =
+      options.threads === undefined ? {} : { intraOpNumThreads: options.threads, interOpNumThreads: 1 };
     const [model, tokenizer] = await Promise.all([
       AutoModelForCausalLM.from_pretrained(modelDir, { local_files_only: true, session_options: sessionOptions }),
       AutoTokenizer.from_pretrained(modelDir, { local_files_only: true }),
     ]);
-    const configured = model.generation_config?.eos_token_id ?? (model.config as { eos_token_id?: number | number[] | null }).eos_token_id ?? [];
+    const configured =
+      model.generation_config?.eos_token_id ??
+      (model.config as { eos_token_id?: number | number[] | null }).eos_token_id ??
+      [];
     const turnEnd = tokenizer.get_vocab().get(TURN_END);
-    const stops = new Set([...(Array.isArray(configured) ? configured : [configured]), ...(turnEnd === undefined ? [] : [turnEnd])]);
+    const stops = new Set([
+      ...(Array.isArray(configured) ? configured : [configured]),
+      ...(turnEnd === undefined ? [] : [turnEnd]),
+    ]);
     if (stops.size === 0) {
       await model.dispose();
-      throw new ModelFolderError(`${modelDir}: the model names no end-of-sequence token and its tokenizer has no ${TURN_END}`);
+      throw new ModelFolderError(
+        `${modelDir}: the model names no end-of-sequence token and its tokenizer has no ${TURN_END}`,
+      );
     }
     return new ModelGenerator(model, tokenizer, [...stops].map(Number));
   }
@@ -102,11 +121,19 @@ export class ModelGenerator implements TextGenerator {
     return this.disposed;
   }
 
-  private async run(messages: ProtocolMessage[], options: GenerateOptions, deadline: number, waitedMs: number): Promise<Generation> {
+  private async run(
+    messages: ProtocolMessage[],
+    options: GenerateOptions,
+    deadline: number,
+    waitedMs: number,
+  ): Promise<Generation> {
     // Whoever waited has been answered already (timeout or abort); skip the work.
     if (Date.now() >= deadline || options.signal?.aborted) throw new GenerationTimeoutError(options.timeoutMs);
     const started = performance.now();
-    const inputs = this.tokenizer.apply_chat_template(messages, { add_generation_prompt: true, return_dict: true }) as { input_ids: Tensor; attention_mask: Tensor };
+    const inputs = this.tokenizer.apply_chat_template(messages, { add_generation_prompt: true, return_dict: true }) as {
+      input_ids: Tensor;
+      attention_mask: Tensor;
+    };
     const promptLength = inputs.input_ids.dims[1];
     const sequences = (await this.model.generate({
       ...inputs,
@@ -142,6 +169,9 @@ function withDeadline<T>(work: Promise<T>, timeoutMs: number, signal?: AbortSign
       signal?.removeEventListener('abort', onAbort);
       settle();
     }
-    work.then((value) => finish(() => resolve(value)), (error: unknown) => finish(() => reject(error)));
+    work.then(
+      (value) => finish(() => resolve(value)),
+      (error: unknown) => finish(() => reject(error)),
+    );
   });
 }

@@ -42,7 +42,8 @@ interface Held extends LoadedModel {
   retired: boolean;
 }
 
-const loadGenerator = async (modelDir: string): Promise<ModelGenerator> => (await import('./generator')).ModelGenerator.load(modelDir);
+const loadGenerator = async (modelDir: string): Promise<ModelGenerator> =>
+  (await import('./generator')).ModelGenerator.load(modelDir);
 
 export class ModelRuntime implements ActiveModels {
   #current: Held | null = null;
@@ -93,7 +94,8 @@ export class ModelRuntime implements ActiveModels {
 
   notice(): string | null {
     if (this.#current) return null;
-    if (this.#failed) return `The active model ${this.#failed} could not be loaded (see the log) — answering with rules and templates.`;
+    if (this.#failed)
+      return `The active model ${this.#failed} could not be loaded (see the log) — answering with rules and templates.`;
     return NO_MODEL_NOTICE;
   }
 
@@ -141,7 +143,9 @@ export class ModelRuntime implements ActiveModels {
         continue;
       }
       if (target === null) {
-        this.#log.warn('no model version is active any more; answering with rules and templates', { was: this.#current?.version ?? null });
+        this.#log.warn('no model version is active any more; answering with rules and templates', {
+          was: this.#current?.version ?? null,
+        });
         this.#install(null);
         this.#failed = null;
         continue;
@@ -189,7 +193,9 @@ export class ModelRuntime implements ActiveModels {
 
   #disposeIfDone(held: Held): void {
     if (!held.retired || held.users > 0) return;
-    const disposal = held.generator.dispose().catch((error: unknown) => this.#log.warn('could not free a replaced model', { version: held.version, error }));
+    const disposal = held.generator
+      .dispose()
+      .catch((error: unknown) => this.#log.warn('could not free a replaced model', { version: held.version, error }));
     this.#disposals.add(disposal);
     void disposal.finally(() => this.#disposals.delete(disposal));
   }

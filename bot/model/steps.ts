@@ -35,10 +35,16 @@ export interface AnswerStep {
 }
 
 // By name: importing the class would load transformers.js into processes that never run a model.
-const failureOf = (error: unknown): GenerationFailure => (error instanceof Error && error.name === 'GenerationTimeoutError' ? 'timeout' : 'error');
+const failureOf = (error: unknown): GenerationFailure =>
+  error instanceof Error && error.name === 'GenerationTimeoutError' ? 'timeout' : 'error';
 
 /** Step 1: the model's query for `message`, or the rules' where the guard says so. */
-export async function writeQuery(generator: Generate, message: string, rules: Understanding, limits: ModelLimits): Promise<QueryStep> {
+export async function writeQuery(
+  generator: Generate,
+  message: string,
+  rules: Understanding,
+  limits: ModelLimits,
+): Promise<QueryStep> {
   let generation: Generation;
   try {
     generation = await generator.generate(queryPrompt(message), limits);
@@ -49,7 +55,13 @@ export async function writeQuery(generator: Generate, message: string, rules: Un
 }
 
 /** Step 2: the model's answer from the facts, or null (with the reason) when the template must stand in. */
-export async function writeAnswer(generator: Generate, message: string, query: WeatherQuery, facts: WeatherFacts, limits: ModelLimits): Promise<AnswerStep> {
+export async function writeAnswer(
+  generator: Generate,
+  message: string,
+  query: WeatherQuery,
+  facts: WeatherFacts,
+  limits: ModelLimits,
+): Promise<AnswerStep> {
   let generation: Generation;
   try {
     generation = await generator.generate(answerPrompt(message, query, facts), limits);

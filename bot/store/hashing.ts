@@ -17,11 +17,17 @@ export const SALT_FILE = '.salt';
  * The salt kept in `<dir>/.salt`; created (random, mode 0600) when `create` is set and there is
  * none yet. Returns null when there is none and it may not create one.
  */
-export async function loadSalt(dir: string, { create, fsync }: { create: boolean; fsync: boolean }): Promise<string | null> {
+export async function loadSalt(
+  dir: string,
+  { create, fsync }: { create: boolean; fsync: boolean },
+): Promise<string | null> {
   const file = join(dir, SALT_FILE);
   try {
     const salt = (await readFile(file, 'utf-8')).trim();
-    if (salt === '') throw new Error(`${file} is empty: restore the salt (hashes made with another salt no longer match) or delete the file`);
+    if (salt === '')
+      throw new Error(
+        `${file} is empty: restore the salt (hashes made with another salt no longer match) or delete the file`,
+      );
     return salt;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;

@@ -23,7 +23,10 @@ export interface StoreOptions {
   readOnly?: boolean;
   /** Exchanges per chunk file; a capture rewrites at most this many records. */
   chunkSize?: number;
-  /** Flush to the disk before a write resolves, so acknowledged records survive a power cut and not only a crash (default true). */
+  /**
+   * Flush to the disk before a write resolves, so acknowledged records survive a power cut and not only a crash
+   * (default true).
+   */
   fsync?: boolean;
 }
 
@@ -92,7 +95,11 @@ class Layout {
 
   chunkDb(chunk: number): Low<ChunkData> {
     const file = join(this.exchangesDir, `${String(chunk).padStart(6, '0')}.json`);
-    const adapter = new DurableFile<ChunkData>(file, { parse: (text) => parseChunk(chunk, text), serialize: serializeChunk, fsync: this.fsync });
+    const adapter = new DurableFile<ChunkData>(file, {
+      parse: (text) => parseChunk(chunk, text),
+      serialize: serializeChunk,
+      fsync: this.fsync,
+    });
     return new Low(adapter, { exchanges: [] });
   }
 
@@ -190,7 +197,10 @@ class LowdbStore implements Store {
     this.#open = await this.#useChunk(this.#chunkNumbers.at(-1) as number, (chunk) => chunk);
     const preferences = this.#layout.preferencesDb();
     await preferences.read();
-    this.#preferences = new BatchedWriter(preferences, (data) => ({ user: { ...data.user }, channel: { ...data.channel } }));
+    this.#preferences = new BatchedWriter(preferences, (data) => ({
+      user: { ...data.user },
+      channel: { ...data.channel },
+    }));
   }
 
   capture(input: NewExchange): Promise<Exchange> {
@@ -300,7 +310,8 @@ class LowdbStore implements Store {
 
   #newRecord(input: NewExchange): Omit<Exchange, 'id'> {
     for (const field of ['platform', 'channelId', 'userId'] as const) {
-      if (typeof input[field] !== 'string' || input[field] === '') throw new Error(`capture needs a non-empty ${field}`);
+      if (typeof input[field] !== 'string' || input[field] === '')
+        throw new Error(`capture needs a non-empty ${field}`);
     }
     // A copy: the caller may reuse its objects, and the record is written later, in a batch.
     return structuredClone({
@@ -324,7 +335,8 @@ class LowdbStore implements Store {
     if (!['approved', 'rejected', 'corrected'].includes(change.status)) {
       throw new Error(`a moderation sets status approved, rejected or corrected, not ${JSON.stringify(change.status)}`);
     }
-    if (!change.platform || !change.moderatorId) throw new Error('a moderation needs the platform and moderatorId of the moderator');
+    if (!change.platform || !change.moderatorId)
+      throw new Error('a moderation needs the platform and moderatorId of the moderator');
     const hasCorrection = change.correction !== undefined && change.correction !== null;
     if (change.status === 'corrected' && (typeof change.correction !== 'string' || change.correction.trim() === '')) {
       throw new Error("status 'corrected' needs the corrected answer in `correction`");
@@ -341,7 +353,8 @@ class LowdbStore implements Store {
   }
 
   #preferenceKey(scope: PreferenceScope, platform: string, id: string): string {
-    if (scope !== 'user' && scope !== 'channel') throw new Error(`preference scope is 'user' or 'channel', not ${JSON.stringify(scope)}`);
+    if (scope !== 'user' && scope !== 'channel')
+      throw new Error(`preference scope is 'user' or 'channel', not ${JSON.stringify(scope)}`);
     if (!platform || !id) throw new Error('preferences need a platform and an id');
     return hashPlatformId(this.#salt, platform, id);
   }
@@ -474,7 +487,8 @@ function parseChunk(chunk: number, text: string): ChunkData {
 
 function parsePreferences(text: string): PreferencesData {
   const data: unknown = JSON.parse(text);
-  if (!isObject(data) || !isObject(data.user) || !isObject(data.channel)) throw new Error('expected {"user": {...}, "channel": {...}}');
+  if (!isObject(data) || !isObject(data.user) || !isObject(data.channel))
+    throw new Error('expected {"user": {...}, "channel": {...}}');
   return data as unknown as PreferencesData;
 }
 

@@ -17,21 +17,112 @@ export function cueOf(key: string): Cue | undefined {
 
 /** Words after which "hot", "cold"... still describe the weather rather than a noun ("hot dog"). */
 const ADJECTIVE_FOLLOWERS = new Set([
-  'enough', 'out', 'outside', 'outdoors', 'there', 'here', 'in', 'at', 'on', 'for', 'this', 'and', 'or', 'but',
-  'with', 'by', 'to', 'is', 'will', 'does', 'was', 'be', 'right', 'now', 'rn', 'af', 'as', 'tho', 'though', 'still',
-  'already', 'yet', 'anymore', 'lately', 'again', 'too', 'so', 'later', 'weather', 'air', 'temps', 'front', 'wave',
-  'lol', 'ugh', 'huh', 'eh', 'today', 'tonight', 'tomorrow', 'vs', 'than', 'get', 'gets', 'getting',
+  'enough',
+  'out',
+  'outside',
+  'outdoors',
+  'there',
+  'here',
+  'in',
+  'at',
+  'on',
+  'for',
+  'this',
+  'and',
+  'or',
+  'but',
+  'with',
+  'by',
+  'to',
+  'is',
+  'will',
+  'does',
+  'was',
+  'be',
+  'right',
+  'now',
+  'rn',
+  'af',
+  'as',
+  'tho',
+  'though',
+  'still',
+  'already',
+  'yet',
+  'anymore',
+  'lately',
+  'again',
+  'too',
+  'so',
+  'later',
+  'weather',
+  'air',
+  'temps',
+  'front',
+  'wave',
+  'lol',
+  'ugh',
+  'huh',
+  'eh',
+  'today',
+  'tonight',
+  'tomorrow',
+  'vs',
+  'than',
+  'get',
+  'gets',
+  'getting',
 ]);
 /** Nouns that keep an adjective about the weather: "a cold day", "a hot one". */
 const WEATHER_PERIODS = new Set([
-  'one', 'day', 'days', 'night', 'nights', 'morning', 'afternoon', 'evening', 'week', 'weekend', 'spell', 'snap',
+  'one',
+  'day',
+  'days',
+  'night',
+  'nights',
+  'morning',
+  'afternoon',
+  'evening',
+  'week',
+  'weekend',
+  'spell',
+  'snap',
 ]);
-const DETERMINERS = new Set(['a', 'an', 'the', 'my', 'your', 'his', 'her', 'our', 'their', 'this', 'that', 'common', 'some']);
+const DETERMINERS = new Set([
+  'a',
+  'an',
+  'the',
+  'my',
+  'your',
+  'his',
+  'her',
+  'our',
+  'their',
+  'this',
+  'that',
+  'common',
+  'some',
+]);
 /** Verbs that make a clothing word about the weather: "do I need a jacket", "should I wear shorts". */
 const WEAR_VERBS = new Set(['need', 'needed', 'bring', 'wear', 'wearing', 'pack', 'take', 'grab', 'require', 'put']);
 
 /** Words of a full sentence; a short question without them is a bare cue ("cold?") and not "is that clear?". */
-const SENTENCE_WORDS = new Set([...QUESTION_STARTERS, 'it', 'that', 'this', 'you', 'he', 'she', 'they', 'i', 'what', 'whats', 'who', 'how', 'why']);
+const SENTENCE_WORDS = new Set([
+  ...QUESTION_STARTERS,
+  'it',
+  'that',
+  'this',
+  'you',
+  'he',
+  'she',
+  'they',
+  'i',
+  'what',
+  'whats',
+  'who',
+  'how',
+  'why',
+]);
 
 /** "cold?", "jacket tmrw?": a cue asked on its own. */
 export function isShortQuestion(reading: Reading): boolean {
@@ -57,7 +148,8 @@ function cueInUse(reading: Reading, { index, cue }: FoundCue): boolean {
   const shouted = token.text.length > 1 && token.text === token.text.toUpperCase();
   if (token.capitalised && !token.clauseStart && !shouted && !WEATHER_NOUNS.has(token.key)) return false;
   if (cue.strength === 'adjective') return adjectiveInUse(reading, index);
-  if (cue.strength === 'clothing') return reading.has(WEAR_VERBS) || reading.roles.includes('time') || isShortQuestion(reading);
+  if (cue.strength === 'clothing')
+    return reading.has(WEAR_VERBS) || reading.roles.includes('time') || isShortQuestion(reading);
   return true;
 }
 
@@ -65,7 +157,9 @@ function cueInUse(reading: Reading, { index, cue }: FoundCue): boolean {
 function howItLooks(reading: Reading): FoundCue | null {
   const asksHow = reading.tokens.findIndex((t) => t.key === 'how' || t.key === 'hows');
   if (asksHow < 0) return null;
-  const looking = reading.tokens.findIndex((t, i) => i > asksHow && reading.isFree(i) && (t.key === 'looking' || t.key === 'lookin'));
+  const looking = reading.tokens.findIndex(
+    (t, i) => i > asksHow && reading.isFree(i) && (t.key === 'looking' || t.key === 'lookin'),
+  );
   return looking < 0 ? null : { index: looking, cue: { aspect: 'general', strength: 'weak' } };
 }
 

@@ -5,15 +5,47 @@
  */
 import { isShortQuestion, type FoundCue } from './cues';
 import {
-  OFF_TOPIC, OFF_TOPIC_PHRASES, QUESTION_STARTERS, QUESTION_WORDS, REMARK_OPENERS, REMARK_VERBS, WEAK_OFF_TOPIC,
+  OFF_TOPIC,
+  OFF_TOPIC_PHRASES,
+  QUESTION_STARTERS,
+  QUESTION_WORDS,
+  REMARK_OPENERS,
+  REMARK_VERBS,
+  WEAK_OFF_TOPIC,
 } from './lexicon';
 import { findPhrases } from './phrases';
 import type { Reading } from './reading';
 
 /** Words that may open a clause before a question ("ok so is it raining", "lol but will it snow"). */
 const LEAD_INS = new Set([
-  'ok', 'okay', 'so', 'and', 'but', 'also', 'hey', 'hi', 'hello', 'lol', 'well', 'then', 'btw', 'yo', 'hmm', 'um',
-  'oh', 'now', 'quick', 'question', 'just', 'sorry', 'please', 'thanks', 'bot', 'weatherbot', 'guys', 'plus',
+  'ok',
+  'okay',
+  'so',
+  'and',
+  'but',
+  'also',
+  'hey',
+  'hi',
+  'hello',
+  'lol',
+  'well',
+  'then',
+  'btw',
+  'yo',
+  'hmm',
+  'um',
+  'oh',
+  'now',
+  'quick',
+  'question',
+  'just',
+  'sorry',
+  'please',
+  'thanks',
+  'bot',
+  'weatherbot',
+  'guys',
+  'plus',
 ]);
 const SUBJECTS = new Set(['it', 'there', 'we', 'you', 'they', 'i', 'he', 'she', 'that', 'this']);
 const COPULAS = new Set(['is', 'was', 'are', 'were', 'am']);
@@ -61,12 +93,14 @@ function isOffTopic(reading: Reading, onlyWeakCues: boolean): boolean {
 }
 
 function inWeatherFrame(reading: Reading, evidence: Evidence): boolean {
-  return evidence.hasTime
-    || evidence.placeEvidence >= 2
-    || (evidence.placeEvidence >= 1 && reading.hasQuestionMark)
-    || reading.has(FRAME_WORDS)
-    || evidence.cues.some((c) => c.cue.strength === 'clothing')
-    || isShortQuestion(reading);
+  return (
+    evidence.hasTime ||
+    evidence.placeEvidence >= 2 ||
+    (evidence.placeEvidence >= 1 && reading.hasQuestionMark) ||
+    reading.has(FRAME_WORDS) ||
+    evidence.cues.some((c) => c.cue.strength === 'clothing') ||
+    isShortQuestion(reading)
+  );
 }
 
 /** "what about Oslo tomorrow?", "how about in Paris": to a weather bot, a follow-up weather question. */
@@ -77,6 +111,7 @@ function isFollowUp(reading: Reading, evidence: Evidence): boolean {
 
 export function isWeatherQuestion(reading: Reading, evidence: Evidence): boolean {
   const strong = evidence.cues.some((c) => c.cue.strength === 'strong');
-  const cued = strong || (evidence.cues.length > 0 && inWeatherFrame(reading, evidence)) || isFollowUp(reading, evidence);
+  const cued =
+    strong || (evidence.cues.length > 0 && inWeatherFrame(reading, evidence)) || isFollowUp(reading, evidence);
   return cued && !isOffTopic(reading, !strong) && !isRemark(reading);
 }

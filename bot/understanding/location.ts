@@ -6,8 +6,15 @@
  */
 import { GENERIC_PLACE_WORDS, MOTION_WORDS, NAME_PARTICLES, PLACE_PREPOSITIONS, STOP_WORDS } from './lexicon';
 import {
-  AMBIGUOUS_NICKNAMES, KNOWN_PLACE_KEYS, NICKNAMES, REGION_CODE_NICKNAMES, REGIONS, WORD_LIKE_PLACES,
-  displayName, displayRegion, isAmbiguousRegionCode,
+  AMBIGUOUS_NICKNAMES,
+  KNOWN_PLACE_KEYS,
+  NICKNAMES,
+  REGION_CODE_NICKNAMES,
+  REGIONS,
+  WORD_LIKE_PLACES,
+  displayName,
+  displayRegion,
+  isAmbiguousRegionCode,
 } from './places';
 import type { Reading } from './reading';
 import type { Token } from '../core/text';
@@ -37,18 +44,115 @@ export interface WeatherNeighbours {
 
 /** Words that are no name even when typed with a capital inside a sentence. */
 const NOT_PROPER_NAMES = new Set([
-  'i', 'im', 'id', 'ive', 'ill', 'ok', 'okay', 'the', 'a', 'an', 'and', 'or', 'but', 'of', 'in', 'on', 'at', 'to',
-  'for', 'is', 'are', 'was', 'will', 'can', 'do', 'does', 'what', 'whats', 'how', 'hows', 'when', 'where', 'why',
-  'who', 'which', 'pm', 'am', 'hey', 'hi', 'hello', 'thanks', 'thank', 'please', 'lol', 'omg', 'yo', 'bro', 'dude',
-  'mate', 'guys', 'bot', 'weatherbot', 'god', 'jesus', 'lord', 'sir', 'mr', 'mrs', 'ms', 'dr', 'it', 'its', 'you',
-  'we', 'my', 'me', 'so', 'just', 'also', 'any', 'should', 'would', 'could', 'tv', 'ai', 'api', 'january', 'february',
-  'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december', 'christmas',
-  'easter', 'halloween', 'thanksgiving',
+  'i',
+  'im',
+  'id',
+  'ive',
+  'ill',
+  'ok',
+  'okay',
+  'the',
+  'a',
+  'an',
+  'and',
+  'or',
+  'but',
+  'of',
+  'in',
+  'on',
+  'at',
+  'to',
+  'for',
+  'is',
+  'are',
+  'was',
+  'will',
+  'can',
+  'do',
+  'does',
+  'what',
+  'whats',
+  'how',
+  'hows',
+  'when',
+  'where',
+  'why',
+  'who',
+  'which',
+  'pm',
+  'am',
+  'hey',
+  'hi',
+  'hello',
+  'thanks',
+  'thank',
+  'please',
+  'lol',
+  'omg',
+  'yo',
+  'bro',
+  'dude',
+  'mate',
+  'guys',
+  'bot',
+  'weatherbot',
+  'god',
+  'jesus',
+  'lord',
+  'sir',
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'it',
+  'its',
+  'you',
+  'we',
+  'my',
+  'me',
+  'so',
+  'just',
+  'also',
+  'any',
+  'should',
+  'would',
+  'could',
+  'tv',
+  'ai',
+  'api',
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+  'christmas',
+  'easter',
+  'halloween',
+  'thanksgiving',
 ]);
 /** "Washington state", "Denver area": a qualifier after the name, not part of it. */
 const TRAILING_QUALIFIERS = new Set(['state', 'area', 'region', 'metro']);
 /** A capitalised word right after these is a person being addressed ("Thanks Sarah"), not a place. */
-const ADDRESS_WORDS = new Set(['hey', 'hi', 'hello', 'thanks', 'thank', 'yo', 'dear', 'morning', 'evening', 'cheers', 'sup']);
+const ADDRESS_WORDS = new Set([
+  'hey',
+  'hi',
+  'hello',
+  'thanks',
+  'thank',
+  'yo',
+  'dear',
+  'morning',
+  'evening',
+  'cheers',
+  'sup',
+]);
 const MAX_NAME_WORDS = 6;
 
 function isProperName(tokens: Token[], i: number): boolean {
@@ -72,7 +176,10 @@ function isParticle(reading: Reading, i: number): boolean {
 }
 
 function keyOfSpan(tokens: Token[], start: number, end: number): string {
-  return tokens.slice(start, end).map((t) => t.key).join(' ');
+  return tokens
+    .slice(start, end)
+    .map((t) => t.key)
+    .join(' ');
 }
 
 function textsOf(tokens: Token[], start: number, end: number): string[] {
@@ -91,8 +198,13 @@ function singleWordNameAllowed(tokens: Token[], i: number, isWeatherWord: (i: nu
   if (REGION_CODE_NICKNAMES.has(token.key)) {
     // "Albany, NY" and "Washington DC": a region code after a city name is its region.
     const before = wordBefore(tokens, i);
-    const afterCity = !!before && before.word && !STOP_WORDS.has(before.key) && !PLACE_PREPOSITIONS.has(before.key)
-      && !MOTION_WORDS.has(before.key) && !isWeatherWord(tokens.indexOf(before));
+    const afterCity =
+      !!before &&
+      before.word &&
+      !STOP_WORDS.has(before.key) &&
+      !PLACE_PREPOSITIONS.has(before.key) &&
+      !MOTION_WORDS.has(before.key) &&
+      !isWeatherWord(tokens.indexOf(before));
     if (afterCity) return false;
   }
   if (AMBIGUOUS_NICKNAMES.has(token.key)) {
@@ -161,7 +273,10 @@ function findRuns(reading: Reading, names: PlaceName[]): Run[] {
     if (name) {
       // A known name may begin a longer one: "Santa Cruz" + "de la Sierra".
       const bridged = particleBridge(reading, name.end);
-      const run = bridged > name.end ? { start: i, end: extendName(reading, i, bridged), name: null } : { start: i, end: name.end, name };
+      const run =
+        bridged > name.end
+          ? { start: i, end: extendName(reading, i, bridged), name: null }
+          : { start: i, end: name.end, name };
       runs.push(run);
       i = run.end - 1;
       continue;
@@ -213,7 +328,8 @@ function regionAt(reading: Reading, at: number, afterComma: boolean): RegionMatc
   const { tokens, roles } = reading;
   for (let length = 3; length >= 1; length--) {
     const span = tokens.slice(at, at + length);
-    const usable = span.length === length && span.every((t, k) => t.word && (reading.isFree(at + k) || roles[at + k] === 'place'));
+    const usable =
+      span.length === length && span.every((t, k) => t.word && (reading.isFree(at + k) || roles[at + k] === 'place'));
     const kind = usable ? REGIONS.get(keyOfSpan(tokens, at, at + length)) : undefined;
     if (!kind || (kind === 'code' && !regionCodeAllowed(reading, at, afterComma))) continue;
     return { end: at + length, text: displayRegion(textsOf(tokens, at, at + length), kind) };

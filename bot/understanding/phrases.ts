@@ -31,19 +31,51 @@ export interface PhraseMatch<T> {
 }
 
 const NUMBER_WORDS: Record<string, number> = {
-  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11,
-  twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19,
-  twenty: 20, thirty: 30,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+  twenty: 20,
+  thirty: 30,
 };
 
 const WEEKDAY_FORMS: Record<string, Weekday> = {
-  monday: 'monday', mondays: 'monday',
-  tuesday: 'tuesday', tuesdays: 'tuesday', tue: 'tuesday', tues: 'tuesday',
-  wednesday: 'wednesday', wednesdays: 'wednesday', weds: 'wednesday',
-  thursday: 'thursday', thursdays: 'thursday', thu: 'thursday', thur: 'thursday', thurs: 'thursday',
-  friday: 'friday', fridays: 'friday', fri: 'friday',
-  saturday: 'saturday', saturdays: 'saturday',
-  sunday: 'sunday', sundays: 'sunday',
+  monday: 'monday',
+  mondays: 'monday',
+  tuesday: 'tuesday',
+  tuesdays: 'tuesday',
+  tue: 'tuesday',
+  tues: 'tuesday',
+  wednesday: 'wednesday',
+  wednesdays: 'wednesday',
+  weds: 'wednesday',
+  thursday: 'thursday',
+  thursdays: 'thursday',
+  thu: 'thursday',
+  thur: 'thursday',
+  thurs: 'thursday',
+  friday: 'friday',
+  fridays: 'friday',
+  fri: 'friday',
+  saturday: 'saturday',
+  saturdays: 'saturday',
+  sunday: 'sunday',
+  sundays: 'sunday',
 };
 /** Abbreviations that are also English words ("sat", "sun", "wed", "mon"): weekdays only in context. */
 const AMBIGUOUS_WEEKDAYS: Record<string, Weekday> = { mon: 'monday', wed: 'wednesday', sat: 'saturday', sun: 'sunday' };
@@ -54,7 +86,7 @@ function numberOf(key: string): number | null {
 }
 
 export function weekdayOf(key: string, allowAmbiguous: boolean): Weekday | null {
-  return WEEKDAY_FORMS[key] ?? (allowAmbiguous ? AMBIGUOUS_WEEKDAYS[key] ?? null : null);
+  return WEEKDAY_FORMS[key] ?? (allowAmbiguous ? (AMBIGUOUS_WEEKDAYS[key] ?? null) : null);
 }
 
 export function compile<T>(pattern: string, value: T | ((captures: Captures) => T | null)): PhraseRule<T> {
@@ -69,7 +101,14 @@ export function compile<T>(pattern: string, value: T | ((captures: Captures) => 
   return { slots, value: resolve };
 }
 
-function matchSlots(tokens: Token[], at: number, slots: Slot[], index: number, isFree: (i: number) => boolean, captures: Captures): number | null {
+function matchSlots(
+  tokens: Token[],
+  at: number,
+  slots: Slot[],
+  index: number,
+  isFree: (i: number) => boolean,
+  captures: Captures,
+): number | null {
   if (index === slots.length) return at;
   const slot = slots[index];
   if (slot.words === 'end') {
@@ -107,7 +146,11 @@ function matchSlots(tokens: Token[], at: number, slots: Slot[], index: number, i
  * Leftmost-longest, non-overlapping matches of any rule over the free tokens. A rule whose value
  * resolves to null does not match there.
  */
-export function findPhrases<T>(tokens: Token[], rules: PhraseRule<T>[], isFree: (i: number) => boolean): PhraseMatch<T>[] {
+export function findPhrases<T>(
+  tokens: Token[],
+  rules: PhraseRule<T>[],
+  isFree: (i: number) => boolean,
+): PhraseMatch<T>[] {
   const matches: PhraseMatch<T>[] = [];
   let i = 0;
   while (i < tokens.length) {

@@ -19,9 +19,33 @@ import { findUnits } from './units';
 
 const TIME_WORDS = new Set(['today', 'tonight', 'tomorrow', 'weekend', 'morning', 'afternoon', 'evening', 'night']);
 /** Words a place may follow: "weather Tokyo", "temps Denver". */
-const NAMES_WEATHER = new Set([...WEATHER_NOUNS, 'temperature', 'temperatures', 'temp', 'temps', 'humidity', 'uv', 'sunrise', 'sunset']);
+const NAMES_WEATHER = new Set([
+  ...WEATHER_NOUNS,
+  'temperature',
+  'temperatures',
+  'temp',
+  'temps',
+  'humidity',
+  'uv',
+  'sunrise',
+  'sunset',
+]);
 /** "whether" is a common misspelling of "weather" when a place, time or "like" follows it. */
-const AFTER_MISSPELT_WEATHER = new Set(['in', 'for', 'like', 'today', 'tomorrow', 'tonight', 'forecast', 'report', 'update', 'at', 'now', 'rn', 'this']);
+const AFTER_MISSPELT_WEATHER = new Set([
+  'in',
+  'for',
+  'like',
+  'today',
+  'tomorrow',
+  'tonight',
+  'forecast',
+  'report',
+  'update',
+  'at',
+  'now',
+  'rn',
+  'this',
+]);
 /** Words after a greeting word that make it a greeting: "Evening all". */
 const GREETED = new Set(['all', 'everyone', 'folks', 'guys', 'team', 'yall']);
 
@@ -40,10 +64,12 @@ function fixMisspeltWeather(tokens: Token[]): void {
 }
 
 function markIgnored(reading: Reading): void {
-  for (const match of findPhrases(reading.tokens, IDIOMS, reading.isFree)) reading.mark(match.start, match.end, 'ignored');
+  for (const match of findPhrases(reading.tokens, IDIOMS, reading.isFree))
+    reading.mark(match.start, match.end, 'ignored');
   // "Morning!", "Evening all,": a greeting, not a time.
   const [first, second] = reading.tokens;
-  if (first && GREETING_WORDS.has(first.key) && (!second || !second.word || GREETED.has(second.key))) reading.mark(0, 1, 'ignored');
+  if (first && GREETING_WORDS.has(first.key) && (!second || !second.word || GREETED.has(second.key)))
+    reading.mark(0, 1, 'ignored');
 }
 
 /** Parses a chat message into a weather query, or `{ weather: false }` when it is not one. */
@@ -58,7 +84,8 @@ export function understandByRules(text: string): Understanding {
   const time = findWhen(tokens, reading.isFree);
   for (const span of time.spans) reading.mark(span.start, span.end, 'time');
 
-  const isWeatherWord = (i: number) => reading.isFree(i) && (cueOf(tokens[i].key)?.strength ?? 'adjective') !== 'adjective';
+  const isWeatherWord = (i: number) =>
+    reading.isFree(i) && (cueOf(tokens[i].key)?.strength ?? 'adjective') !== 'adjective';
   const names = findPlaceNames({ tokens, isWeatherWord }, reading.isFree);
   for (const name of names) reading.mark(name.start, name.end, 'place');
   const cues = findCues(reading);

@@ -73,7 +73,7 @@ const TIME_RULES: PhraseRule<TimeValue>[] = [
   rule(`${DAY_LEAD} this|next? coming? <anyday> ${PART_OF_DAY}?`, weekday),
   rule(`<anyday> ${PART_OF_DAY}`, weekday),
   // "weather in Leeds sat": a bare mon/wed/sat ending the message; a bare "sun" is the sun.
-  rule('<anyday> $', (c) => (c.day === 'sunday' ? null : c.day ?? null)),
+  rule('<anyday> $', (c) => (c.day === 'sunday' ? null : (c.day ?? null))),
 ];
 
 /** Clock times ("5pm", "at 6", "17:30"): a time of day, so today unless a day is named. */
@@ -83,7 +83,11 @@ function isClockTime(tokens: Token[], i: number): boolean {
   const next = tokens[i + 1]?.key;
   if (/^\d{1,2}(:\d{2})?$/.test(key) && (next === 'am' || next === 'pm' || next === 'oclock')) return true;
   const previous = tokens[i - 1]?.key;
-  return /^\d{1,2}(:\d{2})?$/.test(key) && ['at', 'by', 'around', 'until', 'till', 'before', 'after'].includes(previous ?? '') && tokens[i + 1]?.key !== 'days';
+  return (
+    /^\d{1,2}(:\d{2})?$/.test(key) &&
+    ['at', 'by', 'around', 'until', 'till', 'before', 'after'].includes(previous ?? '') &&
+    tokens[i + 1]?.key !== 'days'
+  );
 }
 
 export interface TimeMention {
@@ -96,7 +100,8 @@ export function findWhen(tokens: Token[], isFree: (i: number) => boolean): TimeM
   const matches: PhraseMatch<TimeValue>[] = findPhrases(tokens, TIME_RULES, isFree);
   for (let i = 0; i < tokens.length; i++) {
     if (!isFree(i) || matches.some((m) => i >= m.start && i < m.end) || !isClockTime(tokens, i)) continue;
-    const lead = i > 0 && ['at', 'by', 'around', 'until', 'till', 'before', 'after'].includes(tokens[i - 1].key) && isFree(i - 1);
+    const lead =
+      i > 0 && ['at', 'by', 'around', 'until', 'till', 'before', 'after'].includes(tokens[i - 1].key) && isFree(i - 1);
     const trail = ['am', 'pm', 'oclock'].includes(tokens[i + 1]?.key ?? '') ? 1 : 0;
     matches.push({ start: lead ? i - 1 : i, end: i + 1 + trail, value: { when: 'today', vague: true } });
   }

@@ -3,8 +3,16 @@ import type { TemperatureUnit } from '../core/domain';
 import type { Token } from '../core/text';
 
 const UNIT_WORDS: Record<string, TemperatureUnit> = {
-  celsius: 'celsius', centigrade: 'celsius', metric: 'celsius', '°c': 'celsius', degc: 'celsius',
-  fahrenheit: 'fahrenheit', imperial: 'fahrenheit', '°f': 'fahrenheit', degf: 'fahrenheit', freedom: 'fahrenheit',
+  celsius: 'celsius',
+  centigrade: 'celsius',
+  metric: 'celsius',
+  '°c': 'celsius',
+  degc: 'celsius',
+  fahrenheit: 'fahrenheit',
+  imperial: 'fahrenheit',
+  '°f': 'fahrenheit',
+  degf: 'fahrenheit',
+  freedom: 'fahrenheit',
 };
 const LETTERS: Record<string, TemperatureUnit> = { c: 'celsius', f: 'fahrenheit' };
 /** Words after which a lone "C" or "F" is a unit ("in F", "degrees C"). */

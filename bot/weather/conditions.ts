@@ -61,7 +61,16 @@ export function conditionFromOpenWeather(id: number, description: string): Condi
 }
 
 const SEVERITY: readonly ConditionCode[] = [
-  'clear', 'partly-cloudy', 'cloudy', 'fog', 'drizzle', 'rain', 'snow', 'sleet', 'freezing-rain', 'thunderstorm',
+  'clear',
+  'partly-cloudy',
+  'cloudy',
+  'fog',
+  'drizzle',
+  'rain',
+  'snow',
+  'sleet',
+  'freezing-rain',
+  'thunderstorm',
 ];
 
 /** Rank of a condition for summarising a day by its most severe weather, as WMO daily codes do. */

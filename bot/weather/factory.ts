@@ -17,5 +17,8 @@ export function createWeatherProvider(options: WeatherProviderOptions = {}): Wea
     if (!apiKey) throw new Error('The OpenWeather provider needs an API key (OPENWEATHER_API_KEY)');
     return new OpenWeatherProvider({ apiKey, baseUrl: options.openWeatherBaseUrl });
   }
-  return new OpenMeteoProvider({ geocodingUrl: options.openMeteoGeocodingUrl, forecastUrl: options.openMeteoForecastUrl });
+  return new OpenMeteoProvider({
+    geocodingUrl: options.openMeteoGeocodingUrl,
+    forecastUrl: options.openMeteoForecastUrl,
+  });
 }

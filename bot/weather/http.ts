@@ -32,7 +32,12 @@ function errorReason(body: unknown): string | null {
 }
 
 /** An upstream HTTP error status as a WeatherError: 5xx and 429 are worth retrying, other 4xx are not. */
-export function httpError(service: string, status: number, body: unknown, secrets: readonly string[] = []): WeatherError {
+export function httpError(
+  service: string,
+  status: number,
+  body: unknown,
+  secrets: readonly string[] = [],
+): WeatherError {
   const reason = errorReason(body);
   const message = `${service} answered HTTP ${status}${reason ? `: ${reason}` : ''}`;
   return new WeatherError('provider-down', scrub(message, secrets), { transient: status >= 500 || status === 429 });
@@ -42,7 +47,12 @@ export function httpError(service: string, status: number, body: unknown, secret
  * GETs a JSON document. Network failures and HTTP errors become provider-down WeatherErrors,
  * a body that is not JSON becomes bad-response; no message ever contains the URL.
  */
-export async function getJson(service: string, url: string, signal: AbortSignal, secrets: readonly string[] = []): Promise<unknown> {
+export async function getJson(
+  service: string,
+  url: string,
+  signal: AbortSignal,
+  secrets: readonly string[] = [],
+): Promise<unknown> {
   let text: string;
   let status: number;
   try {
@@ -50,7 +60,9 @@ export async function getJson(service: string, url: string, signal: AbortSignal,
     status = response.status;
     text = await response.text();
   } catch (error) {
-    throw new WeatherError('provider-down', scrub(`${service} unreachable: ${networkReason(error)}`, secrets), { transient: true });
+    throw new WeatherError('provider-down', scrub(`${service} unreachable: ${networkReason(error)}`, secrets), {
+      transient: true,
+    });
   }
   const body = parseJson(text);
   if (status < 200 || status >= 300) throw httpError(service, status, body, secrets);

@@ -1,4 +1,11 @@
-import type { CurrentConditions, DailyForecast, HourlyForecast, Place, UnitSystem, WeatherReport } from '../core/domain';
+import type {
+  CurrentConditions,
+  DailyForecast,
+  HourlyForecast,
+  Place,
+  UnitSystem,
+  WeatherReport,
+} from '../core/domain';
 import { conditionFromWmo } from './conditions';
 import { getJson } from './http';
 import { PayloadReader, type JsonObject } from './payload';
@@ -15,20 +22,51 @@ export interface OpenMeteoOptions {
 }
 
 const CURRENT = [
-  'temperature_2m', 'relative_humidity_2m', 'apparent_temperature', 'is_day', 'precipitation', 'weather_code',
-  'wind_speed_10m', 'wind_direction_10m', 'wind_gusts_10m', 'uv_index',
+  'temperature_2m',
+  'relative_humidity_2m',
+  'apparent_temperature',
+  'is_day',
+  'precipitation',
+  'weather_code',
+  'wind_speed_10m',
+  'wind_direction_10m',
+  'wind_gusts_10m',
+  'uv_index',
 ] as const;
 const HOURLY = [
-  'temperature_2m', 'relative_humidity_2m', 'apparent_temperature', 'precipitation_probability', 'precipitation',
-  'snowfall', 'weather_code', 'wind_speed_10m', 'wind_direction_10m', 'wind_gusts_10m', 'uv_index',
+  'temperature_2m',
+  'relative_humidity_2m',
+  'apparent_temperature',
+  'precipitation_probability',
+  'precipitation',
+  'snowfall',
+  'weather_code',
+  'wind_speed_10m',
+  'wind_direction_10m',
+  'wind_gusts_10m',
+  'uv_index',
 ] as const;
 const DAILY = [
-  'weather_code', 'temperature_2m_max', 'temperature_2m_min', 'apparent_temperature_max', 'apparent_temperature_min',
-  'sunrise', 'sunset', 'uv_index_max', 'precipitation_sum', 'snowfall_sum', 'precipitation_probability_max',
-  'wind_speed_10m_max', 'wind_gusts_10m_max', 'wind_direction_10m_dominant',
+  'weather_code',
+  'temperature_2m_max',
+  'temperature_2m_min',
+  'apparent_temperature_max',
+  'apparent_temperature_min',
+  'sunrise',
+  'sunset',
+  'uv_index_max',
+  'precipitation_sum',
+  'snowfall_sum',
+  'precipitation_probability_max',
+  'wind_speed_10m_max',
+  'wind_gusts_10m_max',
+  'wind_direction_10m_dominant',
 ] as const;
 
-const REQUEST_UNITS: Record<UnitSystem, { temperature_unit: string; wind_speed_unit: string; precipitation_unit: string }> = {
+const REQUEST_UNITS: Record<
+  UnitSystem,
+  { temperature_unit: string; wind_speed_unit: string; precipitation_unit: string }
+> = {
   metric: { temperature_unit: 'celsius', wind_speed_unit: 'kmh', precipitation_unit: 'mm' },
   imperial: { temperature_unit: 'fahrenheit', wind_speed_unit: 'mph', precipitation_unit: 'inch' },
 };
@@ -66,12 +104,15 @@ export class OpenMeteoProvider implements WeatherProvider {
     // No match is a body without `results`.
     if (body.results === undefined) return [];
     const now = new Date();
-    return this.read.array(body.results, 'results').map((value, i) => this.place(this.read.object(value, `results[${i}]`), i, now));
+    return this.read
+      .array(body.results, 'results')
+      .map((value, i) => this.place(this.read.object(value, `results[${i}]`), i, now));
   }
 
   private place(result: JsonObject, i: number, now: Date): Place {
     const what = (field: string) => `results[${i}].${field}`;
-    const optional = (field: string) => (typeof result[field] === 'string' && result[field] ? (result[field] as string) : null);
+    const optional = (field: string) =>
+      typeof result[field] === 'string' && result[field] ? (result[field] as string) : null;
     const timezone = optional('timezone') ?? 'UTC';
     return {
       name: this.read.string(result.name, what('name')),
@@ -125,18 +166,22 @@ export class OpenMeteoProvider implements WeatherProvider {
 
   private checkUnits(labels: JsonObject, units: UnitSystem): void {
     for (const [variable, expected] of Object.entries(RESPONSE_UNITS[units])) {
-      if (labels[variable] !== expected) throw this.read.fail(`hourly_units.${variable} is ${String(labels[variable])}, expected ${expected}`);
+      if (labels[variable] !== expected)
+        throw this.read.fail(`hourly_units.${variable} is ${String(labels[variable])}, expected ${expected}`);
     }
   }
 
   /** Each requested variable as an array as long as `time`. */
   private columns<K extends string>(value: unknown, section: string, variables: readonly K[]): Columns<K> {
     const table = this.read.object(value, section);
-    const time = this.read.array(table.time, `${section}.time`).map((t, i) => this.read.string(t, `${section}.time[${i}]`));
+    const time = this.read
+      .array(table.time, `${section}.time`)
+      .map((t, i) => this.read.string(t, `${section}.time[${i}]`));
     const columns: Record<string, unknown[]> = {};
     for (const variable of variables) {
       const column = this.read.array(table[variable], `${section}.${variable}`);
-      if (column.length !== time.length) throw this.read.fail(`${section}.${variable} has ${column.length} values for ${time.length} times`);
+      if (column.length !== time.length)
+        throw this.read.fail(`${section}.${variable} has ${column.length} values for ${time.length} times`);
       columns[variable] = column;
     }
     return { time, ...(columns as Record<K, unknown[]>) };
@@ -175,9 +220,14 @@ export class OpenMeteoProvider implements WeatherProvider {
       hours.push({
         time,
         temperature: read.number(table.temperature_2m[i], at('temperature_2m')),
-        feelsLike: read.numberOrNull(table.apparent_temperature[i], at('apparent_temperature')) ?? read.number(table.temperature_2m[i], at('temperature_2m')),
+        feelsLike:
+          read.numberOrNull(table.apparent_temperature[i], at('apparent_temperature')) ??
+          read.number(table.temperature_2m[i], at('temperature_2m')),
         humidity: read.number(table.relative_humidity_2m[i], at('relative_humidity_2m')),
-        precipitationProbability: read.numberOrNull(table.precipitation_probability[i], at('precipitation_probability')),
+        precipitationProbability: read.numberOrNull(
+          table.precipitation_probability[i],
+          at('precipitation_probability'),
+        ),
         precipitation: read.numberOrNull(table.precipitation[i], at('precipitation')) ?? 0,
         snowfall: read.numberOrNull(table.snowfall[i], at('snowfall')),
         windSpeed: read.number(table.wind_speed_10m[i], at('wind_speed_10m')),
@@ -198,14 +248,18 @@ export class OpenMeteoProvider implements WeatherProvider {
       const at = (variable: (typeof DAILY)[number]) => `daily.${variable}[${i}]`;
       if (table.temperature_2m_max[i] === null || table.weather_code[i] === null) return;
       const humidities = hourly.filter((hour) => hour.time.startsWith(date)).map((hour) => hour.humidity);
-      const text = (variable: 'sunrise' | 'sunset') => (table[variable][i] === null ? null : read.string(table[variable][i], at(variable)));
+      const text = (variable: 'sunrise' | 'sunset') =>
+        table[variable][i] === null ? null : read.string(table[variable][i], at(variable));
       days.push({
         date,
         temperatureMax: read.number(table.temperature_2m_max[i], at('temperature_2m_max')),
         temperatureMin: read.number(table.temperature_2m_min[i], at('temperature_2m_min')),
         feelsLikeMax: read.numberOrNull(table.apparent_temperature_max[i], at('apparent_temperature_max')),
         feelsLikeMin: read.numberOrNull(table.apparent_temperature_min[i], at('apparent_temperature_min')),
-        precipitationProbability: read.numberOrNull(table.precipitation_probability_max[i], at('precipitation_probability_max')),
+        precipitationProbability: read.numberOrNull(
+          table.precipitation_probability_max[i],
+          at('precipitation_probability_max'),
+        ),
         precipitationSum: read.numberOrNull(table.precipitation_sum[i], at('precipitation_sum')) ?? 0,
         snowfallSum: read.numberOrNull(table.snowfall_sum[i], at('snowfall_sum')),
         windSpeedMax: read.number(table.wind_speed_10m_max[i], at('wind_speed_10m_max')),

@@ -1,5 +1,13 @@
 import { OpenWeatherAPI, type CurrentWeather, type ForecastWeather, type Options } from 'openweather-api-node';
-import type { Condition, CurrentConditions, DailyForecast, HourlyForecast, Place, UnitSystem, WeatherReport } from '../core/domain';
+import type {
+  Condition,
+  CurrentConditions,
+  DailyForecast,
+  HourlyForecast,
+  Place,
+  UnitSystem,
+  WeatherReport,
+} from '../core/domain';
 import { conditionFromOpenWeather, severity } from './conditions';
 import { getJson, httpError, scrub } from './http';
 import { PayloadReader, type JsonObject } from './payload';
@@ -30,7 +38,11 @@ const OverridableOpenWeatherAPI = OpenWeatherAPI as unknown as new (options?: Op
  * the process, and it cannot be aborted. URL building, the `cod` check and the parsers stay the library's.
  */
 class OpenWeatherClient extends OverridableOpenWeatherAPI {
-  constructor(apiKey: string, private readonly baseUrl: string, private readonly signal: AbortSignal) {
+  constructor(
+    apiKey: string,
+    private readonly baseUrl: string,
+    private readonly signal: AbortSignal,
+  ) {
     super({ key: apiKey });
   }
 
@@ -40,7 +52,8 @@ class OpenWeatherClient extends OverridableOpenWeatherAPI {
     const data = await getJson('OpenWeather', rebased, this.signal, secrets);
     const cod = (data as { cod?: unknown }).cod;
     // Like the library: a body whose `cod` is not 200 is an error, whatever the HTTP status said.
-    if (cod !== undefined && Number.parseInt(String(cod), 10) !== 200) throw httpError('OpenWeather', Number(cod) || 502, data, secrets);
+    if (cod !== undefined && Number.parseInt(String(cod), 10) !== 200)
+      throw httpError('OpenWeather', Number(cod) || 502, data, secrets);
     return { status: 200, data };
   }
 }
@@ -91,14 +104,19 @@ export class OpenWeatherProvider implements WeatherProvider {
     } catch (error) {
       if (error instanceof WeatherError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      throw new WeatherError('bad-response', scrub(`OpenWeather sent a malformed or partial response (${message})`, [this.apiKey]));
+      throw new WeatherError(
+        'bad-response',
+        scrub(`OpenWeather sent a malformed or partial response (${message})`, [this.apiKey]),
+      );
     }
   }
 
   async geocode(name: string, signal: AbortSignal): Promise<Place[]> {
     if (!name.trim()) return [];
     const locations = await this.call(signal, (client) => client.getAllLocations(name));
-    return this.read.array(locations, 'geocoding body').map((location, i) => this.place(this.read.object(location, `geocoding[${i}]`), i));
+    return this.read
+      .array(locations, 'geocoding body')
+      .map((location, i) => this.place(this.read.object(location, `geocoding[${i}]`), i));
   }
 
   private place(location: JsonObject, i: number): Place {
@@ -168,7 +186,7 @@ export class OpenWeatherProvider implements WeatherProvider {
       humidity: read.number(w.humidity, at('main.humidity')),
       pop: pop === null ? null : Math.round(pop * 100),
       precipitation: round(water(rain + snow), units === 'metric' ? 2 : 3),
-      snowfall: round(snow * SNOW_CM_PER_WATER_MM / (units === 'metric' ? 1 : 2.54), 2),
+      snowfall: round((snow * SNOW_CM_PER_WATER_MM) / (units === 'metric' ? 1 : 2.54), 2),
       windSpeed: round(speed(read.number(wind.speed, at('wind.speed'))), 1),
       windGust: gust === null ? null : round(speed(gust), 1),
       windDirection: read.numberOrNull(wind.deg, at('wind.deg')) ?? 0,
@@ -216,7 +234,11 @@ export class OpenWeatherProvider implements WeatherProvider {
    * Days by local date, from today (which the observation guarantees) on. The last day is dropped
    * unless all eight steps cover it: a night-only "day" would report a wrong high.
    */
-  private daily(observation: Sample, forecast: Sample[], today: { date: string; sunrise: string; sunset: string }): DailyForecast[] {
+  private daily(
+    observation: Sample,
+    forecast: Sample[],
+    today: { date: string; sunrise: string; sunset: string },
+  ): DailyForecast[] {
     const byDate = new Map<string, Sample[]>([[today.date, [observation]]]);
     for (const step of forecast) {
       const date = step.time.slice(0, 10);
@@ -229,11 +251,17 @@ export class OpenWeatherProvider implements WeatherProvider {
     return dates.map((date) => {
       const samples = byDate.get(date)!;
       const steps = samples.filter((sample) => sample !== observation);
-      const values = (pick: (sample: Sample) => number | null) => samples.map(pick).filter((v): v is number => v !== null);
+      const values = (pick: (sample: Sample) => number | null) =>
+        samples.map(pick).filter((v): v is number => v !== null);
       const sum = (pick: (sample: Sample) => number) => steps.reduce((total, step) => total + pick(step), 0);
       const pops = values((sample) => sample.pop);
       const gusts = values((sample) => sample.windGust);
-      const worst = samples.reduce((a, b) => (severity(b.condition) > severity(a.condition) || (severity(b.condition) === severity(a.condition) && b.conditionId > a.conditionId) ? b : a));
+      const worst = samples.reduce((a, b) =>
+        severity(b.condition) > severity(a.condition) ||
+        (severity(b.condition) === severity(a.condition) && b.conditionId > a.conditionId)
+          ? b
+          : a,
+      );
       return {
         date,
         temperatureMax: Math.max(...values((s) => s.temperature)),
@@ -241,8 +269,14 @@ export class OpenWeatherProvider implements WeatherProvider {
         feelsLikeMax: Math.max(...values((s) => s.feelsLike)),
         feelsLikeMin: Math.min(...values((s) => s.feelsLike)),
         precipitationProbability: pops.length ? Math.max(...pops) : null,
-        precipitationSum: round(sum((s) => s.precipitation), 3),
-        snowfallSum: round(sum((s) => s.snowfall), 2),
+        precipitationSum: round(
+          sum((s) => s.precipitation),
+          3,
+        ),
+        snowfallSum: round(
+          sum((s) => s.snowfall),
+          2,
+        ),
         windSpeedMax: Math.max(...values((s) => s.windSpeed)),
         windGustMax: gusts.length ? Math.max(...gusts) : null,
         windDirection: dominantDirection(samples),

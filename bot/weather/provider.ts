@@ -15,7 +15,11 @@ export class WeatherError extends Error {
   /** Worth retrying: a network failure, a timeout, HTTP 5xx or 429. */
   readonly transient: boolean;
 
-  constructor(readonly kind: WeatherErrorKind, message: string, options?: { cause?: unknown; transient?: boolean }) {
+  constructor(
+    readonly kind: WeatherErrorKind,
+    message: string,
+    options?: { cause?: unknown; transient?: boolean },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WeatherError';
     this.transient = options?.transient ?? false;

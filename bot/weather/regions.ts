@@ -3,30 +3,100 @@ import type { Place } from '../core/domain';
 /** Postal abbreviations people write after a city name, to the region names geocoders return. */
 const REGION_ABBREVIATIONS: Record<string, string[]> = {
   // United States
-  AL: ['Alabama'], AK: ['Alaska'], AZ: ['Arizona'], AR: ['Arkansas'], CA: ['California'], CO: ['Colorado'],
-  CT: ['Connecticut'], DE: ['Delaware'], DC: ['District of Columbia', 'Washington, D.C.'], FL: ['Florida'],
-  GA: ['Georgia'], HI: ['Hawaii'], ID: ['Idaho'], IL: ['Illinois'], IN: ['Indiana'], IA: ['Iowa'], KS: ['Kansas'],
-  KY: ['Kentucky'], LA: ['Louisiana'], ME: ['Maine'], MD: ['Maryland'], MA: ['Massachusetts'], MI: ['Michigan'],
-  MN: ['Minnesota'], MS: ['Mississippi'], MO: ['Missouri'], MT: ['Montana'], NE: ['Nebraska'], NV: ['Nevada'],
-  NH: ['New Hampshire'], NJ: ['New Jersey'], NM: ['New Mexico'], NY: ['New York'], NC: ['North Carolina'],
-  ND: ['North Dakota'], OH: ['Ohio'], OK: ['Oklahoma'], OR: ['Oregon'], PA: ['Pennsylvania'], RI: ['Rhode Island'],
-  SC: ['South Carolina'], SD: ['South Dakota'], TN: ['Tennessee'], TX: ['Texas'], UT: ['Utah'], VT: ['Vermont'],
-  VA: ['Virginia'], WA: ['Washington', 'Western Australia'], WV: ['West Virginia'], WI: ['Wisconsin'], WY: ['Wyoming'],
+  AL: ['Alabama'],
+  AK: ['Alaska'],
+  AZ: ['Arizona'],
+  AR: ['Arkansas'],
+  CA: ['California'],
+  CO: ['Colorado'],
+  CT: ['Connecticut'],
+  DE: ['Delaware'],
+  DC: ['District of Columbia', 'Washington, D.C.'],
+  FL: ['Florida'],
+  GA: ['Georgia'],
+  HI: ['Hawaii'],
+  ID: ['Idaho'],
+  IL: ['Illinois'],
+  IN: ['Indiana'],
+  IA: ['Iowa'],
+  KS: ['Kansas'],
+  KY: ['Kentucky'],
+  LA: ['Louisiana'],
+  ME: ['Maine'],
+  MD: ['Maryland'],
+  MA: ['Massachusetts'],
+  MI: ['Michigan'],
+  MN: ['Minnesota'],
+  MS: ['Mississippi'],
+  MO: ['Missouri'],
+  MT: ['Montana'],
+  NE: ['Nebraska'],
+  NV: ['Nevada'],
+  NH: ['New Hampshire'],
+  NJ: ['New Jersey'],
+  NM: ['New Mexico'],
+  NY: ['New York'],
+  NC: ['North Carolina'],
+  ND: ['North Dakota'],
+  OH: ['Ohio'],
+  OK: ['Oklahoma'],
+  OR: ['Oregon'],
+  PA: ['Pennsylvania'],
+  RI: ['Rhode Island'],
+  SC: ['South Carolina'],
+  SD: ['South Dakota'],
+  TN: ['Tennessee'],
+  TX: ['Texas'],
+  UT: ['Utah'],
+  VT: ['Vermont'],
+  VA: ['Virginia'],
+  WA: ['Washington', 'Western Australia'],
+  WV: ['West Virginia'],
+  WI: ['Wisconsin'],
+  WY: ['Wyoming'],
   PR: ['Puerto Rico'],
   // Canada
-  AB: ['Alberta'], BC: ['British Columbia'], MB: ['Manitoba'], NB: ['New Brunswick'], NL: ['Newfoundland and Labrador'],
-  NS: ['Nova Scotia'], NT: ['Northwest Territories', 'Northern Territory'], NU: ['Nunavut'], ON: ['Ontario'],
-  PE: ['Prince Edward Island'], QC: ['Quebec'], SK: ['Saskatchewan'], YT: ['Yukon'],
+  AB: ['Alberta'],
+  BC: ['British Columbia'],
+  MB: ['Manitoba'],
+  NB: ['New Brunswick'],
+  NL: ['Newfoundland and Labrador'],
+  NS: ['Nova Scotia'],
+  NT: ['Northwest Territories', 'Northern Territory'],
+  NU: ['Nunavut'],
+  ON: ['Ontario'],
+  PE: ['Prince Edward Island'],
+  QC: ['Quebec'],
+  SK: ['Saskatchewan'],
+  YT: ['Yukon'],
   // Australia
-  NSW: ['New South Wales'], VIC: ['Victoria'], QLD: ['Queensland'], SA: ['South Australia'], TAS: ['Tasmania'],
+  NSW: ['New South Wales'],
+  VIC: ['Victoria'],
+  QLD: ['Queensland'],
+  SA: ['South Australia'],
+  TAS: ['Tasmania'],
   ACT: ['Australian Capital Territory'],
 };
 
 /** Country names and nicknames that are not the English name Intl gives for the ISO code. */
 const COUNTRY_ALIASES: Record<string, string> = {
-  UK: 'GB', 'GREAT BRITAIN': 'GB', BRITAIN: 'GB', ENGLAND: 'GB', SCOTLAND: 'GB', WALES: 'GB', 'NORTHERN IRELAND': 'GB',
-  USA: 'US', AMERICA: 'US', 'UNITED STATES OF AMERICA': 'US',
-  UAE: 'AE', HOLLAND: 'NL', 'THE NETHERLANDS': 'NL', 'SOUTH KOREA': 'KR', KOREA: 'KR', RUSSIA: 'RU', 'CZECH REPUBLIC': 'CZ',
+  UK: 'GB',
+  'GREAT BRITAIN': 'GB',
+  BRITAIN: 'GB',
+  ENGLAND: 'GB',
+  SCOTLAND: 'GB',
+  WALES: 'GB',
+  'NORTHERN IRELAND': 'GB',
+  USA: 'US',
+  AMERICA: 'US',
+  'UNITED STATES OF AMERICA': 'US',
+  UAE: 'AE',
+  HOLLAND: 'NL',
+  'THE NETHERLANDS': 'NL',
+  'SOUTH KOREA': 'KR',
+  KOREA: 'KR',
+  RUSSIA: 'RU',
+  'CZECH REPUBLIC': 'CZ',
 };
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
@@ -43,7 +113,13 @@ export function countryName(code: string): string | null {
 
 /** Upper case, no accents, no dots, other punctuation as spaces: "Québec" is "QUEBEC", "U.S.A." is "USA". */
 function normalize(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/\./g, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim().toUpperCase();
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/\./g, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()
+    .toUpperCase();
 }
 
 let countryCodesByName: Map<string, string> | null = null;

@@ -46,7 +46,10 @@ export class WeatherService {
   private readonly forecasts = new Map<string, Entry<WeatherReport>>();
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
-  constructor(readonly provider: WeatherProvider, options: WeatherServiceOptions = {}) {
+  constructor(
+    readonly provider: WeatherProvider,
+    options: WeatherServiceOptions = {},
+  ) {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.retries = options.retries ?? 2;
     this.backoffMs = options.backoffMs ?? 250;
@@ -71,9 +74,16 @@ export class WeatherService {
       name = name.slice(0, comma).trim();
     }
     if (!name) throw new WeatherError('place-not-found', 'No place was named');
-    const candidates = await this.cached(this.geocodes, `geocode:${key(name)}`, this.geocodeTtlMs, (signal) => this.provider.geocode(name, signal));
-    const place = within === null ? candidates[0] : candidates.find((candidate) => placeMatchesRegion(candidate, within));
-    if (!place) throw new WeatherError('place-not-found', within ? `No place called "${name}" in ${within}` : `No place called "${name}"`);
+    const candidates = await this.cached(this.geocodes, `geocode:${key(name)}`, this.geocodeTtlMs, (signal) =>
+      this.provider.geocode(name, signal),
+    );
+    const place =
+      within === null ? candidates[0] : candidates.find((candidate) => placeMatchesRegion(candidate, within));
+    if (!place)
+      throw new WeatherError(
+        'place-not-found',
+        within ? `No place called "${name}" in ${within}` : `No place called "${name}"`,
+      );
     return place;
   }
 
@@ -83,7 +93,12 @@ export class WeatherService {
     return this.cached(this.forecasts, cacheKey, this.ttlMs, (signal) => this.provider.forecast(place, units, signal));
   }
 
-  private cached<T>(cache: Map<string, Entry<T>>, cacheKey: string, ttlMs: number, load: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private cached<T>(
+    cache: Map<string, Entry<T>>,
+    cacheKey: string,
+    ttlMs: number,
+    load: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const hit = cache.get(cacheKey);
     if (hit && hit.expiresAt > this.now()) return Promise.resolve(hit.value);
     cache.delete(cacheKey);
@@ -111,7 +126,11 @@ export class WeatherService {
         if (!error.transient) throw error;
         if (attempt >= this.retries) {
           const tries = attempt + 1;
-          throw new WeatherError('provider-down', `${this.provider.name} failed ${tries} time${tries > 1 ? 's' : ''}: ${error.message}`, { cause: error });
+          throw new WeatherError(
+            'provider-down',
+            `${this.provider.name} failed ${tries} time${tries > 1 ? 's' : ''}: ${error.message}`,
+            { cause: error },
+          );
         }
         const ceiling = this.backoffMs * 2 ** attempt;
         await this.sleep(ceiling / 2 + (this.random() * ceiling) / 2);
@@ -135,7 +154,10 @@ export class WeatherService {
     } catch (error) {
       if (controller.signal.aborted) throw timedOut;
       if (error instanceof WeatherError) throw error;
-      throw new WeatherError('bad-response', `${this.provider.name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+      throw new WeatherError(
+        'bad-response',
+        `${this.provider.name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+      );
     } finally {
       clearTimeout(timer);
     }

@@ -35,7 +35,11 @@ export async function run(args: string[]): Promise<void> {
     },
   });
   const [records, captures, chunkSize, naiveRecords, naiveCaptures] = [
-    values.records, values.captures, values['chunk-size'], values['naive-records'], values['naive-captures'],
+    values.records,
+    values.captures,
+    values['chunk-size'],
+    values['naive-records'],
+    values['naive-captures'],
   ].map(Number);
   if (![records, captures, chunkSize, naiveRecords, naiveCaptures].every((n) => Number.isInteger(n) && n > 0)) {
     throw new Error('capture: every option takes a positive integer');
@@ -43,8 +47,10 @@ export async function run(args: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'weatherbot-bench-capture-'));
   try {
     const fill = await fillStore(join(dir, 'store'), records, chunkSize);
-    console.log(`filled ${records} exchanges in ${fill.seconds.toFixed(1)} s (${Math.round(records / fill.seconds)}/s, parallel capture): ` +
-      `${fill.files} chunk files of ${chunkSize}, ${(fill.bytes / 1e6).toFixed(0)} MB, ${(fill.bytes / records).toFixed(0)} bytes/record`);
+    console.log(
+      `filled ${records} exchanges in ${fill.seconds.toFixed(1)} s (${Math.round(records / fill.seconds)}/s, parallel capture): ` +
+        `${fill.files} chunk files of ${chunkSize}, ${(fill.bytes / 1e6).toFixed(0)} MB, ${(fill.bytes / records).toFixed(0)} bytes/record`,
+    );
     const timings = [
       await timeStore(join(dir, 'store'), records, captures, chunkSize, true),
       await timeStore(join(dir, 'store'), records + captures, captures, chunkSize, false),
@@ -55,8 +61,12 @@ export async function run(args: string[]): Promise<void> {
     const scan = await timeScan(join(dir, 'store'));
     console.log(`a reader (readOnly) streams all ${scan.records} exchanges in ${scan.seconds.toFixed(2)} s`);
     const [store, , , naive] = timings;
-    console.log(`naive single file at ${naive.records} records vs the store at ${store.records}: p99 ${(percentile(naive.samples, 99) / percentile(store.samples, 99)).toFixed(0)}x slower`);
-    console.log(`capture_p50_ms=${round(percentile(store.samples, 50))} capture_p99_ms=${round(percentile(store.samples, 99))} records=${records}`);
+    console.log(
+      `naive single file at ${naive.records} records vs the store at ${store.records}: p99 ${(percentile(naive.samples, 99) / percentile(store.samples, 99)).toFixed(0)}x slower`,
+    );
+    console.log(
+      `capture_p50_ms=${round(percentile(store.samples, 50))} capture_p99_ms=${round(percentile(store.samples, 99))} records=${records}`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -66,7 +76,9 @@ async function fillStore(dir: string, records: number, chunkSize: number) {
   const started = performance.now();
   const store = await openStore({ dir, chunkSize });
   for (let n = 0; n < records; n += chunkSize) {
-    const batch = Array.from({ length: Math.min(chunkSize, records - n) }, (_, i) => store.capture(sampleExchange(n + i)));
+    const batch = Array.from({ length: Math.min(chunkSize, records - n) }, (_, i) =>
+      store.capture(sampleExchange(n + i)),
+    );
     await Promise.all(batch);
   }
   await store.close();
@@ -76,7 +88,13 @@ async function fillStore(dir: string, records: number, chunkSize: number) {
   return { seconds, files: files.length, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
 
-async function timeStore(dir: string, stored: number, captures: number, chunkSize: number, fsync: boolean): Promise<Timing> {
+async function timeStore(
+  dir: string,
+  stored: number,
+  captures: number,
+  chunkSize: number,
+  fsync: boolean,
+): Promise<Timing> {
   const store = await openStore({ dir, chunkSize, fsync });
   const samples: number[] = [];
   for (let n = 0; n < captures; n += 1) {
@@ -98,8 +116,17 @@ async function timeScan(dir: string) {
 }
 
 /** What the disk alone costs: the same atomic, fsynced writes of bytes as large as the open chunk's. */
-async function timeDiskFloor(file: string, captures: number, chunkSize: number, bytesPerRecord: number): Promise<Timing> {
-  const adapter = new DurableFile<Buffer>(file, { parse: (text) => Buffer.from(text), serialize: (bytes) => bytes, fsync: true });
+async function timeDiskFloor(
+  file: string,
+  captures: number,
+  chunkSize: number,
+  bytesPerRecord: number,
+): Promise<Timing> {
+  const adapter = new DurableFile<Buffer>(file, {
+    parse: (text) => Buffer.from(text),
+    serialize: (bytes) => bytes,
+    fsync: true,
+  });
   const samples: number[] = [];
   for (let n = 0; n < captures; n += 1) {
     const bytes = Buffer.alloc(Math.round(bytesPerRecord * ((n % chunkSize) + 1)), 'x');
@@ -139,7 +166,9 @@ function naiveRecord(n: number): Exchange {
 function printTable(timings: Timing[]): void {
   const header = ['store', 'records', 'captures', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
   const rows = timings.map(({ name, records, samples }) => [
-    name, records === null ? '-' : String(records), String(samples.length),
+    name,
+    records === null ? '-' : String(records),
+    String(samples.length),
     ...[50, 90, 99, 100].map((p) => percentile(samples, p).toFixed(2)),
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));

@@ -14,7 +14,8 @@ const BENCHMARKS: Record<string, Benchmark> = {
     load: () => import('./capture'),
   },
   train: {
-    usage: '[--shape smollm2-135m|smollm2-360m] [--batch 4] [--seq 128] [--rank 8] [--targets q,v] [--threads 2] [--steps 5] [--warmup 1] [--no-pytorch]',
+    usage:
+      '[--shape smollm2-135m|smollm2-360m] [--batch 4] [--seq 128] [--rank 8] [--targets q,v] [--threads 2] [--steps 5] [--warmup 1] [--no-pytorch]',
     load: () => import('./train'),
   },
   'matmul-peak': {
@@ -31,7 +32,9 @@ async function main([name, ...args]: string[]): Promise<number> {
   const benchmark = name !== undefined && Object.hasOwn(BENCHMARKS, name) ? BENCHMARKS[name] : undefined;
   if (benchmark === undefined) {
     const lines = Object.entries(BENCHMARKS).map(([known, { usage }]) => `  ${known} ${usage}`);
-    process.stderr.write(`${name === undefined ? '' : `bench: unknown benchmark "${name}"\n`}usage: npm run --silent bench -- <name> [args]\n${lines.join('\n')}\n`);
+    process.stderr.write(
+      `${name === undefined ? '' : `bench: unknown benchmark "${name}"\n`}usage: npm run --silent bench -- <name> [args]\n${lines.join('\n')}\n`,
+    );
     return 2;
   }
   await (await benchmark.load()).run(args);

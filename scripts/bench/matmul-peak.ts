@@ -42,13 +42,21 @@ export const SMOLLM_SHAPES: readonly (readonly [number, number, number])[] = [
   [512, 1536, 576],
 ];
 
-export async function measureMatMulPeak({ threads = 2, seconds = 1, shapes = SMOLLM_SHAPES } = {}): Promise<MatMulPeak> {
+export async function measureMatMulPeak({
+  threads = 2,
+  seconds = 1,
+  shapes = SMOLLM_SHAPES,
+} = {}): Promise<MatMulPeak> {
   const measured: MatMulMeasurement[] = [];
   for (const [m, k, n] of shapes) {
     const graph = new Graph('matmul');
     const a = graph.input('a', 'float32', [m, k]);
     graph.output('y', op.matmul(a, graph.initializer('b', randomFloat32([k, n]), [k, n])));
-    const [{ best, median }] = await timeInterleaved([{ graph, feeds: { a: randomFloat32([m, k]) } }], threads, seconds);
+    const [{ best, median }] = await timeInterleaved(
+      [{ graph, feeds: { a: randomFloat32([m, k]) } }],
+      threads,
+      seconds,
+    );
     measured.push({ m, k, n, msBest: best, msMedian: median, gflops: (2 * m * k * n) / (best * 1e6) });
   }
   return { gflops: Math.max(...measured.map((s) => s.gflops)), threads, shapes: measured };
@@ -63,7 +71,11 @@ interface Timing {
  * Milliseconds per run of each graph over at least `seconds` each, after a warm-up run, running
  * them in turn so that load from other processes on a shared machine falls on all alike.
  */
-async function timeInterleaved(cases: readonly { graph: Graph; feeds: Record<string, Feed> }[], threads: number, seconds: number): Promise<Timing[]> {
+async function timeInterleaved(
+  cases: readonly { graph: Graph; feeds: Record<string, Feed> }[],
+  threads: number,
+  seconds: number,
+): Promise<Timing[]> {
   const runners = await Promise.all(cases.map(({ graph }) => Runner.create(graph, { intraOpThreads: threads })));
   try {
     for (const [i, runner] of runners.entries()) await runner.run(cases[i].feeds);
@@ -98,7 +110,12 @@ export interface EngineChoices {
 
 export async function measureEngineChoices({ threads = 2, seconds = 1 } = {}): Promise<EngineChoices> {
   const [tokens, dim, hidden, rank] = [512, 576, 1536, 8];
-  const frozenShapes: [number, number][] = [[dim, hidden], [hidden, dim], [dim, hidden], [hidden, dim]];
+  const frozenShapes: [number, number][] = [
+    [dim, hidden],
+    [hidden, dim],
+    [dim, hidden],
+    [hidden, dim],
+  ];
   const frozenData = frozenShapes.map((shape, i) => randomFloat32(shape, 10 + i));
   const loraData = randomFloat32([dim, rank], 20);
   const x = randomFloat32([tokens, dim], 21);
@@ -113,7 +130,10 @@ export async function measureEngineChoices({ threads = 2, seconds = 1 } = {}): P
       feeds[`w${i}`] = frozenData[i];
       return graph.input(`w${i}`, 'float32', shape);
     });
-    const start = op.add(input, op.matmul(op.matmul(input, lora), graph.constant(randomFloat32([rank, dim], 22), [rank, dim])));
+    const start = op.add(
+      input,
+      op.matmul(op.matmul(input, lora), graph.constant(randomFloat32([rank, dim], 22), [rank, dim])),
+    );
     const out = weights.reduce<Value>((h, w) => op.tanh(op.matmul(h, w)), start);
     graph.output('grad', gradients(op.reduceMean(out), [lora])[0]);
     return { graph, feeds };
@@ -127,16 +147,36 @@ export async function measureEngineChoices({ threads = 2, seconds = 1 } = {}): P
     const idsIn = graph.input('ids', 'int64', [tokensPerBatch]);
     const g = graph.input('g', 'float32', [tokensPerBatch, dim]);
     const grad = oneHot
-      ? op.gemm(op.cast(op.equal(op.unsqueeze(idsIn, [1]), graph.constant(BigInt64Array.from({ length: vocab }, (_, i) => BigInt(i)), [1, vocab])), 'float32'), g, { transA: true })
+      ? op.gemm(
+          op.cast(
+            op.equal(
+              op.unsqueeze(idsIn, [1]),
+              graph.constant(
+                BigInt64Array.from({ length: vocab }, (_, i) => BigInt(i)),
+                [1, vocab],
+              ),
+            ),
+            'float32',
+          ),
+          g,
+          { transA: true },
+        )
       : op.scatterAdd(op.zeros(graph, [vocab, dim], 'float32'), op.unsqueeze(idsIn, [1]), g);
     graph.output('grad', grad);
     return { graph, feeds: { ids, g: upstream } };
   };
 
-  const medians = async (cases: Parameters<typeof timeInterleaved>[0]) => (await timeInterleaved(cases, threads, seconds)).map((t) => t.median);
+  const medians = async (cases: Parameters<typeof timeInterleaved>[0]) =>
+    (await timeInterleaved(cases, threads, seconds)).map((t) => t.median);
   const [frozenAsInitializers, frozenAsInputs] = await medians([mlp(true), mlp(false)]);
   const [embeddingScatter, embeddingOneHot] = await medians([embedding(false), embedding(true)]);
-  return { frozenAsInitializers, frozenAsInputs, embeddingScatter, embeddingOneHot, embeddingShape: [vocab, dim, tokensPerBatch] };
+  return {
+    frozenAsInitializers,
+    frozenAsInputs,
+    embeddingScatter,
+    embeddingOneHot,
+    embeddingShape: [vocab, dim, tokensPerBatch],
+  };
 }
 
 function flag(args: string[], name: string, fallback: number): number {
@@ -152,15 +192,21 @@ export async function run(args: string[]): Promise<void> {
   console.log(`onnxruntime-node MatMul, float32, ${threads} intra-op threads, fastest of ${seconds} s per shape`);
   for (const s of peak.shapes) {
     const shape = `[${s.m}x${s.k}] x [${s.k}x${s.n}]`.padEnd(24);
-    console.log(`  ${shape} best ${s.msBest.toFixed(2).padStart(6)} ms  ${s.gflops.toFixed(1).padStart(6)} GFLOP/s  (median ${s.msMedian.toFixed(2)} ms)`);
+    console.log(
+      `  ${shape} best ${s.msBest.toFixed(2).padStart(6)} ms  ${s.gflops.toFixed(1).padStart(6)} GFLOP/s  (median ${s.msMedian.toFixed(2)} ms)`,
+    );
   }
   const fields = [`matmul_peak_gflops=${peak.gflops.toFixed(1)}`, `threads=${threads}`];
   if (args.includes('--engine-choices')) {
     const c = await measureEngineChoices({ threads, seconds });
     const [vocab, dim, tokens] = c.embeddingShape;
     console.log('engine choices (ms per run)');
-    console.log(`  4-layer MLP fwd+bwd, frozen weights as initializers ${c.frozenAsInitializers.toFixed(2)}, as fed inputs ${c.frozenAsInputs.toFixed(2)}`);
-    console.log(`  embedding gradient ${vocab}x${dim} from ${tokens} tokens: ScatterND ${c.embeddingScatter.toFixed(2)}, one-hot GEMM ${c.embeddingOneHot.toFixed(2)}`);
+    console.log(
+      `  4-layer MLP fwd+bwd, frozen weights as initializers ${c.frozenAsInitializers.toFixed(2)}, as fed inputs ${c.frozenAsInputs.toFixed(2)}`,
+    );
+    console.log(
+      `  embedding gradient ${vocab}x${dim} from ${tokens} tokens: ScatterND ${c.embeddingScatter.toFixed(2)}, one-hot GEMM ${c.embeddingOneHot.toFixed(2)}`,
+    );
     fields.push(
       `frozen_initializer_ms=${c.frozenAsInitializers.toFixed(2)}`,
       `frozen_input_ms=${c.frozenAsInputs.toFixed(2)}`,

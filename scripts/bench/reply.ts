@@ -46,8 +46,19 @@ async function makeSmolLm2Shaped(dir: string): Promise<void> {
   const config = smollmConfig('smollm2-135m');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'config.json'), JSON.stringify(toHfConfig(config), null, 2));
-  await writeFile(join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: config.bosTokenId, eos_token_id: config.eosTokenIds[0], pad_token_id: config.padTokenId }));
-  await writeTokenizerFiles(dir, trainByteLevelBpe(await seedCorpus(SHIPPED_SEED_DIR), 4096), config.maxPositionEmbeddings);
+  await writeFile(
+    join(dir, 'generation_config.json'),
+    JSON.stringify({
+      bos_token_id: config.bosTokenId,
+      eos_token_id: config.eosTokenIds[0],
+      pad_token_id: config.padTokenId,
+    }),
+  );
+  await writeTokenizerFiles(
+    dir,
+    trainByteLevelBpe(await seedCorpus(SHIPPED_SEED_DIR), 4096),
+    config.maxPositionEmbeddings,
+  );
   await writeSafetensors(join(dir, SINGLE_FILE), [...randomWeights(config, 0)], { format: 'pt' });
 }
 
@@ -58,7 +69,8 @@ interface StepLog {
 
 /** Keeps the assistant's per-step model logs; warnings and errors go to stderr. */
 function benchLogger(steps: StepLog[]): Logger {
-  const loud = (level: string) => (message: string, fields?: Record<string, unknown>) => process.stderr.write(`${level} ${message} ${fields ? JSON.stringify(fields) : ''}\n`);
+  const loud = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    process.stderr.write(`${level} ${message} ${fields ? JSON.stringify(fields) : ''}\n`);
   return {
     debug: (message, fields) => {
       if (message === 'model query' || message === 'model answer') steps.push(fields as StepLog);
@@ -70,14 +82,16 @@ function benchLogger(steps: StepLog[]): Logger {
 }
 
 async function replyLatencies(app: App, requests: number, warmup: number): Promise<number[]> {
-  const ask = (text: string, n: number) => app.assistant.handle({ platform: 'bench', channelId: 'bench', author: { id: `user-${n}`, roles: [] }, text });
+  const ask = (text: string, n: number) =>
+    app.assistant.handle({ platform: 'bench', channelId: 'bench', author: { id: `user-${n}`, roles: [] }, text });
   for (let i = 0; i < warmup * QUESTIONS.length; i++) await ask(QUESTIONS[i % QUESTIONS.length], i);
   const times: number[] = [];
   for (let i = 0; i < requests; i++) {
     const started = performance.now();
     const reply = await ask(QUESTIONS[i % QUESTIONS.length], i);
     times.push(performance.now() - started);
-    if (reply.kind !== 'weather') throw new Error(`"${QUESTIONS[i % QUESTIONS.length]}" got a ${reply.kind} reply: ${reply.text}`);
+    if (reply.kind !== 'weather')
+      throw new Error(`"${QUESTIONS[i % QUESTIONS.length]}" got a ${reply.kind} reply: ${reply.text}`);
   }
   return times;
 }
@@ -100,7 +114,12 @@ export async function run(args: string[]): Promise<void> {
     },
   });
   const [requests, tokens, warmup] = [values.requests, values.tokens, values.warmup].map(Number);
-  if (![requests, tokens, warmup].every((n) => Number.isInteger(n) && n >= 0) || requests < 1 || tokens < 8 || tokens > 512) {
+  if (
+    ![requests, tokens, warmup].every((n) => Number.isInteger(n) && n >= 0) ||
+    requests < 1 ||
+    tokens < 8 ||
+    tokens > 512
+  ) {
     throw new Error('--requests must be a whole number ≥ 1, --tokens one from 8 to 512, --warmup ≥ 0');
   }
 
@@ -116,7 +135,11 @@ export async function run(args: string[]): Promise<void> {
     const exportSeconds = (performance.now() - exportStarted) / 1000;
     await rm(base, { recursive: true, force: true });
     const registry = await openRegistry(registryPath(dataDir), { fsync: false });
-    const version = await registry.register(join(root, 'source'), { baseModel: 'random weights, SmolLM2-135M shapes' }, { move: true });
+    const version = await registry.register(
+      join(root, 'source'),
+      { baseModel: 'random weights, SmolLM2-135M shapes' },
+      { move: true },
+    );
     await registry.activate(version.id);
 
     const env = {
@@ -168,22 +191,46 @@ export async function run(args: string[]): Promise<void> {
     const tokensPerSecond = (generated / generationMs) * 1000;
 
     const rows: [string, string][] = [
-      ['model', `SmolLM2-135M shapes (576 hidden, 30 layers, 9/3 heads, vocab 49152), random weights, version ${version.id}`],
+      [
+        'model',
+        `SmolLM2-135M shapes (576 hidden, 30 layers, 9/3 heads, vocab 49152), random weights, version ${version.id}`,
+      ],
       ['export', `${round(exportSeconds)} s`],
       ['load (ModelGenerator.load)', `${loadMs} ms (createApp with the model: ${round(appStartMs, 0)} ms)`],
       ['requests per path', `${requests} after ${warmup * QUESTIONS.length} warm-up (weather cached)`],
       ['template path p50 / p95', `${round(percentile(template, 50))} / ${round(percentile(template, 95))} ms`],
-      ['model path p50 / p95', `${round(percentile(model, 50))} / ${round(percentile(model, 95))} ms (2 steps × ${tokens} tokens, then the fallbacks)`],
-      ['generation', `${generated} tokens in ${measured.length} steps, ${round(generationMs, 0)} ms: ${round(tokensPerSecond)} tokens/s (prompt prefill included; ${short} steps stopped early)`],
-      ['model path p50 by question', QUESTIONS.map((q, i) => `${round(percentile(model.filter((_, k) => k % QUESTIONS.length === i), 50), 0)} ms “${q}”`).join(', ')],
-      ['decode alone', `${round(decodeTokensPerSecond)} tokens/s; prefill of the query prompt ${round(prefillMs, 0)} ms`],
+      [
+        'model path p50 / p95',
+        `${round(percentile(model, 50))} / ${round(percentile(model, 95))} ms (2 steps × ${tokens} tokens, then the fallbacks)`,
+      ],
+      [
+        'generation',
+        `${generated} tokens in ${measured.length} steps, ${round(generationMs, 0)} ms: ${round(tokensPerSecond)} tokens/s (prompt prefill included; ${short} steps stopped early)`,
+      ],
+      [
+        'model path p50 by question',
+        QUESTIONS.map(
+          (q, i) =>
+            `${round(
+              percentile(
+                model.filter((_, k) => k % QUESTIONS.length === i),
+                50,
+              ),
+              0,
+            )} ms “${q}”`,
+        ).join(', '),
+      ],
+      [
+        'decode alone',
+        `${round(decodeTokensPerSecond)} tokens/s; prefill of the query prompt ${round(prefillMs, 0)} ms`,
+      ],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));
     process.stdout.write(rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n') + '\n');
     process.stdout.write(
       `template_p50_ms=${round(percentile(template, 50))} template_p95_ms=${round(percentile(template, 95))} ` +
-      `model_p50_ms=${round(percentile(model, 50))} model_p95_ms=${round(percentile(model, 95))} ` +
-      `gen_tokens_per_s=${round(tokensPerSecond)} load_ms=${loadMs}\n`,
+        `model_p50_ms=${round(percentile(model, 50))} model_p95_ms=${round(percentile(model, 95))} ` +
+        `gen_tokens_per_s=${round(tokensPerSecond)} load_ms=${loadMs}\n`,
     );
   } finally {
     await emulator.close();

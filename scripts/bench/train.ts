@@ -28,17 +28,41 @@ import type { Batch } from '../../training/trainer/trainable';
 import { measureMatMulPeak } from './matmul-peak';
 
 export const SHAPES = {
-  'smollm2-135m': { hiddenSize: 576, numHiddenLayers: 30, numAttentionHeads: 9, numKeyValueHeads: 3, intermediateSize: 1536 },
-  'smollm2-360m': { hiddenSize: 960, numHiddenLayers: 32, numAttentionHeads: 15, numKeyValueHeads: 5, intermediateSize: 2560 },
+  'smollm2-135m': {
+    hiddenSize: 576,
+    numHiddenLayers: 30,
+    numAttentionHeads: 9,
+    numKeyValueHeads: 3,
+    intermediateSize: 1536,
+  },
+  'smollm2-360m': {
+    hiddenSize: 960,
+    numHiddenLayers: 32,
+    numAttentionHeads: 15,
+    numKeyValueHeads: 5,
+    intermediateSize: 2560,
+  },
 } as const;
 export type ShapeName = keyof typeof SHAPES;
 
 export function smollmConfig(shape: ShapeName): LlamaConfig {
   const s = SHAPES[shape];
   return {
-    modelType: 'llama', vocabSize: 49152, ...s, headDim: s.hiddenSize / s.numAttentionHeads, rmsNormEps: 1e-5, ropeTheta: 100000,
-    ropeScaling: null, maxPositionEmbeddings: 8192, tieWordEmbeddings: true, qkvBias: false, outputBias: false,
-    bosTokenId: 1, eosTokenIds: [2], padTokenId: 2, torchDtype: 'float32',
+    modelType: 'llama',
+    vocabSize: 49152,
+    ...s,
+    headDim: s.hiddenSize / s.numAttentionHeads,
+    rmsNormEps: 1e-5,
+    ropeTheta: 100000,
+    ropeScaling: null,
+    maxPositionEmbeddings: 8192,
+    tieWordEmbeddings: true,
+    qkvBias: false,
+    outputBias: false,
+    bosTokenId: 1,
+    eosTokenIds: [2],
+    padTokenId: 2,
+    torchDtype: 'float32',
   };
 }
 
@@ -48,12 +72,21 @@ export function smollmConfig(shape: ShapeName): LlamaConfig {
  * forward); LoRA's forward, input and weight gradients (three times its forward). Attention is
  * counted over all T×T scores, as the graph computes them; the head over the counted rows.
  */
-export function trainingStepFlops(config: LlamaConfig, lora: LoraConfig, batch: number, seq: number, lossTokens: number): number {
+export function trainingStepFlops(
+  config: LlamaConfig,
+  lora: LoraConfig,
+  batch: number,
+  seq: number,
+  lossTokens: number,
+): number {
   const tokens = batch * seq;
   const { hiddenSize: c, numHiddenLayers: layers, numAttentionHeads: nh, headDim: hs } = config;
   const targets = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
   const linear = targets.reduce((sum, t) => sum + linearShape(config, t)[0] * linearShape(config, t)[1], 0);
-  const loraParams = lora.targetModules.reduce((sum, t) => sum + lora.r * (linearShape(config, t)[0] + linearShape(config, t)[1]), 0);
+  const loraParams = lora.targetModules.reduce(
+    (sum, t) => sum + lora.r * (linearShape(config, t)[0] + linearShape(config, t)[1]),
+    0,
+  );
   const perLayer = 2 * tokens * linear * 2 + 2 * (2 * batch * nh * seq * seq * hs) * 3 + 2 * tokens * loraParams * 3;
   const head = 2 * lossTokens * c * config.vocabSize * 2;
   return layers * perLayer + head;
@@ -74,7 +107,10 @@ export function benchBatch(batchSize: number, seqLen: number, vocab: number): Ba
   };
 }
 
-/** Writes config.json and random float32 weights for `shape` into `dir` (run in a child process, so that generating them stays out of the measured peak RSS). */
+/**
+ * Writes config.json and random float32 weights for `shape` into `dir` (run in a child process, so that generating them
+ * stays out of the measured peak RSS).
+ */
 async function makeModel(dir: string, shape: ShapeName): Promise<void> {
   const config = smollmConfig(shape);
   await writeFile(join(dir, 'config.json'), JSON.stringify(toHfConfig(config), null, 2));
@@ -83,9 +119,15 @@ async function makeModel(dir: string, shape: ShapeName): Promise<void> {
 
 function makeModelInChild(dir: string, shape: ShapeName): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--make-model', dir, '--shape', shape], { stdio: 'inherit' });
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--make-model', dir, '--shape', shape],
+      { stdio: 'inherit' },
+    );
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`making the ${shape} weights failed (exit ${code})`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`making the ${shape} weights failed (exit ${code})`)),
+    );
   });
 }
 
@@ -106,17 +148,47 @@ class PytorchPeer {
   }
 
   /** Starts the peer and waits for its warm-up; undefined when /usr/bin/python3 cannot import torch. */
-  static async start(config: LlamaConfig, lora: LoraConfig, options: { batch: number; seq: number; threads: number; warmup: number }): Promise<PytorchPeer | undefined> {
+  static async start(
+    config: LlamaConfig,
+    lora: LoraConfig,
+    options: { batch: number; seq: number; threads: number; warmup: number },
+  ): Promise<PytorchPeer | undefined> {
     const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
     if (probe.error || probe.status !== 0) return undefined;
     const script = fileURLToPath(new URL('../reference/llama_reference.py', import.meta.url));
     const args = [
-      script, 'bench', '--interleaved', '--hidden', config.hiddenSize, '--layers', config.numHiddenLayers, '--heads', config.numAttentionHeads,
-      '--kv-heads', config.numKeyValueHeads, '--intermediate', config.intermediateSize, '--vocab', config.vocabSize,
-      '--batch', options.batch, '--seq', options.seq, '--rank', lora.r, '--targets', lora.targetModules.join(','),
-      '--threads', options.threads, '--warmup', options.warmup,
+      script,
+      'bench',
+      '--interleaved',
+      '--hidden',
+      config.hiddenSize,
+      '--layers',
+      config.numHiddenLayers,
+      '--heads',
+      config.numAttentionHeads,
+      '--kv-heads',
+      config.numKeyValueHeads,
+      '--intermediate',
+      config.intermediateSize,
+      '--vocab',
+      config.vocabSize,
+      '--batch',
+      options.batch,
+      '--seq',
+      options.seq,
+      '--rank',
+      lora.r,
+      '--targets',
+      lora.targetModules.join(','),
+      '--threads',
+      options.threads,
+      '--warmup',
+      options.warmup,
     ].map(String);
-    const child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: String(options.threads) } });
+    const child = spawn(PYTHON, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, OMP_NUM_THREADS: String(options.threads) },
+    });
     const peer = new PytorchPeer(child);
     const first = await peer.line();
     if (first !== 'ready') throw new Error(`llama_reference.py bench: expected "ready", got ${JSON.stringify(first)}`);
@@ -133,7 +205,9 @@ class PytorchPeer {
   async finish(): Promise<{ peakRssMb: number; info: string }> {
     this.child.stdin.end();
     const summary = Object.fromEntries((await this.line()).split(/\s+/).map((kv) => kv.split('=') as [string, string]));
-    await new Promise((resolve) => (this.child.exitCode === null ? this.child.once('exit', resolve) : resolve(undefined)));
+    await new Promise((resolve) =>
+      this.child.exitCode === null ? this.child.once('exit', resolve) : resolve(undefined),
+    );
     return { peakRssMb: Number(summary.peak_rss_mb), info: this.stderr.trim() };
   }
 
@@ -168,7 +242,14 @@ export async function run(args: string[]): Promise<void> {
   });
   const shape = values.shape as ShapeName;
   if (!Object.hasOwn(SHAPES, shape)) throw new Error(`--shape must be one of ${Object.keys(SHAPES).join(', ')}`);
-  const [batchSize, seqLen, rank, threads, steps, warmup] = [values.batch, values.seq, values.rank, values.threads, values.steps, values.warmup].map(Number);
+  const [batchSize, seqLen, rank, threads, steps, warmup] = [
+    values.batch,
+    values.seq,
+    values.rank,
+    values.threads,
+    values.steps,
+    values.warmup,
+  ].map(Number);
   const config = smollmConfig(shape);
   const lora = loraConfig(rank, 2 * rank, values.targets.split(','));
   const batch = benchBatch(batchSize, seqLen, config.vocabSize);
@@ -176,7 +257,9 @@ export async function run(args: string[]): Promise<void> {
 
   const peak = await measureMatMulPeak({ threads });
   const dir = await mkdtemp(join(tmpdir(), `weatherbot-bench-train-${shape}-`));
-  const peer = values['no-pytorch'] ? undefined : await PytorchPeer.start(config, lora, { batch: batchSize, seq: seqLen, threads, warmup });
+  const peer = values['no-pytorch']
+    ? undefined
+    : await PytorchPeer.start(config, lora, { batch: batchSize, seq: seqLen, threads, warmup });
   const [ourTimes, peerTimes]: number[][] = [[], []];
   let loadSeconds: number;
   let firstSeconds: number;
@@ -213,18 +296,30 @@ export async function run(args: string[]): Promise<void> {
   const theirs = peer ? tokens / median(peerTimes) : undefined;
   const flops = trainingStepFlops(config, lora, batchSize, seqLen, lossTokens);
   const gflops = flops / median(ourTimes) / 1e9;
-  console.log(`LoRA training step, ${shape} shapes (random float32 weights), batch ${batchSize} x ${seqLen}, loss on ${lossTokens} tokens, ` +
-    `r=${rank} alpha=${2 * rank} on ${lora.targetModules.join(',')}, ${threads} intra-op threads, ${steps} steps each, alternating`);
-  console.log(`  weights loaded in ${loadSeconds.toFixed(1)} s; first step (builds the session) ${firstSeconds.toFixed(1)} s`);
-  console.log(`  onnxruntime-node engine  ${median(ourTimes).toFixed(2)} s/step median (best ${Math.min(...ourTimes).toFixed(2)})  ${ours.toFixed(1)} tokens/s  peak RSS ${peakRssMb.toFixed(0)} MB`);
+  console.log(
+    `LoRA training step, ${shape} shapes (random float32 weights), batch ${batchSize} x ${seqLen}, loss on ${lossTokens} tokens, ` +
+      `r=${rank} alpha=${2 * rank} on ${lora.targetModules.join(',')}, ${threads} intra-op threads, ${steps} steps each, alternating`,
+  );
+  console.log(
+    `  weights loaded in ${loadSeconds.toFixed(1)} s; first step (builds the session) ${firstSeconds.toFixed(1)} s`,
+  );
+  console.log(
+    `  onnxruntime-node engine  ${median(ourTimes).toFixed(2)} s/step median (best ${Math.min(...ourTimes).toFixed(2)})  ${ours.toFixed(1)} tokens/s  peak RSS ${peakRssMb.toFixed(0)} MB`,
+  );
   if (peerSummary) {
-    console.log(`  PyTorch (${peerSummary.info})  ${median(peerTimes).toFixed(2)} s/step median (best ${Math.min(...peerTimes).toFixed(2)})  ${theirs!.toFixed(1)} tokens/s  peak RSS ${peerSummary.peakRssMb.toFixed(0)} MB`);
+    console.log(
+      `  PyTorch (${peerSummary.info})  ${median(peerTimes).toFixed(2)} s/step median (best ${Math.min(...peerTimes).toFixed(2)})  ${theirs!.toFixed(1)} tokens/s  peak RSS ${peerSummary.peakRssMb.toFixed(0)} MB`,
+    );
   } else {
     console.log(`  PyTorch: not measured (${values['no-pytorch'] ? '--no-pytorch' : `${PYTHON} cannot import torch`})`);
   }
-  console.log(`  model ${(flops / 1e9).toFixed(0)} GFLOP/step = ${gflops.toFixed(1)} GFLOP/s, ${((100 * gflops) / peak.gflops).toFixed(0)}% of the MatMul peak ${peak.gflops.toFixed(1)} GFLOP/s`);
+  console.log(
+    `  model ${(flops / 1e9).toFixed(0)} GFLOP/step = ${gflops.toFixed(1)} GFLOP/s, ${((100 * gflops) / peak.gflops).toFixed(0)}% of the MatMul peak ${peak.gflops.toFixed(1)} GFLOP/s`,
+  );
   const ratio = theirs ? (ours / theirs).toFixed(2) : 'na';
-  console.log(`train_tokens_per_s=${ours.toFixed(1)} pytorch_tokens_per_s=${theirs ? theirs.toFixed(1) : 'na'} ratio=${ratio} peak_rss_mb=${peakRssMb.toFixed(0)}`);
+  console.log(
+    `train_tokens_per_s=${ours.toFixed(1)} pytorch_tokens_per_s=${theirs ? theirs.toFixed(1) : 'na'} ratio=${ratio} peak_rss_mb=${peakRssMb.toFixed(0)}`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

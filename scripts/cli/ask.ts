@@ -16,7 +16,12 @@ export async function run(args: string[]): Promise<number> {
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.secrets);
   const app = await createApp(config, log, { readOnly: true });
   try {
-    const reply = await app.assistant.handle({ platform: 'cli', channelId: 'cli', author: { id: 'cli', roles: [] }, text });
+    const reply = await app.assistant.handle({
+      platform: 'cli',
+      channelId: 'cli',
+      author: { id: 'cli', roles: [] },
+      text,
+    });
     process.stdout.write(reply.text + '\n');
   } finally {
     await app.close();

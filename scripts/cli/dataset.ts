@@ -38,13 +38,20 @@ export async function datasetCommand([command, ...args]: string[], io: DatasetIo
   const options = parseOptions(args, command === 'export' ? ['format', 'out', 'split', 'seed-dir'] : ['seed-dir']);
   const format = options?.format as ExportFormat | undefined;
   const split = (options?.split ?? 'train') as ExportSplit;
-  const valid = options !== null && (command === 'stats' || (command === 'export' && EXPORT_FORMATS.includes(format as ExportFormat) && SPLITS.includes(split)));
+  const valid =
+    options !== null &&
+    (command === 'stats' ||
+      (command === 'export' && EXPORT_FORMATS.includes(format as ExportFormat) && SPLITS.includes(split)));
   if (!valid || options === null) {
     io.stderr.write(USAGE);
     return 2;
   }
   const config = loadConfig(io.env);
-  const store = await openStore({ dir: join(config.dataDir, 'store'), salt: config.storeSalt ?? undefined, readOnly: true });
+  const store = await openStore({
+    dir: join(config.dataDir, 'store'),
+    salt: config.storeSalt ?? undefined,
+    readOnly: true,
+  });
   const seedDir = options['seed-dir'] ?? SHIPPED_SEED_DIR;
   try {
     if (command === 'stats') {
@@ -60,7 +67,9 @@ export async function datasetCommand([command, ...args]: string[], io: DatasetIo
     } else {
       io.stdout.write(text);
     }
-    io.stderr.write(`${examples.length} examples (${split}, ${format}) ${options.out ? `written to ${options.out}` : 'written'}; dataset sha256 ${dataset.manifest.sha256}\n`);
+    io.stderr.write(
+      `${examples.length} examples (${split}, ${format}) ${options.out ? `written to ${options.out}` : 'written'}; dataset sha256 ${dataset.manifest.sha256}\n`,
+    );
     return 0;
   } finally {
     await store.close();

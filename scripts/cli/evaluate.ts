@@ -28,19 +28,29 @@ function spread<T>(items: readonly T[], n: number): T[] {
   return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
 }
 
-const scored = (e: SeedExample): ScoredExample => ({ query: e.query, chat: { messages: conversation(e.message, e.query, e.facts, e.answer) } });
+const scored = (e: SeedExample): ScoredExample => ({
+  query: e.query,
+  chat: { messages: conversation(e.message, e.query, e.facts, e.answer) },
+});
 
 async function modelFolder(model: string | undefined): Promise<{ dir: string; name: string }> {
-  if (model !== undefined && (await stat(join(model, 'config.json')).catch(() => null))) return { dir: model, name: model };
+  if (model !== undefined && (await stat(join(model, 'config.json')).catch(() => null)))
+    return { dir: model, name: model };
   loadDotEnv();
   const registry = await openRegistry(registryPath(loadConfig().dataDir));
   if (model !== undefined) {
     const version = await registry.get(model).catch(() => null);
-    if (!version) throw new UsageError(`--model ${model} is neither a model folder (no config.json) nor a version in ${registry.root}`);
+    if (!version)
+      throw new UsageError(
+        `--model ${model} is neither a model folder (no config.json) nor a version in ${registry.root}`,
+      );
     return { dir: version.modelDir, name: version.id };
   }
   const active = await registry.active();
-  if (!active) throw new UsageError(`no model version is active in ${registry.root}: train one (cli train --base tiny) or pass --model`);
+  if (!active)
+    throw new UsageError(
+      `no model version is active in ${registry.root}: train one (cli train --base tiny) or pass --model`,
+    );
   return { dir: active.modelDir, name: active.id };
 }
 
@@ -48,28 +58,46 @@ const percent = (x: number | undefined) => (x === undefined ? '   -' : `${(100 *
 
 export async function run(args: string[]): Promise<number> {
   try {
-    const { values } = parseArgs({ args, options: { model: { type: 'string' }, samples: { type: 'string' }, 'seed-dir': { type: 'string' }, threads: { type: 'string' } } });
+    const { values } = parseArgs({
+      args,
+      options: {
+        model: { type: 'string' },
+        samples: { type: 'string' },
+        'seed-dir': { type: 'string' },
+        threads: { type: 'string' },
+      },
+    });
     const samples = wholeNumber(values.samples, 'samples') ?? 100;
     const threads = wholeNumber(values.threads, 'threads');
     const model = await modelFolder(values.model);
     const test = spread(await loadSeed(values['seed-dir'] ?? SHIPPED_SEED_DIR, 'test'), samples);
-    const metrics = await metricsOf(model.dir, { services: trainingServices, validation: { batches: [], examples: test.map(scored) }, generationSamples: samples, threads });
+    const metrics = await metricsOf(model.dir, {
+      services: trainingServices,
+      validation: { batches: [], examples: test.map(scored) },
+      generationSamples: samples,
+      threads,
+    });
     const rules = parseAccuracy(test.map((e) => ({ expected: e.query, predicted: understandByRules(e.message) })));
     const rulesMean = QUERY_FIELDS.reduce((sum, field) => sum + rules[field], 0) / QUERY_FIELDS.length;
     const field = (name: string) => (metrics[name] ?? undefined) as number | undefined;
-    const rows = QUERY_FIELDS.map((f) => `  ${f.padEnd(17)} ${percent(field(PARSE_METRICS[f]))}   ${percent(rules[f])}`);
-    process.stdout.write([
-      `${model.name} on ${test.length} held-out seed conversations`,
-      `  parse accuracy    model  rules`,
-      ...rows,
-      `  mean              ${percent(field('parseMean'))}   ${percent(rulesMean)}`,
-      `  the bot (the model's queries guarded by the rules) ${percent(field('guardedParseMean'))}`,
-      `  answers: fact consistency ${percent(field('factConsistency'))}, usable ${percent(field('answerUsable'))}, chrF ${(field('chrF') ?? 0).toFixed(3)}; generation p50 ${Math.round(field('latencyMsP50') ?? 0)} ms`,
-      `model_parse_mean=${(field('parseMean') ?? 0).toFixed(3)} bot_parse_mean=${(field('guardedParseMean') ?? 0).toFixed(3)} rules_parse_mean=${rulesMean.toFixed(3)} fact_consistency=${(field('factConsistency') ?? 0).toFixed(3)} samples=${test.length}`,
-    ].join('\n') + '\n');
+    const rows = QUERY_FIELDS.map(
+      (f) => `  ${f.padEnd(17)} ${percent(field(PARSE_METRICS[f]))}   ${percent(rules[f])}`,
+    );
+    process.stdout.write(
+      [
+        `${model.name} on ${test.length} held-out seed conversations`,
+        `  parse accuracy    model  rules`,
+        ...rows,
+        `  mean              ${percent(field('parseMean'))}   ${percent(rulesMean)}`,
+        `  the bot (the model's queries guarded by the rules) ${percent(field('guardedParseMean'))}`,
+        `  answers: fact consistency ${percent(field('factConsistency'))}, usable ${percent(field('answerUsable'))}, chrF ${(field('chrF') ?? 0).toFixed(3)}; generation p50 ${Math.round(field('latencyMsP50') ?? 0)} ms`,
+        `model_parse_mean=${(field('parseMean') ?? 0).toFixed(3)} bot_parse_mean=${(field('guardedParseMean') ?? 0).toFixed(3)} rules_parse_mean=${rulesMean.toFixed(3)} fact_consistency=${(field('factConsistency') ?? 0).toFixed(3)} samples=${test.length}`,
+      ].join('\n') + '\n',
+    );
     return 0;
   } catch (error) {
-    if (!(error instanceof UsageError) && (error as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw error;
+    if (!(error instanceof UsageError) && (error as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+      throw error;
     process.stderr.write(`evaluate: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }

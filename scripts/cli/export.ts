@@ -14,7 +14,15 @@ const USAGE = 'usage: export --model <hf-model-folder> [--adapter <peft-adapter-
 export async function run(args: string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args, options: { model: { type: 'string' }, adapter: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } } }));
+    ({ values } = parseArgs({
+      args,
+      options: {
+        model: { type: 'string' },
+        adapter: { type: 'string' },
+        out: { type: 'string' },
+        force: { type: 'boolean' },
+      },
+    }));
   } catch (error) {
     process.stderr.write(`export: ${(error as Error).message}\n${USAGE}\n`);
     return 2;

@@ -9,7 +9,11 @@ import { DEFAULT_BASE_MODEL, pullModel, pullProgressBar } from '../../training/h
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { revision: { type: 'string' }, offline: { type: 'boolean' } } });
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { revision: { type: 'string' }, offline: { type: 'boolean' } },
+    });
   } catch (error) {
     process.stderr.write(`model pull: ${(error as Error).message}\n`);
     return 2;

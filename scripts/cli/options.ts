@@ -7,6 +7,7 @@ export class UsageError extends Error {
 export function wholeNumber(value: string | undefined, name: string, min = 1): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, got "${value}"`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be a whole number of at least ${min}, got "${value}"`);
   return n;
 }

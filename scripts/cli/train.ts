@@ -21,7 +21,6 @@ export const USAGE = `usage: npm run --silent cli -- train --base <hf-model-fold
 Runs the retrain pipeline here (prepare, fine-tune, export, evaluate, register, promote) on DATA_DIR.
 `;
 
-
 export class TrainDataError extends Error {
   override name = 'TrainDataError';
 }
@@ -39,11 +38,22 @@ export async function readHfConversations(path: string): Promise<ChatExample[]> 
       throw new TrainDataError(`${where}: ${(error as Error).message}`);
     }
     const messages = record?.messages;
-    const valid = Array.isArray(messages) && messages.length > 0 &&
-      messages.every((m: { role?: unknown; content?: unknown }) => (PROTOCOL_ROLES as readonly unknown[]).includes(m?.role) && typeof m.content === 'string');
-    if (!valid) throw new TrainDataError(`${where}: expected {"messages":[{"role":"system|user|assistant|tool","content":"…"},…]}`);
-    if (!messages.some((m: { role: ChatRole }) => m.role === 'assistant')) throw new TrainDataError(`${where}: the conversation has no assistant turn to learn`);
-    return [{ messages: messages.map(({ role, content }: { role: ChatRole; content: string }) => ({ role, content })) }];
+    const valid =
+      Array.isArray(messages) &&
+      messages.length > 0 &&
+      messages.every(
+        (m: { role?: unknown; content?: unknown }) =>
+          (PROTOCOL_ROLES as readonly unknown[]).includes(m?.role) && typeof m.content === 'string',
+      );
+    if (!valid)
+      throw new TrainDataError(
+        `${where}: expected {"messages":[{"role":"system|user|assistant|tool","content":"…"},…]}`,
+      );
+    if (!messages.some((m: { role: ChatRole }) => m.role === 'assistant'))
+      throw new TrainDataError(`${where}: the conversation has no assistant turn to learn`);
+    return [
+      { messages: messages.map(({ role, content }: { role: ChatRole; content: string }) => ({ role, content })) },
+    ];
   });
 }
 
@@ -56,17 +66,28 @@ function terminalProgress(stream: NodeJS.WriteStream = process.stderr): (event: 
   };
 }
 
-const HEADLINE = ['validationLoss', 'parseMean', 'guardedParseMean', 'rulesParseMean', 'factConsistency', 'chrF', 'latencyMsP50'] as const;
+const HEADLINE = [
+  'validationLoss',
+  'parseMean',
+  'guardedParseMean',
+  'rulesParseMean',
+  'factConsistency',
+  'chrF',
+  'latencyMsP50',
+] as const;
 
 function headline(summary: RetrainSummary): string {
-  const shown = HEADLINE.filter((name) => summary.metrics[name] !== undefined)
-    .map((name) => `  ${name.padEnd(18)} ${summary.metrics[name].toFixed(name === 'latencyMsP50' ? 0 : 4)}`);
-  return [
-    `${summary.versionId} ${summary.promoted ? 'promoted (now active)' : 'registered, not promoted'}: ${summary.reason}`,
-    `data: ${summary.dataset.train} training, ${summary.dataset.validation} validation conversations; ${Math.round(summary.durationMs / 1000)} s`,
-    ...shown,
-    `report: ${summary.reportPath}`,
-  ].join('\n') + '\n';
+  const shown = HEADLINE.filter((name) => summary.metrics[name] !== undefined).map(
+    (name) => `  ${name.padEnd(18)} ${summary.metrics[name].toFixed(name === 'latencyMsP50' ? 0 : 4)}`,
+  );
+  return (
+    [
+      `${summary.versionId} ${summary.promoted ? 'promoted (now active)' : 'registered, not promoted'}: ${summary.reason}`,
+      `data: ${summary.dataset.train} training, ${summary.dataset.validation} validation conversations; ${Math.round(summary.durationMs / 1000)} s`,
+      ...shown,
+      `report: ${summary.reportPath}`,
+    ].join('\n') + '\n'
+  );
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -75,8 +96,13 @@ export async function run(args: string[]): Promise<number> {
     ({ values } = parseArgs({
       args,
       options: {
-        base: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' },
-        'max-examples': { type: 'string' }, 'seed-dir': { type: 'string' }, threads: { type: 'string' },
+        base: { type: 'string' },
+        data: { type: 'string' },
+        out: { type: 'string' },
+        epochs: { type: 'string' },
+        'max-examples': { type: 'string' },
+        'seed-dir': { type: 'string' },
+        threads: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -97,15 +123,19 @@ export async function run(args: string[]): Promise<number> {
     if (maxExamples !== undefined) hyperparameters.maxTrainExamples = maxExamples;
     const extraTrain = values.data ? await readHfConversations(values.data) : undefined;
     if (extraTrain) process.stderr.write(`${extraTrain.length} extra conversations from ${values.data}\n`);
-    const summary = await retrain({
-      dataDir: config.dataDir,
-      base: values.base,
-      storeSalt: config.storeSalt ?? undefined,
-      seedDir: values['seed-dir'],
-      hyperparameters,
-      threads: wholeNumber(values.threads, 'threads'),
-      extraTrain,
-    }, trainingServices, { onProgress: terminalProgress() });
+    const summary = await retrain(
+      {
+        dataDir: config.dataDir,
+        base: values.base,
+        storeSalt: config.storeSalt ?? undefined,
+        seedDir: values['seed-dir'],
+        hyperparameters,
+        threads: wholeNumber(values.threads, 'threads'),
+        extraTrain,
+      },
+      trainingServices,
+      { onProgress: terminalProgress() },
+    );
     if (values.out) {
       const version = await (await openRegistry(registryPath(config.dataDir))).get(summary.versionId);
       await cp(version.modelDir, values.out, { recursive: true });
@@ -114,7 +144,9 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(headline(summary));
     return 0;
   } catch (error) {
-    process.stderr.write(`train: ${error instanceof Error ? error.message : String(error)}\n${error instanceof UsageError ? USAGE : ''}`);
+    process.stderr.write(
+      `train: ${error instanceof Error ? error.message : String(error)}\n${error instanceof UsageError ? USAGE : ''}`,
+    );
     return error instanceof UsageError ? 2 : 1;
   }
 }

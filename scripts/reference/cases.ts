@@ -11,7 +11,13 @@ import { random } from '../../training/random';
 import type { LlamaConfig } from '../../training/model/config';
 import { initLoraWeights } from '../../training/model/init';
 import { loraConfig, type LoraAdapter } from '../../training/model/lora';
-import { openSafetensors, SINGLE_FILE, writeSafetensors, type SafetensorsDType, type TensorToWrite } from '../../training/model/safetensors';
+import {
+  openSafetensors,
+  SINGLE_FILE,
+  writeSafetensors,
+  type SafetensorsDType,
+  type TensorToWrite,
+} from '../../training/model/safetensors';
 import { createTinyModel, type TinyModelOptions } from '../../training/model/tiny';
 import type { Batch } from '../../training/trainer/trainable';
 
@@ -23,7 +29,13 @@ export interface ReferenceCase {
 }
 
 const BASE: TinyModelOptions = {
-  seed: 11, vocabSize: 272, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 48, maxPositionEmbeddings: 128,
+  seed: 11,
+  vocabSize: 272,
+  hiddenSize: 32,
+  numHiddenLayers: 2,
+  numAttentionHeads: 4,
+  intermediateSize: 48,
+  maxPositionEmbeddings: 128,
 };
 
 export const REFERENCE_CASES: readonly ReferenceCase[] = [
@@ -35,8 +47,17 @@ export const REFERENCE_CASES: readonly ReferenceCase[] = [
     // of a 64-token original context (bands at 16 and 64). Stored as bfloat16.
     name: 'llama3-rope',
     model: {
-      ...BASE, seed: 14, numKeyValueHeads: 2, dtype: 'bfloat16',
-      ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 64 },
+      ...BASE,
+      seed: 14,
+      numKeyValueHeads: 2,
+      dtype: 'bfloat16',
+      ropeScaling: {
+        type: 'llama3',
+        factor: 8,
+        lowFreqFactor: 1,
+        highFreqFactor: 4,
+        originalMaxPositionEmbeddings: 64,
+      },
     },
   },
 ];
@@ -46,7 +67,11 @@ export const REFERENCE_LORA = loraConfig(4, 8, ['q', 'k', 'v', 'o', 'gate', 'up'
 /** Three rows: no padding, right padding (2), left padding (2); pads hold id 2. */
 export const REFERENCE_BATCH: Batch = (() => {
   const [batchSize, seqLen] = [3, 6];
-  const real = [[1, 40, 77, 105, 200, 9], [1, 66, 120, 250, 2, 2], [2, 2, 1, 31, 171, 260]];
+  const real = [
+    [1, 40, 77, 105, 200, 9],
+    [1, 66, 120, 250, 2, 2],
+    [2, 2, 1, 31, 171, 260],
+  ];
   const attention = real.map((row, r) => row.map((_, t) => (r === 1 ? t < 4 : r === 2 ? t >= 2 : true)));
   const flat = real.flat();
   return {
@@ -64,7 +89,10 @@ export const REFERENCE_BATCH: Batch = (() => {
  * from uniform (a random tiny model's scores are near zero, which would hide RoPE and mask
  * errors). Returns the SHA-256 of model.safetensors, which the fixture records.
  */
-export async function makeReferenceModel(dir: string, c: ReferenceCase): Promise<{ config: LlamaConfig; sha256: string }> {
+export async function makeReferenceModel(
+  dir: string,
+  c: ReferenceCase,
+): Promise<{ config: LlamaConfig; sha256: string }> {
   const { config } = await createTinyModel(dir, c.model);
   const path = join(dir, SINGLE_FILE);
   const reader = await openSafetensors(path);
@@ -79,26 +107,35 @@ export async function makeReferenceModel(dir: string, c: ReferenceCase): Promise
     await reader.close();
   }
   await writeSafetensors(path, tensors, { format: 'pt' });
-  return { config, sha256: createHash('sha256').update(await readFile(path)).digest('hex') };
+  return {
+    config,
+    sha256: createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex'),
+  };
 }
 
 /** PEFT's initial A, and B seeded non-zero so that every LoRA matrix has a gradient. */
 export function referenceAdapter(config: LlamaConfig): LoraAdapter {
   const weights = initLoraWeights(config, REFERENCE_LORA, 5);
   [...weights].forEach(([name, tensor], i) => {
-    if (name.endsWith('lora_B.weight')) tensor.data = Float32Array.from(random(tensor.shape, { seed: 500 + i, low: -0.3, high: 0.3 }));
+    if (name.endsWith('lora_B.weight'))
+      tensor.data = Float32Array.from(random(tensor.shape, { seed: 500 + i, low: -0.3, high: 0.3 }));
   });
   return { lora: REFERENCE_LORA, weights, baseModelNameOrPath: 'tiny-reference' };
 }
 
 export interface ReferenceFixture {
   readonly generatedBy: string;
-  readonly cases: Record<string, {
-    readonly modelSha256: string;
-    readonly loss: number;
-    /** [B, T, V] row-major. */
-    readonly logits: number[];
-    /** By PEFT name, row-major. */
-    readonly gradients: Record<string, number[]>;
-  }>;
+  readonly cases: Record<
+    string,
+    {
+      readonly modelSha256: string;
+      readonly loss: number;
+      /** [B, T, V] row-major. */
+      readonly logits: number[];
+      /** By PEFT name, row-major. */
+      readonly gradients: Record<string, number[]>;
+    }
+  >;
 }

@@ -12,7 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { saveLoraAdapter } from '../../training/model/lora';
-import { FIXTURE, makeReferenceModel, REFERENCE_BATCH, REFERENCE_CASES, referenceAdapter, type ReferenceFixture } from './cases';
+import {
+  FIXTURE,
+  makeReferenceModel,
+  REFERENCE_BATCH,
+  REFERENCE_CASES,
+  referenceAdapter,
+  type ReferenceFixture,
+} from './cases';
 
 const SCRIPT = fileURLToPath(new URL('./llama_reference.py', import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -33,7 +40,10 @@ async function main(): Promise<void> {
   };
   const version = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
   if (version.status !== 0) throw new Error(`${PYTHON} cannot import torch: ${version.stderr}`);
-  const fixture: ReferenceFixture = { generatedBy: `scripts/reference/generate.ts, torch ${version.stdout.trim()}, float64`, cases: {} };
+  const fixture: ReferenceFixture = {
+    generatedBy: `scripts/reference/generate.ts, torch ${version.stdout.trim()}, float64`,
+    cases: {},
+  };
   try {
     const inputsPath = join(root, 'inputs.json');
     await writeFile(inputsPath, JSON.stringify(inputs));
@@ -43,16 +53,26 @@ async function main(): Promise<void> {
       const outPath = join(root, c.name, 'out.json');
       const { config, sha256 } = await makeReferenceModel(modelDir, c);
       await saveLoraAdapter(adapterDir, referenceAdapter(config));
-      const run = spawnSync(PYTHON, [SCRIPT, 'reference', '--model', modelDir, '--adapter', adapterDir, '--inputs', inputsPath, '--out', outPath], { encoding: 'utf8' });
+      const run = spawnSync(
+        PYTHON,
+        [SCRIPT, 'reference', '--model', modelDir, '--adapter', adapterDir, '--inputs', inputsPath, '--out', outPath],
+        { encoding: 'utf8' },
+      );
       if (run.status !== 0) throw new Error(`${c.name}: llama_reference.py failed:\n${run.stderr}`);
-      const out = JSON.parse(await readFile(outPath, 'utf8')) as { logits: number[]; loss: number; gradients: Record<string, number[]> };
+      const out = JSON.parse(await readFile(outPath, 'utf8')) as {
+        logits: number[];
+        loss: number;
+        gradients: Record<string, number[]>;
+      };
       fixture.cases[c.name] = {
         modelSha256: sha256,
         loss: out.loss,
         logits: compact(out.logits),
         gradients: Object.fromEntries(Object.entries(out.gradients).map(([name, g]) => [name, compact(g)])),
       };
-      console.log(`${c.name}: loss ${out.loss.toFixed(6)}, ${out.logits.length} logits, ${Object.keys(out.gradients).length} LoRA gradients`);
+      console.log(
+        `${c.name}: loss ${out.loss.toFixed(6)}, ${out.logits.length} logits, ${Object.keys(out.gradients).length} LoRA gradients`,
+      );
     }
     await writeFile(FIXTURE, `${JSON.stringify(fixture)}\n`);
     console.log(`wrote ${FIXTURE}`);

@@ -42,8 +42,10 @@ export interface SeedCity {
 
 const SEASONS: Record<string, WetSeason> = { S: 'summer', W: 'winter', E: 'even', M: 'monsoon', D: 'dry-summer' };
 
-// name|region|country|lat|lon|timezone|Jan °C|Jul °C|wet days|wet season|humidity %|wind km/h|other forms|qualifiers|flags
-// Forms: "~Philly" is a nickname for the city's own name; "Bombay=Bombay" keeps its own label. Flag R: needs a qualifier.
+// name|region|country|lat|lon|timezone|Jan °C|Jul °C|wet days|wet season|humidity %|wind km/h|other
+// forms|qualifiers|flags
+// Forms: "~Philly" is a nickname for the city's own name; "Bombay=Bombay" keeps its own label. Flag R: needs a
+// qualifier.
 const TABLE = `
 New York|New York|US|40.71|-74.01|America/New_York|0.5|25|0.33|E|63|16|~NYC,~New York City,~the Big Apple|NY,New York|
 Los Angeles|California|US|34.05|-118.24|America/Los_Angeles|14|24|0.1|D|65|10|~LA,~the City of Angels|CA,California|
@@ -229,28 +231,46 @@ function parseForms(field: string, name: string): PlaceForm[] {
   return forms;
 }
 
-export const CITIES: readonly SeedCity[] = TABLE.trim().split('\n').map((line) => {
-  const [name, region, countryCode, lat, lon, timezone, january, july, wetDays, season, humidity, wind, forms, qualifiers, flags] = line.split('|');
-  return {
-    name,
-    region,
-    countryCode,
-    latitude: Number(lat),
-    longitude: Number(lon),
-    timezone,
-    climate: {
-      january: Number(january),
-      july: Number(july),
-      wetDays: Number(wetDays),
-      wetSeason: SEASONS[season],
-      humidity: Number(humidity),
-      wind: Number(wind),
-    },
-    forms: parseForms(forms, name),
-    qualifiers: qualifiers.split(',').filter(Boolean),
-    needsQualifier: flags === 'R',
-  };
-});
+export const CITIES: readonly SeedCity[] = TABLE.trim()
+  .split('\n')
+  .map((line) => {
+    const [
+      name,
+      region,
+      countryCode,
+      lat,
+      lon,
+      timezone,
+      january,
+      july,
+      wetDays,
+      season,
+      humidity,
+      wind,
+      forms,
+      qualifiers,
+      flags,
+    ] = line.split('|');
+    return {
+      name,
+      region,
+      countryCode,
+      latitude: Number(lat),
+      longitude: Number(lon),
+      timezone,
+      climate: {
+        january: Number(january),
+        july: Number(july),
+        wetDays: Number(wetDays),
+        wetSeason: SEASONS[season],
+        humidity: Number(humidity),
+        wind: Number(wind),
+      },
+      forms: parseForms(forms, name),
+      qualifiers: qualifiers.split(',').filter(Boolean),
+      needsQualifier: flags === 'R',
+    };
+  });
 
 /** The place as a geocoder would return it. */
 const countryNames = new Intl.DisplayNames(['en'], { type: 'region' });

@@ -12,7 +12,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildFacts } from '../../bot/answers/facts';
-import { ASPECTS, NAMED_WHENS, type Aspect, type TemperatureUnit, type Understanding, type UnitSystem, type WeatherQuery } from '../../bot/core/domain';
+import {
+  ASPECTS,
+  NAMED_WHENS,
+  type Aspect,
+  type TemperatureUnit,
+  type Understanding,
+  type UnitSystem,
+  type WeatherQuery,
+} from '../../bot/core/domain';
 import { understandByRules } from '../../bot/understanding/rules';
 import { unsupportedNumbers } from '../../bot/core/fact-guard';
 import { questionKey } from '../../training/dataset/question-key';
@@ -20,7 +28,18 @@ import type { SeedExample } from '../../training/dataset/seed';
 import { seededRandom } from '../../training/random';
 import { CITIES, type PlaceForm, type SeedCity } from './cities';
 import { answerFor } from './paraphrase';
-import { decorate, FRAMES, frameTakesNoPlace, misspell, NOT_WEATHER_FRAMES, pick, recase, timePhrase, UNIT_REQUESTS, type Frame } from './phrasings';
+import {
+  decorate,
+  FRAMES,
+  frameTakesNoPlace,
+  misspell,
+  NOT_WEATHER_FRAMES,
+  pick,
+  recase,
+  timePhrase,
+  UNIT_REQUESTS,
+  type Frame,
+} from './phrasings';
 import { simulateReport, type Random } from './weather-model';
 
 export const DEFAULT_SEED = 20_261_125;
@@ -37,8 +56,24 @@ const isHeldOutFrame = (id: string) => Number(id.slice(id.lastIndexOf('-') + 1))
 const IMPERIAL_COUNTRIES = new Set(['US', 'LR', 'MM', 'PR', 'GU', 'VI', 'AS', 'MP', 'BS', 'KY', 'PW', 'FM', 'MH']);
 
 type TimeKind = Parameters<typeof timePhrase>[1];
-const ASPECT_WEIGHTS: Record<Aspect, number> = { general: 24, temperature: 16, rain: 17, snow: 9, wind: 11, humidity: 10, sun: 13 };
-const TIME_WEIGHTS: Record<TimeKind, number> = { now: 20, today: 12, tonight: 9, tomorrow: 18, weekend: 9, weekday: 20, 'days-ahead': 12 };
+const ASPECT_WEIGHTS: Record<Aspect, number> = {
+  general: 24,
+  temperature: 16,
+  rain: 17,
+  snow: 9,
+  wind: 11,
+  humidity: 10,
+  sun: 13,
+};
+const TIME_WEIGHTS: Record<TimeKind, number> = {
+  now: 20,
+  today: 12,
+  tonight: 9,
+  tomorrow: 18,
+  weekend: 9,
+  weekday: 20,
+  'days-ahead': 12,
+};
 
 function weighted<K extends string>(random: Random, weights: Record<K, number>): K {
   const entries = Object.entries(weights) as [K, number][];
@@ -76,7 +111,11 @@ function fill(frame: Frame, place: string | null, time: string, random: Random):
   text = text.replace(/\[([^\]]*)\]/, (_, part: string) => (place !== null && !placeLast ? part : ''));
   text = text.replace('{P}', place ?? '').replace('{W}', time);
   if (placeLast) text = `${text} in ${place}`;
-  return text.replace(/\s+/g, ' ').replace(/\s+([,?])/g, '$1').replace(/,$/, '').trim();
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/\s+([,?])/g, '$1')
+    .replace(/,$/, '')
+    .trim();
 }
 
 function unitsFor(city: SeedCity, requested: TemperatureUnit | null): UnitSystem {
@@ -96,16 +135,20 @@ function weatherDraft(random: Random): Draft {
   const timeKind = weighted(random, TIME_WEIGHTS);
   const time = timePhrase(random, timeKind);
   const named = random() >= 0.06;
-  const frames = FRAMES.filter((f) => f.aspect === aspect && (timeKind === 'now' ? f.tense !== 'later' : f.tense !== 'now') && (named || frameTakesNoPlace(f)));
+  const frames = FRAMES.filter(
+    (f) =>
+      f.aspect === aspect &&
+      (timeKind === 'now' ? f.tense !== 'later' : f.tense !== 'now') &&
+      (named || frameTakesNoPlace(f)),
+  );
   const frame = pick(random, frames);
   // With no place named, the bot answers for the user's saved place: a city that is not held out stands for it.
   const city = pick(random, named ? CITIES : CITIES.filter((c) => !HELD_OUT_CITIES.includes(c.name)));
   const form = formOf(city, random);
   const place = named ? placeText(city, form, random) : null;
 
-  const units: TemperatureUnit | null = random() < 0.07
-    ? (random() < 0.7) === IMPERIAL_COUNTRIES.has(city.countryCode) ? 'celsius' : 'fahrenheit'
-    : null;
+  const units: TemperatureUnit | null =
+    random() < 0.07 ? (random() < 0.7 === IMPERIAL_COUNTRIES.has(city.countryCode) ? 'celsius' : 'fahrenheit') : null;
   let question = fill(frame, place?.text ?? null, time.text, random);
   if (units) question += pick(random, UNIT_REQUESTS[units]);
   const message = recase(decorate(question, aspect, random), random);
@@ -153,14 +196,21 @@ export interface GeneratedSeed {
  * `count` examples (about 15% not about the weather), deterministic from `seed`. A message is kept
  * once (by its question key); a test message never has the key of a training one.
  */
-export function generateSeed({ seed = DEFAULT_SEED, count = DEFAULT_COUNT }: { seed?: number; count?: number } = {}): GeneratedSeed {
+export function generateSeed({
+  seed = DEFAULT_SEED,
+  count = DEFAULT_COUNT,
+}: { seed?: number; count?: number } = {}): GeneratedSeed {
   const random = seededRandom(seed);
-  const wanted = { chat: Math.round(count * NOT_WEATHER_SHARE), weather: count - Math.round(count * NOT_WEATHER_SHARE) };
+  const wanted = {
+    chat: Math.round(count * NOT_WEATHER_SHARE),
+    weather: count - Math.round(count * NOT_WEATHER_SHARE),
+  };
   const made = { chat: 0, weather: 0 };
   const seen = new Set<string>();
   const drafts: Draft[] = [];
   for (let attempt = 0; made.chat + made.weather < count && attempt < count * 20; attempt++) {
-    const kind = made.chat < wanted.chat && (made.weather >= wanted.weather || random() < NOT_WEATHER_SHARE) ? 'chat' : 'weather';
+    const kind =
+      made.chat < wanted.chat && (made.weather >= wanted.weather || random() < NOT_WEATHER_SHARE) ? 'chat' : 'weather';
     const draft = kind === 'chat' ? chatDraft(random) : weatherDraft(random);
     const key = questionKey(draft.example.message);
     if (key === '' || seen.has(key)) continue;
@@ -169,7 +219,10 @@ export function generateSeed({ seed = DEFAULT_SEED, count = DEFAULT_COUNT }: { s
     made[kind] += 1;
   }
   const width = String(drafts.length).length;
-  const examples = drafts.map((draft, i) => ({ ...draft, example: { id: `seed-${String(i + 1).padStart(width, '0')}`, ...draft.example } }));
+  const examples = drafts.map((draft, i) => ({
+    ...draft,
+    example: { id: `seed-${String(i + 1).padStart(width, '0')}`, ...draft.example },
+  }));
   return {
     train: examples.filter((d) => !d.heldOut).map((d) => d.example),
     test: examples.filter((d) => d.heldOut).map((d) => d.example),
@@ -178,7 +231,12 @@ export function generateSeed({ seed = DEFAULT_SEED, count = DEFAULT_COUNT }: { s
 }
 
 /** How often the rules read a message exactly as its label says, and field by field. */
-export function rulesAgreement(examples: readonly SeedExample[]): { exact: number; weatherOrNot: number; fields: Record<string, number>; total: number } {
+export function rulesAgreement(examples: readonly SeedExample[]): {
+  exact: number;
+  weatherOrNot: number;
+  fields: Record<string, number>;
+  total: number;
+} {
   const fields = ['location', 'region', 'when', 'aspect', 'units'] as const;
   let exact = 0;
   let weatherOrNot = 0;
@@ -208,12 +266,15 @@ function countBy(examples: readonly SeedExample[], keyOf: (e: SeedExample) => st
   return counts;
 }
 
-const whenGroup = (e: SeedExample) => (e.query.weather ? (e.query.when.startsWith('+') ? '+Nd' : e.query.when) : '(not weather)');
+const whenGroup = (e: SeedExample) =>
+  e.query.weather ? (e.query.when.startsWith('+') ? '+Nd' : e.query.when) : '(not weather)';
 const aspectGroup = (e: SeedExample) => (e.query.weather ? e.query.aspect : '(not weather)');
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function countTable(title: string, order: string[], train: Map<string, number>, test: Map<string, number>): string {
-  const rows = order.filter((k) => train.has(k) || test.has(k)).map((k) => `| ${k} | ${train.get(k) ?? 0} | ${test.get(k) ?? 0} |`);
+  const rows = order
+    .filter((k) => train.has(k) || test.has(k))
+    .map((k) => `| ${k} | ${train.get(k) ?? 0} | ${test.get(k) ?? 0} |`);
   return [`| ${title} | train | test |`, '| --- | ---: | ---: |', ...rows].join('\n');
 }
 
@@ -289,7 +350,9 @@ ${countTable('aspect', aspectOrder, countBy(train, aspectGroup), countBy(test, a
 
 \`understandByRules\` (\`bot/understanding/rules.ts\`) gives exactly the label for ${percent(agreement.exact)} of the
 ${agreement.total} messages and tells weather from not weather for ${percent(agreement.weatherOrNot)}. Where both say weather,
-it agrees on ${Object.entries(agreement.fields).map(([field, share]) => `${field} ${percent(share)}`).join(', ')}.
+it agrees on ${Object.entries(agreement.fields)
+    .map(([field, share]) => `${field} ${percent(share)}`)
+    .join(', ')}.
 On the test split alone it gives exactly the label for ${percent(onTest.exact)}: the bar a trained model should clear there.
 Messages it gets wrong are the ones a trained model should learn to get right.
 `;

@@ -39,7 +39,9 @@ const PARAPHRASES: Record<Aspect, Paraphrase[]> = {
       const u = units(f);
       if (p.label !== 'right now' || !has(p.temperature)) return undefined;
       const feels = has(p.feelsLike) && p.feelsLike !== p.temperature ? `, feels like ${u.deg(p.feelsLike)}` : '';
-      const wind = has(p.windSpeed) ? ` Wind ${u.speed(p.windSpeed)}${p.windDirection ? ` from the ${p.windDirection}` : ''}.` : '';
+      const wind = has(p.windSpeed)
+        ? ` Wind ${u.speed(p.windSpeed)}${p.windDirection ? ` from the ${p.windDirection}` : ''}.`
+        : '';
       return `${place} right now: ${p.condition} and ${u.deg(p.temperature)}${feels}.${wind}`;
     },
     (p, place, f) => {
@@ -53,7 +55,8 @@ const PARAPHRASES: Record<Aspect, Paraphrase[]> = {
     (p, place, f) => {
       const u = units(f);
       if (p.label !== 'right now' || !has(p.temperature)) return undefined;
-      const feels = has(p.feelsLike) && p.feelsLike !== p.temperature ? `, though it feels like ${u.deg(p.feelsLike)}` : '';
+      const feels =
+        has(p.feelsLike) && p.feelsLike !== p.temperature ? `, though it feels like ${u.deg(p.feelsLike)}` : '';
       return `Currently ${u.deg(p.temperature)} in ${place}${feels}.`;
     },
     (p, place, f) => {
@@ -75,26 +78,34 @@ const PARAPHRASES: Record<Aspect, Paraphrase[]> = {
   rain: [
     (p, place, f) => {
       if (p.label !== 'right now') return undefined;
-      const amount = has(p.precipitation) && p.precipitation > 0 ? ` (${units(f).rain(p.precipitation)} in the last hour)` : '';
-      return isWet(p.condition) ? `It's raining in ${place} right now — ${p.condition}${amount}.` : `No rain in ${place} at the moment — ${p.condition}.`;
+      const amount =
+        has(p.precipitation) && p.precipitation > 0 ? ` (${units(f).rain(p.precipitation)} in the last hour)` : '';
+      return isWet(p.condition)
+        ? `It's raining in ${place} right now — ${p.condition}${amount}.`
+        : `No rain in ${place} at the moment — ${p.condition}.`;
     },
     (p, place, f) => {
       const chance = p.precipitationChance;
       if (!has(chance) || p.label === 'right now') return undefined;
       const amount = has(p.precipitation) && p.precipitation > 0 ? `, around ${units(f).rain(p.precipitation)}` : '';
-      if (chance >= 60) return `Rain is likely ${whenOf(p)} in ${place}: ${chance}% chance${amount}. Don't forget your umbrella ☔`;
-      if (chance >= 30) return `There's some chance of rain ${whenOf(p)} in ${place} (${chance}%)${amount}. Maybe pack an umbrella.`;
+      if (chance >= 60)
+        return `Rain is likely ${whenOf(p)} in ${place}: ${chance}% chance${amount}. Don't forget your umbrella ☔`;
+      if (chance >= 30)
+        return `There's some chance of rain ${whenOf(p)} in ${place} (${chance}%)${amount}. Maybe pack an umbrella.`;
       return `Rain looks unlikely ${whenOf(p)} in ${place}: just ${chance}% chance, ${p.condition}.`;
     },
   ],
   snow: [
     (p, place) => {
       if (p.label !== 'right now') return undefined;
-      return isSnowy(p.condition) ? `It's snowing in ${place} right now — ${p.condition}.` : `Not snowing in ${place} right now; it's ${p.condition}.`;
+      return isSnowy(p.condition)
+        ? `It's snowing in ${place} right now — ${p.condition}.`
+        : `Not snowing in ${place} right now; it's ${p.condition}.`;
     },
     (p, place, f) => {
       if (p.label === 'right now') return undefined;
-      if (has(p.snowfall) && p.snowfall > 0) return `Snow is on the way ${whenOf(p)} in ${place}: about ${units(f).snow(p.snowfall)} expected.`;
+      if (has(p.snowfall) && p.snowfall > 0)
+        return `Snow is on the way ${whenOf(p)} in ${place}: about ${units(f).snow(p.snowfall)} expected.`;
       if (isSnowy(p.condition)) return undefined;
       return `No snow in the forecast for ${place} ${whenOf(p)} — ${p.condition}.`;
     },

@@ -5,7 +5,14 @@
  * follow its wet season, snow falls only when it is cold enough, sunrise and sunset come from the
  * sun's position (so they depend on latitude and date), and UV on the sun's height and the cloud.
  */
-import type { Condition, CurrentConditions, DailyForecast, HourlyForecast, UnitSystem, WeatherReport } from '../../bot/core/domain';
+import type {
+  Condition,
+  CurrentConditions,
+  DailyForecast,
+  HourlyForecast,
+  UnitSystem,
+  WeatherReport,
+} from '../../bot/core/domain';
 import { conditionFromWmo, severity } from '../../bot/weather/conditions';
 import { countryOf, type SeedCity } from './cities';
 
@@ -41,9 +48,8 @@ export function utcOffsetMinutes(timezone: string, date: string): number {
     format = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' });
     offsetFormats.set(timezone, format);
   }
-  const name = format
-    .formatToParts(new Date(`${date}T12:00:00Z`))
-    .find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
+  const name =
+    format.formatToParts(new Date(`${date}T12:00:00Z`)).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 0;
 }
@@ -57,9 +63,21 @@ interface SunPosition {
 /** NOAA's approximation of the sun's declination and the equation of time. */
 function sunOn(date: string): SunPosition {
   const g = ((2 * Math.PI) / 365) * (dayOfYear(date) - 1);
-  const equationOfTime = 229.18 * (0.000075 + 0.001868 * Math.cos(g) - 0.032077 * Math.sin(g) - 0.014615 * Math.cos(2 * g) - 0.040849 * Math.sin(2 * g));
-  const declination = 0.006918 - 0.399912 * Math.cos(g) + 0.070257 * Math.sin(g) - 0.006758 * Math.cos(2 * g) + 0.000907 * Math.sin(2 * g)
-    - 0.002697 * Math.cos(3 * g) + 0.00148 * Math.sin(3 * g);
+  const equationOfTime =
+    229.18 *
+    (0.000075 +
+      0.001868 * Math.cos(g) -
+      0.032077 * Math.sin(g) -
+      0.014615 * Math.cos(2 * g) -
+      0.040849 * Math.sin(2 * g));
+  const declination =
+    0.006918 -
+    0.399912 * Math.cos(g) +
+    0.070257 * Math.sin(g) -
+    0.006758 * Math.cos(2 * g) +
+    0.000907 * Math.sin(2 * g) -
+    0.002697 * Math.cos(3 * g) +
+    0.00148 * Math.sin(3 * g);
   return { declination, equationOfTime };
 }
 
@@ -72,7 +90,8 @@ function solarNoon(city: SeedCity, date: string, offset: number): number {
 function sunriseSunset(city: SeedCity, date: string, offset: number): { rise: number; set: number } | null {
   const { declination } = sunOn(date);
   const lat = city.latitude * RAD;
-  const cosHourAngle = Math.cos(90.833 * RAD) / (Math.cos(lat) * Math.cos(declination)) - Math.tan(lat) * Math.tan(declination);
+  const cosHourAngle =
+    Math.cos(90.833 * RAD) / (Math.cos(lat) * Math.cos(declination)) - Math.tan(lat) * Math.tan(declination);
   if (Math.abs(cosHourAngle) > 1) return null;
   const hourAngle = Math.acos(cosHourAngle) / RAD;
   const noon = solarNoon(city, date, offset);
@@ -122,13 +141,20 @@ const SKY_CODES: Record<Sky, number> = { clear: 0, 'mainly-clear': 1, 'partly-cl
 
 function precipitationCode(kind: Precipitation, perHour: number): number {
   switch (kind) {
-    case 'drizzle': return perHour < 0.2 ? 51 : perHour < 0.5 ? 53 : 55;
-    case 'rain': return perHour < 1 ? 61 : perHour < 4 ? 63 : 65;
-    case 'showers': return perHour < 1.5 ? 80 : perHour < 6 ? 81 : 82;
-    case 'thunderstorm': return perHour > 8 ? 96 : 95;
-    case 'snow': return perHour < 0.4 ? 71 : perHour < 1.5 ? 73 : 75;
-    case 'snow-showers': return perHour < 1 ? 85 : 86;
-    case 'freezing-rain': return perHour < 1 ? 66 : 67;
+    case 'drizzle':
+      return perHour < 0.2 ? 51 : perHour < 0.5 ? 53 : 55;
+    case 'rain':
+      return perHour < 1 ? 61 : perHour < 4 ? 63 : 65;
+    case 'showers':
+      return perHour < 1.5 ? 80 : perHour < 6 ? 81 : 82;
+    case 'thunderstorm':
+      return perHour > 8 ? 96 : 95;
+    case 'snow':
+      return perHour < 0.4 ? 71 : perHour < 1.5 ? 73 : 75;
+    case 'snow-showers':
+      return perHour < 1 ? 85 : 86;
+    case 'freezing-rain':
+      return perHour < 1 ? 66 : 67;
   }
 }
 
@@ -160,15 +186,27 @@ function planDays(city: SeedCity, today: string, random: Random): DayPlan[] {
     const phase = Math.cos((2 * Math.PI * (dayOfYear(date) - 20)) / 365.25);
     const mean = middle - swing * phase + anomaly;
     const summer = -phase * (city.latitude >= 0 ? 1 : -1);
-    const wetChance = clamp(climate.wetDays * Math.exp(SUMMER_WETNESS[climate.wetSeason] * summer) + (wasWet ? 0.15 : -0.05), 0.01, 0.92);
+    const wetChance = clamp(
+      climate.wetDays * Math.exp(SUMMER_WETNESS[climate.wetSeason] * summer) + (wasWet ? 0.15 : -0.05),
+      0.01,
+      0.92,
+    );
     const wet = random() < wetChance;
     const range = 6 + 10 * dryness + between(random, -1.5, 1.5);
     const skyDraw = random();
-    const sky: Sky = wet ? (random() < 0.75 ? 'overcast' : 'partly-cloudy')
-      : skyDraw < 0.4 - 0.3 * climate.wetDays ? 'clear'
-      : skyDraw < 0.6 - 0.2 * climate.wetDays ? 'mainly-clear'
-      : skyDraw < 0.85 ? 'partly-cloudy'
-      : climate.humidity > 72 && skyDraw > 0.95 && Math.abs(summer) < 0.8 ? 'fog' : 'overcast';
+    const sky: Sky = wet
+      ? random() < 0.75
+        ? 'overcast'
+        : 'partly-cloudy'
+      : skyDraw < 0.4 - 0.3 * climate.wetDays
+        ? 'clear'
+        : skyDraw < 0.6 - 0.2 * climate.wetDays
+          ? 'mainly-clear'
+          : skyDraw < 0.85
+            ? 'partly-cloudy'
+            : climate.humidity > 72 && skyDraw > 0.95 && Math.abs(summer) < 0.8
+              ? 'fog'
+              : 'overcast';
     const sunny = sky === 'clear' || sky === 'mainly-clear';
     const high = mean + (range / 2) * (sunny ? 1.15 : wet ? 0.6 : 0.9);
     const low = mean - (range / 2) * (sunny ? 1.1 : 0.7);
@@ -193,7 +231,8 @@ function planDays(city: SeedCity, today: string, random: Random): DayPlan[] {
     const offset = utcOffsetMinutes(city.timezone, date);
     const { declination } = sunOn(date);
     const noonHeight = Math.sin(Math.max(0, 90 - Math.abs(city.latitude - declination / RAD)) * RAD);
-    const cloud = { clear: 1, 'mainly-clear': 0.95, 'partly-cloudy': 0.8, overcast: 0.5, fog: 0.55 }[sky] * (wet ? 0.7 : 1);
+    const cloud =
+      { clear: 1, 'mainly-clear': 0.95, 'partly-cloudy': 0.8, overcast: 0.5, fog: 0.55 }[sky] * (wet ? 0.7 : 1);
     plans.push({
       date,
       high,
@@ -237,9 +276,14 @@ function hoursOf(city: SeedCity, plan: DayPlan, next: DayPlan, random: Random): 
   const noonHeight = Math.max(1e-6, sunHeight(city, plan.date, plan.offset, solarNoon(city, plan.date, plan.offset)));
   const hours: HourlyForecast[] = [];
   // The wet spell: thunderstorms in the afternoon, other precipitation at any time, spread over a few hours.
-  const length = plan.precipitation === 'thunderstorm' ? 1 + Math.floor(random() * 4)
-    : plan.precipitation === 'drizzle' ? 4 + Math.floor(random() * 9) : 2 + Math.floor(random() * 10);
-  const start = plan.precipitation === 'thunderstorm' ? 13 + Math.floor(random() * 6) : Math.floor(random() * (24 - length));
+  const length =
+    plan.precipitation === 'thunderstorm'
+      ? 1 + Math.floor(random() * 4)
+      : plan.precipitation === 'drizzle'
+        ? 4 + Math.floor(random() * 9)
+        : 2 + Math.floor(random() * 10);
+  const start =
+    plan.precipitation === 'thunderstorm' ? 13 + Math.floor(random() * 6) : Math.floor(random() * (24 - length));
   const weights = Array.from({ length }, () => 0.3 + random());
   const total = weights.reduce((a, b) => a + b, 0);
   for (let h = 0; h < 24; h++) {
@@ -261,7 +305,9 @@ function hoursOf(city: SeedCity, plan: DayPlan, next: DayPlan, random: Random): 
       temperature: round(temperature),
       feelsLike: round(apparent(temperature, humidity, windSpeed)),
       humidity: Math.round(humidity),
-      precipitationProbability: raining ? clamp(plan.chance + Math.round(normal(random) * 5), 40, 100) : Math.round(plan.chance * between(random, 0.1, 0.5)),
+      precipitationProbability: raining
+        ? clamp(plan.chance + Math.round(normal(random) * 5), 40, 100)
+        : Math.round(plan.chance * between(random, 0.1, 0.5)),
       precipitation: round(precipitation),
       snowfall: snowing ? round(precipitation * 0.7, 2) : 0,
       windSpeed: round(windSpeed),
@@ -292,7 +338,10 @@ function dailyOf(plan: DayPlan, hours: HourlyForecast[] | null): DailyForecast {
       feelsLikeMin: Math.min(...feels),
       precipitationProbability: Math.max(...pick((h) => h.precipitationProbability ?? 0)),
       precipitationSum: round(hours.reduce((a, h) => a + h.precipitation, 0)),
-      snowfallSum: round(hours.reduce((a, h) => a + (h.snowfall ?? 0), 0), 2),
+      snowfallSum: round(
+        hours.reduce((a, h) => a + (h.snowfall ?? 0), 0),
+        2,
+      ),
       windSpeedMax: Math.max(...pick((h) => h.windSpeed)),
       windGustMax: Math.max(...pick((h) => h.windGust ?? 0)),
       windDirection: Math.round(plan.windDirection),
@@ -385,7 +434,9 @@ export function simulateReport(city: SeedCity, request: ReportRequest, random: R
     windDirection: hour.windDirection,
     condition: hour.condition,
     uvIndex: hour.uvIndex,
-    isDay: today.sun ? minute >= today.sun.rise && minute < today.sun.set : sunHeight(city, today.date, today.offset, minute) > 0,
+    isDay: today.sun
+      ? minute >= today.sun.rise && minute < today.sun.set
+      : sunHeight(city, today.date, today.offset, minute) > 0,
   };
   const imperial = request.units === 'imperial';
   const utc = Date.parse(`${current.time}:00Z`) - today.offset * 60_000;
@@ -403,7 +454,14 @@ export function simulateReport(city: SeedCity, request: ReportRequest, random: R
     },
     units: request.units,
     current: imperial
-      ? { ...current, temperature: toF(current.temperature), feelsLike: toF(current.feelsLike), precipitation: toInches(current.precipitation), windSpeed: toMph(current.windSpeed), windGust: current.windGust === null ? null : toMph(current.windGust) }
+      ? {
+          ...current,
+          temperature: toF(current.temperature),
+          feelsLike: toF(current.feelsLike),
+          precipitation: toInches(current.precipitation),
+          windSpeed: toMph(current.windSpeed),
+          windGust: current.windGust === null ? null : toMph(current.windGust),
+        }
       : current,
     hourly: imperial ? hourly.map(imperialHour) : hourly,
     daily: imperial ? daily.map(imperialDay) : daily,

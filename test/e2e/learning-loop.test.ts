@@ -35,7 +35,11 @@ describe('in the bot', () => {
 
   beforeAll(async () => {
     bot = await startTestBot({ BASE_MODEL: 'tiny' });
-    bot.operations!.retrain = tinyRetrain(seedDir, 1, { ...bot.operations!.retrain, generationSamples: 4, hyperparameters: SMALL });
+    bot.operations!.retrain = tinyRetrain(seedDir, 1, {
+      ...bot.operations!.retrain,
+      generationSamples: 4,
+      hyperparameters: SMALL,
+    });
   });
   afterAll(async () => {
     await bot.stop();
@@ -46,13 +50,17 @@ describe('in the bot', () => {
     const question = await bot.assistant.handle(message('will it rain in philly tomorrow?', { user: 'pat' }));
     expect(question.exchangeId).toBeDefined();
     expect((await bot.store.get(question.exchangeId!))!.modelVersion).toBeNull();
-    expect((await bot.assistant.handle(message('/approve', moderator))).text).toBe(`Approved ✅ — exchange ${question.exchangeId}.`);
+    expect((await bot.assistant.handle(message('/approve', moderator))).text).toBe(
+      `Approved ✅ — exchange ${question.exchangeId}.`,
+    );
 
     const refused = await bot.assistant.handle(message('/retrain', { user: 'pat' }));
     expect(refused.kind).toBe('refused');
 
     const progress: string[] = [];
-    const summary = await bot.assistant.handle(message('/retrain', admin), { onProgress: (text) => void progress.push(text) });
+    const summary = await bot.assistant.handle(message('/retrain', admin), {
+      onProgress: (text) => void progress.push(text),
+    });
     expect(summary.kind).toBe('command');
     const versionId = summary.text.match(/: (v\d{4}-\d{8}T\d{4}Z) promoted ✅/)?.[1];
     expect(versionId).toBeDefined();
@@ -68,16 +76,31 @@ describe('in the bot', () => {
     expect(report.dataset.prepared.bySource.store).toBe(1);
     expect(report.metrics.generationSamples).toBe(4);
 
-    await eventually(() => bot.models?.current()?.version === versionId, 'the bot to load the promoted version', 30_000);
+    await eventually(
+      () => bot.models?.current()?.version === versionId,
+      'the bot to load the promoted version',
+      30_000,
+    );
     const next = await bot.assistant.handle(message('wind in London today', { user: 'pat' }));
     expect((await bot.store.get(next.exchangeId!))!.modelVersion).toBe(versionId);
 
-    const audit = (await readFile(join(bot.dataDir, 'audit.jsonl'), 'utf-8')).trim().split('\n').map((line) => JSON.parse(line));
-    expect(audit).toEqual(expect.arrayContaining([
-      expect.objectContaining({ who: 'test:pat', action: 'retrain', outcome: 'refused' }),
-      expect.objectContaining({ who: 'test:ada', action: 'retrain start', outcome: 'done' }),
-      expect.objectContaining({ who: 'test:ada', action: 'retrain finish', target: versionId, outcome: 'done', detail: 'promoted' }),
-    ]));
+    const audit = (await readFile(join(bot.dataDir, 'audit.jsonl'), 'utf-8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ who: 'test:pat', action: 'retrain', outcome: 'refused' }),
+        expect.objectContaining({ who: 'test:ada', action: 'retrain start', outcome: 'done' }),
+        expect.objectContaining({
+          who: 'test:ada',
+          action: 'retrain finish',
+          target: versionId,
+          outcome: 'done',
+          detail: 'promoted',
+        }),
+      ]),
+    );
 
     const status = await bot.assistant.handle(message('/model status', admin));
     expect(status.text).toMatch(new RegExp(`^Active model ${versionId}, fine-tuned from tiny`));
@@ -95,25 +118,52 @@ describe('in the bot', () => {
     const promoted = (await bot.operations!.registry.active())!.id;
     bot.operations!.retrain = { ...bot.operations!.retrain, gate: { minImprovement: 0.5 } };
     const summary = await bot.assistant.handle(message('/retrain', admin));
-    const kept = summary.text.match(/: (v\d{4}-\d{8}T\d{4}Z) not promoted — validation loss .* is higher than [^\n]*\n[\s\S]*\nTo use it anyway: \/model activate (v\S+)$/);
+    const kept = summary.text.match(
+      /: (v\d{4}-\d{8}T\d{4}Z) not promoted — validation loss .* is higher than [^\n]*\n[\s\S]*\nTo use it anyway: \/model activate (v\S+)$/,
+    );
     expect(kept?.[1]).toBeDefined();
     expect(kept?.[2]).toBe(kept?.[1]);
     expect((await bot.operations!.registry.active())?.id).toBe(promoted);
 
-    expect((await bot.assistant.handle(message(`/model activate ${kept![1]}`, admin))).text).toBe(`${kept![1]} is now the active model. The bot switches to it within seconds.`);
-    await eventually(() => bot.models?.current()?.version === kept![1], 'the bot to load the activated version', 30_000);
+    expect((await bot.assistant.handle(message(`/model activate ${kept![1]}`, admin))).text).toBe(
+      `${kept![1]} is now the active model. The bot switches to it within seconds.`,
+    );
+    await eventually(
+      () => bot.models?.current()?.version === kept![1],
+      'the bot to load the activated version',
+      30_000,
+    );
   }, 120_000);
 });
 
 test('npm run cli -- train --base tiny: trains with extra data, registers and activates, copies the model folder', async () => {
   const dataDir = join(work, 'cli-data');
-  const extra = (await loadSeed(seedDir, 'test')).slice(0, 2).map((e) => JSON.stringify({ messages: conversation(e.message, e.query, e.facts, e.answer) }));
+  const extra = (await loadSeed(seedDir, 'test'))
+    .slice(0, 2)
+    .map((e) => JSON.stringify({ messages: conversation(e.message, e.query, e.facts, e.answer) }));
   await writeFile(join(work, 'extra.jsonl'), `${extra.join('\n')}\n`);
   const out = join(work, 'exported');
-  const run = await runScript('scripts/cli.ts', [
-    'train', '--base', 'tiny', '--seed-dir', seedDir, '--max-examples', '24', '--epochs', '1', '--threads', '1',
-    '--data', join(work, 'extra.jsonl'), '--out', out,
-  ], { env: { DATA_DIR: dataDir } });
+  const run = await runScript(
+    'scripts/cli.ts',
+    [
+      'train',
+      '--base',
+      'tiny',
+      '--seed-dir',
+      seedDir,
+      '--max-examples',
+      '24',
+      '--epochs',
+      '1',
+      '--threads',
+      '1',
+      '--data',
+      join(work, 'extra.jsonl'),
+      '--out',
+      out,
+    ],
+    { env: { DATA_DIR: dataDir } },
+  );
   expect(run.stderr).toContain('2 extra conversations from');
   expect(run.code).toBe(0);
   expect(run.stderr).toContain('step 1/10: resolve-base');

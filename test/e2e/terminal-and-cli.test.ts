@@ -5,7 +5,8 @@ import { startOpenMeteoEmulator, type OpenMeteoEmulator } from '../emulators/ope
 import { runScript } from '../helpers/run-script';
 
 /** Runs a project entry point with only the given variables. */
-const run = (script: string, args: string[], env: Record<string, string>, input = '') => runScript(script, args, { env, input });
+const run = (script: string, args: string[], env: Record<string, string>, input = '') =>
+  runScript(script, args, { env, input });
 
 let emulator: OpenMeteoEmulator;
 let dataDir: string;
@@ -13,7 +14,12 @@ let env: Record<string, string>;
 beforeAll(async () => {
   emulator = await startOpenMeteoEmulator();
   dataDir = await mkdtemp(join(tmpdir(), 'weatherbot-e2e-'));
-  env = { DATA_DIR: dataDir, OPEN_METEO_GEOCODING_URL: emulator.geocodingUrl, OPEN_METEO_FORECAST_URL: emulator.forecastUrl, LOG_LEVEL: 'warn' };
+  env = {
+    DATA_DIR: dataDir,
+    OPEN_METEO_GEOCODING_URL: emulator.geocodingUrl,
+    OPEN_METEO_FORECAST_URL: emulator.forecastUrl,
+    LOG_LEVEL: 'warn',
+  };
 });
 afterAll(async () => {
   await emulator.close();
@@ -30,7 +36,12 @@ test('npm start opens a terminal chat: answers, moderates, and keeps the approva
 });
 
 test('with no network the chat still starts and says so politely', async () => {
-  const offline = { ...env, OPEN_METEO_GEOCODING_URL: 'http://127.0.0.1:9/v1/search', OPEN_METEO_FORECAST_URL: 'http://127.0.0.1:9/v1/forecast', WEATHER_RETRIES: '0' };
+  const offline = {
+    ...env,
+    OPEN_METEO_GEOCODING_URL: 'http://127.0.0.1:9/v1/search',
+    OPEN_METEO_FORECAST_URL: 'http://127.0.0.1:9/v1/forecast',
+    WEATHER_RETRIES: '0',
+  };
   const { code, stdout, stderr } = await run('bot/main.ts', [], offline, 'weather in Tokyo\n');
   expect(code).toBe(0);
   expect(stdout).toMatch(/bot › The weather service isn't answering right now/);
@@ -45,16 +56,28 @@ test('a wrong variable stops start-up with one line naming it', async () => {
 });
 
 test('the OpenWeather key never shows in a config error', async () => {
-  const { stderr } = await run('bot/main.ts', [], { ...env, OPENWEATHER_API_KEY: 'sekret-key-123', WEATHER_PROVIDER: 'nope' }, '');
+  const { stderr } = await run(
+    'bot/main.ts',
+    [],
+    { ...env, OPENWEATHER_API_KEY: 'sekret-key-123', WEATHER_PROVIDER: 'nope' },
+    '',
+  );
   expect(stderr).toContain('WEATHER_PROVIDER must be one of');
   expect(stderr).not.toContain('sekret-key-123');
 });
 
 test('cli parse: one JSON object per input line', async () => {
-  const input = ['will it rain in philly tmrw?', 'hello there', '', 'wind in Paris, TX this weekend in fahrenheit'].join('\n') + '\n';
+  const input =
+    ['will it rain in philly tmrw?', 'hello there', '', 'wind in Paris, TX this weekend in fahrenheit'].join('\n') +
+    '\n';
   const { code, stdout } = await run('scripts/cli.ts', ['parse'], env, input);
   expect(code).toBe(0);
-  expect(stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+  expect(
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
+  ).toEqual([
     { weather: true, location: 'Philadelphia', region: null, when: 'tomorrow', aspect: 'rain', units: null },
     { weather: false },
     { weather: false },

@@ -46,13 +46,22 @@ const API_PREFIX = '/api/v10';
 const DISCORD_EPOCH = 1_420_070_400_000n;
 const INTERACTION_RESPONSE_WINDOW_MS = 3000;
 const ALL_PERMISSIONS = Object.values(PermissionFlagsBits).reduce((all, bit) => all | bit, 0n);
-const KNOWN_INTENTS = Object.values(GatewayIntentBits).filter((v): v is number => typeof v === 'number').reduce((all, bit) => all | bit, 0);
-const PRIVILEGED_INTENTS = GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences | GatewayIntentBits.MessageContent;
+const KNOWN_INTENTS = Object.values(GatewayIntentBits)
+  .filter((v): v is number => typeof v === 'number')
+  .reduce((all, bit) => all | bit, 0);
+const PRIVILEGED_INTENTS =
+  GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences | GatewayIntentBits.MessageContent;
 const APPLICATION_FLAG_MESSAGE_CONTENT_LIMITED = 1 << 19;
 /** What Discord gives @everyone in a new server. */
 const DEFAULT_EVERYONE =
-  PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks | PermissionFlagsBits.AttachFiles |
-  PermissionFlagsBits.AddReactions | PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.UseApplicationCommands | PermissionFlagsBits.MentionEveryone;
+  PermissionFlagsBits.ViewChannel |
+  PermissionFlagsBits.SendMessages |
+  PermissionFlagsBits.EmbedLinks |
+  PermissionFlagsBits.AttachFiles |
+  PermissionFlagsBits.AddReactions |
+  PermissionFlagsBits.ReadMessageHistory |
+  PermissionFlagsBits.UseApplicationCommands |
+  PermissionFlagsBits.MentionEveryone;
 const RATE_LIMIT = { limit: 50, windowMs: 1000 };
 
 let sequence = 0n;
@@ -208,10 +217,18 @@ export interface DiscordEmulator {
   dm(userId: string, content: string): EmulatedMessage;
   react(userId: string, messageId: string, emoji: string): void;
   /** A member runs a registered slash command; options by name, checked against its definition. */
-  slash(userId: string, name: string, options?: Record<string, string | number | boolean>, channelId?: string): EmulatedInteraction;
+  slash(
+    userId: string,
+    name: string,
+    options?: Record<string, string | number | boolean>,
+    channelId?: string,
+  ): EmulatedInteraction;
   /** A member runs a registered message command on a message. */
   messageCommand(userId: string, name: string, messageId: string): EmulatedInteraction;
-  /** Submits the modal the bot opened in `opened`, with the text inputs' values by custom id (others keep their prefilled value). */
+  /**
+   * Submits the modal the bot opened in `opened`, with the text inputs' values by custom id (others keep their
+   * prefilled value).
+   */
   submitModal(opened: EmulatedInteraction, values?: Record<string, string>): EmulatedInteraction;
 
   message(id: string): EmulatedMessage | undefined;
@@ -285,7 +302,8 @@ const missingPermissions = () => new DiscordError(403, RESTJSONErrorCodes.Missin
 const unknownMessage = () => new DiscordError(404, RESTJSONErrorCodes.UnknownMessage, 'Unknown Message');
 const unknownChannel = () => new DiscordError(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
 const unknownInteraction = () => new DiscordError(404, RESTJSONErrorCodes.UnknownInteraction, 'Unknown interaction');
-const invalidForm = (errors: Json) => new DiscordError(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, 'Invalid Form Body', errors);
+const invalidForm = (errors: Json) =>
+  new DiscordError(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, 'Invalid Form Body', errors);
 const fieldError = (code: string, message: string) => ({ _errors: [{ code, message }] });
 
 /** Discord's size limits for message bodies; the error names the first field over. */
@@ -303,16 +321,25 @@ function checkMessageBody(body: Json, creating: boolean): void {
     const fields = embed.fields ?? [];
     if (fields.length > 25) throw at('fields', tooLong(25));
     fields.forEach((field, j) => {
-      if (!field.name) throw at('fields', { [j]: { name: fieldError('BASE_TYPE_REQUIRED', 'This field is required') } });
-      if (!field.value) throw at('fields', { [j]: { value: fieldError('BASE_TYPE_REQUIRED', 'This field is required') } });
+      if (!field.name)
+        throw at('fields', { [j]: { name: fieldError('BASE_TYPE_REQUIRED', 'This field is required') } });
+      if (!field.value)
+        throw at('fields', { [j]: { value: fieldError('BASE_TYPE_REQUIRED', 'This field is required') } });
       if (field.name.length > 256) throw at('fields', { [j]: { name: tooLong(256) } });
       if (field.value.length > 1024) throw at('fields', { [j]: { value: tooLong(1024) } });
     });
-    const total = (embed.title?.length ?? 0) + (embed.description?.length ?? 0) + (embed.footer?.text.length ?? 0) + (embed.author?.name.length ?? 0) +
+    const total =
+      (embed.title?.length ?? 0) +
+      (embed.description?.length ?? 0) +
+      (embed.footer?.text.length ?? 0) +
+      (embed.author?.name.length ?? 0) +
       fields.reduce((sum, f) => sum + f.name.length + f.value.length, 0);
-    if (total > 6000) throw invalidForm({ embeds: { [i]: fieldError('MAX_EMBED_SIZE_EXCEEDED', 'Embed size exceeds maximum size of 6000') } });
+    if (total > 6000)
+      throw invalidForm({
+        embeds: { [i]: fieldError('MAX_EMBED_SIZE_EXCEEDED', 'Embed size exceeds maximum size of 6000') },
+      });
   });
-  if (creating && !content && embeds.length === 0 && !((body.components as unknown[] | undefined)?.length)) {
+  if (creating && !content && embeds.length === 0 && !(body.components as unknown[] | undefined)?.length) {
     throw new DiscordError(400, RESTJSONErrorCodes.CannotSendAnEmptyMessage, 'Cannot send an empty message');
   }
 }
@@ -350,8 +377,20 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
   const bot = addUser(options.botName ?? 'WeatherBot', true, applicationId);
   const owner = addUser('server-owner');
 
-  const guild = { id: snowflake(), name: 'Weather Watchers', ownerId: owner.id, roles: new Map<string, EmulatedRole>(), members: new Map<string, EmulatedMember>() };
-  guild.roles.set(guild.id, { id: guild.id, name: '@everyone', permissions: options.everyonePermissions ?? DEFAULT_EVERYONE, position: 0, botId: null });
+  const guild = {
+    id: snowflake(),
+    name: 'Weather Watchers',
+    ownerId: owner.id,
+    roles: new Map<string, EmulatedRole>(),
+    members: new Map<string, EmulatedMember>(),
+  };
+  guild.roles.set(guild.id, {
+    id: guild.id,
+    name: '@everyone',
+    permissions: options.everyonePermissions ?? DEFAULT_EVERYONE,
+    position: 0,
+    botId: null,
+  });
   const channels = new Map<string, EmulatedChannel>();
   const dmChannels = new Map<string, string>();
   const interactions = new Map<string, InteractionState>();
@@ -376,7 +415,14 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
   join(bot.id, [botRoleId]);
 
   const addChannel = (name: string): string => {
-    const channel: EmulatedChannel = { id: snowflake(), type: ChannelType.GuildText, name, guildId: guild.id, recipientId: null, messages: new Map() };
+    const channel: EmulatedChannel = {
+      id: snowflake(),
+      type: ChannelType.GuildText,
+      name,
+      guildId: guild.id,
+      recipientId: null,
+      messages: new Map(),
+    };
     channels.set(channel.id, channel);
     return channel.id;
   };
@@ -412,8 +458,27 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
 
   const channelJson = (channel: EmulatedChannel) =>
     channel.type === ChannelType.DM
-      ? { id: channel.id, type: channel.type, last_message_id: null, flags: 0, recipients: [userJson(users.get(channel.recipientId!)!)] }
-      : { id: channel.id, type: channel.type, guild_id: channel.guildId, name: channel.name, position: 0, permission_overwrites: [], topic: null, nsfw: false, last_message_id: null, rate_limit_per_user: 0, parent_id: null, flags: 0 };
+      ? {
+          id: channel.id,
+          type: channel.type,
+          last_message_id: null,
+          flags: 0,
+          recipients: [userJson(users.get(channel.recipientId!)!)],
+        }
+      : {
+          id: channel.id,
+          type: channel.type,
+          guild_id: channel.guildId,
+          name: channel.name,
+          position: 0,
+          permission_overwrites: [],
+          topic: null,
+          nsfw: false,
+          last_message_id: null,
+          rate_limit_per_user: 0,
+          parent_id: null,
+          flags: 0,
+        };
 
   const guildJson = () => ({
     id: guild.id,
@@ -483,29 +548,48 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       edited_timestamp: message.editedTimestamp,
       tts: false,
       mention_everyone: false,
-      mentions: [...message.content.matchAll(/<@!?(\d+)>/g)].map((m) => users.get(m[1])).filter((u): u is EmulatedUser => Boolean(u)).map(userJson),
+      mentions: [...message.content.matchAll(/<@!?(\d+)>/g)]
+        .map((m) => users.get(m[1]))
+        .filter((u): u is EmulatedUser => Boolean(u))
+        .map(userJson),
       mention_roles: [...message.content.matchAll(/<@&(\d+)>/g)].map((m) => m[1]).filter((id) => guild.roles.has(id)),
       attachments: [],
       embeds: message.embeds,
-      reactions: [...message.reactions].filter(([, who]) => who.size > 0).map(([emoji, who]) => ({
-        count: who.size,
-        count_details: { burst: 0, normal: who.size },
-        me: who.has(bot.id),
-        me_burst: false,
-        burst_colors: [],
-        emoji: { id: null, name: emoji },
-      })),
+      reactions: [...message.reactions]
+        .filter(([, who]) => who.size > 0)
+        .map(([emoji, who]) => ({
+          count: who.size,
+          count_details: { burst: 0, normal: who.size },
+          me: who.has(bot.id),
+          me_burst: false,
+          burst_colors: [],
+          emoji: { id: null, name: emoji },
+        })),
       pinned: false,
       type: message.type,
       flags: message.flags,
       components: message.components,
-      ...(message.referenceId ? { message_reference: { type: 0, message_id: message.referenceId, channel_id: message.channelId, ...(message.guildId ? { guild_id: message.guildId } : {}) } } : {}),
+      ...(message.referenceId
+        ? {
+            message_reference: {
+              type: 0,
+              message_id: message.referenceId,
+              channel_id: message.channelId,
+              ...(message.guildId ? { guild_id: message.guildId } : {}),
+            },
+          }
+        : {}),
       ...(referenced ? { referenced_message: messageJson(referenced) } : {}),
       ...(interaction
         ? {
             webhook_id: applicationId,
             application_id: applicationId,
-            interaction_metadata: { id: interaction.id, type: interaction.type, user: userJson(users.get(interaction.userId)!), authorizing_integration_owners: { 0: guild.id } },
+            interaction_metadata: {
+              id: interaction.id,
+              type: interaction.type,
+              user: userJson(users.get(interaction.userId)!),
+              authorizing_integration_owners: { 0: guild.id },
+            },
           }
         : {}),
     };
@@ -535,17 +619,28 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
   /** Without Message Content a session sees no text, except in DMs, its own messages, and messages that mention it. */
   function messageForSession(message: EmulatedMessage, session: Session): Json {
     const json = messageJson(message);
-    const shown = session.intents & GatewayIntentBits.MessageContent || !message.guildId || message.authorId === bot.id ||
+    const shown =
+      session.intents & GatewayIntentBits.MessageContent ||
+      !message.guildId ||
+      message.authorId === bot.id ||
       (json.mentions as Array<{ id: string }>).some((u) => u.id === bot.id);
     return shown ? json : { ...json, content: '', embeds: [], attachments: [], components: [] };
   }
 
-  function dispatchMessage(t: GatewayDispatchEvents.MessageCreate | GatewayDispatchEvents.MessageUpdate, message: EmulatedMessage): void {
+  function dispatchMessage(
+    t: GatewayDispatchEvents.MessageCreate | GatewayDispatchEvents.MessageUpdate,
+    message: EmulatedMessage,
+  ): void {
     if (message.flags & MessageFlags.Ephemeral) return;
     const intent = message.guildId ? GatewayIntentBits.GuildMessages : GatewayIntentBits.DirectMessages;
-    const member = message.guildId && guild.members.has(message.authorId) ? { member: memberJson(message.authorId, false) } : {};
+    const member =
+      message.guildId && guild.members.has(message.authorId) ? { member: memberJson(message.authorId, false) } : {};
     const channelType = channels.get(message.channelId)!.type;
-    dispatch(t, intent, (session) => ({ ...messageForSession(message, session), ...member, channel_type: channelType }));
+    dispatch(t, intent, (session) => ({
+      ...messageForSession(message, session),
+      ...member,
+      channel_type: channelType,
+    }));
   }
 
   function onIdentify(socket: WebSocket, d: Json): Session | null {
@@ -618,7 +713,10 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       return;
     }
     let session: Session | null = null;
-    sendTo(socket, { op: GatewayOpcodes.Hello, d: { heartbeat_interval: heartbeatIntervalMs, _trace: ['discord-emulator'] } });
+    sendTo(socket, {
+      op: GatewayOpcodes.Hello,
+      d: { heartbeat_interval: heartbeatIntervalMs, _trace: ['discord-emulator'] },
+    });
     socket.on('message', (raw) => {
       let payload: { op?: number; d?: unknown };
       try {
@@ -673,7 +771,12 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     return channel;
   }
 
-  function createMessage(channel: EmulatedChannel, authorId: string, body: Json, extra: Partial<EmulatedMessage> = {}): EmulatedMessage {
+  function createMessage(
+    channel: EmulatedChannel,
+    authorId: string,
+    body: Json,
+    extra: Partial<EmulatedMessage> = {},
+  ): EmulatedMessage {
     const reference = (body.message_reference as { message_id?: string } | undefined)?.message_id ?? null;
     if (reference && !channel.messages.has(reference)) {
       throw invalidForm({ message_reference: fieldError('MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message') });
@@ -702,7 +805,8 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
   function editMessage(message: EmulatedMessage, body: Json): EmulatedMessage {
     checkMessageBody(body, false);
     if ('content' in body) message.content = typeof body.content === 'string' ? body.content : '';
-    if ('embeds' in body) message.embeds = ((body.embeds ?? []) as APIEmbed[]).map((embed) => ({ type: 'rich', ...embed }) as APIEmbed);
+    if ('embeds' in body)
+      message.embeds = ((body.embeds ?? []) as APIEmbed[]).map((embed) => ({ type: 'rich', ...embed }) as APIEmbed);
     if ('components' in body) message.components = (body.components ?? []) as unknown[];
     message.flags &= ~MessageFlags.Loading;
     message.editedTimestamp = new Date().toISOString();
@@ -712,7 +816,8 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
 
   function interactionByToken(appId: string, interactionToken: string): InteractionState {
     const interaction = [...interactions.values()].find((i) => i.token === interactionToken);
-    if (appId !== applicationId || !interaction) throw new DiscordError(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
+    if (appId !== applicationId || !interaction)
+      throw new DiscordError(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
     return interaction;
   }
 
@@ -728,34 +833,63 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     const type = Number(command.type ?? ApplicationCommandType.ChatInput);
     const name = String(command.name ?? '');
     if (type === ApplicationCommandType.ChatInput) {
-      if (!/^[-_'\p{L}\p{N}]{1,32}$/u.test(name) || name !== name.toLowerCase()) throw at({ name: fieldError('APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid') });
+      if (!/^[-_'\p{L}\p{N}]{1,32}$/u.test(name) || name !== name.toLowerCase())
+        throw at({ name: fieldError('APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid') });
       const description = String(command.description ?? '');
-      if (description.length < 1 || description.length > 100) throw at({ description: fieldError('BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.') });
+      if (description.length < 1 || description.length > 100)
+        throw at({ description: fieldError('BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.') });
       const options = (command.options ?? []) as CommandOption[];
-      if (options.length > 25) throw at({ options: fieldError('BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.') });
+      if (options.length > 25)
+        throw at({ options: fieldError('BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.') });
       let optionalSeen = false;
       options.forEach((option, i) => {
         const bad = (error: Json) => at({ options: { [i]: error } });
-        if (!/^[-_'\p{L}\p{N}]{1,32}$/u.test(option.name) || option.name !== option.name.toLowerCase()) throw bad({ name: fieldError('APPLICATION_COMMAND_INVALID_NAME', 'Option name is invalid') });
-        if (!option.description || option.description.length > 100) throw bad({ description: fieldError('BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.') });
-        if ((option.choices?.length ?? 0) > 25) throw bad({ choices: fieldError('BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.') });
-        if (option.required && optionalSeen) throw bad({ required: fieldError('APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID', 'Required options must be placed before non-required options') });
+        if (!/^[-_'\p{L}\p{N}]{1,32}$/u.test(option.name) || option.name !== option.name.toLowerCase())
+          throw bad({ name: fieldError('APPLICATION_COMMAND_INVALID_NAME', 'Option name is invalid') });
+        if (!option.description || option.description.length > 100)
+          throw bad({ description: fieldError('BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.') });
+        if ((option.choices?.length ?? 0) > 25)
+          throw bad({ choices: fieldError('BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.') });
+        if (option.required && optionalSeen)
+          throw bad({
+            required: fieldError(
+              'APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID',
+              'Required options must be placed before non-required options',
+            ),
+          });
         if (!option.required) optionalSeen = true;
       });
     } else if (type === ApplicationCommandType.Message || type === ApplicationCommandType.User) {
-      if (name.length < 1 || name.length > 32) throw at({ name: fieldError('BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 32 in length.') });
-      if (command.description) throw at({ description: fieldError('APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION', 'Context menu commands cannot have a description') });
+      if (name.length < 1 || name.length > 32)
+        throw at({ name: fieldError('BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 32 in length.') });
+      if (command.description)
+        throw at({
+          description: fieldError(
+            'APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION',
+            'Context menu commands cannot have a description',
+          ),
+        });
     } else {
       throw at({ type: fieldError('BASE_TYPE_CHOICES', 'Value must be one of {1, 2, 3, 4}.') });
     }
   }
 
   /** Bulk overwrite: the list becomes exactly the body; a command keeps its id while its name and type stay. */
-  function overwriteCommands(existing: RegisteredCommand[], body: unknown, guildId: string | null): RegisteredCommand[] {
-    if (!Array.isArray(body)) throw invalidForm({ _errors: [{ code: 'BASE_TYPE_ARRAY', message: 'Must be an array.' }] });
+  function overwriteCommands(
+    existing: RegisteredCommand[],
+    body: unknown,
+    guildId: string | null,
+  ): RegisteredCommand[] {
+    if (!Array.isArray(body))
+      throw invalidForm({ _errors: [{ code: 'BASE_TYPE_ARRAY', message: 'Must be an array.' }] });
     body.forEach((command, i) => checkCommand(command as Json, i));
     const keys = body.map((c: Json) => `${c.type ?? 1}:${c.name}`);
-    if (new Set(keys).size !== keys.length) throw new DiscordError(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, 'Application command names must be unique');
+    if (new Set(keys).size !== keys.length)
+      throw new DiscordError(
+        400,
+        RESTJSONErrorCodes.InvalidFormBodyOrContentType,
+        'Application command names must be unique',
+      );
     return body.map((command: Json) => {
       const type = Number(command.type ?? ApplicationCommandType.ChatInput);
       const previous = existing.find((c) => c.name === command.name && c.type === type);
@@ -779,7 +913,12 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       method: 'GET',
       pattern: /^\/gateway\/bot$/,
       auth: true,
-      handle: () => ok({ url: gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }),
+      handle: () =>
+        ok({
+          url: gatewayUrl,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+        }),
     },
     { method: 'GET', pattern: /^\/users\/@me$/, auth: true, handle: () => ok(userJson(bot)) },
     {
@@ -825,7 +964,12 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       handle: ([channelId, messageId], body) => {
         const message = channelFor(channelId).messages.get(messageId);
         if (!message) throw unknownMessage();
-        if (message.authorId !== bot.id) throw new DiscordError(403, RESTJSONErrorCodes.CannotEditMessageAuthoredByAnotherUser, 'Cannot edit a message authored by another user');
+        if (message.authorId !== bot.id)
+          throw new DiscordError(
+            403,
+            RESTJSONErrorCodes.CannotEditMessageAuthoredByAnotherUser,
+            'Cannot edit a message authored by another user',
+          );
         return ok(messageJson(editMessage(message, body)));
       },
     },
@@ -849,7 +993,8 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
         const message = channel.messages.get(messageId);
         if (!message) throw unknownMessage();
         if (channel.guildId && !can(bot.id, PermissionFlagsBits.ReadMessageHistory)) throw missingAccess();
-        if (channel.guildId && !message.reactions.has(name) && !can(bot.id, PermissionFlagsBits.AddReactions)) throw missingPermissions();
+        if (channel.guildId && !message.reactions.has(name) && !can(bot.id, PermissionFlagsBits.AddReactions))
+          throw missingPermissions();
         addReaction(message, bot.id, name);
         return noContent();
       },
@@ -864,7 +1009,12 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
         return ok(memberJson(userId, true));
       },
     },
-    { method: 'GET', pattern: /^\/applications\/(\d+)\/commands$/, auth: true, handle: ([appId]) => ok(appId === applicationId ? commands.global : []) },
+    {
+      method: 'GET',
+      pattern: /^\/applications\/(\d+)\/commands$/,
+      auth: true,
+      handle: ([appId]) => ok(appId === applicationId ? commands.global : []),
+    },
     {
       method: 'PUT',
       pattern: /^\/applications\/(\d+)\/commands$/,
@@ -898,14 +1048,26 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       handle: ([id, interactionToken], body, query) => {
         const interaction = interactions.get(id);
         if (!interaction || interaction.token !== interactionToken) throw unknownInteraction();
-        if (interaction.responses.length > 0) throw new DiscordError(400, RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged, 'Interaction has already been acknowledged.');
+        if (interaction.responses.length > 0)
+          throw new DiscordError(
+            400,
+            RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged,
+            'Interaction has already been acknowledged.',
+          );
         if (Date.now() - interaction.createdAt > INTERACTION_RESPONSE_WINDOW_MS) throw unknownInteraction();
         const response = respond(interaction, body);
         changed();
         if (query.get('with_response') !== 'true') return noContent();
         const message = interaction.original();
         return ok({
-          interaction: { id, type: interaction.type, activity_instance_id: null, response_message_id: message?.id ?? null, response_message_loading: Boolean(message && message.flags & MessageFlags.Loading), response_message_ephemeral: Boolean(message && message.flags & MessageFlags.Ephemeral) },
+          interaction: {
+            id,
+            type: interaction.type,
+            activity_instance_id: null,
+            response_message_id: message?.id ?? null,
+            response_message_loading: Boolean(message && message.flags & MessageFlags.Loading),
+            response_message_ephemeral: Boolean(message && message.flags & MessageFlags.Ephemeral),
+          },
           resource: { type: response.type, ...(message ? { message: messageJson(message) } : {}) },
         });
       },
@@ -914,7 +1076,8 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       method: 'GET',
       pattern: /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$/,
       auth: false,
-      handle: ([appId, interactionToken, id]) => ok(messageJson(webhookMessage(interactionByToken(appId, interactionToken), id))),
+      handle: ([appId, interactionToken, id]) =>
+        ok(messageJson(webhookMessage(interactionByToken(appId, interactionToken), id))),
     },
     {
       method: 'PATCH',
@@ -933,9 +1096,12 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       auth: false,
       handle: ([appId, interactionToken], body) => {
         const interaction = interactionByToken(appId, interactionToken);
-        if (interaction.responses.length === 0) throw new DiscordError(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
+        if (interaction.responses.length === 0)
+          throw new DiscordError(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
         checkMessageBody(body, true);
-        const message = createMessage(channels.get(interaction.channelId)!, bot.id, body, { interactionId: interaction.id });
+        const message = createMessage(channels.get(interaction.channelId)!, bot.id, body, {
+          interactionId: interaction.id,
+        });
         interaction.followUps.push(message);
         dispatchMessage(GatewayDispatchEvents.MessageCreate, message);
         return ok(messageJson(message));
@@ -957,20 +1123,29 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
         break;
       }
       case InteractionResponseType.DeferredChannelMessageWithSource: {
-        const message = createMessage(channel, bot.id, { flags: flags | MessageFlags.Loading }, { interactionId: interaction.id });
+        const message = createMessage(
+          channel,
+          bot.id,
+          { flags: flags | MessageFlags.Loading },
+          { interactionId: interaction.id },
+        );
         interaction.originalId = message.id;
         dispatchMessage(GatewayDispatchEvents.MessageCreate, message);
         break;
       }
       case InteractionResponseType.Modal: {
-        if (interaction.type === InteractionType.ModalSubmit) throw invalidForm({ type: fieldError('INTERACTION_RESPONSE_TYPE_INVALID', 'A modal cannot answer a modal') });
+        if (interaction.type === InteractionType.ModalSubmit)
+          throw invalidForm({ type: fieldError('INTERACTION_RESPONSE_TYPE_INVALID', 'A modal cannot answer a modal') });
         const components = (data.components ?? []) as Json[];
-        if (!data.custom_id || !data.title || components.length === 0) throw invalidForm({ data: fieldError('BASE_TYPE_REQUIRED', 'custom_id, title and components are required') });
+        if (!data.custom_id || !data.title || components.length === 0)
+          throw invalidForm({ data: fieldError('BASE_TYPE_REQUIRED', 'custom_id, title and components are required') });
         interaction.modal = { custom_id: String(data.custom_id), title: String(data.title), components };
         break;
       }
       default:
-        throw invalidForm({ type: fieldError('INTERACTION_RESPONSE_TYPE_INVALID', `Response type ${type} is not valid here`) });
+        throw invalidForm({
+          type: fieldError('INTERACTION_RESPONSE_TYPE_INVALID', `Response type ${type} is not valid here`),
+        });
     }
     interaction.responses.push({ type, data });
     return { type };
@@ -1003,12 +1178,13 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     const route = `${method} ${path.replace(/\/\d{16,}/g, '/:id')} ${major}`;
     const now = Date.now();
     let bucket = buckets.get(route);
-    if (!bucket || bucket.resetAt <= now) buckets.set(route, (bucket = { remaining: RATE_LIMIT.limit, resetAt: now + RATE_LIMIT.windowMs }));
+    if (!bucket || bucket.resetAt <= now)
+      buckets.set(route, (bucket = { remaining: RATE_LIMIT.limit, resetAt: now + RATE_LIMIT.windowMs }));
     bucket.remaining = Math.max(0, bucket.remaining - 1);
     return {
       'x-ratelimit-limit': String(RATE_LIMIT.limit),
       'x-ratelimit-remaining': String(bucket.remaining),
-      'x-ratelimit-reset': ((bucket.resetAt) / 1000).toFixed(3),
+      'x-ratelimit-reset': (bucket.resetAt / 1000).toFixed(3),
       'x-ratelimit-reset-after': ((bucket.resetAt - now) / 1000).toFixed(3),
       'x-ratelimit-bucket': Buffer.from(route).toString('hex').slice(0, 32),
     };
@@ -1025,9 +1201,18 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     const url = new URL(request.url ?? '/', 'http://emulator');
     const method = request.method ?? 'GET';
     // Emoji and "@original" arrive percent-encoded in the path.
-    const path = decodeURIComponent(url.pathname.startsWith(API_PREFIX) ? url.pathname.slice(API_PREFIX.length) : url.pathname);
+    const path = decodeURIComponent(
+      url.pathname.startsWith(API_PREFIX) ? url.pathname.slice(API_PREFIX.length) : url.pathname,
+    );
     const authorized = request.headers.authorization === `Bot ${token}`;
-    const record: RecordedRestRequest = { method, path, query: Object.fromEntries(url.searchParams), body: null, authorized, status: 0 };
+    const record: RecordedRestRequest = {
+      method,
+      path,
+      query: Object.fromEntries(url.searchParams),
+      body: null,
+      authorized,
+      status: 0,
+    };
     const send = (status: number, body?: unknown) => {
       record.status = status;
       const headers: Record<string, string> = { ...rateLimitHeaders(method, path), 'x-ratelimit-scope': 'user' };
@@ -1035,7 +1220,13 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
         response.writeHead(status, headers).end();
       } else {
         const text = JSON.stringify(body);
-        response.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+        response
+          .writeHead(status, {
+            ...headers,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(text),
+          })
+          .end(text);
       }
       requests.push(record);
       changed();
@@ -1045,12 +1236,21 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       if (!url.pathname.startsWith(API_PREFIX)) return send(404, { message: '404: Not Found', code: 0 });
       const matches = routes.filter((route) => route.pattern.test(path));
       const route = matches.find((r) => r.method === method);
-      if (!route) return send(matches.length ? 405 : 404, matches.length ? { message: '405: Method Not Allowed', code: 0 } : { message: '404: Not Found', code: 0 });
+      if (!route)
+        return send(
+          matches.length ? 405 : 404,
+          matches.length ? { message: '405: Method Not Allowed', code: 0 } : { message: '404: Not Found', code: 0 },
+        );
       if (route.auth && !authorized) return send(401, { message: '401: Unauthorized', code: 0 });
       const result = route.handle(path.match(route.pattern)!.slice(1), (record.body ?? {}) as Json, url.searchParams);
       send(result.status, result.body);
     } catch (error) {
-      if (error instanceof DiscordError) return send(error.status, { message: error.message, code: error.code, ...(error.errors ? { errors: error.errors } : {}) });
+      if (error instanceof DiscordError)
+        return send(error.status, {
+          message: error.message,
+          code: error.code,
+          ...(error.errors ? { errors: error.errors } : {}),
+        });
       if (error instanceof SyntaxError) return send(400, { message: '400: Bad Request', code: 50109 });
       send(500, { message: '500: Internal Server Error', code: 0 });
     }
@@ -1062,7 +1262,14 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     let id = dmChannels.get(userId);
     if (!id) {
       id = snowflake();
-      channels.set(id, { id, type: ChannelType.DM, name: null, guildId: null, recipientId: userId, messages: new Map() });
+      channels.set(id, {
+        id,
+        type: ChannelType.DM,
+        name: null,
+        guildId: null,
+        recipientId: userId,
+        messages: new Map(),
+      });
       dmChannels.set(userId, id);
     }
     return channels.get(id)!;
@@ -1102,7 +1309,11 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       type: state.type,
       data,
       ...(inGuild
-        ? { guild_id: guild.id, guild: { id: guild.id, locale: 'en-US', features: [] }, member: { ...memberJson(state.userId, true), permissions: permissionsOf(state.userId).toString() } }
+        ? {
+            guild_id: guild.id,
+            guild: { id: guild.id, locale: 'en-US', features: [] },
+            member: { ...memberJson(state.userId, true), permissions: permissionsOf(state.userId).toString() },
+          }
         : { user: userJson(user) }),
       channel: channelJson(channel),
       channel_id: channel.id,
@@ -1121,13 +1332,17 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
   function registeredCommand(name: string, type: ApplicationCommandType, inGuild: boolean): RegisteredCommand {
     const visible = [...(inGuild ? (commands.guild.get(guild.id) ?? []) : []), ...commands.global];
     const command = visible.find((c) => c.name === name && c.type === type);
-    if (!command) throw new Error(`no ${type === ApplicationCommandType.ChatInput ? `/${name}` : `"${name}"`} command is registered ${inGuild ? 'in the server or globally' : 'globally'}`);
+    if (!command)
+      throw new Error(
+        `no ${type === ApplicationCommandType.ChatInput ? `/${name}` : `"${name}"`} command is registered ${inGuild ? 'in the server or globally' : 'globally'}`,
+      );
     return command;
   }
 
   function checkCommandAllowed(command: RegisteredCommand, userId: string): void {
     const needs = command.default_member_permissions ? BigInt(command.default_member_permissions) : 0n;
-    if (needs && (permissionsOf(userId) & needs) !== needs) throw new Error(`Discord hides "${command.name}" from user ${userId} (default_member_permissions)`);
+    if (needs && (permissionsOf(userId) & needs) !== needs)
+      throw new Error(`Discord hides "${command.name}" from user ${userId} (default_member_permissions)`);
   }
 
   /** What the Discord client sends for filled-in options: definition order, typed, checked. */
@@ -1142,8 +1357,14 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
         if (option.required) throw new Error(`/${command.name} needs the option "${option.name}"`);
         return [];
       }
-      if (option.choices && !option.choices.some((choice) => choice.value === value)) throw new Error(`"${value}" is not a choice of /${command.name} ${option.name}`);
-      if (option.type === ApplicationCommandOptionType.String && typeof value === 'string' && option.max_length && value.length > option.max_length) {
+      if (option.choices && !option.choices.some((choice) => choice.value === value))
+        throw new Error(`"${value}" is not a choice of /${command.name} ${option.name}`);
+      if (
+        option.type === ApplicationCommandOptionType.String &&
+        typeof value === 'string' &&
+        option.max_length &&
+        value.length > option.max_length
+      ) {
         throw new Error(`/${command.name} ${option.name} takes at most ${option.max_length} characters`);
       }
       return [{ name: option.name, type: option.type, value }];
@@ -1156,12 +1377,19 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       const customId = String(component.custom_id);
       const value = values[customId] ?? String(component.value ?? '');
       if (component.required !== false && !value) throw new Error(`the modal's "${customId}" is required`);
-      if (typeof component.max_length === 'number' && value.length > component.max_length) throw new Error(`the modal's "${customId}" takes at most ${component.max_length} characters`);
+      if (typeof component.max_length === 'number' && value.length > component.max_length)
+        throw new Error(`the modal's "${customId}" takes at most ${component.max_length} characters`);
       return { type: ComponentType.TextInput, id: component.id, custom_id: customId, value };
     };
     return modal.components.map((component) => {
-      if (component.type === ComponentType.Label) return { type: ComponentType.Label, id: component.id, component: input(component.component as Json) };
-      if (component.type === ComponentType.ActionRow) return { type: ComponentType.ActionRow, id: component.id, components: (component.components as Json[]).map(input) };
+      if (component.type === ComponentType.Label)
+        return { type: ComponentType.Label, id: component.id, component: input(component.component as Json) };
+      if (component.type === ComponentType.ActionRow)
+        return {
+          type: ComponentType.ActionRow,
+          id: component.id,
+          components: (component.components as Json[]).map(input),
+        };
       return { type: component.type, id: component.id };
     });
   }
@@ -1214,8 +1442,10 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     react(userId, messageId, emoji) {
       const message = findMessage(messageId);
       if (!message) throw new Error(`no message ${messageId}`);
-      if (message.guildId) requireMember(userId, PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory, 'react');
-      if (message.guildId && !message.reactions.has(emoji) && !can(userId, PermissionFlagsBits.AddReactions)) throw new Error(`user ${userId} cannot add new reactions`);
+      if (message.guildId)
+        requireMember(userId, PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory, 'react');
+      if (message.guildId && !message.reactions.has(emoji) && !can(userId, PermissionFlagsBits.AddReactions))
+        throw new Error(`user ${userId} cannot add new reactions`);
       addReaction(message, userId, emoji);
     },
     slash(userId, name, given = {}, channelId = generalId) {
@@ -1225,7 +1455,13 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       checkCommandAllowed(command, userId);
       const state = newInteraction(InteractionType.ApplicationCommand, userId, channelId);
       const options = commandOptions(command, given);
-      dispatchInteraction(state, { id: command.id, name, type: ApplicationCommandType.ChatInput, ...(options.length ? { options } : {}), ...(channel.guildId ? { guild_id: guild.id } : {}) });
+      dispatchInteraction(state, {
+        id: command.id,
+        name,
+        type: ApplicationCommandType.ChatInput,
+        ...(options.length ? { options } : {}),
+        ...(channel.guildId ? { guild_id: guild.id } : {}),
+      });
       return state;
     },
     messageCommand(userId, name, messageId) {
@@ -1250,7 +1486,10 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     submitModal(opened, values = {}) {
       if (!opened.modal) throw new Error('the bot opened no modal for this interaction');
       const state = newInteraction(InteractionType.ModalSubmit, opened.userId, opened.channelId);
-      dispatchInteraction(state, { custom_id: opened.modal.custom_id, components: submittedComponents(opened.modal, values) });
+      dispatchInteraction(state, {
+        custom_id: opened.modal.custom_id,
+        components: submittedComponents(opened.modal, values),
+      });
       return state;
     },
 

@@ -14,7 +14,13 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
-import { openSafetensors, SHARD_INDEX, SINGLE_FILE, writeSafetensors, type TensorToWrite } from '../../training/model/safetensors';
+import {
+  openSafetensors,
+  SHARD_INDEX,
+  SINGLE_FILE,
+  writeSafetensors,
+  type TensorToWrite,
+} from '../../training/model/safetensors';
 import { createTinyModel, type TinyModelOptions } from '../../training/model/tiny';
 
 /** What git stores as LFS in a typical model repo's .gitattributes. */
@@ -53,7 +59,10 @@ export interface HubEmulator {
   /** Origin without a trailing slash, for `hubUrl` / `HF_ENDPOINT`. */
   url: string;
   requests: HubRequest[];
-  /** File bytes sent so far (since the last `clearLog`), or to request URLs containing `urlPart` (a path, an LFS sha256). */
+  /**
+   * File bytes sent so far (since the last `clearLog`), or to request URLs containing `urlPart` (a path, an LFS
+   * sha256).
+   */
   bytesServed(urlPart?: string): number;
   /** Serves the files of `dir` as model repo `name` ("org/name"). */
   addRepo(name: string, dir: string, options?: { gated?: boolean }): Promise<HubRepo>;
@@ -83,21 +92,33 @@ function hubFile(path: string, content: Buffer): HubFile {
     return { path, content, oid, lfs: null, etag: oid };
   }
   const sha256 = sha('sha256', content);
-  const pointer = Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${content.length}\n`);
-  return { path, content, oid: gitBlobId(pointer), lfs: { oid: sha256, size: content.length, pointerSize: pointer.length }, etag: sha256 };
+  const pointer = Buffer.from(
+    `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${content.length}\n`,
+  );
+  return {
+    path,
+    content,
+    oid: gitBlobId(pointer),
+    lfs: { oid: sha256, size: content.length, pointerSize: pointer.length },
+    etag: sha256,
+  };
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => relative(dir, join(entry.parentPath, entry.name))).sort();
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort();
 }
 
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
   const match = header?.match(/^bytes=(\d*)-(\d*)$/);
   if (!match || (match[1] === '' && match[2] === '')) return null;
-  const [start, end] = match[1] === ''
-    ? [Math.max(0, size - Number(match[2])), size - 1]
-    : [Number(match[1]), match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1)];
+  const [start, end] =
+    match[1] === ''
+      ? [Math.max(0, size - Number(match[2])), size - 1]
+      : [Number(match[1]), match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1)];
   return start > end || start >= size ? 'unsatisfiable' : { start, end };
 }
 
@@ -117,25 +138,38 @@ export async function startHubEmulator(options: HubEmulatorOptions = {}): Promis
     const url = new URL(request.url ?? '/', `http://${request.headers.host}`);
     const authorization = request.headers.authorization;
     const record: HubRequest = {
-      method: request.method ?? 'GET', url: url.pathname + url.search, range: request.headers.range ?? null,
-      authorized: authorization !== undefined && authorization === `Bearer ${options.token}`, status: 0, bytes: 0,
+      method: request.method ?? 'GET',
+      url: url.pathname + url.search,
+      range: request.headers.range ?? null,
+      authorized: authorization !== undefined && authorization === `Bearer ${options.token}`,
+      status: 0,
+      bytes: 0,
     };
     requests.push(record);
     const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
       const text = JSON.stringify(value);
-      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+      response.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+        ...headers,
+      });
       response.end(request.method === 'HEAD' ? undefined : text);
     };
-    const error = (status: number, code: string | null, message: string) => json(status, { error: message }, code ? { 'x-error-code': code } : {});
+    const error = (status: number, code: string | null, message: string) =>
+      json(status, { error: message }, code ? { 'x-error-code': code } : {});
 
-    if (authorization !== undefined && !record.authorized) return error(401, null, 'Invalid credentials in Authorization header');
+    if (authorization !== undefined && !record.authorized)
+      return error(401, null, 'Invalid credentials in Authorization header');
 
     if (url.pathname.startsWith('/cdn-lfs/')) {
       const etag = url.pathname.slice('/cdn-lfs/'.length);
       const file = [...repos.values()].flatMap((repo) => [...repo.files.values()]).find((f) => f.lfs?.oid === etag);
       if (!file || !url.searchParams.has('Signature')) return error(403, null, 'Access denied: the link is not signed');
-      return serveBytes(request, response, record, file, file.content, { etag: `"${etag}"`, 'content-type': 'application/octet-stream' });
+      return serveBytes(request, response, record, file, file.content, {
+        etag: `"${etag}"`,
+        'content-type': 'application/octet-stream',
+      });
     }
 
     const api = url.pathname.startsWith('/api/models/');
@@ -143,22 +177,34 @@ export async function startHubEmulator(options: HubEmulatorOptions = {}): Promis
     const repo = [...repos.values()].find((r) => rest === r.name || rest.startsWith(`${r.name}/`));
     if (!repo) return error(404, 'RepoNotFound', 'Repository not found');
     const [action = '', revision = 'main', ...pathParts] = rest.slice(repo.name.length + 1).split('/');
-    if (action !== '' && revision !== 'main' && revision !== 'HEAD' && revision !== repo.commit) return error(404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+    if (action !== '' && revision !== 'main' && revision !== 'HEAD' && revision !== repo.commit)
+      return error(404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
     const commitHeader = { 'x-repo-commit': repo.commit };
 
     if (api) {
       if (action === '' || action === 'revision') return json(200, modelInfo(repo));
       if (action === 'tree') return json(200, ...treePage(repo, pathParts.join('/'), url));
       if (action === 'paths-info' && request.method === 'POST') {
-        const { paths = [], expand = false } = JSON.parse(body.toString() || '{}') as { paths?: string[]; expand?: boolean };
-        return json(200, paths.flatMap((path) => (repo.files.has(path) ? [treeEntry(repo, repo.files.get(path)!, expand)] : [])));
+        const { paths = [], expand = false } = JSON.parse(body.toString() || '{}') as {
+          paths?: string[];
+          expand?: boolean;
+        };
+        return json(
+          200,
+          paths.flatMap((path) => (repo.files.has(path) ? [treeEntry(repo, repo.files.get(path)!, expand)] : [])),
+        );
       }
       return error(404, null, 'Not found');
     }
 
-    if ((action !== 'resolve' && action !== 'raw') || (request.method !== 'GET' && request.method !== 'HEAD')) return error(404, null, 'Not found');
+    if ((action !== 'resolve' && action !== 'raw') || (request.method !== 'GET' && request.method !== 'HEAD'))
+      return error(404, null, 'Not found');
     if (repo.gated && !record.authorized) {
-      return error(401, 'GatedRepo', `Access to model ${repo.name} is restricted. You must have access to it and be authenticated to access it. Please log in.`);
+      return error(
+        401,
+        'GatedRepo',
+        `Access to model ${repo.name} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+      );
     }
     const file = repo.files.get(pathParts.join('/'));
     if (!file) return error(404, 'EntryNotFound', 'Entry not found');
@@ -166,15 +212,30 @@ export async function startHubEmulator(options: HubEmulatorOptions = {}): Promis
       record.status = 302;
       response.writeHead(302, {
         location: `http://${request.headers.host}/cdn-lfs/${file.lfs.oid}?Expires=${Date.now() + 3_600_000}&Signature=emulator`,
-        etag: `"${file.oid}"`, 'x-linked-etag': `"${file.lfs.oid}"`, 'x-linked-size': String(file.lfs.size), ...commitHeader, 'content-length': 0,
+        etag: `"${file.oid}"`,
+        'x-linked-etag': `"${file.lfs.oid}"`,
+        'x-linked-size': String(file.lfs.size),
+        ...commitHeader,
+        'content-length': 0,
       });
       return void response.end();
     }
     const content = file.lfs ? lfsPointer(file) : file.content;
-    serveBytes(request, response, record, file, content, { etag: `"${file.oid}"`, 'content-type': 'text/plain; charset=utf-8', ...commitHeader });
+    serveBytes(request, response, record, file, content, {
+      etag: `"${file.oid}"`,
+      'content-type': 'text/plain; charset=utf-8',
+      ...commitHeader,
+    });
   }
 
-  function serveBytes(request: IncomingMessage, response: ServerResponse, record: HubRequest, file: HubFile, content: Buffer, headers: Record<string, string>): void {
+  function serveBytes(
+    request: IncomingMessage,
+    response: ServerResponse,
+    record: HubRequest,
+    file: HubFile,
+    content: Buffer,
+    headers: Record<string, string>,
+  ): void {
     const range = parseRange(request.headers.range, content.length);
     const common = { ...headers, 'accept-ranges': 'bytes' };
     if (range === 'unsatisfiable') {
@@ -186,7 +247,9 @@ export async function startHubEmulator(options: HubEmulatorOptions = {}): Promis
     const bytes = content.subarray(start, end + 1);
     record.status = range ? 206 : 200;
     response.writeHead(record.status, {
-      ...common, 'content-length': bytes.length, ...(range && { 'content-range': `bytes ${start}-${end}/${content.length}` }),
+      ...common,
+      'content-length': bytes.length,
+      ...(range && { 'content-range': `bytes ${start}-${end}/${content.length}` }),
     });
     if (request.method === 'HEAD') return void response.end();
     const cutAfter = cuts.get(file.etag);
@@ -205,18 +268,36 @@ export async function startHubEmulator(options: HubEmulatorOptions = {}): Promis
   function modelInfo(repo: HubRepo) {
     const [author] = repo.name.split('/');
     return {
-      _id: repo.commit.slice(0, 24), id: repo.name, modelId: repo.name, author, sha: repo.commit,
-      lastModified: '2026-01-15T10:00:00.000Z', createdAt: '2026-01-15T10:00:00.000Z',
-      private: false, disabled: false, gated: repo.gated ? 'auto' : false, downloads: 0, likes: 0,
-      pipeline_tag: 'text-generation', library_name: 'transformers', tags: ['transformers', 'safetensors', 'llama', 'text-generation'],
+      _id: repo.commit.slice(0, 24),
+      id: repo.name,
+      modelId: repo.name,
+      author,
+      sha: repo.commit,
+      lastModified: '2026-01-15T10:00:00.000Z',
+      createdAt: '2026-01-15T10:00:00.000Z',
+      private: false,
+      disabled: false,
+      gated: repo.gated ? 'auto' : false,
+      downloads: 0,
+      likes: 0,
+      pipeline_tag: 'text-generation',
+      library_name: 'transformers',
+      tags: ['transformers', 'safetensors', 'llama', 'text-generation'],
       siblings: [...repo.files.keys()].map((rfilename) => ({ rfilename })),
     };
   }
 
   function treeEntry(repo: HubRepo, file: HubFile, expand: boolean) {
     return {
-      type: 'file', oid: file.oid, size: file.content.length, path: file.path, ...(file.lfs && { lfs: file.lfs }),
-      ...(expand && { lastCommit: { id: repo.commit, title: 'Upload model', date: '2026-01-15T10:00:00.000Z' }, securityFileStatus: { status: 'safe' } }),
+      type: 'file',
+      oid: file.oid,
+      size: file.content.length,
+      path: file.path,
+      ...(file.lfs && { lfs: file.lfs }),
+      ...(expand && {
+        lastCommit: { id: repo.commit, title: 'Upload model', date: '2026-01-15T10:00:00.000Z' },
+        securityFileStatus: { status: 'safe' },
+      }),
     };
   }
 
@@ -232,7 +313,8 @@ export async function startHubEmulator(options: HubEmulatorOptions = {}): Promis
       const parts = file.path.slice(prefix.length).split('/');
       for (let depth = 1; depth < parts.length && (recursive || depth === 1); depth++) {
         const directory = prefix + parts.slice(0, depth).join('/');
-        if (!directories.has(directory)) entries.push({ type: 'directory', oid: sha('sha1', directory), size: 0, path: directory });
+        if (!directories.has(directory))
+          entries.push({ type: 'directory', oid: sha('sha1', directory), size: 0, path: directory });
         directories.add(directory);
       }
       if (recursive || parts.length === 1) entries.push(treeEntry(repo, file, expand));
@@ -250,7 +332,8 @@ export async function startHubEmulator(options: HubEmulatorOptions = {}): Promis
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    bytesServed: (urlPart) => requests.filter((r) => urlPart === undefined || r.url.includes(urlPart)).reduce((sum, r) => sum + r.bytes, 0),
+    bytesServed: (urlPart) =>
+      requests.filter((r) => urlPart === undefined || r.url.includes(urlPart)).reduce((sum, r) => sum + r.bytes, 0),
     async addRepo(name, dir, repoOptions = {}) {
       const files = new Map<string, HubFile>();
       for (const path of await filesUnder(dir)) files.set(path, hubFile(path, await readFile(join(dir, path))));
@@ -265,26 +348,34 @@ export async function startHubEmulator(options: HubEmulatorOptions = {}): Promis
       cuts.set(file.etag, afterBytes);
     },
     clearLog: () => void requests.splice(0),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
-const lfsPointer = (file: HubFile) => Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${file.lfs!.oid}\nsize ${file.lfs!.size}\n`);
+const lfsPointer = (file: HubFile) =>
+  Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${file.lfs!.oid}\nsize ${file.lfs!.size}\n`);
 
 /**
  * A tiny model laid out as a hub repo: the model folder, optionally with its weights in two
  * shards and an index, plus what real repos carry and a pull must skip (README, .gitattributes,
  * a pytorch_model.bin and an ONNX export).
  */
-export async function writeTinyHubRepo(dir: string, options: TinyModelOptions & { sharded?: boolean } = {}): Promise<string[]> {
+export async function writeTinyHubRepo(
+  dir: string,
+  options: TinyModelOptions & { sharded?: boolean } = {},
+): Promise<string[]> {
   const { sharded, ...modelOptions } = options;
   await createTinyModel(dir, modelOptions);
   if (sharded) await shardWeights(dir);
   await writeFile(join(dir, 'README.md'), '---\nlicense: apache-2.0\n---\n# tiny weather model\n');
-  await writeFile(join(dir, '.gitattributes'), '*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.bin filter=lfs diff=lfs merge=lfs -text\n*.onnx filter=lfs diff=lfs merge=lfs -text\n');
+  await writeFile(
+    join(dir, '.gitattributes'),
+    '*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.bin filter=lfs diff=lfs merge=lfs -text\n*.onnx filter=lfs diff=lfs merge=lfs -text\n',
+  );
   await writeFile(join(dir, 'pytorch_model.bin'), Buffer.alloc(4096, 7));
   await mkdir(join(dir, 'onnx'), { recursive: true });
   await writeFile(join(dir, 'onnx', 'model.onnx'), Buffer.alloc(2048, 9));
@@ -310,5 +401,8 @@ async function shardWeights(dir: string): Promise<void> {
   }
   await weights.close();
   await rm(join(dir, SINGLE_FILE));
-  await writeFile(join(dir, SHARD_INDEX), JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2));
+  await writeFile(
+    join(dir, SHARD_INDEX),
+    JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2),
+  );
 }

@@ -51,7 +51,10 @@ export async function serveEmulator(behaviour: EmulatorBehaviour): Promise<Emula
 
   const send = (response: ServerResponse, status: number, body: unknown) => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    response.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    });
     response.end(text);
   };
 
@@ -153,9 +156,17 @@ export function syntheticHour(latitude: number, longitude: number, utcMs: number
   const wetness = noise(...seed, day, 1) ** 2;
   const windiness = noise(...seed, day, 2);
   const season = -Math.cos(((dayOfYear(at) - 15) / 365) * 2 * Math.PI) * Math.sign(latitude || 1);
-  const solarHour = (((at % DAY) / HOUR + longitude / 15) % 24 + 24) % 24;
+  const solarHour = ((((at % DAY) / HOUR + longitude / 15) % 24) + 24) % 24;
   const diurnal = Math.sin(((solarHour - 9) / 24) * 2 * Math.PI);
-  const temperature = round(30 - 0.4 * Math.abs(latitude) + 0.12 * Math.abs(latitude) * season + 5 * diurnal + 6 * (noise(...seed, day, 3) - 0.5) - 3 * wetness, 1);
+  const temperature = round(
+    30 -
+      0.4 * Math.abs(latitude) +
+      0.12 * Math.abs(latitude) * season +
+      5 * diurnal +
+      6 * (noise(...seed, day, 3) - 0.5) -
+      3 * wetness,
+    1,
+  );
   const { sunrise, sunset } = sunTimes(latitude, longitude, at);
   const isDay = at >= sunrise && at < sunset;
   const precipitationProbability = Math.round(100 * Math.min(1, wetness * (0.8 + 0.4 * noise(...seed, hourIndex, 4))));
@@ -172,17 +183,35 @@ export function syntheticHour(latitude: number, longitude: number, utcMs: number
   let weatherCode: number;
   if (precipitation > 0 && freezing) weatherCode = precipitation < 1 ? 71 : precipitation < 3 ? 73 : 75;
   else if (precipitation > 0 && temperature > 20 && precipitation >= 4) weatherCode = 95;
-  else if (precipitation > 0) weatherCode = precipitation < 0.3 ? 51 : precipitation < 2.5 ? 61 : precipitation < 7.6 ? 63 : 65;
+  else if (precipitation > 0)
+    weatherCode = precipitation < 0.3 ? 51 : precipitation < 2.5 ? 61 : precipitation < 7.6 ? 63 : 65;
   else if (humidity >= 97) weatherCode = 45;
   else weatherCode = cloudCover < 20 ? 0 : cloudCover < 45 ? 1 : cloudCover < 75 ? 2 : 3;
 
   const uvPeak = Math.max(0, (11 - Math.abs(latitude) / 7) * (0.7 + 0.3 * season));
-  const uvIndex = isDay ? round(Math.max(0, uvPeak * Math.sin(((solarHour - 6) / 12) * Math.PI)) * (1 - cloudCover / 150), 2) : 0;
-  const apparentTemperature = round(temperature - (temperature < 12 ? windSpeed / 8 : 0) + (temperature > 24 ? (humidity - 40) / 10 : 0), 1);
+  const uvIndex = isDay
+    ? round(Math.max(0, uvPeak * Math.sin(((solarHour - 6) / 12) * Math.PI)) * (1 - cloudCover / 150), 2)
+    : 0;
+  const apparentTemperature = round(
+    temperature - (temperature < 12 ? windSpeed / 8 : 0) + (temperature > 24 ? (humidity - 40) / 10 : 0),
+    1,
+  );
   const pressure = round(1013 + 12 * (0.5 - wetness) + 2 * diurnal, 1);
   return {
-    temperature, apparentTemperature, humidity, precipitation, snowfall, precipitationProbability, weatherCode,
-    cloudCover, windSpeed, windGusts, windDirection, uvIndex, pressure, isDay,
+    temperature,
+    apparentTemperature,
+    humidity,
+    precipitation,
+    snowfall,
+    precipitationProbability,
+    weatherCode,
+    cloudCover,
+    windSpeed,
+    windGusts,
+    windDirection,
+    uvIndex,
+    pressure,
+    isDay,
   };
 }
 
@@ -193,7 +222,14 @@ export function offsetOf(timeZone: string, utcMs: number): number {
   let format = wallClockFormats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     wallClockFormats.set(timeZone, format);
   }
@@ -226,7 +262,18 @@ const GEOCODING: GeocodingResult[] = JSON.parse(
 /** Every place the emulator knows, as Open-Meteo's geocoder returns them. */
 export const OPEN_METEO_PLACES: readonly GeocodingResult[] = GEOCODING;
 
-type UnitKind = 'temperature' | 'speed' | 'precipitation' | 'snow' | 'percent' | 'degrees' | 'code' | 'none' | 'pressure' | 'iso8601' | 'seconds';
+type UnitKind =
+  | 'temperature'
+  | 'speed'
+  | 'precipitation'
+  | 'snow'
+  | 'percent'
+  | 'degrees'
+  | 'code'
+  | 'none'
+  | 'pressure'
+  | 'iso8601'
+  | 'seconds';
 
 /** Hourly (and current) variables this emulator generates, with their unit kind. */
 const HOURLY_VARIABLES: Record<string, [UnitKind, (hour: SyntheticHour) => number]> = {
@@ -247,7 +294,10 @@ const HOURLY_VARIABLES: Record<string, [UnitKind, (hour: SyntheticHour) => numbe
   is_day: ['none', (h) => (h.isDay ? 1 : 0)],
 };
 
-type DayAggregate = (hours: SyntheticHour[], sun: { sunrise: string; sunset: string; daylight: number }) => number | string;
+type DayAggregate = (
+  hours: SyntheticHour[],
+  sun: { sunrise: string; sunset: string; daylight: number },
+) => number | string;
 const max = (values: number[]) => Math.max(...values);
 const min = (values: number[]) => Math.min(...values);
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -267,11 +317,14 @@ const DAILY_VARIABLES: Record<string, [UnitKind, DayAggregate]> = {
   precipitation_probability_max: ['percent', (hs) => max(hs.map((h) => h.precipitationProbability))],
   wind_speed_10m_max: ['speed', (hs) => max(hs.map((h) => h.windSpeed))],
   wind_gusts_10m_max: ['speed', (hs) => max(hs.map((h) => h.windGusts))],
-  wind_direction_10m_dominant: ['degrees', (hs) => {
-    const x = sum(hs.map((h) => h.windSpeed * Math.sin((h.windDirection * Math.PI) / 180)));
-    const y = sum(hs.map((h) => h.windSpeed * Math.cos((h.windDirection * Math.PI) / 180)));
-    return (Math.round((Math.atan2(x, y) * 180) / Math.PI) + 360) % 360;
-  }],
+  wind_direction_10m_dominant: [
+    'degrees',
+    (hs) => {
+      const x = sum(hs.map((h) => h.windSpeed * Math.sin((h.windDirection * Math.PI) / 180)));
+      const y = sum(hs.map((h) => h.windSpeed * Math.cos((h.windDirection * Math.PI) / 180)));
+      return (Math.round((Math.atan2(x, y) * 180) / Math.PI) + 360) % 360;
+    },
+  ],
 };
 
 const TEMPERATURE_UNITS: Record<string, [string, (c: number) => number]> = {
@@ -284,7 +337,10 @@ const SPEED_UNITS: Record<string, [string, (kmh: number) => number]> = {
   mph: ['mp/h', (v) => round(v / 1.609344, 1)],
   kn: ['kn', (v) => round(v / 1.852, 1)],
 };
-const PRECIPITATION_UNITS: Record<string, { precipitation: [string, (mm: number) => number]; snow: [string, (cm: number) => number] }> = {
+const PRECIPITATION_UNITS: Record<
+  string,
+  { precipitation: [string, (mm: number) => number]; snow: [string, (cm: number) => number] }
+> = {
   mm: { precipitation: ['mm', (v) => round(v, 2)], snow: ['cm', (v) => round(v, 2)] },
   inch: { precipitation: ['inch', (v) => round(v / 25.4, 3)], snow: ['inch', (v) => round(v / 2.54, 3)] },
 };
@@ -298,9 +354,13 @@ function wallClock(utcMs: number, offsetSeconds: number): string {
 function variablesOf(query: URLSearchParams, key: string, known: Record<string, unknown>): string[] {
   const raw = query.get(key);
   if (!raw) return [];
-  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (!(name in known)) throw new BadRequest(`Cannot initialize ForecastVariable from invalid String value ${name} for key ${key}`);
+    if (!(name in known))
+      throw new BadRequest(`Cannot initialize ForecastVariable from invalid String value ${name} for key ${key}`);
   }
   return names;
 }
@@ -309,15 +369,20 @@ function coordinate(query: URLSearchParams, key: 'latitude' | 'longitude', limit
   const raw = query.get(key);
   if (raw === null) throw new BadRequest(`Parameter '${key}' is required`);
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value)) throw new BadRequest(`Value of type 'Float' required for key '${key}'.`);
+  if (raw.trim() === '' || !Number.isFinite(value))
+    throw new BadRequest(`Value of type 'Float' required for key '${key}'.`);
   const name = key[0].toUpperCase() + key.slice(1);
-  if (Math.abs(value) > limit) throw new BadRequest(`${name} must be in range of -${limit} to ${limit}°. Given: ${value.toFixed(1)}.`);
+  if (Math.abs(value) > limit)
+    throw new BadRequest(`${name} must be in range of -${limit} to ${limit}°. Given: ${value.toFixed(1)}.`);
   return value;
 }
 
 function choice<T>(query: URLSearchParams, key: string, table: Record<string, T>, fallback: string): T {
   const raw = query.get(key) ?? fallback;
-  if (!(raw in table)) throw new BadRequest(`Cannot initialize ${key === 'temperature_unit' ? 'TemperatureUnit' : key === 'wind_speed_unit' ? 'WindspeedUnit' : 'PrecipitationUnit'} from invalid String value ${raw} for key ${key}`);
+  if (!(raw in table))
+    throw new BadRequest(
+      `Cannot initialize ${key === 'temperature_unit' ? 'TemperatureUnit' : key === 'wind_speed_unit' ? 'WindspeedUnit' : 'PrecipitationUnit'} from invalid String value ${raw} for key ${key}`,
+    );
   return table[raw];
 }
 
@@ -339,17 +404,25 @@ export async function startOpenMeteoEmulator(options: OpenMeteoEmulatorOptions =
     const name = query.get('name');
     if (name === null) throw new BadRequest("Parameter 'name' is required");
     const format = query.get('format') ?? 'json';
-    if (format !== 'json' && format !== 'protobuf') throw new BadRequest(`Cannot initialize Format from invalid String value ${format} for key format`);
+    if (format !== 'json' && format !== 'protobuf')
+      throw new BadRequest(`Cannot initialize Format from invalid String value ${format} for key format`);
     const count = Number(query.get('count') ?? '10');
-    if (!Number.isInteger(count) || count < 1 || count > 100) throw new BadRequest('Parameter count must be between 1 and 100.');
+    if (!Number.isInteger(count) || count < 1 || count > 100)
+      throw new BadRequest('Parameter count must be between 1 and 100.');
     const wanted = normalizeName(name);
     // Under three characters only exact names match, as the real geocoder does.
-    const results = wanted.length < 2 ? [] : GEOCODING.filter((place) => {
-      const candidate = normalizeName(place.name);
-      return candidate === wanted || (wanted.length >= 3 && candidate.startsWith(wanted));
-    });
+    const results =
+      wanted.length < 2
+        ? []
+        : GEOCODING.filter((place) => {
+            const candidate = normalizeName(place.name);
+            return candidate === wanted || (wanted.length >= 3 && candidate.startsWith(wanted));
+          });
     const generationtime_ms = 0.6 + noise(results.length) * 0.5;
-    return { status: 200, body: results.length ? { results: results.slice(0, count), generationtime_ms } : { generationtime_ms } };
+    return {
+      status: 200,
+      body: results.length ? { results: results.slice(0, count), generationtime_ms } : { generationtime_ms },
+    };
   };
 
   const forecast = (query: URLSearchParams): Answer => {
@@ -359,7 +432,8 @@ export async function startOpenMeteoEmulator(options: OpenMeteoEmulatorOptions =
     const [speedLabel, speed] = choice(query, 'wind_speed_unit', SPEED_UNITS, 'kmh');
     const precipitationUnits = choice(query, 'precipitation_unit', PRECIPITATION_UNITS, 'mm');
     const days = Number(query.get('forecast_days') ?? '7');
-    if (!Number.isInteger(days) || days < 0 || days > 16) throw new BadRequest('Forecast days is invalid. Allowed range 0 to 16.');
+    if (!Number.isInteger(days) || days < 0 || days > 16)
+      throw new BadRequest('Forecast days is invalid. Allowed range 0 to 16.');
     const current = variablesOf(query, 'current', HOURLY_VARIABLES);
     const hourly = variablesOf(query, 'hourly', HOURLY_VARIABLES);
     const daily = variablesOf(query, 'daily', DAILY_VARIABLES);
@@ -367,8 +441,10 @@ export async function startOpenMeteoEmulator(options: OpenMeteoEmulatorOptions =
     const zoneParam = query.get('timezone') ?? 'GMT';
     let timezone: string;
     if (zoneParam === 'auto') {
-      const nearest = GEOCODING.map((place) => ({ place, distance: Math.hypot(place.latitude - latitude, place.longitude - longitude) }))
-        .sort((a, b) => a.distance - b.distance)[0];
+      const nearest = GEOCODING.map((place) => ({
+        place,
+        distance: Math.hypot(place.latitude - latitude, place.longitude - longitude),
+      })).sort((a, b) => a.distance - b.distance)[0];
       timezone = nearest && nearest.distance < 0.5 ? nearest.place.timezone : 'GMT';
     } else {
       try {
@@ -384,17 +460,32 @@ export async function startOpenMeteoEmulator(options: OpenMeteoEmulatorOptions =
     const localMidnight = Math.floor((instant + offset * 1000) / DAY) * DAY - offset * 1000;
     const convert = (kind: UnitKind, value: number): number => {
       switch (kind) {
-        case 'temperature': return temperature(value);
-        case 'speed': return speed(value);
-        case 'precipitation': return precipitationUnits.precipitation[1](value);
-        case 'snow': return precipitationUnits.snow[1](value);
-        default: return value;
+        case 'temperature':
+          return temperature(value);
+        case 'speed':
+          return speed(value);
+        case 'precipitation':
+          return precipitationUnits.precipitation[1](value);
+        case 'snow':
+          return precipitationUnits.snow[1](value);
+        default:
+          return value;
       }
     };
-    const label = (kind: UnitKind): string => ({
-      temperature: temperatureLabel, speed: speedLabel, precipitation: precipitationUnits.precipitation[0], snow: precipitationUnits.snow[0],
-      percent: '%', degrees: '°', code: 'wmo code', none: '', pressure: 'hPa', iso8601: 'iso8601', seconds: 's',
-    })[kind];
+    const label = (kind: UnitKind): string =>
+      ({
+        temperature: temperatureLabel,
+        speed: speedLabel,
+        precipitation: precipitationUnits.precipitation[0],
+        snow: precipitationUnits.snow[0],
+        percent: '%',
+        degrees: '°',
+        code: 'wmo code',
+        none: '',
+        pressure: 'hPa',
+        iso8601: 'iso8601',
+        seconds: 's',
+      })[kind];
 
     const body: Record<string, unknown> = {
       latitude: round(latitude, 2),
@@ -402,14 +493,21 @@ export async function startOpenMeteoEmulator(options: OpenMeteoEmulatorOptions =
       generationtime_ms: 0.05 + noise(Math.round(latitude)) * 0.1,
       utc_offset_seconds: offset,
       timezone,
-      timezone_abbreviation: new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'short' }).formatToParts(new Date(instant)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT',
+      timezone_abbreviation:
+        new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'short' })
+          .formatToParts(new Date(instant))
+          .find((p) => p.type === 'timeZoneName')?.value ?? 'GMT',
       elevation: Math.round(noise(Math.round(latitude * 100), Math.round(longitude * 100)) * 300),
     };
 
     if (current.length) {
       const quarter = Math.floor(instant / 900_000) * 900_000;
       const hour = syntheticHour(latitude, longitude, quarter);
-      body.current_units = { time: 'iso8601', interval: 'seconds', ...Object.fromEntries(current.map((v) => [v, label(HOURLY_VARIABLES[v][0])])) };
+      body.current_units = {
+        time: 'iso8601',
+        interval: 'seconds',
+        ...Object.fromEntries(current.map((v) => [v, label(HOURLY_VARIABLES[v][0])])),
+      };
       body.current = {
         time: wallClock(quarter, offsetOf(timezone, quarter)),
         interval: 900,
@@ -420,24 +518,41 @@ export async function startOpenMeteoEmulator(options: OpenMeteoEmulatorOptions =
     const hourStarts = Array.from({ length: days * 24 }, (_, i) => localMidnight + i * HOUR);
     const hours = hourStarts.map((start) => syntheticHour(latitude, longitude, start));
     if (hourly.length) {
-      body.hourly_units = { time: 'iso8601', ...Object.fromEntries(hourly.map((v) => [v, label(HOURLY_VARIABLES[v][0])])) };
+      body.hourly_units = {
+        time: 'iso8601',
+        ...Object.fromEntries(hourly.map((v) => [v, label(HOURLY_VARIABLES[v][0])])),
+      };
       body.hourly = {
         time: hourStarts.map((start) => wallClock(start, offsetOf(timezone, start))),
-        ...Object.fromEntries(hourly.map((v) => [v, hours.map((hour) => convert(HOURLY_VARIABLES[v][0], HOURLY_VARIABLES[v][1](hour)))])),
+        ...Object.fromEntries(
+          hourly.map((v) => [v, hours.map((hour) => convert(HOURLY_VARIABLES[v][0], HOURLY_VARIABLES[v][1](hour)))]),
+        ),
       };
     }
     if (daily.length) {
       const dayStarts = Array.from({ length: days }, (_, d) => localMidnight + d * DAY);
-      body.daily_units = { time: 'iso8601', ...Object.fromEntries(daily.map((v) => [v, label(DAILY_VARIABLES[v][0])])) };
+      body.daily_units = {
+        time: 'iso8601',
+        ...Object.fromEntries(daily.map((v) => [v, label(DAILY_VARIABLES[v][0])])),
+      };
       body.daily = {
         time: dayStarts.map((start) => wallClock(start, offset).slice(0, 10)),
-        ...Object.fromEntries(daily.map((v) => [v, dayStarts.map((start, d) => {
-          const noon = start + 12 * HOUR;
-          const { sunrise, sunset } = sunTimes(latitude, longitude, noon);
-          const sun = { sunrise: wallClock(sunrise, offsetOf(timezone, sunrise)), sunset: wallClock(sunset, offsetOf(timezone, sunset)), daylight: Math.round((sunset - sunrise) / 1000) };
-          const value = DAILY_VARIABLES[v][1](hours.slice(d * 24, d * 24 + 24), sun);
-          return typeof value === 'number' ? convert(DAILY_VARIABLES[v][0], value) : value;
-        })])),
+        ...Object.fromEntries(
+          daily.map((v) => [
+            v,
+            dayStarts.map((start, d) => {
+              const noon = start + 12 * HOUR;
+              const { sunrise, sunset } = sunTimes(latitude, longitude, noon);
+              const sun = {
+                sunrise: wallClock(sunrise, offsetOf(timezone, sunrise)),
+                sunset: wallClock(sunset, offsetOf(timezone, sunset)),
+                daylight: Math.round((sunset - sunrise) / 1000),
+              };
+              const value = DAILY_VARIABLES[v][1](hours.slice(d * 24, d * 24 + 24), sun);
+              return typeof value === 'number' ? convert(DAILY_VARIABLES[v][0], value) : value;
+            }),
+          ]),
+        ),
       };
     }
     return { status: 200, body };
@@ -454,7 +569,13 @@ export async function startOpenMeteoEmulator(options: OpenMeteoEmulatorOptions =
         throw error;
       }
     },
-    errorBody: (status) => ({ error: true, reason: status === 429 ? 'Minutely API request limit exceeded. Please try again in one minute.' : 'Internal Server Error' }),
+    errorBody: (status) => ({
+      error: true,
+      reason:
+        status === 429
+          ? 'Minutely API request limit exceeded. Please try again in one minute.'
+          : 'Internal Server Error',
+    }),
     partial(path, body) {
       const copy = structuredClone(body) as Record<string, any>;
       if (path === '/v1/search') {

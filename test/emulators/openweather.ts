@@ -5,36 +5,73 @@
  * The sky is the Open-Meteo emulator's synthetic one, translated to OpenWeather's ids and units.
  */
 import { readFileSync } from 'node:fs';
-import { offsetOf, serveEmulator, sunTimes, syntheticHour, type Answer, type EmulatorControl, type SyntheticHour } from './openmeteo';
+import {
+  offsetOf,
+  serveEmulator,
+  sunTimes,
+  syntheticHour,
+  type Answer,
+  type EmulatorControl,
+  type SyntheticHour,
+} from './openmeteo';
 
 interface City {
   /** Exactly what geo/1.0/direct returns for it. */
-  location: { name: string; local_names?: Record<string, string>; lat: number; lon: number; country: string; state?: string };
+  location: {
+    name: string;
+    local_names?: Record<string, string>;
+    lat: number;
+    lon: number;
+    country: string;
+    state?: string;
+  };
   cityId: number;
   population: number;
   zone: string;
 }
 
-const CITIES: City[] = JSON.parse(readFileSync(new URL('../fixtures/openweather/cities.json', import.meta.url), 'utf8'));
+const CITIES: City[] = JSON.parse(
+  readFileSync(new URL('../fixtures/openweather/cities.json', import.meta.url), 'utf8'),
+);
 
 /** Every place the emulator's geocoder knows, in OpenWeather's wire format. */
 export const OPENWEATHER_LOCATIONS = CITIES.map((city) => city.location);
 
 export const DEFAULT_OPENWEATHER_KEY = 'emulator-key-0123456789abcdef';
 
-const INVALID_KEY = { cod: 401, message: 'Invalid API key. Please see https://openweathermap.org/faq#error401 for more info.' };
+const INVALID_KEY = {
+  cod: 401,
+  message: 'Invalid API key. Please see https://openweathermap.org/faq#error401 for more info.',
+};
 
 /** WMO code to OpenWeather condition id, description and icon (without the d/n suffix). */
 const CONDITIONS: Record<number, [number, string, string]> = {
-  0: [800, 'clear sky', '01'], 1: [801, 'few clouds', '02'], 2: [802, 'scattered clouds', '03'], 3: [804, 'overcast clouds', '04'],
-  45: [741, 'fog', '50'], 48: [741, 'fog', '50'],
-  51: [300, 'light intensity drizzle', '09'], 53: [301, 'drizzle', '09'], 55: [302, 'heavy intensity drizzle', '09'],
-  61: [500, 'light rain', '10'], 63: [501, 'moderate rain', '10'], 65: [502, 'heavy intensity rain', '10'],
-  66: [511, 'freezing rain', '13'], 67: [511, 'freezing rain', '13'],
-  71: [600, 'light snow', '13'], 73: [601, 'snow', '13'], 75: [602, 'heavy snow', '13'], 77: [600, 'light snow', '13'],
-  80: [520, 'light intensity shower rain', '09'], 81: [521, 'shower rain', '09'], 82: [522, 'heavy intensity shower rain', '09'],
-  85: [620, 'light shower snow', '13'], 86: [622, 'heavy shower snow', '13'],
-  95: [201, 'thunderstorm with rain', '11'], 96: [202, 'thunderstorm with heavy rain', '11'], 99: [202, 'thunderstorm with heavy rain', '11'],
+  0: [800, 'clear sky', '01'],
+  1: [801, 'few clouds', '02'],
+  2: [802, 'scattered clouds', '03'],
+  3: [804, 'overcast clouds', '04'],
+  45: [741, 'fog', '50'],
+  48: [741, 'fog', '50'],
+  51: [300, 'light intensity drizzle', '09'],
+  53: [301, 'drizzle', '09'],
+  55: [302, 'heavy intensity drizzle', '09'],
+  61: [500, 'light rain', '10'],
+  63: [501, 'moderate rain', '10'],
+  65: [502, 'heavy intensity rain', '10'],
+  66: [511, 'freezing rain', '13'],
+  67: [511, 'freezing rain', '13'],
+  71: [600, 'light snow', '13'],
+  73: [601, 'snow', '13'],
+  75: [602, 'heavy snow', '13'],
+  77: [600, 'light snow', '13'],
+  80: [520, 'light intensity shower rain', '09'],
+  81: [521, 'shower rain', '09'],
+  82: [522, 'heavy intensity shower rain', '09'],
+  85: [620, 'light shower snow', '13'],
+  86: [622, 'heavy shower snow', '13'],
+  95: [201, 'thunderstorm with rain', '11'],
+  96: [202, 'thunderstorm with heavy rain', '11'],
+  99: [202, 'thunderstorm with heavy rain', '11'],
 };
 const MAIN: Record<string, string> = { 2: 'Thunderstorm', 3: 'Drizzle', 5: 'Rain', 6: 'Snow', 7: 'Fog', 8: 'Clouds' };
 
@@ -47,7 +84,8 @@ function normalizeName(text: string): string {
 /** OpenWeather's units: standard is kelvin and m/s, metric °C and m/s, imperial °F and mph. */
 function unitsOf(query: URLSearchParams) {
   const units = query.get('units');
-  const temperature = (c: number) => (units === 'metric' ? round(c, 2) : units === 'imperial' ? round((c * 9) / 5 + 32, 2) : round(c + 273.15, 2));
+  const temperature = (c: number) =>
+    units === 'metric' ? round(c, 2) : units === 'imperial' ? round((c * 9) / 5 + 32, 2) : round(c + 273.15, 2);
   const speed = (kmh: number) => (units === 'imperial' ? round(kmh / 1.609344, 2) : round(kmh / 3.6, 2));
   return { temperature, speed };
 }
@@ -58,7 +96,10 @@ function weatherOf(hour: SyntheticHour, isDay: boolean) {
 }
 
 class ApiError extends Error {
-  constructor(readonly status: number, readonly body: unknown) {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
     super(JSON.stringify(body));
   }
 }
@@ -85,15 +126,19 @@ export async function startOpenWeatherEmulator(options: OpenWeatherEmulatorOptio
     if (lat === null || lon === null) throw new ApiError(400, { cod: '400', message: 'Nothing to geocode' });
     const latitude = Number(lat);
     const longitude = Number(lon);
-    if (!Number.isFinite(latitude) || Math.abs(latitude) > 90) throw new ApiError(400, { cod: '400', message: 'wrong latitude' });
-    if (!Number.isFinite(longitude) || Math.abs(longitude) > 180) throw new ApiError(400, { cod: '400', message: 'wrong longitude' });
+    if (!Number.isFinite(latitude) || Math.abs(latitude) > 90)
+      throw new ApiError(400, { cod: '400', message: 'wrong latitude' });
+    if (!Number.isFinite(longitude) || Math.abs(longitude) > 180)
+      throw new ApiError(400, { cod: '400', message: 'wrong longitude' });
     return { latitude, longitude };
   };
 
   /** The nearest known city stands for the coordinates, as OpenWeather's own lookup does. */
   const cityAt = (latitude: number, longitude: number, at: number) => {
-    const nearest = CITIES.map((city) => ({ city, distance: Math.hypot(city.location.lat - latitude, city.location.lon - longitude) }))
-      .sort((a, b) => a.distance - b.distance)[0];
+    const nearest = CITIES.map((city) => ({
+      city,
+      distance: Math.hypot(city.location.lat - latitude, city.location.lon - longitude),
+    })).sort((a, b) => a.distance - b.distance)[0];
     const city = nearest && nearest.distance < 0.5 ? nearest.city : null;
     const timezone = city ? offsetOf(city.zone, at) : Math.round(longitude / 15) * 3600;
     const { sunrise, sunset } = sunTimes(latitude, longitude, at + timezone * 1000);
@@ -149,7 +194,13 @@ export async function startOpenWeatherEmulator(options: OpenWeatherEmulatorOptio
       wind: { speed: units.speed(hour.windSpeed), deg: hour.windDirection, gust: units.speed(hour.windGusts) },
       clouds: { all: hour.cloudCover },
       dt,
-      sys: { type: 2, id: 2000000 + (city.id % 100000), country: city.country, sunrise: city.sunrise, sunset: city.sunset },
+      sys: {
+        type: 2,
+        id: 2000000 + (city.id % 100000),
+        country: city.country,
+        sunrise: city.sunrise,
+        sunset: city.sunset,
+      },
       timezone: city.timezone,
       id: city.id,
       name: city.name,
@@ -171,7 +222,10 @@ export async function startOpenWeatherEmulator(options: OpenWeatherEmulatorOptio
       const hour = hours[2];
       const { sunrise, sunset } = sunTimes(latitude, longitude, dt * 1000 + city.timezone * 1000);
       const isDay = dt * 1000 >= sunrise && dt * 1000 < sunset;
-      const precipitation = round(hours.reduce((total, h) => total + h.precipitation, 0), 2);
+      const precipitation = round(
+        hours.reduce((total, h) => total + h.precipitation, 0),
+        2,
+      );
       const worst = hours.reduce((a, b) => (b.weatherCode > a.weatherCode ? b : a));
       const item: Record<string, unknown> = {
         dt,
@@ -202,7 +256,16 @@ export async function startOpenWeatherEmulator(options: OpenWeatherEmulatorOptio
       message: 0,
       cnt: list.length,
       list,
-      city: { id: city.id, name: city.name, coord: { lat: round(latitude, 4), lon: round(longitude, 4) }, country: city.country, population: city.population, timezone: city.timezone, sunrise: city.sunrise, sunset: city.sunset },
+      city: {
+        id: city.id,
+        name: city.name,
+        coord: { lat: round(latitude, 4), lon: round(longitude, 4) },
+        country: city.country,
+        population: city.population,
+        timezone: city.timezone,
+        sunrise: city.sunrise,
+        sunset: city.sunset,
+      },
     };
   };
 
@@ -221,11 +284,16 @@ export async function startOpenWeatherEmulator(options: OpenWeatherEmulatorOptio
     },
     errorBody: (status) =>
       status === 429
-        ? { cod: 429, message: 'Your account is temporary blocked due to exceeding of requests limitation of your subscription type. Please choose the proper subscription https://openweathermap.org/price' }
+        ? {
+            cod: 429,
+            message:
+              'Your account is temporary blocked due to exceeding of requests limitation of your subscription type. Please choose the proper subscription https://openweathermap.org/price',
+          }
         : { cod: status, message: 'Internal error' },
     partial(path, body) {
       const copy = structuredClone(body) as any;
-      if (path === '/geo/1.0/direct' && Array.isArray(copy)) return copy.map(({ lat: _lat, ...rest }: Record<string, unknown>) => rest);
+      if (path === '/geo/1.0/direct' && Array.isArray(copy))
+        return copy.map(({ lat: _lat, ...rest }: Record<string, unknown>) => rest);
       if (path === '/data/2.5/weather') delete copy.main;
       if (path === '/data/2.5/forecast') delete copy.list;
       return copy;

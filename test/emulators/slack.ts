@@ -109,7 +109,8 @@ const tsKey = (ts: string) => {
   return `${seconds.padStart(12, '0')}.${fraction.padEnd(6, '0')}`;
 };
 
-const asString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined);
+const asString = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
 const isTrue = (value: unknown) => value === true || value === 'true' || value === '1' || value === 1;
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -137,7 +138,8 @@ const TEXT_TYPES = ['plain_text', 'mrkdwn'];
 
 function textErrors(where: string, text: unknown, max: number, types = TEXT_TYPES): string[] {
   const object = text as { type?: unknown; text?: unknown } | undefined;
-  if (!object || !types.includes(String(object.type)) || typeof object.text !== 'string') return [`${where} must be a text object (${types.join(' or ')})`];
+  if (!object || !types.includes(String(object.type)) || typeof object.text !== 'string')
+    return [`${where} must be a text object (${types.join(' or ')})`];
   if (object.text.length === 0 || object.text.length > max) return [`${where} must be 1 to ${max} characters`];
   return [];
 }
@@ -159,7 +161,8 @@ function blockErrors(blocks: unknown, surface: 'message' | 'modal'): string[] {
       }
       case 'context': {
         const elements = block.elements as unknown[] | undefined;
-        if (!Array.isArray(elements) || elements.length === 0 || elements.length > 10) return [`${at}.elements must have 1 to 10 items`];
+        if (!Array.isArray(elements) || elements.length === 0 || elements.length > 10)
+          return [`${at}.elements must have 1 to 10 items`];
         return elements.flatMap((element, i) => textErrors(`${at}.elements[${i}]`, element, 3000));
       }
       case 'header':
@@ -173,7 +176,8 @@ function blockErrors(blocks: unknown, surface: 'message' | 'modal'): string[] {
         if (element?.type !== 'plain_text_input') return [...errors, `${at}.element: unsupported element`];
         const max = (element.max_length as number | undefined) ?? 3000;
         if (max > 3000) errors.push(`${at}.element.max_length must be at most 3000`);
-        if (typeof element.initial_value === 'string' && element.initial_value.length > max) errors.push(`${at}.element.initial_value is longer than max_length`);
+        if (typeof element.initial_value === 'string' && element.initial_value.length > max)
+          errors.push(`${at}.element.initial_value is longer than max_length`);
         if (typeof element.action_id !== 'string') errors.push(`${at}.element.action_id is required`);
         return errors;
       }
@@ -186,7 +190,8 @@ function blockErrors(blocks: unknown, surface: 'message' | 'modal'): string[] {
 function metadataError(metadata: unknown): string | undefined {
   if (metadata === undefined) return undefined;
   const value = metadata as { event_type?: unknown; event_payload?: unknown };
-  if (typeof value.event_type !== 'string' || !value.event_payload || typeof value.event_payload !== 'object') return 'invalid_metadata_format';
+  if (typeof value.event_type !== 'string' || !value.event_payload || typeof value.event_payload !== 'object')
+    return 'invalid_metadata_format';
   return undefined;
 }
 
@@ -223,7 +228,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
   const nextTs = () => `${seconds}.${String(++counter).padStart(6, '0')}`;
   const nextId = (prefix: string) => `${prefix}${String(++counter).padStart(8, '0')}`;
 
-  const general: Channel = { id: 'C0GENERAL', name: 'general', kind: 'channel', members: new Set([bot.id]), messages: [] };
+  const general: Channel = {
+    id: 'C0GENERAL',
+    name: 'general',
+    kind: 'channel',
+    members: new Set([bot.id]),
+    messages: [],
+  };
   channels.set(general.id, general);
 
   // -------------------------------------------------------------------------------------------
@@ -237,7 +248,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
   }
 
   function addChannel(name: string, botMember = true): Channel {
-    const channel: Channel = { id: nextId('C'), name, kind: 'channel', members: new Set([...users.keys()].filter((id) => id !== bot.id || botMember)), messages: [] };
+    const channel: Channel = {
+      id: nextId('C'),
+      name,
+      kind: 'channel',
+      members: new Set([...users.keys()].filter((id) => id !== bot.id || botMember)),
+      messages: [],
+    };
     channels.set(channel.id, channel);
     return channel;
   }
@@ -260,7 +277,6 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     return id;
   }
 
-
   function findMessage(channel: Channel, ts: string): StoredMessage | undefined {
     return channel.messages.find((message) => message.ts === ts);
   }
@@ -280,7 +296,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
   /** A message as the Web API returns it: metadata only when asked for. */
   function shown(message: StoredMessage, withMetadata: boolean) {
     const { metadata, ...rest } = message;
-    return withMetadata && metadata ? { ...structuredClone(rest), metadata: structuredClone(metadata) } : structuredClone(rest);
+    return withMetadata && metadata
+      ? { ...structuredClone(rest), metadata: structuredClone(metadata) }
+      : structuredClone(rest);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -296,7 +314,11 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
   }
 
   /** A raw signed POST to the app's Request URL, the way Slack sends every request. */
-  async function sendSigned(body: string, contentType: string, sign_: SignOptions = {}): Promise<{ status: number; body: string }> {
+  async function sendSigned(
+    body: string,
+    contentType: string,
+    sign_: SignOptions = {},
+  ): Promise<{ status: number; body: string }> {
     if (!requestUrl) throw new Error('no Request URL set: call deliverTo(url) first');
     const timestamp = sign_.timestamp ?? Math.floor(Date.now() / 1000);
     const response = await fetch(requestUrl, {
@@ -323,7 +345,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     const started = Date.now();
     try {
       const response = await sendSigned(body, contentType);
-      const parsed = response.body.trim().startsWith('{') ? (JSON.parse(response.body) as Record<string, unknown>) : undefined;
+      const parsed = response.body.trim().startsWith('{')
+        ? (JSON.parse(response.body) as Record<string, unknown>)
+        : undefined;
       return { acked: response.status === 200, ackMs: Date.now() - started, status: response.status, payload: parsed };
     } catch {
       return { acked: false, ackMs: Date.now() - started };
@@ -348,7 +372,11 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         clearTimeout(timer);
         pendingAcks.delete(envelopeId);
         const response = ack?.payload as Record<string, unknown> | undefined;
-        resolve({ acked: ack !== null, ackMs: Date.now() - started, payload: response && Object.keys(response).length ? response : undefined });
+        resolve({
+          acked: ack !== null,
+          ackMs: Date.now() - started,
+          payload: response && Object.keys(response).length ? response : undefined,
+        });
       }
       pendingAcks.set(envelopeId, { socket, settle });
       socket.send(JSON.stringify(envelope));
@@ -371,7 +399,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
       type: 'event_callback',
       event_id: nextId('Ev'),
       event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ enterprise_id: null, team_id: team.id, user_id: bot.id, is_bot: true, is_enterprise_install: false }],
+      authorizations: [
+        { enterprise_id: null, team_id: team.id, user_id: bot.id, is_bot: true, is_enterprise_install: false },
+      ],
       is_ext_shared_channel: false,
       event_context: `4-${randomBytes(8).toString('hex')}`,
     };
@@ -428,7 +458,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     if (!asString(args.text) && !args.blocks) return fail('no_text');
     if (args.blocks) {
       const errors = blockErrors(args.blocks, 'message');
-      if (errors.length) return fail('invalid_blocks', { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
+      if (errors.length)
+        return fail('invalid_blocks', { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
     }
     const metadata = metadataError(args.metadata);
     if (metadata) return fail(metadata);
@@ -436,7 +467,11 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
   }
 
   /** The message `args[tsArg]` names in the conversation `args.channel`, or the API's error. */
-  function messageFor(args: Record<string, unknown>, tsArg: 'ts' | 'timestamp', notFound = 'message_not_found'): { channel: Channel; message: StoredMessage } | Result {
+  function messageFor(
+    args: Record<string, unknown>,
+    tsArg: 'ts' | 'timestamp',
+    notFound = 'message_not_found',
+  ): { channel: Channel; message: StoredMessage } | Result {
     const channel = conversationFor(args);
     if (isResult(channel)) return channel;
     const message = findMessage(channel, asString(args[tsArg]) ?? '');
@@ -456,7 +491,16 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
   const methods: Record<string, { token: 'bot' | 'app'; run: (args: Record<string, unknown>) => Result }> = {
     'auth.test': {
       token: 'bot',
-      run: () => ({ ok: true, url: `https://${team.domain}.slack.com/`, team: team.name, user: bot.name, team_id: team.id, user_id: bot.id, bot_id: bot.botId, is_enterprise_install: false }),
+      run: () => ({
+        ok: true,
+        url: `https://${team.domain}.slack.com/`,
+        team: team.name,
+        user: bot.name,
+        team_id: team.id,
+        user_id: bot.id,
+        bot_id: bot.botId,
+        is_enterprise_install: false,
+      }),
     },
     'apps.connections.open': {
       token: 'app',
@@ -495,8 +539,15 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         message.edited = { user: bot.id, ts: nextTs() };
         changes.emit('change');
         deliverInBackground(messageSubscription(channel), {
-          type: 'message', subtype: 'message_changed', hidden: true, channel: channel.id, channel_type: channel.kind,
-          message: shown(message, false), previous_message: previous, ts: message.edited.ts, event_ts: message.edited.ts,
+          type: 'message',
+          subtype: 'message_changed',
+          hidden: true,
+          channel: channel.id,
+          channel_type: channel.kind,
+          message: shown(message, false),
+          previous_message: previous,
+          ts: message.edited.ts,
+          event_ts: message.edited.ts,
         });
         return { ok: true, channel: channel.id, ts: message.ts, text: message.text, message: shown(message, true) };
       },
@@ -521,7 +572,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         if (!name || !/^[a-z0-9_+'-]+$/.test(name)) return fail('invalid_name');
         const error = react(message, bot.id, name);
         if (error) return fail(error);
-        deliverInBackground('reaction_added', { type: 'reaction_added', user: bot.id, reaction: name, item: { type: 'message', channel: channel.id, ts: message.ts }, item_user: message.user });
+        deliverInBackground('reaction_added', {
+          type: 'reaction_added',
+          user: bot.id,
+          reaction: name,
+          item: { type: 'message', channel: channel.id, ts: message.ts },
+          item_user: message.user,
+        });
         return { ok: true };
       },
     },
@@ -550,9 +607,17 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         const oldest = asString(args.oldest);
         const limit = Number(args.limit ?? 100);
         const inRange = (ts: string) =>
-          (!latest || (inclusive ? tsKey(ts) <= tsKey(latest) : tsKey(ts) < tsKey(latest))) && (!oldest || (inclusive ? tsKey(ts) >= tsKey(oldest) : tsKey(ts) > tsKey(oldest)));
-        const top = channel.messages.filter((m) => (!m.thread_ts || m.thread_ts === m.ts) && inRange(m.ts)).sort((a, b) => (tsKey(a.ts) < tsKey(b.ts) ? 1 : -1));
-        return { ok: true, messages: top.slice(0, limit).map((m) => shown(m, isTrue(args.include_all_metadata))), has_more: top.length > limit, pin_count: 0 };
+          (!latest || (inclusive ? tsKey(ts) <= tsKey(latest) : tsKey(ts) < tsKey(latest))) &&
+          (!oldest || (inclusive ? tsKey(ts) >= tsKey(oldest) : tsKey(ts) > tsKey(oldest)));
+        const top = channel.messages
+          .filter((m) => (!m.thread_ts || m.thread_ts === m.ts) && inRange(m.ts))
+          .sort((a, b) => (tsKey(a.ts) < tsKey(b.ts) ? 1 : -1));
+        return {
+          ok: true,
+          messages: top.slice(0, limit).map((m) => shown(m, isTrue(args.include_all_metadata))),
+          has_more: top.length > limit,
+          pin_count: 0,
+        };
       },
     },
     'conversations.replies': {
@@ -562,7 +627,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         if (isResult(found)) return found;
         const { channel, message } = found;
         const parentTs = message.thread_ts ?? message.ts;
-        const thread = channel.messages.filter((m) => m.ts === parentTs || m.thread_ts === parentTs).sort((a, b) => (tsKey(a.ts) < tsKey(b.ts) ? -1 : 1));
+        const thread = channel.messages
+          .filter((m) => m.ts === parentTs || m.thread_ts === parentTs)
+          .sort((a, b) => (tsKey(a.ts) < tsKey(b.ts) ? -1 : 1));
         return { ok: true, messages: thread.map((m) => shown(m, isTrue(args.include_all_metadata))), has_more: false };
       },
     },
@@ -575,10 +642,21 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         if (Date.now() - trigger.issued > TRIGGER_LIFETIME_MS) return fail('expired_trigger_id');
         const view = args.view as Record<string, unknown> | undefined;
         const errors = view ? viewErrors(view) : ['view is required'];
-        if (errors.length) return fail('invalid_arguments', { response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
+        if (errors.length)
+          return fail('invalid_arguments', { response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
         trigger.used = true;
         const id = nextId('V');
-        const opened = { ...view!, id, team_id: team.id, state: { values: {} }, hash: `${seconds}.${randomBytes(4).toString('hex')}`, root_view_id: id, app_id: app.id, bot_id: bot.botId, app_installed_team_id: team.id };
+        const opened = {
+          ...view!,
+          id,
+          team_id: team.id,
+          state: { values: {} },
+          hash: `${seconds}.${randomBytes(4).toString('hex')}`,
+          root_view_id: id,
+          app_id: app.id,
+          bot_id: bot.botId,
+          app_installed_team_id: team.id,
+        };
         views.set(id, { id, user: trigger.user, view: opened, closed: false });
         changes.emit('change');
         return { ok: true, view: opened };
@@ -599,10 +677,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     errors.push(...textErrors('view.title', view.title, 24, ['plain_text']));
     if (view.submit !== undefined) errors.push(...textErrors('view.submit', view.submit, 24, ['plain_text']));
     if (view.close !== undefined) errors.push(...textErrors('view.close', view.close, 24, ['plain_text']));
-    if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) errors.push('view.private_metadata is longer than 3000 characters');
-    if (typeof view.callback_id === 'string' && view.callback_id.length > 255) errors.push('view.callback_id is longer than 255 characters');
+    if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000)
+      errors.push('view.private_metadata is longer than 3000 characters');
+    if (typeof view.callback_id === 'string' && view.callback_id.length > 255)
+      errors.push('view.callback_id is longer than 255 characters');
     errors.push(...blockErrors(view.blocks, 'modal'));
-    const hasInput = Array.isArray(view.blocks) && view.blocks.some((block: { type?: string }) => block.type === 'input');
+    const hasInput =
+      Array.isArray(view.blocks) && view.blocks.some((block: { type?: string }) => block.type === 'input');
     if (hasInput && view.submit === undefined) errors.push('view.submit is required with input blocks');
     return errors;
   }
@@ -653,7 +734,10 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
 
   function send(response: ServerResponse, status: number, body: unknown) {
     const text = JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    response.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    });
     response.end(text);
   }
 
@@ -692,7 +776,14 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         }
         pendingAcks.get(String(ack.envelope_id))?.settle(ack);
       });
-      ws.send(JSON.stringify({ type: 'hello', num_connections: sockets.size, debug_info: { host: 'applink-emulator', build_number: 1, approximate_connection_time: 18060 }, connection_info: { app_id: app.id } }));
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: sockets.size,
+          debug_info: { host: 'applink-emulator', build_number: 1, approximate_connection_time: 18060 },
+          connection_info: { app_id: app.id },
+        }),
+      );
       changes.emit('change');
     });
   });
@@ -779,10 +870,17 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     callsTo(method: string): ApiCall[] {
       return calls.filter((call) => call.method === method);
     },
-    waitForCall(method: string, matches: (call: ApiCall) => boolean = () => true, timeoutMs?: number): Promise<ApiCall> {
+    waitForCall(
+      method: string,
+      matches: (call: ApiCall) => boolean = () => true,
+      timeoutMs?: number,
+    ): Promise<ApiCall> {
       return until(() => calls.find((call) => call.method === method && matches(call)), `a ${method} call`, timeoutMs);
     },
-    waitForResponse(matches: (post: ResponseUrlPost) => boolean = () => true, timeoutMs?: number): Promise<ResponseUrlPost> {
+    waitForResponse(
+      matches: (post: ResponseUrlPost) => boolean = () => true,
+      timeoutMs?: number,
+    ): Promise<ResponseUrlPost> {
       return until(() => responses.find(matches), 'a response_url post', timeoutMs);
     },
     waitForView(matches: (view: OpenedView) => boolean = () => true, timeoutMs?: number): Promise<OpenedView> {
@@ -798,13 +896,31 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
 
     /** A user writes in a channel (or thread); the app gets `app_mention` and/or `message.*` events as subscribed. */
     async post(user: SlackUser, channel: Channel, text: string, options: { threadTs?: string } = {}) {
-      const message: StoredMessage = { type: 'message', ts: nextTs(), user: user.id, text, team: team.id, ...(options.threadTs ? { thread_ts: options.threadTs } : {}) };
+      const message: StoredMessage = {
+        type: 'message',
+        ts: nextTs(),
+        user: user.id,
+        text,
+        team: team.id,
+        ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+      };
       store(channel, message);
       const deliveries: Promise<Delivery>[] = [];
-      const asMessage = deliverEvent(channel.kind === 'im' ? 'message.im' : 'message.channels', messageEvent(channel, message));
+      const asMessage = deliverEvent(
+        channel.kind === 'im' ? 'message.im' : 'message.channels',
+        messageEvent(channel, message),
+      );
       if (asMessage) deliveries.push(asMessage);
       if (channel.kind !== 'im' && text.includes(`<@${bot.id}>`)) {
-        const mention = deliverEvent('app_mention', { type: 'app_mention', user: user.id, text, ts: message.ts, channel: channel.id, team: team.id, ...(options.threadTs ? { thread_ts: options.threadTs } : {}) });
+        const mention = deliverEvent('app_mention', {
+          type: 'app_mention',
+          user: user.id,
+          text,
+          ts: message.ts,
+          channel: channel.id,
+          team: team.id,
+          ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+        });
         if (mention) deliveries.push(mention);
       }
       return { ts: message.ts, deliveries: await Promise.all(deliveries) };
@@ -818,17 +934,33 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
       message.text = text;
       message.edited = { user: user.id, ts: nextTs() };
       return deliverEvent(messageSubscription(channel), {
-        type: 'message', subtype: 'message_changed', hidden: true, channel: channel.id, channel_type: channel.kind,
-        message: shown(message, false), previous_message: previous, ts: message.edited.ts,
+        type: 'message',
+        subtype: 'message_changed',
+        hidden: true,
+        channel: channel.id,
+        channel_type: channel.kind,
+        message: shown(message, false),
+        previous_message: previous,
+        ts: message.edited.ts,
       });
     },
 
     /** A user runs a slash command in a channel. */
     slashCommand(user: SlackUser, channel: Channel, command: string, text = '') {
       return deliver('slash_commands', {
-        token: verificationToken, team_id: team.id, team_domain: team.domain, channel_id: channel.id, channel_name: channel.kind === 'im' ? 'directmessage' : channel.name,
-        user_id: user.id, user_name: user.name, command, text, api_app_id: app.id, is_enterprise_install: 'false',
-        response_url: responseUrl(channel), trigger_id: issueTrigger(user),
+        token: verificationToken,
+        team_id: team.id,
+        team_domain: team.domain,
+        channel_id: channel.id,
+        channel_name: channel.kind === 'im' ? 'directmessage' : channel.name,
+        user_id: user.id,
+        user_name: user.name,
+        command,
+        text,
+        api_app_id: app.id,
+        is_enterprise_install: 'false',
+        response_url: responseUrl(channel),
+        trigger_id: issueTrigger(user),
       });
     },
 
@@ -838,7 +970,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
       if (!message) throw new Error(`no message ${ts} in ${channel.id}`);
       const error = react(message, user.id, name);
       if (error) throw new Error(error);
-      return deliverEvent('reaction_added', { type: 'reaction_added', user: user.id, reaction: name, item: { type: 'message', channel: channel.id, ts }, item_user: message.user });
+      return deliverEvent('reaction_added', {
+        type: 'reaction_added',
+        user: user.id,
+        reaction: name,
+        item: { type: 'message', channel: channel.id, ts },
+        item_user: message.user,
+      });
     },
 
     /** A user picks a message shortcut from a message's ⋮ menu. */
@@ -846,10 +984,19 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
       const message = findMessage(channel, ts);
       if (!message) throw new Error(`no message ${ts} in ${channel.id}`);
       return deliver('interactive', {
-        type: 'message_action', token: verificationToken, action_ts: nextTs(), team: { id: team.id, domain: team.domain },
-        user: { id: user.id, username: user.name, name: user.name, team_id: team.id }, channel: { id: channel.id, name: channel.name },
-        is_enterprise_install: false, enterprise: null, callback_id: callbackId, trigger_id: issueTrigger(user), response_url: responseUrl(channel),
-        message_ts: ts, message: shown(message, false),
+        type: 'message_action',
+        token: verificationToken,
+        action_ts: nextTs(),
+        team: { id: team.id, domain: team.domain },
+        user: { id: user.id, username: user.name, name: user.name, team_id: team.id },
+        channel: { id: channel.id, name: channel.name },
+        is_enterprise_install: false,
+        enterprise: null,
+        callback_id: callbackId,
+        trigger_id: issueTrigger(user),
+        response_url: responseUrl(channel),
+        message_ts: ts,
+        message: shown(message, false),
       });
     },
 
@@ -858,12 +1005,24 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
       const opened = views.get(viewId);
       if (!opened || opened.closed) throw new Error(`no open view ${viewId}`);
       const state = Object.fromEntries(
-        Object.entries(values).map(([block, actions]) => [block, Object.fromEntries(Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }]))]),
+        Object.entries(values).map(([block, actions]) => [
+          block,
+          Object.fromEntries(
+            Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }]),
+          ),
+        ]),
       );
       const delivery = await deliver('interactive', {
-        type: 'view_submission', team: { id: team.id, domain: team.domain }, user: { id: user.id, username: user.name, name: user.name, team_id: team.id },
-        api_app_id: app.id, token: verificationToken, trigger_id: issueTrigger(user), view: { ...opened.view, state: { values: state } },
-        response_urls: [], is_enterprise_install: false, enterprise: null,
+        type: 'view_submission',
+        team: { id: team.id, domain: team.domain },
+        user: { id: user.id, username: user.name, name: user.name, team_id: team.id },
+        api_app_id: app.id,
+        token: verificationToken,
+        trigger_id: issueTrigger(user),
+        view: { ...opened.view, state: { values: state } },
+        response_urls: [],
+        is_enterprise_install: false,
+        enterprise: null,
       });
       // An empty ack closes the modal; `response_action: errors` keeps it open.
       if (delivery.acked && !delivery.payload?.response_action) opened.closed = true;
@@ -873,7 +1032,10 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     /** Slack's check of a new Request URL: the app must echo the challenge. */
     async verifyRequestUrl(): Promise<boolean> {
       const challenge = randomBytes(16).toString('hex');
-      const response = await sendSigned(JSON.stringify({ token: verificationToken, challenge, type: 'url_verification' }), 'application/json');
+      const response = await sendSigned(
+        JSON.stringify({ token: verificationToken, challenge, type: 'url_verification' }),
+        'application/json',
+      );
       return response.status === 200 && (JSON.parse(response.body) as { challenge?: string }).challenge === challenge;
     },
 

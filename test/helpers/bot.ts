@@ -48,7 +48,15 @@ export async function startTestBot(extraEnv: Record<string, string> = {}): Promi
 }
 
 /** A message from a user with the given roles in one test channel. */
-export function message(text: string, options: { user?: string; roles?: Role[]; channel?: string; platform?: string } = {}): IncomingMessage {
+export function message(
+  text: string,
+  options: { user?: string; roles?: Role[]; channel?: string; platform?: string } = {},
+): IncomingMessage {
   const user = options.user ?? 'user-1';
-  return { platform: options.platform ?? 'test', channelId: options.channel ?? 'channel-1', author: { id: user, name: user, roles: options.roles ?? [] }, text };
+  return {
+    platform: options.platform ?? 'test',
+    channelId: options.channel ?? 'channel-1',
+    author: { id: user, name: user, roles: options.roles ?? [] },
+    text,
+  };
 }

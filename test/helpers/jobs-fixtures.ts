@@ -9,10 +9,16 @@ import { eventually } from './eventually';
 export const jobsChild = join(repoRoot, 'test/helpers/jobs-child.ts');
 const shippedSeed = join(repoRoot, 'data/seed');
 
-/** Every `every`-th line of the shipped seed's train split and every `testEvery`-th of its test split: a seed that trains in seconds. */
+/**
+ * Every `every`-th line of the shipped seed's train split and every `testEvery`-th of its test split: a seed that
+ * trains in seconds.
+ */
 export async function writeSeedSubset(dir: string, { every = 60, testEvery = 30 } = {}): Promise<string> {
   await mkdir(dir, { recursive: true });
-  for (const [split, step] of [['train', every], ['test', testEvery]] as const) {
+  for (const [split, step] of [
+    ['train', every],
+    ['test', testEvery],
+  ] as const) {
     const lines = (await readFile(join(shippedSeed, `${split}.jsonl`), 'utf-8')).split('\n').filter(Boolean);
     await writeFile(join(dir, `${split}.jsonl`), `${lines.filter((_, i) => i % step === 0).join('\n')}\n`);
   }
@@ -44,7 +50,11 @@ export class JobsChild {
 
   /** The first printed line that starts with `prefix`. */
   async line(prefix: string, timeoutMs = 20_000): Promise<string> {
-    await eventually(() => this.lines.some((l) => l.startsWith(prefix)), () => `a "${prefix}" line (printed: ${this.lines.join(' / ')}; stderr: ${this.stderr})`, timeoutMs);
+    await eventually(
+      () => this.lines.some((l) => l.startsWith(prefix)),
+      () => `a "${prefix}" line (printed: ${this.lines.join(' / ')}; stderr: ${this.stderr})`,
+      timeoutMs,
+    );
     return this.lines.find((l) => l.startsWith(prefix))!;
   }
 }

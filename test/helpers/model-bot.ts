@@ -75,7 +75,10 @@ export interface RunningApp extends App {
 export async function startApp(world: ModelWorld, env: Record<string, string> = {}): Promise<RunningApp> {
   const config = loadConfig({ ...world.env, ...env });
   const logs: string[] = [];
-  const app = await createApp(config, createLogger(config.logLevel, config.secrets, (line) => void logs.push(line)));
+  const app = await createApp(
+    config,
+    createLogger(config.logLevel, config.secrets, (line) => void logs.push(line)),
+  );
   return { ...app, config, logs };
 }
 
@@ -97,17 +100,25 @@ const weatherQuery = (message: string): WeatherQuery => {
 
 /**
  * Three cases, one per path:
- * - `used`: a valid query (its aspect differs from the rules' reading, so whose query was used shows) and a grounded answer;
+ * - `used`: a valid query (its aspect differs from the rules' reading, so whose query was used shows) and a grounded
+ * answer;
  * - `ungrounded`: a valid query and an answer with a number no fact holds;
  * - `junk`: text that is no JSON query, so the rules' query stands in, then a grounded answer.
  */
-export function scriptedCases(answers: { used: string } = { used: 'Take a coat in Paris.' }): Record<'used' | 'ungrounded' | 'junk', ScriptedCase> {
+export function scriptedCases(
+  answers: { used: string } = { used: 'Take a coat in Paris.' },
+): Record<'used' | 'ungrounded' | 'junk', ScriptedCase> {
   const used = { ...weatherQuery('weather in Paris tomorrow?'), aspect: 'rain' as const };
   const ungrounded = weatherQuery('weather in Tokyo this weekend');
   const junk = weatherQuery('is it windy in London');
   return {
     used: { message: 'weather in Paris tomorrow?', written: queryText(used), query: used, answer: answers.used },
-    ungrounded: { message: 'weather in Tokyo this weekend', written: queryText(ungrounded), query: ungrounded, answer: 'Tokyo will be 987 degrees.' },
+    ungrounded: {
+      message: 'weather in Tokyo this weekend',
+      written: queryText(ungrounded),
+      query: ungrounded,
+      answer: 'Tokyo will be 987 degrees.',
+    },
     junk: { message: 'is it windy in London', written: '{"weather":maybe', query: junk, answer: 'London is breezy.' },
   };
 }
@@ -117,7 +128,12 @@ export async function scriptedExamples(world: ModelWorld, cases: ScriptedCase[])
   const examples: ChatExample[] = [];
   for (const c of cases) {
     examples.push({ messages: [...queryPrompt(c.message), { role: 'assistant', content: c.written }] });
-    examples.push({ messages: [...answerPrompt(c.message, c.query, await world.factsFor(c.query)), { role: 'assistant', content: c.answer }] });
+    examples.push({
+      messages: [
+        ...answerPrompt(c.message, c.query, await world.factsFor(c.query)),
+        { role: 'assistant', content: c.answer },
+      ],
+    });
   }
   return examples;
 }

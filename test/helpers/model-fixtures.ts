@@ -14,7 +14,13 @@ import { LoraModel } from '../../training/model/model-runner';
 import { createTinyModel, DEFAULT_TINY_CORPUS } from '../../training/model/tiny';
 import { train } from '../../training/trainer';
 
-const MODEL_SHAPE = { hiddenSize: 64, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 128, maxPositionEmbeddings: 1024 };
+const MODEL_SHAPE = {
+  hiddenSize: 64,
+  numHiddenLayers: 2,
+  numAttentionHeads: 4,
+  intermediateSize: 128,
+  maxPositionEmbeddings: 1024,
+};
 
 /** An untrained tiny model as a registry source: it loads and generates, but what it writes is junk. */
 export async function untrainedModel(dir: string, seed = 0): Promise<string> {
@@ -34,13 +40,26 @@ export async function brokenModel(dir: string): Promise<string> {
  * A tiny model taught `examples` (every assistant turn is learned) until it reproduces them;
  * the tokenizer is learned from their text too, so they take few tokens. Returns the source folder.
  */
-export async function taughtModel(dir: string, examples: ChatExample[], options: { epochs?: number; seed?: number } = {}): Promise<string> {
+export async function taughtModel(
+  dir: string,
+  examples: ChatExample[],
+  options: { epochs?: number; seed?: number } = {},
+): Promise<string> {
   const text = examples.flatMap((e) => e.messages.map((m) => m.content)).join('\n');
-  const base = await createTinyModel(join(dir, 'base'), { seed: options.seed ?? 0, vocabSize: 768, corpus: `${DEFAULT_TINY_CORPUS}\n${SYSTEM_PROMPT}\n${text}`, ...MODEL_SHAPE });
+  const base = await createTinyModel(join(dir, 'base'), {
+    seed: options.seed ?? 0,
+    vocabSize: 768,
+    corpus: `${DEFAULT_TINY_CORPUS}\n${SYSTEM_PROMPT}\n${text}`,
+    ...MODEL_SHAPE,
+  });
   const tokenizer = await AutoTokenizer.from_pretrained(base.dir, { local_files_only: true });
   const encoded = encodeChats(tokenizer, examples, { maxSeqLen: MODEL_SHAPE.maxPositionEmbeddings });
   if (encoded.dropped.length > 0) throw new Error(`examples left out of training: ${JSON.stringify(encoded.dropped)}`);
-  const model = await LoraModel.load(base.dir, { lora: loraConfig(16, 32, ['q', 'k', 'v', 'o', 'gate', 'up', 'down']), seed: options.seed ?? 0, threads: 1 });
+  const model = await LoraModel.load(base.dir, {
+    lora: loraConfig(16, 32, ['q', 'k', 'v', 'o', 'gate', 'up', 'down']),
+    seed: options.seed ?? 0,
+    threads: 1,
+  });
   try {
     const data = batchedData(encoded.examples, [], { batchSize: examples.length, padId: base.config.padTokenId ?? 0 });
     // One batch an epoch; measured: 60 epochs already reproduce three cases word for word.

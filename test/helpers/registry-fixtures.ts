@@ -29,7 +29,11 @@ export function dummyBytes(seed: number, label: string, size: number): Buffer {
  * under model/ (the ONNX graph and its external data are dummy bytes here), a PEFT adapter and
  * a report. Returns the relative paths written with their contents.
  */
-export async function writeModelSource(dir: string, seed: number, { onnxBytes = 4096, adapter = true } = {}): Promise<Map<string, Buffer>> {
+export async function writeModelSource(
+  dir: string,
+  seed: number,
+  { onnxBytes = 4096, adapter = true } = {},
+): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>([
     ['model/config.json', Buffer.from(JSON.stringify({ model_type: 'llama', hidden_size: 64, seed }))],
     ['model/generation_config.json', Buffer.from(JSON.stringify({ max_new_tokens: 64 }))],

@@ -4,7 +4,9 @@ import type { Condition, DailyForecast, HourlyForecast, Place, UnitSystem, Weath
  * A deterministic WeatherReport for unit tests of the answer side: 8 days from `today`, hourly for
  * the first 48 hours, values that differ by day and hour so a wrong pick shows.
  */
-export function makeReport(options: { today?: string; hour?: number; units?: UnitSystem; place?: Partial<Place>; condition?: Condition } = {}): WeatherReport {
+export function makeReport(
+  options: { today?: string; hour?: number; units?: UnitSystem; place?: Partial<Place>; condition?: Condition } = {},
+): WeatherReport {
   const today = options.today ?? '2026-11-25';
   const hour = options.hour ?? 14;
   const units = options.units ?? 'metric';
@@ -47,7 +49,17 @@ export function makeReport(options: { today?: string; hour?: number; units?: Uni
   }));
   return {
     provider: 'open-meteo',
-    place: { name: 'Paris', region: 'Île-de-France', country: 'France', countryCode: 'FR', latitude: 48.85, longitude: 2.35, timezone: 'Europe/Paris', utcOffsetSeconds: 3600, ...options.place },
+    place: {
+      name: 'Paris',
+      region: 'Île-de-France',
+      country: 'France',
+      countryCode: 'FR',
+      latitude: 48.85,
+      longitude: 2.35,
+      timezone: 'Europe/Paris',
+      utcOffsetSeconds: 3600,
+      ...options.place,
+    },
     units,
     current: {
       time: `${today}T${pad(hour)}:00`,

@@ -14,7 +14,11 @@ export interface ScriptRun {
  * Runs a project script through tsx as `npm start` / `npm run cli` do, with a clean environment
  * (PATH, HOME and the given variables only, so a developer's own settings never leak in).
  */
-export function runScript(script: string, args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<ScriptRun> {
+export function runScript(
+  script: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
+): Promise<ScriptRun> {
   return new Promise((resolve, reject) => {
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, ...options.env };
     const child = spawn(TSX, [join(ROOT, script), ...args], { cwd: options.cwd ?? ROOT, env });

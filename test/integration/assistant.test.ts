@@ -48,7 +48,9 @@ describe('the assistant, end to end on the real store and a local Open-Meteo', (
 
   test('no place named: asks, then uses the saved location', async () => {
     expect((await ask('is it windy?')).kind).toBe('clarify');
-    expect((await ask('/setlocation Tokyo')).text).toBe('Saved your location: Tokyo, JP. Now just ask “will it rain tomorrow?”.');
+    expect((await ask('/setlocation Tokyo')).text).toBe(
+      'Saved your location: Tokyo, JP. Now just ask “will it rain tomorrow?”.',
+    );
     const reply = await ask('is it windy?');
     expect(reply.kind).toBe('weather');
     expect(reply.text).toMatch(/Tokyo, JP: wind \d+ km\/h/);
@@ -56,7 +58,9 @@ describe('the assistant, end to end on the real store and a local Open-Meteo', (
 
   test('an unknown place, an outage and small talk get short friendly replies', async () => {
     const unknown = await ask('weather in Xyzzyville tomorrow');
-    expect(unknown.text).toBe('I couldn\'t find “Xyzzyville”. Check the spelling, or add the region or country — e.g. “Paris, TX”.');
+    expect(unknown.text).toBe(
+      "I couldn't find “Xyzzyville”. Check the spelling, or add the region or country — e.g. “Paris, TX”.",
+    );
     expect((await bot.store.get(unknown.exchangeId!))!.error).toBe('place-not-found');
 
     bot.emulator.failNext('http-500', 10);
@@ -84,7 +88,10 @@ describe('the assistant, end to end on the real store and a local Open-Meteo', (
     expect(Date.parse(approved!.moderation.at!)).toBeGreaterThan(Date.now() - 60_000);
 
     await ask('/correct Tokyo is mild and dry today.', moderator);
-    expect((await bot.store.get(answer.exchangeId!))!.moderation).toMatchObject({ status: 'corrected', correction: 'Tokyo is mild and dry today.' });
+    expect((await bot.store.get(answer.exchangeId!))!.moderation).toMatchObject({
+      status: 'corrected',
+      correction: 'Tokyo is mild and dry today.',
+    });
 
     const other = await ask('wind in London');
     await ask(`/reject ${answer.exchangeId}`, moderator);
@@ -119,7 +126,9 @@ describe('the assistant, end to end on the real store and a local Open-Meteo', (
     expect(member).toContain('/weather <place> [when]');
     expect(member).not.toContain('/approve');
     expect((await ask('/help', moderator)).text).toContain('/approve');
-    expect((await ask('/frobnicate')).text).toBe("I don't know the command /frobnicate. Type /help to see what I can do.");
+    expect((await ask('/frobnicate')).text).toBe(
+      "I don't know the command /frobnicate. Type /help to see what I can do.",
+    );
   });
 
   test('/weather takes a place and a time', async () => {
@@ -135,8 +144,13 @@ describe('the assistant, end to end on the real store and a local Open-Meteo', (
     expect((await ask('/approve that one', moderator)).text).toBe(
       '/approve: exchange must be an exchange id such as 000042-0137, not “that”. Usage: /approve [exchange-id]',
     );
-    expect(await ask('/setlocation channel London')).toEqual({ kind: 'refused', text: 'Only moderators can set the channel location.' });
-    expect((await ask('/setlocation server London', moderator)).text).toMatch(/^Saved this channel's location: London, /);
+    expect(await ask('/setlocation channel London')).toEqual({
+      kind: 'refused',
+      text: 'Only moderators can set the channel location.',
+    });
+    expect((await ask('/setlocation server London', moderator)).text).toMatch(
+      /^Saved this channel's location: London, /,
+    );
   });
 });
 
@@ -157,7 +171,13 @@ describe('platform slash commands', () => {
   test('moderators are not rate-limited while clearing a backlog', async () => {
     const answer = await bot.assistant.handle(message('weather in Tokyo'));
     const replies = [];
-    for (let i = 0; i < 20; i++) replies.push(await bot.assistant.command(message('', { roles: ['moderator'], user: 'mod' }), { name: 'approve', options: { exchange: answer.exchangeId! } }));
+    for (let i = 0; i < 20; i++)
+      replies.push(
+        await bot.assistant.command(message('', { roles: ['moderator'], user: 'mod' }), {
+          name: 'approve',
+          options: { exchange: answer.exchangeId! },
+        }),
+      );
     expect(replies.every((r) => r.kind === 'command')).toBe(true);
   });
 });

@@ -10,7 +10,6 @@ import { BOT_PERMISSIONS, inviteUrl } from '../../bot/adapters/discord/deploy';
 import { startDiscordEmulator, type DiscordEmulator } from '../emulators/discord';
 import { runScript } from '../helpers/run-script';
 
-
 let discord: DiscordEmulator;
 let cwd: string;
 beforeAll(async () => {
@@ -23,10 +22,16 @@ afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-const deploy = (args: string[], env: Record<string, string>) => runScript('scripts/deploy-commands.ts', args, { env, cwd });
+const deploy = (args: string[], env: Record<string, string>) =>
+  runScript('scripts/deploy-commands.ts', args, { env, cwd });
 
 test('registers every command in the server (DISCORD_GUILD_ID) and globally (--global), and says what it did', async () => {
-  const env = { DISCORD_TOKEN: discord.token, DISCORD_APPLICATION_ID: discord.applicationId, DISCORD_GUILD_ID: discord.guildId, DISCORD_API_URL: discord.apiUrl };
+  const env = {
+    DISCORD_TOKEN: discord.token,
+    DISCORD_APPLICATION_ID: discord.applicationId,
+    DISCORD_GUILD_ID: discord.guildId,
+    DISCORD_API_URL: discord.apiUrl,
+  };
   const [inServer, everywhere, missingId] = await Promise.all([
     deploy([], env),
     deploy(['--global'], env),
@@ -39,18 +44,24 @@ test('registers every command in the server (DISCORD_GUILD_ID) and globally (--g
   for (const registered of [discord.commands(discord.guildId), discord.commands()]) {
     expect(registered.map((c) => c.name)).toEqual(names);
     // What went over the wire: the definitions as JSON (Discord adds ids and versions).
-    expect(registered).toEqual(expected.map((c) => expect.objectContaining({ ...JSON.parse(JSON.stringify(c)), type: c.type ?? 1 })));
+    expect(registered).toEqual(
+      expected.map((c) => expect.objectContaining({ ...JSON.parse(JSON.stringify(c)), type: c.type ?? 1 })),
+    );
   }
   expect(discord.commands().find((c) => c.name === 'Correct answer')).toMatchObject({ type: 3, description: '' });
 
   expect(inServer).toMatchObject({ code: 0, stderr: '' });
-  expect(inServer.stdout).toContain(`Registered 8 commands in server ${discord.guildId} (available now): /weather, /units, /setlocation, /retrain, /model, /dataset, /help, "Correct answer"`);
+  expect(inServer.stdout).toContain(
+    `Registered 8 commands in server ${discord.guildId} (available now): /weather, /units, /setlocation, /retrain, /model, /dataset, /help, "Correct answer"`,
+  );
   expect(inServer.stdout).toContain(`Invite link: ${inviteUrl(discord.applicationId)}`);
   expect(everywhere).toMatchObject({ code: 0, stderr: '' });
   expect(everywhere.stdout).toMatch(/^Registered 8 commands globally/);
 
   expect(missingId.code).toBe(1);
-  expect(missingId.stderr).toMatch(/^deploy-commands: DISCORD_APPLICATION_ID is not set: copy the Application ID from the Developer Portal/);
+  expect(missingId.stderr).toMatch(
+    /^deploy-commands: DISCORD_APPLICATION_ID is not set: copy the Application ID from the Developer Portal/,
+  );
   expect(discord.requests.filter((r) => r.method === 'PUT')).toHaveLength(2);
   expect(discord.requests.every((r) => r.authorized)).toBe(true);
 

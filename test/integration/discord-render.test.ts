@@ -3,7 +3,7 @@
  * is posted through discord.js's REST client to the local emulator, which enforces them.
  */
 import { DiscordAPIError, REST, Routes } from 'discord.js';
-import { CONDITION_ICONS, clip, exchangeIdOf, renderReply, withModerationStatus } from '../../bot/adapters/discord/render';
+import { clip, exchangeIdOf, renderReply, withModerationStatus } from '../../bot/adapters/discord/render';
 import { buildFacts } from '../../bot/answers/facts';
 import { renderAnswer } from '../../bot/answers/templates';
 import type { Reply } from '../../bot/chat/message';
@@ -44,9 +44,15 @@ test('a weather answer is an embed: condition icon, the answer, the period in nu
     { name: 'Place', value: 'Paris, Île-de-France, FR (48.85, 2.35)', inline: false },
   ]);
   // The aspect asked about adds its own details to the general picture.
-  expect(renderReply(weatherReply('tomorrow', { aspect: 'sun' })).embeds[0].fields).toContainEqual({ name: 'Sun', value: 'sunrise 07:41, sunset 16:51, UV 3', inline: true });
+  expect(renderReply(weatherReply('tomorrow', { aspect: 'sun' })).embeds[0].fields).toContainEqual({
+    name: 'Sun',
+    value: 'sunrise 07:41, sunset 16:51, UV 3',
+    inline: true,
+  });
   expect(embed.footer).toEqual({ text: 'exchange 000042-0137' });
-  await expect(post({ content, embeds })).resolves.toMatchObject({ embeds: [expect.objectContaining({ title: embed.title })] });
+  await expect(post({ content, embeds })).resolves.toMatchObject({
+    embeds: [expect.objectContaining({ title: embed.title })],
+  });
 });
 
 test('a weekend answer names the day on each field; the icon follows the first period', () => {
@@ -63,7 +69,10 @@ test('text that would break Discord limits is cut with an ellipsis, and Discord 
   expect(embeds[0].description).toHaveLength(4096);
   expect(embeds[0].description!.endsWith('…')).toBe(true);
   await expect(post({ embeds })).resolves.toBeTruthy();
-  await expect(post({ embeds: [{ ...embeds[0], description: long }] })).rejects.toMatchObject({ code: 50035, status: 400 });
+  await expect(post({ embeds: [{ ...embeds[0], description: long }] })).rejects.toMatchObject({
+    code: 50035,
+    status: 400,
+  });
 
   const plain = renderReply({ kind: 'command', text: 'x'.repeat(2500) });
   expect(plain).toEqual({ content: 'x'.repeat(1999) + '…', embeds: [] });

@@ -13,7 +13,12 @@ import { CONDITION_ICONS, exchangeIdOf } from '../../bot/adapters/discord/render
 import { loadConfig } from '../../bot/config';
 import type { ModerationStatus } from '../../bot/core/domain';
 import { createLogger, type Logger } from '../../bot/core/log';
-import { startDiscordEmulator, type DiscordEmulator, type EmulatedInteraction, type EmulatedMessage } from '../emulators/discord';
+import {
+  startDiscordEmulator,
+  type DiscordEmulator,
+  type EmulatedInteraction,
+  type EmulatedMessage,
+} from '../emulators/discord';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { tinyRetrain, writeSeedSubset } from '../helpers/jobs-fixtures';
 import { eventually } from '../helpers/eventually';
@@ -60,7 +65,12 @@ beforeEach(async () => {
   const loaded = loadConfig(bot.env);
   config = loaded.discord!;
   log = createLogger('debug', loaded.secrets, (line) => void bot.logs.push(line));
-  await deployCommands({ token: config.token, applicationId: config.applicationId!, guildId: config.guildId, apiUrl: config.apiUrl });
+  await deployCommands({
+    token: config.token,
+    applicationId: config.applicationId!,
+    guildId: config.guildId,
+    apiUrl: config.apiUrl,
+  });
   adapter = await connect();
 });
 
@@ -70,12 +80,16 @@ afterEach(async () => {
   await discord.close();
 });
 
-const botMessages = (channelId = discord.channelId) => discord.messages(channelId).filter((m) => m.authorId === discord.bot.id);
+const botMessages = (channelId = discord.channelId) =>
+  discord.messages(channelId).filter((m) => m.authorId === discord.bot.id);
 
 /** Mentions the bot with `text` and waits for its reply (and, for a weather answer, its two reactions). */
 async function ask(userId: string, text: string): Promise<EmulatedMessage> {
   const question = discord.send(userId, `<@${discord.bot.id}> ${text}`);
-  const reply = await discord.waitFor(() => discord.messages().find((m) => m.referenceId === question.id), `the reply to "${text}"`);
+  const reply = await discord.waitFor(
+    () => discord.messages().find((m) => m.referenceId === question.id),
+    `the reply to "${text}"`,
+  );
   if (reply.embeds.length > 0) await discord.waitFor(() => reply.reactions.size === 2, 'the moderation reactions');
   return reply;
 }
@@ -100,14 +114,19 @@ describe('connecting', () => {
     expect(discord.identifies[0]).not.toHaveProperty('token');
     await discord.waitFor(() => discord.heartbeatAcks() >= 1, 'a heartbeat');
     expect(discord.connectedSessions()).toBe(1);
-    expect(discord.requests.filter((r) => r.path === '/gateway/bot')).toEqual([expect.objectContaining({ authorized: true, status: 200 })]);
+    expect(discord.requests.filter((r) => r.path === '/gateway/bot')).toEqual([
+      expect.objectContaining({ authorized: true, status: 200 }),
+    ]);
     expect(bot.logs.join('\n')).not.toContain(discord.token);
   });
 
   test('after a dropped connection it resumes the session and gets the events it missed', async () => {
     discord.dropConnections();
     const question = discord.send(member, `<@${discord.bot.id}> weather in Tokyo`);
-    const answer = await discord.waitFor(() => discord.messages().find((m) => m.referenceId === question.id), 'the answer after resuming');
+    const answer = await discord.waitFor(
+      () => discord.messages().find((m) => m.referenceId === question.id),
+      'the answer after resuming',
+    );
     expect(answer.embeds[0].title).toMatch(/Tokyo, JP/);
     expect(discord.resumes()).toBe(1);
     expect(discord.identifies).toHaveLength(1);
@@ -126,13 +145,23 @@ describe('answering', () => {
     expect(embed.description).toMatch(/\d+% chance of rain/);
     expect(embed.fields!.map((f) => f.name)).toEqual(expect.arrayContaining(['Temperature', 'Precipitation', 'Place']));
     expect(embed.fields!.find((f) => f.name === 'Temperature')!.value).toMatch(/high -?\d+°C, low -?\d+°C/);
-    expect(embed.fields!.find((f) => f.name === 'Place')!.value).toMatch(/^Paris, Île-de-France, FR \(48\.\d\d, 2\.\d\d\)$/);
+    expect(embed.fields!.find((f) => f.name === 'Place')!.value).toMatch(
+      /^Paris, Île-de-France, FR \(48\.\d\d, 2\.\d\d\)$/,
+    );
     expect(embed.footer!.text).toMatch(/^exchange \d{6}-\d{4,}$/);
-    expect([...answer.reactions]).toEqual([['✅', new Set([discord.bot.id])], ['❌', new Set([discord.bot.id])]]);
+    expect([...answer.reactions]).toEqual([
+      ['✅', new Set([discord.bot.id])],
+      ['❌', new Set([discord.bot.id])],
+    ]);
     expect(discord.typing).toContain(discord.channelId);
 
     const exchange = (await bot.store.get(exchangeOf(answer)))!;
-    expect(exchange).toMatchObject({ platform: 'discord', question: 'will it rain in Paris tomorrow?', answer: embed.description, moderation: { status: 'pending' } });
+    expect(exchange).toMatchObject({
+      platform: 'discord',
+      question: 'will it rain in Paris tomorrow?',
+      answer: embed.description,
+      moderation: { status: 'pending' },
+    });
     expect(exchange.user).not.toContain(member);
     // The message that did not mention the bot got no answer and was not captured.
     expect(botMessages()).toHaveLength(1);
@@ -144,7 +173,9 @@ describe('answering', () => {
     const midSentence = discord.send(member, `so <@${discord.bot.id}>, windy in Paris tonight?`);
     const answers = await discord.waitFor(() => botMessages().length === 2 && botMessages(), 'both answers');
     expect(answers.find((m) => m.referenceId === byRole.id)!.embeds[0].title).toMatch(/Tokyo, JP/);
-    expect(answers.find((m) => m.referenceId === midSentence.id)!.embeds[0].title).toMatch(/Paris, Île-de-France, FR — tonight/);
+    expect(answers.find((m) => m.referenceId === midSentence.id)!.embeds[0].title).toMatch(
+      /Paris, Île-de-France, FR — tonight/,
+    );
     const questions = await Promise.all(answers.map(async (m) => (await bot.store.get(exchangeOf(m)))!.question));
     expect(questions.sort()).toEqual(['so windy in Paris tonight?', 'weather in Tokyo']);
   });
@@ -172,7 +203,11 @@ describe('answering', () => {
     expect(reply.flags & 64).toBe(0);
     await discord.waitFor(() => reply.reactions.size === 2, 'the moderation reactions');
     const exchange = (await bot.store.get(exchangeOf(reply)))!;
-    expect(exchange).toMatchObject({ platform: 'discord', question: '/weather Tokyo tomorrow', source: { understanding: 'command' } });
+    expect(exchange).toMatchObject({
+      platform: 'discord',
+      question: '/weather Tokyo tomorrow',
+      source: { understanding: 'command' },
+    });
   });
 
   test('settings commands answer privately and map their options, scope included', async () => {
@@ -193,7 +228,9 @@ describe('answering', () => {
   test('a weather provider outage is answered politely in plain text, without moderation reactions', async () => {
     bot.emulator.failNext('http-500', 10);
     const reply = await ask(member, 'weather in London');
-    expect(reply.content).toBe("The weather service isn't answering right now, so I can't look that up. Please try again in a minute.");
+    expect(reply.content).toBe(
+      "The weather service isn't answering right now, so I can't look that up. Please try again in a minute.",
+    );
     expect(reply.embeds).toEqual([]);
     await ask(member, 'hello'); // everything the bot did for the first reply has happened by now
     expect(reply.reactions.size).toBe(0);
@@ -221,7 +258,9 @@ describe('moderation with reactions', () => {
     discord.react(moderator, answer.id, '✅');
     await footerShows(answer, 'approved');
     expect(answer.embeds[0].footer!.text).toBe(`exchange ${id} · approved ✅`);
-    expect(await bot.store.get(id)).toMatchObject({ moderation: { status: 'approved', by: expect.stringMatching(/^discord:/) } });
+    expect(await bot.store.get(id)).toMatchObject({
+      moderation: { status: 'approved', by: expect.stringMatching(/^discord:/) },
+    });
     // Silent apart from the footer: no message posted, one edit (the moderator's).
     expect(botMessages()).toHaveLength(1);
     expect(discord.requests.filter((r) => r.method === 'PATCH')).toHaveLength(patchesBefore + 1);
@@ -242,7 +281,13 @@ describe('moderation with reactions', () => {
     discord.react(moderator, answer.id, '✅');
     await footerShows(answer, 'approved');
     expect(await statusOf(exchangeOf(answer))).toBe('approved');
-    expect(discord.requests).toContainEqual(expect.objectContaining({ method: 'GET', path: `/channels/${discord.channelId}/messages/${answer.id}`, status: 200 }));
+    expect(discord.requests).toContainEqual(
+      expect.objectContaining({
+        method: 'GET',
+        path: `/channels/${discord.channelId}/messages/${answer.id}`,
+        status: 200,
+      }),
+    );
   });
 
   test('other emoji, and ✅ on messages that are not the bot’s answers, are ignored', async () => {
@@ -263,15 +308,23 @@ describe('"Correct answer" message command', () => {
     const opened = discord.messageCommand(moderator, 'Correct answer', answer.id);
     const modal = await discord.waitFor(() => opened.modal, 'the correction form');
     expect(opened.responses.map((r) => r.type)).toEqual([9]);
-    const [label] = modal.components as Array<{ type: number; component: { type: number; style: number; value: string; custom_id: string } }>;
+    const [label] = modal.components as Array<{
+      type: number;
+      component: { type: number; style: number; value: string; custom_id: string };
+    }>;
     expect(label.type).toBe(18);
     expect(label.component).toMatchObject({ type: 4, style: 2, value: answer.embeds[0].description });
 
-    const submitted = discord.submitModal(opened, { [label.component.custom_id]: 'Tokyo is mild and dry today, 15°C.' });
+    const submitted = discord.submitModal(opened, {
+      [label.component.custom_id]: 'Tokyo is mild and dry today, 15°C.',
+    });
     const confirmation = await finalReply(submitted);
     expect(confirmation.flags & 64).toBe(64);
     expect(confirmation.content).toBe(`Correction saved ✏️ — exchange ${exchangeOf(answer)}.`);
-    expect((await bot.store.get(exchangeOf(answer)))!.moderation).toMatchObject({ status: 'corrected', correction: 'Tokyo is mild and dry today, 15°C.' });
+    expect((await bot.store.get(exchangeOf(answer)))!.moderation).toMatchObject({
+      status: 'corrected',
+      correction: 'Tokyo is mild and dry today, 15°C.',
+    });
     await footerShows(answer, 'corrected');
   });
 
@@ -317,15 +370,27 @@ const checkedCommands: CheckedCommand[] = [
     name: '/retrain slash command, its progress shown by editing the reply',
     async run(userId) {
       // A retrain of the tiny base on a small seed: seconds, not the configured base's minutes.
-      bot.operations!.retrain = tinyRetrain(await writeSeedSubset(join(bot.dataDir, 'seed')), 1, { generationSamples: 2, hyperparameters: { maxTrainExamples: 24, maxValidationExamples: 8 } });
+      bot.operations!.retrain = tinyRetrain(await writeSeedSubset(join(bot.dataDir, 'seed')), 1, {
+        generationSamples: 2,
+        hyperparameters: { maxTrainExamples: 24, maxValidationExamples: 8 },
+      });
       const versions = (await bot.operations!.registry.history()).length;
       const interaction = discord.slash(userId, 'retrain');
-      const reply = await discord.waitFor(() => {
-        const message = interaction.original();
-        return message && /^(Retrain finished|Only |Training failed)/.test(message.content) && message;
-      }, 'the retrain result', 50_000);
-      const progressShown = interaction.edits.some((edit) => String((edit as { content?: unknown }).content).startsWith('Training… step 1/10'));
-      return { text: reply.content, ran: async () => progressShown && (await bot.operations!.registry.history()).length === versions + 1 };
+      const reply = await discord.waitFor(
+        () => {
+          const message = interaction.original();
+          return message && /^(Retrain finished|Only |Training failed)/.test(message.content) && message;
+        },
+        'the retrain result',
+        50_000,
+      );
+      const progressShown = interaction.edits.some((edit) =>
+        String((edit as { content?: unknown }).content).startsWith('Training… step 1/10'),
+      );
+      return {
+        text: reply.content,
+        ran: async () => progressShown && (await bot.operations!.registry.history()).length === versions + 1,
+      };
     },
     allowed: () => [admin, administrator, discord.ownerId],
     refused: () => [member, moderator, messageManager],
@@ -336,7 +401,10 @@ const checkedCommands: CheckedCommand[] = [
     async run(userId) {
       const reply = await finalReply(discord.slash(userId, 'model', { action: 'history' }));
       const [newest] = await bot.operations!.registry.history();
-      return { text: reply.content, ran: async () => reply.content.startsWith(newest ? `${newest.id} — ` : 'No model versions yet.') };
+      return {
+        text: reply.content,
+        ran: async () => reply.content.startsWith(newest ? `${newest.id} — ` : 'No model versions yet.'),
+      };
     },
     allowed: () => [admin, administrator, discord.ownerId],
     refused: () => [member, moderator, messageManager],
@@ -353,31 +421,45 @@ const checkedCommands: CheckedCommand[] = [
 ];
 
 describe.each(checkedCommands)('permission-checked command: $name', (command) => {
-  test('refused for members without the role or permission; nothing changes', async () => {
-    for (const userId of command.refused()) {
-      const { text, ran } = await command.run(userId);
-      expect(text).toMatch(/^Only (moderator|admin)s can use \//);
-      expect(await ran()).toBe(false);
-    }
-  }, command.timeoutMs);
+  test(
+    'refused for members without the role or permission; nothing changes',
+    async () => {
+      for (const userId of command.refused()) {
+        const { text, ran } = await command.run(userId);
+        expect(text).toMatch(/^Only (moderator|admin)s can use \//);
+        expect(await ran()).toBe(false);
+      }
+    },
+    command.timeoutMs,
+  );
 
-  test('runs for moderators (by role name or Manage Messages) and admins (by role id, Administrator, the owner)', async () => {
-    for (const userId of command.allowed()) {
-      const { text, ran } = await command.run(userId);
-      expect(text).not.toMatch(/^Only /);
-      expect(await ran()).toBe(true);
-    }
-  }, command.timeoutMs);
+  test(
+    'runs for moderators (by role name or Manage Messages) and admins (by role id, Administrator, the owner)',
+    async () => {
+      for (const userId of command.allowed()) {
+        const { text, ran } = await command.run(userId);
+        expect(text).not.toMatch(/^Only /);
+        expect(await ran()).toBe(true);
+      }
+    },
+    command.timeoutMs,
+  );
 });
 
 describe('starting up', () => {
   test('a wrong token or a missing Message Content switch stops start() with what to fix', async () => {
-    await expect(createDiscordAdapter(bot.assistant, { ...config, token: 'not-the-token' }, log).start()).rejects.toThrow(
+    await expect(
+      createDiscordAdapter(bot.assistant, { ...config, token: 'not-the-token' }, log).start(),
+    ).rejects.toThrow(
       'Discord rejected DISCORD_TOKEN: copy the bot token again (Developer Portal > your app > Bot > Reset Token).',
     );
     const strict = await startDiscordEmulator({ messageContentIntent: false });
     try {
-      const blocked = createDiscordAdapter(bot.assistant, { ...config, token: strict.token, apiUrl: strict.apiUrl }, log);
+      const blocked = createDiscordAdapter(
+        bot.assistant,
+        { ...config, token: strict.token, apiUrl: strict.apiUrl },
+        log,
+      );
       await expect(blocked.start()).rejects.toThrow(/switch on "Message Content Intent"/);
     } finally {
       await strict.close();

@@ -7,7 +7,15 @@ import { downloadFileToCacheDir } from '@huggingface/hub';
 import { jest } from '@jest/globals';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { run as modelPull } from '../../scripts/cli/model-pull';
-import { cachedSnapshot, HubError, missingModelFiles, pullModel, pullProgressBar, resolveModel, type PullProgress } from '../../training/hub';
+import {
+  cachedSnapshot,
+  HubError,
+  missingModelFiles,
+  pullModel,
+  pullProgressBar,
+  resolveModel,
+  type PullProgress,
+} from '../../training/hub';
 import { readLlamaConfig } from '../../training/model/hf-config';
 import { openSafetensors } from '../../training/model/safetensors';
 import { startHubEmulator, writeTinyHubRepo, type HubEmulator, type HubRepo } from '../emulators/hf-hub';
@@ -15,8 +23,24 @@ import { startHubEmulator, writeTinyHubRepo, type HubEmulator, type HubRepo } fr
 env.allowRemoteModels = false;
 
 const TOKEN = 'hf_emulatorGatedAccessTokenXYZ';
-const HUB_ENV = ['HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_ENDPOINT', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_HUB_OFFLINE'];
-const MODEL_FOLDER = ['config.json', 'generation_config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'];
+const HUB_ENV = [
+  'HF_HOME',
+  'HF_HUB_CACHE',
+  'HUGGINGFACE_HUB_CACHE',
+  'HF_ENDPOINT',
+  'HF_TOKEN',
+  'HUGGING_FACE_HUB_TOKEN',
+  'HF_TOKEN_PATH',
+  'HF_HUB_OFFLINE',
+];
+const MODEL_FOLDER = [
+  'config.json',
+  'generation_config.json',
+  'model.safetensors',
+  'special_tokens_map.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+];
 
 let root: string;
 let hub: HubEmulator;
@@ -33,7 +57,13 @@ async function freshHome(): Promise<string> {
   return process.env.HF_HOME;
 }
 const cacheOf = (home: string, repo: HubRepo) => join(home, 'hub', `models--${repo.name.replace('/', '--')}`);
-const contentRequests = (path: string) => hub.requests.filter((r) => r.method === 'GET' && r.bytes > 1 && (r.url.endsWith(`/${path}`) || r.url.includes(`/cdn-lfs/${fileOf(plain, path).etag}`)));
+const contentRequests = (path: string) =>
+  hub.requests.filter(
+    (r) =>
+      r.method === 'GET' &&
+      r.bytes > 1 &&
+      (r.url.endsWith(`/${path}`) || r.url.includes(`/cdn-lfs/${fileOf(plain, path).etag}`)),
+  );
 const fileOf = (repo: HubRepo, path: string) => repo.files.get(path)!;
 
 beforeAll(async () => {
@@ -71,9 +101,12 @@ describe('pulling a model through @huggingface/hub', () => {
       expect(await readlink(join(snapshot, path))).toBe(join('..', '..', 'blobs', file.etag));
       expect((await readFile(join(snapshot, path))).equals(file.content)).toBe(true);
     }
-    expect((await readdir(join(folder, 'blobs'))).sort()).toEqual(MODEL_FOLDER.map((path) => fileOf(plain, path).etag).sort());
+    expect((await readdir(join(folder, 'blobs'))).sort()).toEqual(
+      MODEL_FOLDER.map((path) => fileOf(plain, path).etag).sort(),
+    );
     // Blobs are named by the ETag the hub sends: X-Linked-Etag (sha256) for LFS files, ETag (git blob id) for the rest.
-    const head = (path: string) => fetch(`${hub.url}/${plain.name}/resolve/main/${path}`, { method: 'HEAD', redirect: 'manual' });
+    const head = (path: string) =>
+      fetch(`${hub.url}/${plain.name}/resolve/main/${path}`, { method: 'HEAD', redirect: 'manual' });
     const weights = await head('model.safetensors');
     expect(weights.status).toBe(302);
     expect(weights.headers.get('x-linked-etag')).toBe(`"${fileOf(plain, 'model.safetensors').etag}"`);
@@ -93,7 +126,13 @@ describe('pulling a model through @huggingface/hub', () => {
     const debug = jest.spyOn(console, 'debug').mockImplementation(() => undefined);
     try {
       for (const path of ['config.json', 'model.safetensors']) {
-        const pointer = await downloadFileToCacheDir({ repo: plain.name, path, revision: plain.commit, hubUrl: hub.url, cacheDir: libraryCache });
+        const pointer = await downloadFileToCacheDir({
+          repo: plain.name,
+          path,
+          revision: plain.commit,
+          hubUrl: hub.url,
+          cacheDir: libraryCache,
+        });
         expect(pointer).toBe(join(libraryCache, 'models--weatherbot--tiny-llama', 'snapshots', plain.commit, path));
         expect(await readlink(pointer)).toBe(join('..', '..', 'blobs', fileOf(plain, path).etag));
       }
@@ -109,7 +148,9 @@ describe('pulling a model through @huggingface/hub', () => {
     const [pulled, source] = [await openSafetensors(snapshot), await openSafetensors(plainDir)];
     try {
       expect(pulled.names).toEqual(source.names);
-      expect((await pulled.read('model.layers.1.mlp.down_proj.weight')).data).toEqual((await source.read('model.layers.1.mlp.down_proj.weight')).data);
+      expect((await pulled.read('model.layers.1.mlp.down_proj.weight')).data).toEqual(
+        (await source.read('model.layers.1.mlp.down_proj.weight')).data,
+      );
     } finally {
       await Promise.all([pulled.close(), source.close()]);
     }
@@ -126,9 +167,18 @@ describe('pulling a model through @huggingface/hub', () => {
     const first = await pullModel(plain.name, { hubUrl: hub.url, onProgress: (p) => progress.push(p) });
     const last = progress.at(-1)!;
     const total = MODEL_FOLDER.reduce((sum, path) => sum + fileOf(plain, path).content.length, 0);
-    expect(last).toMatchObject({ receivedBytes: total, totalBytes: total, filesDone: MODEL_FOLDER.length, fileCount: MODEL_FOLDER.length });
+    expect(last).toMatchObject({
+      receivedBytes: total,
+      totalBytes: total,
+      filesDone: MODEL_FOLDER.length,
+      fileCount: MODEL_FOLDER.length,
+    });
     expect(progress.every((p, i) => i === 0 || p.receivedBytes >= progress[i - 1].receivedBytes)).toBe(true);
-    const blobTimes = await Promise.all(MODEL_FOLDER.map(async (path) => (await stat(join(cacheOf(home, plain), 'blobs', fileOf(plain, path).etag))).mtimeMs));
+    const blobTimes = await Promise.all(
+      MODEL_FOLDER.map(
+        async (path) => (await stat(join(cacheOf(home, plain), 'blobs', fileOf(plain, path).etag))).mtimeMs,
+      ),
+    );
 
     hub.clearLog();
     progress.length = 0;
@@ -136,7 +186,13 @@ describe('pulling a model through @huggingface/hub', () => {
     expect(hub.bytesServed()).toBe(0);
     expect(hub.requests.some((r) => r.url.includes('/resolve/') || r.url.includes('/cdn-lfs/'))).toBe(false);
     expect(progress).toEqual([]);
-    expect(await Promise.all(MODEL_FOLDER.map(async (path) => (await stat(join(cacheOf(home, plain), 'blobs', fileOf(plain, path).etag))).mtimeMs))).toEqual(blobTimes);
+    expect(
+      await Promise.all(
+        MODEL_FOLDER.map(
+          async (path) => (await stat(join(cacheOf(home, plain), 'blobs', fileOf(plain, path).etag))).mtimeMs,
+        ),
+      ),
+    ).toEqual(blobTimes);
 
     await rm(join(first, 'tokenizer.json'));
     hub.clearLog();
@@ -158,7 +214,9 @@ describe('pulling a model through @huggingface/hub', () => {
     expect(resumed.status).toBe(206);
     expect(resumed.range).toBe(`bytes=100000-${weights.content.length - 1}`);
     expect(resumed.bytes).toBe(weights.content.length - 100_000);
-    expect(await readdir(join(cacheOf(home, plain), 'blobs'))).not.toContainEqual(expect.stringMatching(/\.incomplete$/));
+    expect(await readdir(join(cacheOf(home, plain), 'blobs'))).not.toContainEqual(
+      expect.stringMatching(/\.incomplete$/),
+    );
   });
 
   test('a pull that gave up leaves the .incomplete file, and the next pull continues from it', async () => {
@@ -167,7 +225,9 @@ describe('pulling a model through @huggingface/hub', () => {
     hub.cutNextDownload(plain.name, 'model.safetensors', 150_000);
     const failure = await pullModel(plain.name, { hubUrl: hub.url, retries: 0 }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(HubError);
-    expect((failure as HubError).message).toMatch(/downloading model\.safetensors from http:\/\/127\.0\.0\.1:\d+ failed: .*run the pull again to resume/);
+    expect((failure as HubError).message).toMatch(
+      /downloading model\.safetensors from http:\/\/127\.0\.0\.1:\d+ failed: .*run the pull again to resume/,
+    );
     const partial = join(cacheOf(home, plain), 'blobs', `${weights.etag}.incomplete`);
     const kept = (await stat(partial)).size;
     expect(kept).toBe(150_000);
@@ -192,7 +252,10 @@ describe('pulling a model through @huggingface/hub', () => {
     await mkdir(blobs, { recursive: true });
     await writeFile(join(blobs, `${weights.etag}.incomplete`), Buffer.alloc(50_000, 1));
     await expect(pullModel(plain.name, { hubUrl: hub.url })).rejects.toMatchObject({
-      code: 'corrupt-download', message: expect.stringMatching(/^downloaded model\.safetensors has content hashing to [0-9a-f]{64} instead of [0-9a-f]{64}; it was deleted, run the pull again$/),
+      code: 'corrupt-download',
+      message: expect.stringMatching(
+        /^downloaded model\.safetensors has content hashing to [0-9a-f]{64} instead of [0-9a-f]{64}; it was deleted, run the pull again$/,
+      ),
     });
     expect(await readdir(blobs)).not.toContain(`${weights.etag}.incomplete`);
     const snapshot = await pullModel(plain.name, { hubUrl: hub.url });
@@ -203,8 +266,14 @@ describe('pulling a model through @huggingface/hub', () => {
     await freshHome();
     const snapshot = await pullModel(sharded.name, { hubUrl: hub.url });
     expect((await readdir(snapshot)).sort()).toEqual([
-      'config.json', 'generation_config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors',
-      'model.safetensors.index.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json',
+      'config.json',
+      'generation_config.json',
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+      'model.safetensors.index.json',
+      'special_tokens_map.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
     ]);
     expect(await missingModelFiles(snapshot)).toEqual([]);
     const [pulled, source] = [await openSafetensors(snapshot), await openSafetensors(plainDir)];
@@ -224,14 +293,21 @@ describe('offline', () => {
     const failure = await pullModel(plain.name, { hubUrl: hub.url, offline: true }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(HubError);
     expect((failure as HubError).code).toBe('not-cached');
-    expect((failure as HubError).missing).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors (or model.safetensors.index.json and its shards)']);
+    expect((failure as HubError).missing).toEqual([
+      'config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'model.safetensors (or model.safetensors.index.json and its shards)',
+    ]);
     expect((failure as HubError).message).toBe(
       `weatherbot/tiny-llama is not fully in the HF cache (${join(home, 'hub')}) and the hub may not be used (offline): nothing of weatherbot/tiny-llama@main is cached ` +
         '(needed: config.json, tokenizer.json, tokenizer_config.json, model.safetensors (or model.safetensors.index.json and its shards)). Fetch it with: npm run cli -- model pull weatherbot/tiny-llama',
     );
 
     process.env.HF_HUB_OFFLINE = '1';
-    await expect(pullModel(sharded.name, { hubUrl: hub.url, revision: 'v1.0' })).rejects.toThrow('npm run cli -- model pull weatherbot/tiny-llama-sharded --revision v1.0');
+    await expect(pullModel(sharded.name, { hubUrl: hub.url, revision: 'v1.0' })).rejects.toThrow(
+      'npm run cli -- model pull weatherbot/tiny-llama-sharded --revision v1.0',
+    );
     expect(hub.requests).toEqual([]);
   });
 
@@ -272,7 +348,9 @@ describe('resolveModel', () => {
     );
     await expect(resolveModel(join(plainDir, 'config.json'))).rejects.toThrow(/is a file/);
     await expect(resolveModel('./no/such/folder')).rejects.toThrow(/no model folder at .*no\/such\/folder/);
-    await expect(resolveModel('weatherbot/not-pulled')).rejects.toThrow(/npm run cli -- model pull weatherbot\/not-pulled/);
+    await expect(resolveModel('weatherbot/not-pulled')).rejects.toThrow(
+      /npm run cli -- model pull weatherbot\/not-pulled/,
+    );
   });
 });
 
@@ -280,10 +358,12 @@ describe('hub errors', () => {
   test('an unknown repo and an unknown revision say so', async () => {
     await freshHome();
     await expect(pullModel('weatherbot/no-such-model', { hubUrl: hub.url })).rejects.toMatchObject({
-      code: 'repo-not-found', message: expect.stringContaining(`model repo weatherbot/no-such-model was not found on ${hub.url}`),
+      code: 'repo-not-found',
+      message: expect.stringContaining(`model repo weatherbot/no-such-model was not found on ${hub.url}`),
     });
     await expect(pullModel(plain.name, { hubUrl: hub.url, revision: 'v9' })).rejects.toMatchObject({
-      code: 'revision-not-found', message: `weatherbot/tiny-llama has no revision "v9" on ${hub.url}`,
+      code: 'revision-not-found',
+      message: `weatherbot/tiny-llama has no revision "v9" on ${hub.url}`,
     });
   });
 
@@ -291,26 +371,33 @@ describe('hub errors', () => {
     await freshHome();
     const failure = (await pullModel(gated.name, { hubUrl: hub.url }).catch((error: unknown) => error)) as HubError;
     expect(failure.code).toBe('gated');
-    expect(failure.message).toBe(`weatherbot/tiny-llama-gated is gated: accept its conditions at ${hub.url}/weatherbot/tiny-llama-gated, then set HF_TOKEN to an access token`);
+    expect(failure.message).toBe(
+      `weatherbot/tiny-llama-gated is gated: accept its conditions at ${hub.url}/weatherbot/tiny-llama-gated, then set HF_TOKEN to an access token`,
+    );
 
-    const wrong = (await pullModel(gated.name, { hubUrl: hub.url, accessToken: 'hf_wrongTokenABC' }).catch((error: unknown) => error)) as HubError;
+    const wrong = (await pullModel(gated.name, { hubUrl: hub.url, accessToken: 'hf_wrongTokenABC' }).catch(
+      (error: unknown) => error,
+    )) as HubError;
     expect(wrong.code).toBe('unauthorized');
     expect(wrong.message).not.toContain('hf_wrongTokenABC');
 
     process.env.HF_TOKEN = TOKEN;
     const snapshot = await pullModel(gated.name, { hubUrl: hub.url });
     expect(await missingModelFiles(snapshot)).toEqual([]);
-    expect(hub.requests.filter((r) => r.url.includes('/resolve/')).every((r) => r.authorized || r.status === 401)).toBe(true);
+    expect(hub.requests.filter((r) => r.url.includes('/resolve/')).every((r) => r.authorized || r.status === 401)).toBe(
+      true,
+    );
   });
 });
 
 describe('npm run cli -- model pull', () => {
   async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     const output = { stdout: '', stderr: '' };
-    const capture = (stream: 'stdout' | 'stderr') => jest.spyOn(process[stream], 'write').mockImplementation((chunk: string | Uint8Array) => {
-      output[stream] += String(chunk);
-      return true;
-    });
+    const capture = (stream: 'stdout' | 'stderr') =>
+      jest.spyOn(process[stream], 'write').mockImplementation((chunk: string | Uint8Array) => {
+        output[stream] += String(chunk);
+        return true;
+      });
     const spies = [capture('stdout'), capture('stderr')];
     try {
       return { code: await modelPull(args), ...output };
@@ -332,7 +419,11 @@ describe('npm run cli -- model pull', () => {
 
     process.env.HF_HUB_OFFLINE = '1';
     expect(await cli([gated.name])).toEqual({ code: 0, stdout, stderr: '' });
-    expect(await cli(['--offline', plain.name])).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^model pull: .*npm run cli -- model pull weatherbot\/tiny-llama\n$/) });
+    expect(await cli(['--offline', plain.name])).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/^model pull: .*npm run cli -- model pull weatherbot\/tiny-llama\n$/),
+    });
   });
 
   test('on a terminal the progress bar redraws one line and ends it when the last file is in', async () => {
@@ -344,7 +435,9 @@ describe('npm run cli -- model pull', () => {
     const frames = drawn.split('\r\x1b[2K').filter(Boolean);
     expect(frames.length).toBeGreaterThan(1);
     expect(frames.slice(0, -1).every((frame) => !frame.includes('\n'))).toBe(true);
-    expect(frames.at(-1)).toMatch(/^█{24} (\d+\.\d kB)\/\1 · .* · ETA 0s · model-00002-of-00002\.safetensors \(file 7\/7\)\n$/);
+    expect(frames.at(-1)).toMatch(
+      /^█{24} (\d+\.\d kB)\/\1 · .* · ETA 0s · model-00002-of-00002\.safetensors \(file 7\/7\)\n$/,
+    );
   });
 
   test('an unreachable hub is one friendly line and exit code 1; bad usage is exit code 2', async () => {
@@ -359,7 +452,11 @@ describe('npm run cli -- model pull', () => {
     const { code, stdout, stderr } = await cli([plain.name, '--revision', 'main']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(new RegExp(`^model pull: could not reach http://127\\.0\\.0\\.1:${port}: fetch failed \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\) — check the network or set HF_ENDPOINT\\n$`));
+    expect(stderr).toMatch(
+      new RegExp(
+        `^model pull: could not reach http://127\\.0\\.0\\.1:${port}: fetch failed \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\) — check the network or set HF_ENDPOINT\\n$`,
+      ),
+    );
     expect(stderr).not.toContain(TOKEN);
     expect((await cli(['--bogus'])).code).toBe(2);
     expect((await cli(['a/b', 'c/d'])).code).toBe(2);

@@ -19,7 +19,14 @@ import { trainingServices } from '../../bot/training';
 const PARSE = ['parseWeather', 'parseLocation', 'parseRegion', 'parseWhen', 'parseAspect', 'parseUnits', 'parseMean'];
 
 function validationExample(seed: SeedExample): PreparedExample {
-  return { id: seed.id, source: 'seed', split: 'validation', key: seed.message, query: seed.query, chat: { messages: conversation(seed.message, seed.query, seed.facts, seed.answer) } };
+  return {
+    id: seed.id,
+    source: 'seed',
+    split: 'validation',
+    key: seed.message,
+    query: seed.query,
+    chat: { messages: conversation(seed.message, seed.query, seed.facts, seed.answer) },
+  };
 }
 
 let work: string;
@@ -38,11 +45,21 @@ afterAll(async () => {
 });
 
 test('a model taught the validation conversations parses them all and repeats the reference answers', async () => {
-  const source = await taughtModel(join(work, 'taught'), examples.map((e) => e.chat), { epochs: 200 });
-  const metrics = await metricsOf(join(source, 'model'), { services: trainingServices, validation: { batches: [], examples }, threads: 1 });
+  const source = await taughtModel(
+    join(work, 'taught'),
+    examples.map((e) => e.chat),
+    { epochs: 200 },
+  );
+  const metrics = await metricsOf(join(source, 'model'), {
+    services: trainingServices,
+    validation: { batches: [], examples },
+    threads: 1,
+  });
   for (const name of PARSE) expect(metrics[name]).toBe(1);
   expect(metrics.guardedParseMean).toBe(1);
-  const rules = parseAccuracy(examples.map((e) => ({ expected: e.query, predicted: understandByRules(e.chat.messages[1].content) })));
+  const rules = parseAccuracy(
+    examples.map((e) => ({ expected: e.query, predicted: understandByRules(e.chat.messages[1].content) })),
+  );
   expect(metrics.rulesParseMean).toBeCloseTo(Object.values(rules).reduce((a, b) => a + b, 0) / 6, 10);
   expect(metrics.factConsistency).toBe(1);
   expect(metrics.answerUsable).toBe(1);
@@ -53,7 +70,12 @@ test('a model taught the validation conversations parses them all and repeats th
 
 test('an untrained model scores in range, on at most generationSamples conversations', async () => {
   const source = await untrainedModel(join(work, 'untrained'));
-  const metrics = await metricsOf(join(source, 'model'), { services: trainingServices, validation: { batches: [], examples }, threads: 1, generationSamples: 2 });
+  const metrics = await metricsOf(join(source, 'model'), {
+    services: trainingServices,
+    validation: { batches: [], examples },
+    threads: 1,
+    generationSamples: 2,
+  });
   expect(metrics.generationSamples).toBe(2);
   for (const name of [...PARSE, 'guardedParseMean', 'rulesParseMean', 'factConsistency', 'answerUsable']) {
     expect(metrics[name]).toBeGreaterThanOrEqual(0);
@@ -66,7 +88,9 @@ test('an untrained model scores in range, on at most generationSamples conversat
 }, 60_000);
 
 test('no conversation to generate for gives no generation metrics', async () => {
-  expect(await metricsOf(join(work, 'nowhere'), { services: trainingServices, validation: { batches: [], examples: [] } })).toEqual({});
+  expect(
+    await metricsOf(join(work, 'nowhere'), { services: trainingServices, validation: { batches: [], examples: [] } }),
+  ).toEqual({});
 });
 
 test('median', () => {

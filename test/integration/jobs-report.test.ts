@@ -4,43 +4,95 @@ import { checkGate, decidePromotion } from '../../training/jobs/gate';
 import { lossChart, reportMarkdown, type RetrainReport } from '../../training/jobs/report';
 import type { EpochRecord, StepRecord } from '../../training/trainer';
 
-const scored = (candidate: number | undefined, active: number | undefined, id = 'v0003-20261125T1600Z'): Evaluation => ({
+const scored = (
+  candidate: number | undefined,
+  active: number | undefined,
+  id = 'v0003-20261125T1600Z',
+): Evaluation => ({
   metrics: candidate === undefined ? {} : { validationLoss: candidate },
   active: { id, metrics: active === undefined ? {} : { validationLoss: active }, incomparable: null },
 });
 
 describe('the promotion gate', () => {
   test('promotes the first version, and a candidate no worse than the active one', () => {
-    expect(decidePromotion({ metrics: { validationLoss: 3 }, active: null })).toEqual({ promote: true, reason: 'no version is active yet' });
-    expect(decidePromotion(scored(2.5, 2.5))).toEqual({ promote: true, reason: "validation loss 2.5000 is no higher than the active version v0003-20261125T1600Z's 2.5000" });
-    expect(decidePromotion(scored(2.5001, 2.5))).toEqual({ promote: false, reason: "validation loss 2.5001 is higher than the active version v0003-20261125T1600Z's 2.5000" });
+    expect(decidePromotion({ metrics: { validationLoss: 3 }, active: null })).toEqual({
+      promote: true,
+      reason: 'no version is active yet',
+    });
+    expect(decidePromotion(scored(2.5, 2.5))).toEqual({
+      promote: true,
+      reason: "validation loss 2.5000 is no higher than the active version v0003-20261125T1600Z's 2.5000",
+    });
+    expect(decidePromotion(scored(2.5001, 2.5))).toEqual({
+      promote: false,
+      reason: "validation loss 2.5001 is higher than the active version v0003-20261125T1600Z's 2.5000",
+    });
   });
 
   test('a stricter gate asks for a relative improvement', () => {
     expect(decidePromotion(scored(1.9, 2), { minImprovement: 0.05 })).toEqual({
-      promote: true, reason: "validation loss 1.9000 is no higher than 1.9000, 5% below the active version v0003-20261125T1600Z's 2.0000",
+      promote: true,
+      reason:
+        "validation loss 1.9000 is no higher than 1.9000, 5% below the active version v0003-20261125T1600Z's 2.0000",
     });
-    expect(decidePromotion(scored(1.95, 2), { minImprovement: 0.05 })).toMatchObject({ promote: false, reason: expect.stringMatching(/^validation loss 1\.9500 is higher than 1\.9000, 5% below/) });
+    expect(decidePromotion(scored(1.95, 2), { minImprovement: 0.05 })).toMatchObject({
+      promote: false,
+      reason: expect.stringMatching(/^validation loss 1\.9500 is higher than 1\.9000, 5% below/),
+    });
     expect(() => checkGate({ minImprovement: 1 })).toThrow(RangeError);
-    expect(() => checkGate({ minImprovement: -0.1 })).toThrow(/gate\.minImprovement must be at least 0 and below 1, got -0\.1/);
+    expect(() => checkGate({ minImprovement: -0.1 })).toThrow(
+      /gate\.minImprovement must be at least 0 and below 1, got -0\.1/,
+    );
   });
 
   test('keeps the active version when the two cannot be compared, or when promotion is manual', () => {
-    const otherBase: Evaluation = { metrics: { validationLoss: 1 }, active: { id: 'v0001-20261125T1600Z', metrics: {}, incomparable: 'the active version v0001-20261125T1600Z was trained from tiny, this one from /models/smol: their losses are not comparable' } };
-    expect(decidePromotion(otherBase)).toEqual({ promote: false, reason: `${otherBase.active!.incomparable}; activate the candidate by hand` });
-    expect(decidePromotion(scored(undefined, undefined))).toEqual({ promote: false, reason: 'no validation examples to compare the candidate with v0003-20261125T1600Z' });
-    expect(decidePromotion({ metrics: { validationLoss: 1 }, active: null }, { autoPromote: false })).toEqual({ promote: false, reason: 'automatic promotion is off: activate the candidate by hand' });
+    const otherBase: Evaluation = {
+      metrics: { validationLoss: 1 },
+      active: {
+        id: 'v0001-20261125T1600Z',
+        metrics: {},
+        incomparable:
+          'the active version v0001-20261125T1600Z was trained from tiny, this one from /models/smol: their losses are not comparable',
+      },
+    };
+    expect(decidePromotion(otherBase)).toEqual({
+      promote: false,
+      reason: `${otherBase.active!.incomparable}; activate the candidate by hand`,
+    });
+    expect(decidePromotion(scored(undefined, undefined))).toEqual({
+      promote: false,
+      reason: 'no validation examples to compare the candidate with v0003-20261125T1600Z',
+    });
+    expect(decidePromotion({ metrics: { validationLoss: 1 }, active: null }, { autoPromote: false })).toEqual({
+      promote: false,
+      reason: 'automatic promotion is off: activate the candidate by hand',
+    });
   });
 });
 
 function history(steps: number, perEpoch: number): { steps: StepRecord[]; epochs: EpochRecord[] } {
-  const records = Array.from({ length: steps }, (_, i): StepRecord => ({ step: i + 1, epoch: Math.floor(i / perEpoch) + 1, loss: 3 - i * 0.05, learningRate: 1e-3, gradientNorm: 1, tokens: 100 }));
-  const epochs = Array.from({ length: steps / perEpoch }, (_, e): EpochRecord => ({ epoch: e + 1, step: (e + 1) * perEpoch, trainLoss: 3 - e * 0.3, validationLoss: 2.9 - e * 0.25 }));
+  const records = Array.from({ length: steps }, (_, i): StepRecord => ({
+    step: i + 1,
+    epoch: Math.floor(i / perEpoch) + 1,
+    loss: 3 - i * 0.05,
+    learningRate: 1e-3,
+    gradientNorm: 1,
+    tokens: 100,
+  }));
+  const epochs = Array.from({ length: steps / perEpoch }, (_, e): EpochRecord => ({
+    epoch: e + 1,
+    step: (e + 1) * perEpoch,
+    trainLoss: 3 - e * 0.3,
+    validationLoss: 2.9 - e * 0.25,
+  }));
   return { steps: records, epochs };
 }
 
 const points = (svg: string, color: string) =>
-  /points="([^"]+)"/.exec(svg.split('\n').find((line) => line.startsWith('<polyline') && line.includes(color))!)![1].split(' ').map((p) => p.split(',').map(Number));
+  /points="([^"]+)"/
+    .exec(svg.split('\n').find((line) => line.startsWith('<polyline') && line.includes(color))!)![1]
+    .split(' ')
+    .map((p) => p.split(',').map(Number));
 
 describe('the loss chart', () => {
   test('draws every training step and the validation loss before training and after each epoch, inside the plot', () => {
@@ -85,22 +137,55 @@ test('the Markdown report says the verdict first, then metrics beside the active
     dataset: {
       sha256: 'ab'.repeat(32),
       prepared: {
-        considered: 70, kept: 60, train: 54, validation: 6,
-        dropped: { pending: 5, rejected: 1, incomplete: 0, errored: 0, 'unsupported-numbers': 0, 'too-long': 4, unencodable: 0, 'held-out': 0, duplicate: 0 },
+        considered: 70,
+        kept: 60,
+        train: 54,
+        validation: 6,
+        dropped: {
+          pending: 5,
+          rejected: 1,
+          incomplete: 0,
+          errored: 0,
+          'unsupported-numbers': 0,
+          'too-long': 4,
+          unencodable: 0,
+          'held-out': 0,
+          duplicate: 0,
+        },
         bySource: { seed: 55, store: 5 },
         scrubbed: { url: 0, email: 0, mention: 0, channel: 0, handle: 0, phone: 0, name: 0 },
       },
-      train: 54, validation: 6, unencodable: 0,
+      train: 54,
+      validation: 6,
+      unencodable: 0,
     },
     hyperparameters: { loraR: 8, loraTargets: 'q_proj,v_proj' },
-    training: { steps: 12, epochs: 3, initialValidationLoss: 3.1, bestValidationLoss: 2.4, bestEpoch: 3, stoppedEarly: false, tokensSeen: 9000, elapsedMs: 3000, tokensPerSecond: 3000, history: history(12, 4) },
+    training: {
+      steps: 12,
+      epochs: 3,
+      initialValidationLoss: 3.1,
+      bestValidationLoss: 2.4,
+      bestEpoch: 3,
+      stoppedEarly: false,
+      tokensSeen: 9000,
+      elapsedMs: 3000,
+      tokensPerSecond: 3000,
+      history: history(12, 4),
+    },
     metrics: { validationLoss: 2.4, baseValidationLoss: 3.1, activeValidationLoss: 2.6 },
     active: { id: 'v0001-20261124T0300Z', metrics: { validationLoss: 2.6 }, incomparable: null },
-    decision: { promote: true, reason: "validation loss 2.4000 is no higher than the active version v0001-20261124T0300Z's 2.6000" },
+    decision: {
+      promote: true,
+      reason: "validation loss 2.4000 is no higher than the active version v0001-20261124T0300Z's 2.6000",
+    },
     timings: [{ step: 'train', ms: 3000 }],
   };
   const markdown = reportMarkdown(report);
-  expect(markdown.split('\n').slice(0, 3)).toEqual(['# Retrain report', '', `**Promoted**: ${report.decision.reason}.`]);
+  expect(markdown.split('\n').slice(0, 3)).toEqual([
+    '# Retrain report',
+    '',
+    `**Promoted**: ${report.decision.reason}.`,
+  ]);
   expect(markdown).toContain('| metric | candidate | active (v0001-20261124T0300Z) |');
   expect(markdown).toContain('| validationLoss | 2.4000 | 2.6000 |');
   expect(markdown).toContain('| baseValidationLoss | 3.1000 | – |');

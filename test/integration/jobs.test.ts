@@ -24,10 +24,20 @@ let runner: JobRunner;
 let registry: ModelRegistry;
 const logs: string[] = [];
 const moderator = { roles: ['moderator' as const], user: 'mod-1' };
-const QUESTIONS = ['will it rain in Paris tomorrow?', 'how warm is it in Tokyo today?', 'is it windy in London?', 'temperature in Sydney tomorrow', 'weather in Philadelphia this weekend'];
+const QUESTIONS = [
+  'will it rain in Paris tomorrow?',
+  'how warm is it in Tokyo today?',
+  'is it windy in London?',
+  'temperature in Sydney tomorrow',
+  'weather in Philadelphia this weekend',
+];
 
 const ask = (text: string, options?: Parameters<typeof message>[1]) => bot.assistant.handle(message(text, options));
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 const jobsFolder = () => jobsDir(bot.dataDir);
 
 beforeAll(async () => {
@@ -40,8 +50,13 @@ beforeAll(async () => {
     const verdict = i === 4 ? '/correct Expect a mild and mostly dry weekend in Philadelphia.' : '/approve';
     expect((await ask(verdict, moderator)).text).toMatch(/Approved|Correction saved/);
   }
-  const log = (level: string) => (text: string, fields?: Record<string, unknown>) => void logs.push(`${level} ${text} ${JSON.stringify(fields ?? {})}`);
-  runner = new JobRunner({ dataDir: bot.dataDir, entry: TRAINING_JOB_ENTRY, log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') } });
+  const log = (level: string) => (text: string, fields?: Record<string, unknown>) =>
+    void logs.push(`${level} ${text} ${JSON.stringify(fields ?? {})}`);
+  runner = new JobRunner({
+    dataDir: bot.dataDir,
+    entry: TRAINING_JOB_ENTRY,
+    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+  });
   registry = await openRegistry(registryPath(bot.dataDir));
 });
 afterAll(async () => {
@@ -65,7 +80,10 @@ test('retrains the tiny model in a child process while the bot keeps answering, 
     lastBeat = now;
   }, 20);
   const started = performance.now();
-  const job = await runner.start('retrain', tinyRetrain(seedDir), { by: 'admin test', onProgress: (event) => events.push(event) });
+  const job = await runner.start('retrain', tinyRetrain(seedDir), {
+    by: 'admin test',
+    onProgress: (event) => events.push(event),
+  });
   const answers: number[] = [];
   try {
     while (job.state === 'running') {
@@ -80,7 +98,12 @@ test('retrains the tiny model in a child process while the bot keeps answering, 
     const elapsedMs = performance.now() - started;
 
     expect(job.state).toBe('succeeded');
-    expect(summary).toMatchObject({ promoted: true, reason: 'no version is active yet', baseModel: 'tiny', parent: null });
+    expect(summary).toMatchObject({
+      promoted: true,
+      reason: 'no version is active yet',
+      baseModel: 'tiny',
+      parent: null,
+    });
     expect((await registry.active())?.id).toBe(summary.versionId);
     // The bot answered throughout, and its event loop never stalled.
     expect(answers.length).toBeGreaterThan(3);
@@ -88,7 +111,9 @@ test('retrains the tiny model in a child process while the bot keeps answering, 
     expect(maxLagMs).toBeLessThan(500);
     expect(job.pid).toEqual(expect.any(Number));
     expect(job.pid).not.toBe(process.pid);
-    process.stderr.write(`tiny retrain through the runner: ${Math.round(elapsedMs)} ms (pipeline ${summary.durationMs} ms); ${answers.length} answers meanwhile, slowest ${Math.round(Math.max(...answers))} ms; event-loop lag ≤ ${Math.round(maxLagMs)} ms\n`);
+    process.stderr.write(
+      `tiny retrain through the runner: ${Math.round(elapsedMs)} ms (pipeline ${summary.durationMs} ms); ${answers.length} answers meanwhile, slowest ${Math.round(Math.max(...answers))} ms; event-loop lag ≤ ${Math.round(maxLagMs)} ms\n`,
+    );
 
     // Progress went through every step in order, with the trainer's events and the registration.
     expect(events.filter((e) => e.type === 'step').map((e) => e.type === 'step' && e.step)).toEqual([...RETRAIN_STEPS]);
@@ -96,7 +121,13 @@ test('retrains the tiny model in a child process while the bot keeps answering, 
     expect(events).toContainEqual({ type: 'registered', versionId: summary.versionId });
 
     const version = await registry.get(summary.versionId);
-    for (const file of ['adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'model/config.json', 'model/onnx/model.onnx', ...Object.values(REPORT_FILES)]) {
+    for (const file of [
+      'adapter/adapter_config.json',
+      'adapter/adapter_model.safetensors',
+      'model/config.json',
+      'model/onnx/model.onnx',
+      ...Object.values(REPORT_FILES),
+    ]) {
       expect(Object.keys(version.manifest.files)).toContain(file);
     }
     await registry.verify(summary.versionId);
@@ -107,7 +138,12 @@ test('retrains the tiny model in a child process while the bot keeps answering, 
       metrics: summary.metrics,
     });
     const adapterConfig = JSON.parse(await readFile(join(version.adapterDir!, 'adapter_config.json'), 'utf-8'));
-    expect(adapterConfig).toMatchObject({ peft_type: 'LORA', r: 8, lora_alpha: 16, target_modules: ['q_proj', 'v_proj'] });
+    expect(adapterConfig).toMatchObject({
+      peft_type: 'LORA',
+      r: 8,
+      lora_alpha: 16,
+      target_modules: ['q_proj', 'v_proj'],
+    });
     // Training lowered the validation loss of the untuned base.
     expect(summary.metrics.validationLoss).toBeLessThan(summary.metrics.baseValidationLoss);
 
@@ -129,7 +165,9 @@ test('retrains the tiny model in a child process while the bot keeps answering, 
     const marker = JSON.parse(await readFile(join(jobsFolder(), 'last-training.json'), 'utf-8')) as LastTraining;
     expect(marker).toMatchObject({ versionId: summary.versionId, promoted: true });
     expect(await lastTrainingTime(bot.dataDir, registry)).toEqual(new Date(marker.preparedAt));
-    expect(logs.some((line) => line.startsWith('info training job finished') && line.includes(summary.versionId))).toBe(true);
+    expect(logs.some((line) => line.startsWith('info training job finished') && line.includes(summary.versionId))).toBe(
+      true,
+    );
   } finally {
     clearInterval(heartbeat);
     job.cancel(); // when an expectation failed mid-run: the next test needs the lock
@@ -138,7 +176,8 @@ test('retrains the tiny model in a child process while the bot keeps answering, 
 });
 
 test('a lock left by a killed process is taken over; a stricter gate registers a candidate and keeps the active version', async () => {
-  // Another process runs a job and is killed -9: its lock stays behind with a dead pid, and its orphaned training process stops and cleans up.
+  // Another process runs a job and is killed -9: its lock stays behind with a dead pid, and its orphaned training
+  // process stops and cleans up.
   const other = new JobsChild(['run', bot.dataDir, seedDir]);
   const [, otherJob, trainingPid] = (await other.line('training ')).split(' ');
   process.kill(other.pid, 'SIGKILL');
@@ -151,16 +190,26 @@ test('a lock left by a killed process is taken over; a stricter gate registers a
   await mkdir(leftover, { recursive: true });
 
   const active = await registry.active();
-  const job = await runner.start('retrain', tinyRetrain(seedDir, 1, { gate: { minImprovement: 0.5 } }), { by: 'admin test' });
+  const job = await runner.start('retrain', tinyRetrain(seedDir, 1, { gate: { minImprovement: 0.5 } }), {
+    by: 'admin test',
+  });
   const summary = await job.done;
   expect(await exists(join(jobsFolder(), 'job-20260101T000000-dead'))).toBe(false);
   expect(summary.promoted).toBe(false);
-  expect(summary.reason).toMatch(new RegExp(`^validation loss \\d+\\.\\d{4} is higher than \\d+\\.\\d{4}, 50% below the active version ${active!.id}'s \\d+\\.\\d{4}$`));
+  expect(summary.reason).toMatch(
+    new RegExp(
+      `^validation loss \\d+\\.\\d{4} is higher than \\d+\\.\\d{4}, 50% below the active version ${active!.id}'s \\d+\\.\\d{4}$`,
+    ),
+  );
   expect(summary.parent).toBe(active!.id);
   expect(summary.metrics.activeValidationLoss).toBeGreaterThan(0);
   expect((await registry.active())?.id).toBe(active!.id);
   const candidate = await registry.get(summary.versionId);
-  expect(candidate.manifest).toMatchObject({ status: 'candidate', parent: active!.id, note: `gate failed: ${summary.reason}` });
+  expect(candidate.manifest).toMatchObject({
+    status: 'candidate',
+    parent: active!.id,
+    note: `gate failed: ${summary.reason}`,
+  });
   const report = JSON.parse(await readFile(join(candidate.dir, REPORT_FILES.json), 'utf-8')) as RetrainReport;
   expect(report.decision.promote).toBe(false);
   expect(report.active).toMatchObject({ id: active!.id, incomparable: null });
@@ -177,8 +226,12 @@ test('one job at a time, from this process and from another; cancelling mid-trai
   });
   await eventually(() => trainingSteps > 0, 'training to start');
 
-  const refusal = new RegExp(`^a training job is already running \\(started ${job.startedAt.toISOString().replace(/\./g, '\\.')} by admin test, job ${job.id}, process ${process.pid}\\)`);
-  await expect(runner.start('retrain', tinyRetrain(seedDir), { by: 'admin other' })).rejects.toThrow(JobAlreadyRunningError);
+  const refusal = new RegExp(
+    `^a training job is already running \\(started ${job.startedAt.toISOString().replace(/\./g, '\\.')} by admin test, job ${job.id}, process ${process.pid}\\)`,
+  );
+  await expect(runner.start('retrain', tinyRetrain(seedDir), { by: 'admin other' })).rejects.toThrow(
+    JobAlreadyRunningError,
+  );
   await expect(runner.start('retrain', tinyRetrain(seedDir), { by: 'admin other' })).rejects.toThrow(refusal);
   const other = new JobsChild(['start', bot.dataDir, seedDir]);
   expect((await other.line('')).replace(/^error /, '')).toMatch(refusal);
@@ -196,11 +249,16 @@ test('one job at a time, from this process and from another; cancelling mid-trai
 test('kill -9 of the training process fails the job with a clear error and frees the lock', async () => {
   const before = await registry.history();
   let training = false;
-  const job = await runner.start('retrain', tinyRetrain(seedDir, 10_000), { by: 'admin test', onProgress: (event) => void (training ||= event.type === 'train') });
+  const job = await runner.start('retrain', tinyRetrain(seedDir, 10_000), {
+    by: 'admin test',
+    onProgress: (event) => void (training ||= event.type === 'train'),
+  });
   await eventually(() => training, 'training to start');
   process.kill(job.pid!, 'SIGKILL');
   await expect(job.done).rejects.toThrow(JobFailedError);
-  await expect(job.done).rejects.toThrow(`the training process of job ${job.id} (pid ${job.pid}) was killed by SIGKILL before finishing`);
+  await expect(job.done).rejects.toThrow(
+    `the training process of job ${job.id} (pid ${job.pid}) was killed by SIGKILL before finishing`,
+  );
   expect(job.state).toBe('failed');
   expect(runner.running()).toBeNull();
   expect((await registry.history()).map((v) => v.id)).toEqual(before.map((v) => v.id));

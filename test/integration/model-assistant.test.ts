@@ -12,7 +12,14 @@ import { answerPrompt } from '../../bot/core/protocol';
 import { understandByRules } from '../../bot/understanding/rules';
 import type { RegisteredVersion } from '../../training/registry';
 import { message } from '../helpers/bot';
-import { createModelWorld, scriptedCases, scriptedExamples, startApp, type ModelWorld, type RunningApp } from '../helpers/model-bot';
+import {
+  createModelWorld,
+  scriptedCases,
+  scriptedExamples,
+  startApp,
+  type ModelWorld,
+  type RunningApp,
+} from '../helpers/model-bot';
 import { taughtModel } from '../helpers/model-fixtures';
 
 env.allowRemoteModels = false;
@@ -43,7 +50,10 @@ async function ask(text: string, assistant: Assistant = app.assistant): Promise<
   return { text: reply.text, exchange: exchange! };
 }
 
-const modelLogs = (step: 'query' | 'answer') => app.logs.filter((line) => line.includes(`DEBUG model ${step} `)).map((line) => JSON.parse(line.slice(line.indexOf('{'))));
+const modelLogs = (step: 'query' | 'answer') =>
+  app.logs
+    .filter((line) => line.includes(`DEBUG model ${step} `))
+    .map((line) => JSON.parse(line.slice(line.indexOf('{'))));
 
 describe('the assistant with the active model', () => {
   test('the active version is loaded at start', () => {
@@ -69,20 +79,33 @@ describe('the assistant with the active model', () => {
   test('an answer stating a number the facts lack is replaced by the template answer', async () => {
     // The construction: this model does write an ungrounded number here.
     const facts = await world.factsFor(cases.ungrounded.query);
-    const written = await app.models!.current()!.generator.generate(answerPrompt(cases.ungrounded.message, cases.ungrounded.query, facts), { maxNewTokens: 64, timeoutMs: 10_000 });
+    const written = await app
+      .models!.current()!
+      .generator.generate(answerPrompt(cases.ungrounded.message, cases.ungrounded.query, facts), {
+        maxNewTokens: 64,
+        timeoutMs: 10_000,
+      });
     expect(written.text).toBe('Tokyo will be 987 degrees.');
 
     const { text, exchange } = await ask(cases.ungrounded.message);
     expect(text).toBe(renderAnswer(facts));
     expect(text).not.toContain('987');
-    expect(exchange).toMatchObject({ query: cases.ungrounded.query, source: { understanding: 'model', answer: 'template' }, modelVersion: version.id });
+    expect(exchange).toMatchObject({
+      query: cases.ungrounded.query,
+      source: { understanding: 'model', answer: 'template' },
+      modelVersion: version.id,
+    });
     expect(modelLogs('answer').at(-1)).toMatchObject({ version: version.id, used: false, fallback: 'ungrounded' });
   });
 
   test('text that is no valid query makes the rules read the message; the model still writes the answer', async () => {
     const { text, exchange } = await ask(cases.junk.message);
     expect(modelLogs('query').at(-1)).toMatchObject({ by: 'rules', fallback: 'invalid' });
-    expect(exchange).toMatchObject({ query: understandByRules(cases.junk.message), source: { understanding: 'rules', answer: 'model' }, modelVersion: version.id });
+    expect(exchange).toMatchObject({
+      query: understandByRules(cases.junk.message),
+      source: { understanding: 'rules', answer: 'model' },
+      modelVersion: version.id,
+    });
     expect(text).toBe('London is breezy.');
   });
 
@@ -101,7 +124,11 @@ describe('the assistant with the active model', () => {
     const { text, exchange } = await ask(cases.used.message, hurried);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(text).toBe(renderAnswer(exchange.facts!));
-    expect(exchange).toMatchObject({ query: understandByRules(cases.used.message), source: { understanding: 'rules', answer: 'template' }, modelVersion: version.id });
+    expect(exchange).toMatchObject({
+      query: understandByRules(cases.used.message),
+      source: { understanding: 'rules', answer: 'template' },
+      modelVersion: version.id,
+    });
     expect(modelLogs('query').at(-1)).toMatchObject({ by: 'rules', fallback: 'timeout' });
     expect(modelLogs('answer').at(-1)).toMatchObject({ used: false, fallback: 'timeout' });
   });
@@ -113,7 +140,11 @@ describe('the assistant with the active model', () => {
     expect(app.assistant.notice).toBeNull();
     const { text, exchange } = await ask(cases.used.message);
     expect(text).toBe(renderAnswer(exchange.facts!));
-    expect(exchange).toMatchObject({ query: understandByRules(cases.used.message), source: { understanding: 'rules', answer: 'template' }, modelVersion: null });
+    expect(exchange).toMatchObject({
+      query: understandByRules(cases.used.message),
+      source: { understanding: 'rules', answer: 'template' },
+      modelVersion: null,
+    });
     expect(modelLogs('query')).toHaveLength(0);
   });
 });

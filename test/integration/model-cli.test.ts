@@ -27,9 +27,14 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const run = (script: string, args: string[], input = '') => runScript(script, args, { env: { ...world.env, LOG_LEVEL: 'warn' }, input });
+const run = (script: string, args: string[], input = '') =>
+  runScript(script, args, { env: { ...world.env, LOG_LEVEL: 'warn' }, input });
 
-const parseLines = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line));
+const parseLines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 const LINES = [cases.used.message, '', cases.junk.message, 'thanks!'];
 
 describe('no model yet', () => {
@@ -49,7 +54,9 @@ describe('no model yet', () => {
   test('cli evaluate has no model to score, and says how to get one', async () => {
     const { code, stderr } = await run('scripts/cli.ts', ['evaluate']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^evaluate: no model version is active in .*models: train one \(cli train --base tiny\) or pass --model\n/);
+    expect(stderr).toMatch(
+      /^evaluate: no model version is active in .*models: train one \(cli train --base tiny\) or pass --model\n/,
+    );
   }, 30_000);
 });
 
@@ -67,7 +74,12 @@ describe('with an active model', () => {
     ]);
     expect(model.code).toBe(0);
     // The model's query for the first line (aspect rain), the rules' where its text is junk or the line blank.
-    expect(parseLines(model.stdout)).toEqual([cases.used.query, { weather: false }, understandByRules(cases.junk.message), { weather: false }]);
+    expect(parseLines(model.stdout)).toEqual([
+      cases.used.query,
+      { weather: false },
+      understandByRules(cases.junk.message),
+      { weather: false },
+    ]);
     expect(parseLines(rules.stdout)).toEqual(LINES.map(understandByRules));
   }, 30_000);
 
@@ -85,10 +97,19 @@ describe('with an active model', () => {
     // and answers `ungrounded` with a number the facts do not hold.
     const seedDir = join(work, 'seed');
     await mkdir(seedDir, { recursive: true });
-    const lines = await Promise.all(Object.values(cases).map(async (c, i) => {
-      const facts = await world.factsFor(c.query);
-      return JSON.stringify({ id: `seed-${i}`, message: c.message, query: c.query, facts, answer: c.answer, source: 'seed' });
-    }));
+    const lines = await Promise.all(
+      Object.values(cases).map(async (c, i) => {
+        const facts = await world.factsFor(c.query);
+        return JSON.stringify({
+          id: `seed-${i}`,
+          message: c.message,
+          query: c.query,
+          facts,
+          answer: c.answer,
+          source: 'seed',
+        });
+      }),
+    );
     await writeFile(join(seedDir, 'test.jsonl'), lines.join('\n') + '\n');
     const active = (await world.registry.active())!;
     const [byActive, byFolder] = await Promise.all([
@@ -99,9 +120,13 @@ describe('with an active model', () => {
     expect(byActive.stdout).toMatch(new RegExp(`^${active.id} on 3 held-out seed conversations\n`));
     expect(byActive.stdout).toMatch(/\n {2}aspect +67% +67%\n/);
     expect(byActive.stdout).toMatch(/\n {2}location +67% +100%\n/);
-    expect(byActive.stdout.trim().split('\n').at(-1)).toBe('model_parse_mean=0.667 bot_parse_mean=1.000 rules_parse_mean=0.944 fact_consistency=0.667 samples=3');
+    expect(byActive.stdout.trim().split('\n').at(-1)).toBe(
+      'model_parse_mean=0.667 bot_parse_mean=1.000 rules_parse_mean=0.944 fact_consistency=0.667 samples=3',
+    );
     // Two samples spread over three: the first and the second.
-    expect(byFolder.stdout.trim().split('\n').at(-1)).toBe('model_parse_mean=1.000 bot_parse_mean=1.000 rules_parse_mean=0.917 fact_consistency=0.500 samples=2');
+    expect(byFolder.stdout.trim().split('\n').at(-1)).toBe(
+      'model_parse_mean=1.000 bot_parse_mean=1.000 rules_parse_mean=0.917 fact_consistency=0.500 samples=2',
+    );
   }, 60_000);
 
   test('cli evaluate names a wrong option and what it expects', async () => {
@@ -112,6 +137,8 @@ describe('with an active model', () => {
     expect(samples.code).toBe(2);
     expect(samples.stderr).toMatch(/^evaluate: --samples must be a whole number of at least 1, got "0"\nusage: /);
     expect(model.code).toBe(2);
-    expect(model.stderr).toMatch(/^evaluate: --model v9999 is neither a model folder \(no config.json\) nor a version in /);
+    expect(model.stderr).toMatch(
+      /^evaluate: --model v9999 is neither a model folder \(no config.json\) nor a version in /,
+    );
   }, 30_000);
 });

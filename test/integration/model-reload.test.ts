@@ -10,7 +10,14 @@ import { queryPrompt } from '../../bot/core/protocol';
 import type { LoadedModel } from '../../bot/model/runtime';
 import type { RegisteredVersion } from '../../training/registry';
 import { message } from '../helpers/bot';
-import { createModelWorld, scriptedCases, scriptedExamples, startApp, type ModelWorld, type RunningApp } from '../helpers/model-bot';
+import {
+  createModelWorld,
+  scriptedCases,
+  scriptedExamples,
+  startApp,
+  type ModelWorld,
+  type RunningApp,
+} from '../helpers/model-bot';
 import { brokenModel, taughtModel } from '../helpers/model-fixtures';
 import { eventually } from '../helpers/eventually';
 
@@ -26,7 +33,10 @@ let app: RunningApp;
 beforeAll(async () => {
   world = await createModelWorld();
   work = await mkdtemp(join(tmpdir(), 'model-reload-'));
-  const teach = async (name: 'v1' | 'v2') => taughtModel(join(work, name), await scriptedExamples(world, [scriptedCases({ used: ANSWERS[name] }).used]), { seed: name === 'v1' ? 1 : 2 });
+  const teach = async (name: 'v1' | 'v2') =>
+    taughtModel(join(work, name), await scriptedExamples(world, [scriptedCases({ used: ANSWERS[name] }).used]), {
+      seed: name === 'v1' ? 1 : 2,
+    });
   const [v1Source, v2, broken] = await Promise.all([teach('v1'), teach('v2'), brokenModel(join(work, 'broken'))]);
   sources = { v2, broken };
   v1 = await world.registry.register(v1Source, { baseModel: 'tiny' });
@@ -94,7 +104,11 @@ describe('hot reload of the active model', () => {
     expect(finishedOnV1AfterSwap.length).toBeGreaterThan(0);
     // v1 is freed once its last reply is done.
     await eventually(
-      () => held.generator.generate(queryPrompt('hi'), { maxNewTokens: 2, timeoutMs: 1000 }).then(() => false, (error: Error) => error.name === 'GeneratorDisposedError'),
+      () =>
+        held.generator.generate(queryPrompt('hi'), { maxNewTokens: 2, timeoutMs: 1000 }).then(
+          () => false,
+          (error: Error) => error.name === 'GeneratorDisposedError',
+        ),
       'v1 is disposed',
     );
     expect(app.logs.join('\n')).not.toMatch(/ERROR/);
@@ -104,13 +118,24 @@ describe('hot reload of the active model', () => {
     const running = app.models!.current()!.version;
     const broken = await world.registry.register(sources.broken, { baseModel: 'tiny' });
     await world.registry.activate(broken.id);
-    await eventually(() => app.logs.some((line) => line.includes('could not load the active model version')), 'the failed load is logged', 20_000);
+    await eventually(
+      () => app.logs.some((line) => line.includes('could not load the active model version')),
+      'the failed load is logged',
+      20_000,
+    );
 
     const line = app.logs.find((l) => l.includes('could not load the active model version'))!;
-    expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({ version: broken.id, running, error: expect.stringMatching(/\S/) });
+    expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({
+      version: broken.id,
+      running,
+      error: expect.stringMatching(/\S/),
+    });
     expect(app.models!.current()!.version).toBe(running);
     const reply = await app.assistant.handle(message(scriptedCases().used.message));
     expect(reply.text).toBe(ANSWERS.v2);
-    expect(await app.store.get(reply.exchangeId!)).toMatchObject({ modelVersion: running, source: { answer: 'model' } });
+    expect(await app.store.get(reply.exchangeId!)).toMatchObject({
+      modelVersion: running,
+      source: { answer: 'model' },
+    });
   }, 30_000);
 });

@@ -111,7 +111,10 @@ test('watch reports each activation made by another process once, in order', asy
   try {
     const writer = new Child([root, 'activate-cycle', '5', '250', ids[1], ids[2], ids[0]]);
     await writer.succeeded();
-    await eventually(() => seen.length >= 5, () => `five activations to be reported (seen: ${seen.join(', ')})`);
+    await eventually(
+      () => seen.length >= 5,
+      () => `five activations to be reported (seen: ${seen.join(', ')})`,
+    );
     await new Promise((done) => setTimeout(done, 200)); // and no more
     expect(writer.lines).toEqual([ids[1], ids[2], ids[0], ids[1], ids[2]].map((id) => `activated ${id}`));
     expect(seen).toEqual([ids[1], ids[2], ids[0], ids[1], ids[2]]);
@@ -127,7 +130,9 @@ test('a process waits for the lock held by another, or gives up naming the holde
   const lock = await acquireLock(join(root, LOCK_FILE));
   const impatient = new Child([root, 'activate', a, '300']);
   const [, outcome] = await impatient.waitForLines(2);
-  expect(outcome).toMatch(new RegExp(`^error RegistryBusyError the model registry ${root} is held by process ${process.pid}`));
+  expect(outcome).toMatch(
+    new RegExp(`^error RegistryBusyError the model registry ${root} is held by process ${process.pid}`),
+  );
 
   const patient = new Child([root, 'activate', a, '20000']);
   await patient.waitForLines(1); // ready: from here it waits on the lock
@@ -140,7 +145,10 @@ test('a process waits for the lock held by another, or gives up naming the holde
   expect((await registry.active())?.id).toBe(a);
 
   // Two trainers registering at once: every version whole, every id distinct.
-  const trainers = [new Child([root, 'register-loop', '10', '4', '65536']), new Child([root, 'register-loop', '20', '4', '65536'])];
+  const trainers = [
+    new Child([root, 'register-loop', '10', '4', '65536']),
+    new Child([root, 'register-loop', '20', '4', '65536']),
+  ];
   await Promise.all(trainers.map((trainer) => trainer.succeeded()));
   const history = await registry.history();
   expect(history).toHaveLength(10);
@@ -161,9 +169,18 @@ test('a training process killed mid-register leaves no half version and the regi
   const registry = await openRegistry(root);
   const acknowledged = new Map<string, number>();
   let leftBehind = 0;
-  for (const [round, [registering, delayMs]] of [[2, 0], [3, 1], [1, 3], [2, 6], [2, 10]].entries()) {
+  for (const [round, [registering, delayMs]] of [
+    [2, 0],
+    [3, 1],
+    [1, 3],
+    [2, 6],
+    [2, 10],
+  ].entries()) {
     const trainer = new Child([root, 'register-loop', String(100 * (round + 1)), 'forever', String(4 * 1024 * 1024)]);
-    await trainer.waitUntil((lines) => lines.filter((line) => line.startsWith('registering ')).length === registering, 60_000);
+    await trainer.waitUntil(
+      (lines) => lines.filter((line) => line.startsWith('registering ')).length === registering,
+      60_000,
+    );
     await new Promise((done) => setTimeout(done, delayMs));
     process.kill(trainer.pid, 'SIGKILL');
     await trainer.exited;

@@ -1,7 +1,14 @@
 /** The Slack shapes of replies and the way back from Slack's text and messages, without a workspace. */
 import { readFile } from 'node:fs/promises';
 import {
-  ANSWER_EVENT_TYPE, CORRECT_SHORTCUT, correctionModal, correctionTargetOf, exchangeIdOf, plainText, renderProgress, renderReply,
+  ANSWER_EVENT_TYPE,
+  CORRECT_SHORTCUT,
+  correctionModal,
+  correctionTargetOf,
+  exchangeIdOf,
+  plainText,
+  renderProgress,
+  renderReply,
 } from '../../bot/adapters/slack/blocks';
 import { slackManifest } from '../../bot/adapters/slack/manifest';
 import { buildFacts } from '../../bot/answers/facts';
@@ -11,18 +18,36 @@ import { runScript } from '../helpers/run-script';
 
 describe('Slack text and blocks', () => {
   test("plainText drops the bot's mention and shows links, channels and people as a reader sees them", () => {
-    expect(plainText('<@U0BOT> rain in <#C0123|paris-office> &amp; <https://example.com/paris|Paris> &lt;tomorrow&gt;?', 'U0BOT')).toBe('rain in #paris-office & Paris <tomorrow>?');
-    expect(plainText('hey <@U0BOT|weatherbot>, ask <@U0ALICE> about <!here> at <https://example.com>', 'U0BOT')).toBe('hey ask @U0ALICE about @here at https://example.com');
+    expect(
+      plainText(
+        '<@U0BOT> rain in <#C0123|paris-office> &amp; <https://example.com/paris|Paris> &lt;tomorrow&gt;?',
+        'U0BOT',
+      ),
+    ).toBe('rain in #paris-office & Paris <tomorrow>?');
+    expect(plainText('hey <@U0BOT|weatherbot>, ask <@U0ALICE> about <!here> at <https://example.com>', 'U0BOT')).toBe(
+      'hey ask @U0ALICE about @here at https://example.com',
+    );
   });
 
   test('a weather reply becomes the answer, one section of fields per period, and a context with the exchange id', () => {
     const report = makeReport({ today: '2026-11-25' }); // a Wednesday
     const facts = buildFacts(report, { when: 'weekend', aspect: 'rain' });
-    const message = renderReply({ kind: 'weather', text: 'Rain & wind <soon>', exchangeId: '000042-0137', report, facts });
+    const message = renderReply({
+      kind: 'weather',
+      text: 'Rain & wind <soon>',
+      exchangeId: '000042-0137',
+      report,
+      facts,
+    });
 
     expect(message.text).toBe('Rain &amp; wind &lt;soon&gt;');
     expect(message.metadata).toEqual({ event_type: ANSWER_EVENT_TYPE, event_payload: { exchange_id: '000042-0137' } });
-    const [answer, saturday, sunday, context] = message.blocks as { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: { text: string }[] }[];
+    const [answer, saturday, sunday, context] = message.blocks as {
+      type: string;
+      text?: { text: string };
+      fields?: { text: string }[];
+      elements?: { text: string }[];
+    }[];
     expect(answer.text!.text).toBe(message.text);
     expect(saturday.text!.text).toBe('*Sat 28 Nov* · partly cloudy');
     // The question was about rain; the fields still show the whole picture of the same days.
@@ -39,20 +64,40 @@ describe('Slack text and blocks', () => {
   });
 
   test('a reply that captured nothing carries no metadata and no context; progress is a single line', () => {
-    expect(renderReply({ kind: 'command', text: 'Got it.' })).toEqual({ text: 'Got it.', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Got it.' } }] });
+    expect(renderReply({ kind: 'command', text: 'Got it.' })).toEqual({
+      text: 'Got it.',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Got it.' } }],
+    });
     expect(renderProgress('step 3 of 10').text).toBe('⏳ step 3 of 10');
   });
 
   test('the exchange id is read from metadata, else from the context block', () => {
-    const fromContext = { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'exchange 999999-9999 in the answer text does not count' } }, { type: 'context', elements: [{ type: 'mrkdwn', text: 'Weather data by Open-Meteo · exchange 000042-0137' }] }] };
+    const fromContext = {
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: 'exchange 999999-9999 in the answer text does not count' } },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: 'Weather data by Open-Meteo · exchange 000042-0137' }] },
+      ],
+    };
     expect(exchangeIdOf(fromContext)).toBe('000042-0137');
-    expect(exchangeIdOf({ ...fromContext, metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { exchange_id: '000001-0001' } } })).toBe('000001-0001');
-    expect(exchangeIdOf({ metadata: { event_type: 'someone_else', event_payload: { exchange_id: '000001-0001' } } })).toBeUndefined();
+    expect(
+      exchangeIdOf({
+        ...fromContext,
+        metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { exchange_id: '000001-0001' } },
+      }),
+    ).toBe('000001-0001');
+    expect(
+      exchangeIdOf({ metadata: { event_type: 'someone_else', event_payload: { exchange_id: '000001-0001' } } }),
+    ).toBeUndefined();
     expect(exchangeIdOf(undefined)).toBeUndefined();
   });
 
   test('the correction modal carries its target and starts from the answer as written', () => {
-    const target = { channel: 'C0GENERAL', ts: '1764086400.000002', threadTs: '1764086400.000001', exchangeId: '000042-0137' };
+    const target = {
+      channel: 'C0GENERAL',
+      ts: '1764086400.000002',
+      threadTs: '1764086400.000001',
+      exchangeId: '000042-0137',
+    };
     const modal = correctionModal(target, 'Sun &amp; clouds');
     expect(correctionTargetOf(modal.private_metadata!)).toEqual(target);
     expect(JSON.stringify(modal.blocks)).toContain('"initial_value":"Sun & clouds"');
@@ -81,7 +126,17 @@ describe('the Slack app manifest', () => {
     // Every menu command but /help, which Slack keeps for itself.
     expect(commands).toEqual(menuCommands.map((command) => command.name).filter((name) => name !== 'help'));
     expect(manifest).toContain('      usage_hint: "[me|channel] c|f"\n');
-    for (const scope of ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'reactions:read', 'reactions:write', 'channels:history', 'groups:history', 'usergroups:read']) {
+    for (const scope of [
+      'app_mentions:read',
+      'chat:write',
+      'commands',
+      'im:history',
+      'reactions:read',
+      'reactions:write',
+      'channels:history',
+      'groups:history',
+      'usergroups:read',
+    ]) {
       expect(manifest).toContain(`      - ${scope}\n`);
     }
   });

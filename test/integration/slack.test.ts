@@ -4,10 +4,22 @@
  */
 import { join } from 'node:path';
 import { createSlackAdapter, EVENTS_PATH, WORKING_REACTION, type SlackAdapter } from '../../bot/adapters/slack/adapter';
-import { ANSWER_EVENT_TYPE, CORRECT_SHORTCUT, CORRECTION_BLOCK, CORRECTION_INPUT } from '../../bot/adapters/slack/blocks';
+import {
+  ANSWER_EVENT_TYPE,
+  CORRECT_SHORTCUT,
+  CORRECTION_BLOCK,
+  CORRECTION_INPUT,
+} from '../../bot/adapters/slack/blocks';
 import { replies } from '../../bot/chat/replies';
 import { loadConfig } from '../../bot/config';
-import { ACK_WINDOW_MS, startSlackEmulator, type ApiCall, type Channel, type SlackEmulator, type SlackUser } from '../emulators/slack';
+import {
+  ACK_WINDOW_MS,
+  startSlackEmulator,
+  type ApiCall,
+  type Channel,
+  type SlackEmulator,
+  type SlackUser,
+} from '../emulators/slack';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { tinyRetrain, writeSeedSubset } from '../helpers/jobs-fixtures';
 import { eventually } from '../helpers/eventually';
@@ -62,19 +74,27 @@ interface Answer {
   exchangeId: string;
 }
 
-const exchangeIdOf = (call: ApiCall) => (call.args.metadata as { event_payload: { exchange_id: string } }).event_payload.exchange_id;
+const exchangeIdOf = (call: ApiCall) =>
+  (call.args.metadata as { event_payload: { exchange_id: string } }).event_payload.exchange_id;
 
 /** A user mentions the bot in a channel; resolves with the bot's threaded answer. */
 async function mentionAndWait(w: Workspace, user: SlackUser, channel: Channel, question: string): Promise<Answer> {
   const { ts } = await w.slack.post(user, channel, `${w.slack.mention} ${question}`);
-  const call = await w.slack.waitForCall('chat.postMessage', (c) => c.args.channel === channel.id && c.args.thread_ts === ts);
+  const call = await w.slack.waitForCall(
+    'chat.postMessage',
+    (c) => c.args.channel === channel.id && c.args.thread_ts === ts,
+  );
   expect(call.response.ok).toBe(true);
   return { call, ts: call.response.ts as string, exchangeId: exchangeIdOf(call) };
 }
 
 type Block = { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: { text: string }[] };
 const blocksOf = (call: ApiCall) => call.args.blocks as Block[];
-const contextText = (call: ApiCall) => blocksOf(call).filter((b) => b.type === 'context').flatMap((b) => b.elements!.map((e) => e.text)).join('\n');
+const contextText = (call: ApiCall) =>
+  blocksOf(call)
+    .filter((b) => b.type === 'context')
+    .flatMap((b) => b.elements!.map((e) => e.text))
+    .join('\n');
 const status = async (w: Workspace, exchangeId: string) => (await w.bot.store.get(exchangeId))!.moderation.status;
 
 describe('Slack in Socket Mode', () => {
@@ -111,10 +131,19 @@ describe('Slack in Socket Mode', () => {
     expect(contextText(call)).toContain(`Weather data by Open-Meteo · exchange ${exchangeId}`);
 
     const stored = await w.bot.store.get(exchangeId);
-    expect(stored).toMatchObject({ platform: 'slack', question: 'will it rain in Paris tomorrow?', answer: expect.stringContaining('Paris'), moderation: { status: 'pending' } });
+    expect(stored).toMatchObject({
+      platform: 'slack',
+      question: 'will it rain in Paris tomorrow?',
+      answer: expect.stringContaining('Paris'),
+      moderation: { status: 'pending' },
+    });
 
     // The "working" mark goes on the question while the answer is worked out, and comes off after.
-    expect(slack.callsTo('reactions.add')[0].args).toMatchObject({ channel: slack.general.id, timestamp: asked.ts, name: WORKING_REACTION });
+    expect(slack.callsTo('reactions.add')[0].args).toMatchObject({
+      channel: slack.general.id,
+      timestamp: asked.ts,
+      name: WORKING_REACTION,
+    });
     await slack.waitForCall('reactions.remove', (c) => c.args.timestamp === asked.ts);
     expect(slack.messages(slack.general).find((m) => m.ts === asked.ts)!.reactions ?? []).toEqual([]);
   });
@@ -171,7 +200,12 @@ describe('Slack in Socket Mode', () => {
 
     await slack.react(alice, slack.general, answer.ts, 'white_check_mark');
     const note = await slack.waitForCall('chat.postEphemeral');
-    expect(note.args).toMatchObject({ channel: slack.general.id, user: alice.id, thread_ts: answer.call.args.thread_ts, text: `Approved ✅ — exchange ${answer.exchangeId}.` });
+    expect(note.args).toMatchObject({
+      channel: slack.general.id,
+      user: alice.id,
+      thread_ts: answer.call.args.thread_ts,
+      text: `Approved ✅ — exchange ${answer.exchangeId}.`,
+    });
     expect(await status(w, answer.exchangeId)).toBe('approved');
     expect(slack.callsTo('chat.postEphemeral')).toHaveLength(1);
     // The answer sits in a thread: not in the channel's history, found in its thread with its metadata.
@@ -186,10 +220,16 @@ describe('Slack in Socket Mode', () => {
 
     const answer = await mentionAndWait(w, bob, slack.general, 'is it sunny in Sydney?');
     await slack.react(alice, slack.general, answer.ts, 'x');
-    await slack.waitForCall('chat.postEphemeral', (c) => c.args.text === `Rejected ❌ — exchange ${answer.exchangeId}.`);
+    await slack.waitForCall(
+      'chat.postEphemeral',
+      (c) => c.args.text === `Rejected ❌ — exchange ${answer.exchangeId}.`,
+    );
     expect(await status(w, answer.exchangeId)).toBe('rejected');
     // Only the answer was looked up (history, then its thread); the reactions on bob's message were not.
-    expect(slack.calls.filter((c) => c.method.startsWith('conversations.')).map((c) => c.method)).toEqual(['conversations.history', 'conversations.replies']);
+    expect(slack.calls.filter((c) => c.method.startsWith('conversations.')).map((c) => c.method)).toEqual([
+      'conversations.history',
+      'conversations.replies',
+    ]);
   });
 
   test('members of the moderator user group moderate too; the group is looked up once', async () => {
@@ -198,7 +238,10 @@ describe('Slack in Socket Mode', () => {
     const second = await mentionAndWait(w, bob, slack.general, 'weather in Tokyo');
     await slack.react(carol, slack.general, first.ts, 'white_check_mark');
     await slack.react(carol, slack.general, second.ts, 'x');
-    await slack.waitForCall('chat.postEphemeral', (c) => c.args.text === `Rejected ❌ — exchange ${second.exchangeId}.`);
+    await slack.waitForCall(
+      'chat.postEphemeral',
+      (c) => c.args.text === `Rejected ❌ — exchange ${second.exchangeId}.`,
+    );
     expect(await status(w, first.exchangeId)).toBe('approved');
     expect(await status(w, second.exchangeId)).toBe('rejected');
     expect(slack.callsTo('usergroups.users.list')).toHaveLength(1);
@@ -211,16 +254,28 @@ describe('Slack in Socket Mode', () => {
     const shortcut = await slack.messageShortcut(alice, slack.general, answer.ts, CORRECT_SHORTCUT);
     expect(shortcut.acked).toBe(true);
     const modal = await slack.waitForView((v) => v.user === alice.id);
-    const input = (modal.view.blocks as { type: string; element?: { initial_value: string; multiline: boolean } }[]).find((b) => b.type === 'input')!;
+    const input = (
+      modal.view.blocks as { type: string; element?: { initial_value: string; multiline: boolean } }[]
+    ).find((b) => b.type === 'input')!;
     expect(input.element).toMatchObject({ multiline: true, initial_value: answer.call.args.text });
-    expect(JSON.parse(modal.view.private_metadata as string)).toEqual({ channel: slack.general.id, ts: answer.ts, threadTs: answer.call.args.thread_ts, exchangeId: answer.exchangeId });
+    expect(JSON.parse(modal.view.private_metadata as string)).toEqual({
+      channel: slack.general.id,
+      ts: answer.ts,
+      threadTs: answer.call.args.thread_ts,
+      exchangeId: answer.exchangeId,
+    });
 
     const correction = 'Right now in New York it is cool and breezy.';
-    const submitted = await slack.submitView(alice, modal.id, { [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: correction } });
+    const submitted = await slack.submitView(alice, modal.id, {
+      [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: correction },
+    });
     expect(submitted).toMatchObject({ acked: true, payload: undefined });
     const stored = await w.bot.store.get(answer.exchangeId);
     expect(stored!.moderation).toMatchObject({ status: 'corrected', correction });
-    await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === alice.id && c.args.text === `Correction saved ✏️ — exchange ${answer.exchangeId}.`);
+    await slack.waitForCall(
+      'chat.postEphemeral',
+      (c) => c.args.user === alice.id && c.args.text === `Correction saved ✏️ — exchange ${answer.exchangeId}.`,
+    );
   });
 
   test('a correction from someone who may not moderate is refused inside the modal', async () => {
@@ -228,15 +283,23 @@ describe('Slack in Socket Mode', () => {
     const answer = await mentionAndWait(w, bob, slack.general, 'weather in New York');
     await slack.messageShortcut(bob, slack.general, answer.ts, CORRECT_SHORTCUT);
     const modal = await slack.waitForView((v) => v.user === bob.id);
-    const submitted = await slack.submitView(bob, modal.id, { [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: 'It is always sunny.' } });
-    expect(submitted.payload).toEqual({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: replies.refused('correct', 'moderator') } });
+    const submitted = await slack.submitView(bob, modal.id, {
+      [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: 'It is always sunny.' },
+    });
+    expect(submitted.payload).toEqual({
+      response_action: 'errors',
+      errors: { [CORRECTION_BLOCK]: replies.refused('correct', 'moderator') },
+    });
     expect(await status(w, answer.exchangeId)).toBe('pending');
 
     // On someone else's message the shortcut only explains itself.
     const chat = await slack.post(bob, slack.general, 'nice day');
     await slack.messageShortcut(bob, slack.general, chat.ts, CORRECT_SHORTCUT);
     const explained = await slack.waitForResponse();
-    expect(explained.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Correct answer') });
+    expect(explained.body).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('Correct answer'),
+    });
   });
 
   describe('permission-checked slash commands', () => {
@@ -251,41 +314,71 @@ describe('Slack in Socket Mode', () => {
       const { alice, bob, dana } = w;
       const answer = await mentionAndWait(w, bob, w.slack.general, 'weather in Paris');
 
-      expect((await run(bob, '/approve', answer.exchangeId)).body).toEqual({ response_type: 'ephemeral', text: replies.refused('approve', 'moderator') });
+      expect((await run(bob, '/approve', answer.exchangeId)).body).toEqual({
+        response_type: 'ephemeral',
+        text: replies.refused('approve', 'moderator'),
+      });
       expect(await status(w, answer.exchangeId)).toBe('pending');
 
-      expect((await run(alice, '/approve', answer.exchangeId)).body.text).toBe(`Approved ✅ — exchange ${answer.exchangeId}.`);
+      expect((await run(alice, '/approve', answer.exchangeId)).body.text).toBe(
+        `Approved ✅ — exchange ${answer.exchangeId}.`,
+      );
       expect(await status(w, answer.exchangeId)).toBe('approved');
 
-      expect((await run(dana, '/reject', answer.exchangeId)).body.text).toBe(`Rejected ❌ — exchange ${answer.exchangeId}.`);
+      expect((await run(dana, '/reject', answer.exchangeId)).body.text).toBe(
+        `Rejected ❌ — exchange ${answer.exchangeId}.`,
+      );
       expect(await status(w, answer.exchangeId)).toBe('rejected');
     });
 
     test('/retrain is refused for a moderator or a regular user and runs for an admin, its progress updating one message', async () => {
       const { alice, bob, dana, slack, bot } = w;
       // A retrain of the tiny base on a small seed: seconds, not the configured base's minutes.
-      bot.operations!.retrain = tinyRetrain(await writeSeedSubset(join(bot.dataDir, 'seed')), 1, { generationSamples: 2, hyperparameters: { maxTrainExamples: 24, maxValidationExamples: 8 } });
+      bot.operations!.retrain = tinyRetrain(await writeSeedSubset(join(bot.dataDir, 'seed')), 1, {
+        generationSamples: 2,
+        hyperparameters: { maxTrainExamples: 24, maxValidationExamples: 8 },
+      });
       for (const user of [bob, alice]) {
-        expect((await run(user, '/retrain', '')).body).toEqual({ response_type: 'ephemeral', text: replies.refused('retrain', 'admin') });
+        expect((await run(user, '/retrain', '')).body).toEqual({
+          response_type: 'ephemeral',
+          text: replies.refused('retrain', 'admin'),
+        });
       }
       expect(await bot.operations!.registry.history()).toEqual([]);
 
       await slack.slashCommand(dana, slack.general, '/retrain', '');
-      const started = await slack.waitForCall('chat.postMessage', (c) => c.args.channel === slack.general.id && String(c.args.text).startsWith('⏳ Training'));
+      const started = await slack.waitForCall(
+        'chat.postMessage',
+        (c) => c.args.channel === slack.general.id && String(c.args.text).startsWith('⏳ Training'),
+      );
       const ts = started.response.ts;
-      const finished = await slack.waitForCall('chat.update', (c) => c.args.ts === ts && /^Retrain finished/.test(String(c.args.text)), 60_000);
+      const finished = await slack.waitForCall(
+        'chat.update',
+        (c) => c.args.ts === ts && /^Retrain finished/.test(String(c.args.text)),
+        60_000,
+      );
       expect(finished.args.text).toMatch(/v0001-\d{8}T\d{4}Z promoted ✅/);
-      const shown = [started, ...slack.calls.filter((c) => c.method === 'chat.update' && c.args.ts === ts)].map((c) => String(c.args.text));
-      expect(shown).toEqual(expect.arrayContaining([expect.stringContaining('step 1/10: resolve-base'), expect.stringContaining('step 10/10: promote')]));
+      const shown = [started, ...slack.calls.filter((c) => c.method === 'chat.update' && c.args.ts === ts)].map((c) =>
+        String(c.args.text),
+      );
+      expect(shown).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('step 1/10: resolve-base'),
+          expect.stringContaining('step 10/10: promote'),
+        ]),
+      );
       expect((await bot.operations!.registry.active())?.id).toMatch(/^v0001-/);
     }, 90_000);
 
     test('/model is for admins and /dataset for moderators: refused below, run at or above', async () => {
       const { alice, bob, dana, bot } = w;
-      const text = async (user: SlackUser, command: string, args: string) => String((await run(user, command, args)).body.text);
+      const text = async (user: SlackUser, command: string, args: string) =>
+        String((await run(user, command, args)).body.text);
       const active = await bot.operations!.registry.active();
       expect(await text(alice, '/model', 'status')).toBe(replies.refused('model', 'admin'));
-      expect(await text(dana, '/model', 'status')).toMatch(active ? new RegExp(`^Active model ${active.id}, fine-tuned from`) : /^No model is active/);
+      expect(await text(dana, '/model', 'status')).toMatch(
+        active ? new RegExp(`^Active model ${active.id}, fine-tuned from`) : /^No model is active/,
+      );
       expect(await text(bob, '/dataset', 'stats')).toBe(replies.refused('dataset', 'moderator'));
       expect(await text(alice, '/dataset', 'stats')).toMatch(/^store: \d+ exchanges\n/);
     });
@@ -304,8 +397,13 @@ describe('Slack in Socket Mode', () => {
     const { slack, bob } = w;
     slack.failNext('chat.postMessage', 'fatal_error');
     const asked = await slack.post(bob, slack.general, `${slack.mention} weather in Sydney`);
-    await slack.waitForCall('chat.postMessage', (c) => c.args.thread_ts === asked.ts && c.args.text === replies.internalError);
-    expect(w.bot.logs.some((line) => line.includes('could not answer a Slack message') && line.includes('fatal_error'))).toBe(true);
+    await slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.thread_ts === asked.ts && c.args.text === replies.internalError,
+    );
+    expect(
+      w.bot.logs.some((line) => line.includes('could not answer a Slack message') && line.includes('fatal_error')),
+    ).toBe(true);
     const next = await mentionAndWait(w, bob, slack.general, 'weather in Sydney');
     expect(next.call.args.text).toMatch(/Sydney/);
     expect(w.bot.logs.join('\n')).not.toContain(slack.botToken);
@@ -338,13 +436,29 @@ describe('Slack in HTTP mode', () => {
 
   test('badly signed or stale requests get 401 and never reach the assistant', async () => {
     const { slack, bob } = w;
-    const event = slack.eventBody({ type: 'app_mention', user: bob.id, text: `${slack.mention} weather in Paris`, ts: '1700000000.000100', channel: slack.general.id });
-    const command = new URLSearchParams({ command: '/weather', text: 'Paris', user_id: bob.id, user_name: 'bob', channel_id: slack.general.id, team_id: slack.team.id }).toString();
+    const event = slack.eventBody({
+      type: 'app_mention',
+      user: bob.id,
+      text: `${slack.mention} weather in Paris`,
+      ts: '1700000000.000100',
+      channel: slack.general.id,
+    });
+    const command = new URLSearchParams({
+      command: '/weather',
+      text: 'Paris',
+      user_id: bob.id,
+      user_name: 'bob',
+      channel_id: slack.general.id,
+      team_id: slack.team.id,
+    }).toString();
     const now = Math.floor(Date.now() / 1000);
 
     expect((await slack.sendSigned(event, 'application/json', { secret: 'not-the-signing-secret' })).status).toBe(401);
     expect((await slack.sendSigned(event, 'application/json', { timestamp: now - 6 * 60 })).status).toBe(401);
-    expect((await slack.sendSigned(command, 'application/x-www-form-urlencoded', { secret: 'not-the-signing-secret' })).status).toBe(401);
+    expect(
+      (await slack.sendSigned(command, 'application/x-www-form-urlencoded', { secret: 'not-the-signing-secret' }))
+        .status,
+    ).toBe(401);
 
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
     expect(await w.bot.store.countByStatus()).toEqual({ pending: 0, approved: 0, rejected: 0, corrected: 0 });
@@ -359,7 +473,17 @@ describe('Slack start-up', () => {
     const slack = await startSlackEmulator();
     const bot = await startTestBot();
     try {
-      const config = { botToken: 'xoxb-not-a-real-token', appToken: slack.appToken, signingSecret: null, mode: 'socket' as const, port: 0, moderators: [], moderatorGroup: null, admins: [], apiUrl: slack.apiUrl };
+      const config = {
+        botToken: 'xoxb-not-a-real-token',
+        appToken: slack.appToken,
+        signingSecret: null,
+        mode: 'socket' as const,
+        port: 0,
+        moderators: [],
+        moderatorGroup: null,
+        admins: [],
+        apiUrl: slack.apiUrl,
+      };
       const adapter = createSlackAdapter(bot.assistant, config, bot.assistant.log);
       await expect(adapter.start()).rejects.toThrow('Slack did not accept SLACK_BOT_TOKEN (invalid_auth)');
       expect(slack.connections).toBe(0);

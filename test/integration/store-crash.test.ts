@@ -15,8 +15,16 @@ const writerScript = join(root, 'test/helpers/store-writer.ts');
  * `delayMs` later, wherever it is in its write cycle, and returns every id it acknowledged
  * (with its number), including those printed between the count and the kill.
  */
-async function captureUntilKilled(dir: string, first: number, killAfter: number, delayMs: number): Promise<Map<string, number>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', writerScript, dir, String(first), '8', '100'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+async function captureUntilKilled(
+  dir: string,
+  first: number,
+  killAfter: number,
+  delayMs: number,
+): Promise<Map<string, number>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', writerScript, dir, String(first), '8', '100'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (data) => (stderr += data));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
@@ -43,7 +51,13 @@ describe('crash safety', () => {
   test('every acknowledged capture survives a SIGKILL at any point of the write cycle', async () => {
     const acknowledged = new Map<string, number>();
     let next = 0;
-    for (const [killAfter, delayMs] of [[250, 0], [401, 1], [333, 2], [520, 0], [289, 3]]) {
+    for (const [killAfter, delayMs] of [
+      [250, 0],
+      [401, 1],
+      [333, 2],
+      [520, 0],
+      [289, 3],
+    ]) {
       const round = await captureUntilKilled(dir, next, killAfter, delayMs);
       expect(round.size).toBeGreaterThanOrEqual(killAfter);
       for (const [id, n] of round) {
@@ -64,7 +78,13 @@ describe('crash safety', () => {
         for (const [id, n] of acknowledged) {
           const expected = sampleExchange(n);
           const exchange = stored.get(id);
-          expect(exchange).toMatchObject({ id, question: expected.question, answer: expected.answer, facts: expected.facts, query: expected.query });
+          expect(exchange).toMatchObject({
+            id,
+            question: expected.question,
+            answer: expected.answer,
+            facts: expected.facts,
+            query: expected.query,
+          });
         }
       } finally {
         await store.close();

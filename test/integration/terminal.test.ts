@@ -16,7 +16,12 @@ async function chat(lines: string[], longReplyMs: number): Promise<string[]> {
   const output = new PassThrough();
   let printed = '';
   output.on('data', (d) => (printed += d));
-  const done = runTerminal(bot.assistant, { input, output, author: { id: 'owner', name: 'owner', roles: ['admin', 'moderator'] }, longReplyMs });
+  const done = runTerminal(bot.assistant, {
+    input,
+    output,
+    author: { id: 'owner', name: 'owner', roles: ['admin', 'moderator'] },
+    longReplyMs,
+  });
   for (const line of lines) {
     input.write(line + '\n');
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -24,7 +29,10 @@ async function chat(lines: string[], longReplyMs: number): Promise<string[]> {
   input.end();
   await done;
   // Without a TTY the prompt and the reply share a line: "you › bot › …".
-  return printed.split('\n').filter((line) => line.includes('bot › ')).map((line) => line.slice(line.indexOf('bot › ')));
+  return printed
+    .split('\n')
+    .filter((line) => line.includes('bot › '))
+    .map((line) => line.slice(line.indexOf('bot › ')));
 }
 
 test('a slow reply does not hold the chat: the next question is answered first, and the slow one still arrives', async () => {

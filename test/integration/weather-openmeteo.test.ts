@@ -32,7 +32,10 @@ async function lastRawForecast(): Promise<any> {
 }
 
 async function failure(promise: Promise<unknown>): Promise<WeatherError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(WeatherError);
   return error as WeatherError;
 }
@@ -41,7 +44,14 @@ describe('Open-Meteo normalization', () => {
   test('Tokyo, metric: local times, local today first, numbers as served', async () => {
     const weather = service();
     const place = await weather.resolvePlace('Tokyo', null);
-    expect(place).toMatchObject({ name: 'Tokyo', region: 'Tokyo', country: 'Japan', countryCode: 'JP', timezone: 'Asia/Tokyo', utcOffsetSeconds: 32400 });
+    expect(place).toMatchObject({
+      name: 'Tokyo',
+      region: 'Tokyo',
+      country: 'Japan',
+      countryCode: 'JP',
+      timezone: 'Asia/Tokyo',
+      utcOffsetSeconds: 32400,
+    });
     const report = await weather.forecast(place, 'metric');
     const raw = await lastRawForecast();
 
@@ -54,7 +64,12 @@ describe('Open-Meteo normalization', () => {
     expect(report.hourly).toHaveLength(16 * 24);
     expect(report.hourly[0].time).toBe('2026-11-26T00:00');
 
-    expect(raw.hourly_units).toMatchObject({ temperature_2m: '°C', wind_speed_10m: 'km/h', precipitation: 'mm', snowfall: 'cm' });
+    expect(raw.hourly_units).toMatchObject({
+      temperature_2m: '°C',
+      wind_speed_10m: 'km/h',
+      precipitation: 'mm',
+      snowfall: 'cm',
+    });
     expect(report.current).toMatchObject({
       temperature: raw.current.temperature_2m,
       feelsLike: raw.current.apparent_temperature,
@@ -103,18 +118,39 @@ describe('Open-Meteo normalization', () => {
     expect(geocoding.query).toEqual({ name: 'Paris', count: '10', language: 'en', format: 'json' });
     const forecast = emulator.requests.find((r) => r.path === '/v1/forecast')!;
     expect(forecast.query).toMatchObject({
-      latitude: '33.66094', longitude: '-95.55551', timezone: 'auto', forecast_days: '16',
-      temperature_unit: 'fahrenheit', wind_speed_unit: 'mph', precipitation_unit: 'inch',
+      latitude: '33.66094',
+      longitude: '-95.55551',
+      timezone: 'auto',
+      forecast_days: '16',
+      temperature_unit: 'fahrenheit',
+      wind_speed_unit: 'mph',
+      precipitation_unit: 'inch',
     });
-    expect(forecast.query.daily.split(',')).toEqual(expect.arrayContaining(['sunrise', 'sunset', 'uv_index_max', 'wind_gusts_10m_max', 'snowfall_sum', 'precipitation_probability_max']));
-    expect(forecast.query.hourly.split(',')).toEqual(expect.arrayContaining(['apparent_temperature', 'relative_humidity_2m', 'precipitation_probability', 'snowfall']));
+    expect(forecast.query.daily.split(',')).toEqual(
+      expect.arrayContaining([
+        'sunrise',
+        'sunset',
+        'uv_index_max',
+        'wind_gusts_10m_max',
+        'snowfall_sum',
+        'precipitation_probability_max',
+      ]),
+    );
+    expect(forecast.query.hourly.split(',')).toEqual(
+      expect.arrayContaining(['apparent_temperature', 'relative_humidity_2m', 'precipitation_probability', 'snowfall']),
+    );
   });
 
   test('Paris, Texas in imperial: °F, mph, inches; local today is still the 25th', async () => {
     const weather = service();
     const report = await weather.forecast(await weather.resolvePlace('Paris', 'Texas'), 'imperial');
     const raw = await lastRawForecast();
-    expect(raw.hourly_units).toMatchObject({ temperature_2m: '°F', wind_speed_10m: 'mp/h', precipitation: 'inch', snowfall: 'inch' });
+    expect(raw.hourly_units).toMatchObject({
+      temperature_2m: '°F',
+      wind_speed_10m: 'mp/h',
+      precipitation: 'inch',
+      snowfall: 'inch',
+    });
     expect(report.place).toMatchObject({ region: 'Texas', timezone: 'America/Chicago', utcOffsetSeconds: -6 * 3600 });
     expect(report.current.time).toBe('2026-11-25T14:00');
     expect(report.daily[0].date).toBe('2026-11-25');
@@ -149,7 +185,11 @@ describe('Open-Meteo places', () => {
   });
 
   test('"Paris, TX" in one string is read as place and region', async () => {
-    expect(await service().resolvePlace('Paris, TX', null)).toMatchObject({ region: 'Texas', latitude: 33.66094, longitude: -95.55551 });
+    expect(await service().resolvePlace('Paris, TX', null)).toMatchObject({
+      region: 'Texas',
+      latitude: 33.66094,
+      longitude: -95.55551,
+    });
   });
 
   test('unknown places and regions with no such place are place-not-found', async () => {
@@ -179,7 +219,12 @@ describe('Open-Meteo outages', () => {
   test('backoff doubles each retry, jittered within its upper half', async () => {
     const waits: number[] = [];
     const jitter = [0, 0.5, 1];
-    const weather = service({ retries: 3, backoffMs: 100, random: () => jitter[waits.length], sleep: async (ms) => void waits.push(ms) });
+    const weather = service({
+      retries: 3,
+      backoffMs: 100,
+      random: () => jitter[waits.length],
+      sleep: async (ms) => void waits.push(ms),
+    });
     const place = await parisTexas(weather);
     emulator.failNext('http-500', 3, '/v1/forecast');
     await weather.forecast(place, 'metric');
@@ -254,7 +299,10 @@ describe('Open-Meteo outages', () => {
   test('an unreachable server is provider-down', async () => {
     const dead = await startOpenMeteoEmulator();
     await dead.close();
-    const weather = new WeatherService(new OpenMeteoProvider({ geocodingUrl: dead.geocodingUrl }), { retries: 1, backoffMs: 1 });
+    const weather = new WeatherService(new OpenMeteoProvider({ geocodingUrl: dead.geocodingUrl }), {
+      retries: 1,
+      backoffMs: 1,
+    });
     const error = await failure(weather.resolvePlace('Paris', null));
     expect(error.kind).toBe('provider-down');
     expect(error.message).toMatch(/unreachable: ECONNREFUSED/);
@@ -304,13 +352,23 @@ describe('Open-Meteo caching and coalescing', () => {
   });
 });
 
-test.each<UnitSystem>(['metric', 'imperial'])('every %s report field is a finite number where a number is due', async (units) => {
-  const weather = service();
-  const report = await weather.forecast(await weather.resolvePlace('Sao Paulo', null), units);
-  for (const hour of report.hourly) {
-    for (const value of [hour.temperature, hour.feelsLike, hour.humidity, hour.precipitation, hour.windSpeed, hour.windDirection]) {
-      expect(Number.isFinite(value)).toBe(true);
+test.each<UnitSystem>(['metric', 'imperial'])(
+  'every %s report field is a finite number where a number is due',
+  async (units) => {
+    const weather = service();
+    const report = await weather.forecast(await weather.resolvePlace('Sao Paulo', null), units);
+    for (const hour of report.hourly) {
+      for (const value of [
+        hour.temperature,
+        hour.feelsLike,
+        hour.humidity,
+        hour.precipitation,
+        hour.windSpeed,
+        hour.windDirection,
+      ]) {
+        expect(Number.isFinite(value)).toBe(true);
+      }
     }
-  }
-  for (const day of report.daily) expect(day.temperatureMax).toBeGreaterThanOrEqual(day.temperatureMin);
-});
+    for (const day of report.daily) expect(day.temperatureMax).toBeGreaterThanOrEqual(day.temperatureMin);
+  },
+);

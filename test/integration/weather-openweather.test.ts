@@ -20,7 +20,11 @@ beforeEach(() => {
 });
 
 function service(options: WeatherServiceOptions = {}, apiKey = KEY, baseUrl = emulator.url): WeatherService {
-  return new WeatherService(new OpenWeatherProvider({ apiKey, baseUrl }), { backoffMs: 5, timeoutMs: 2000, ...options });
+  return new WeatherService(new OpenWeatherProvider({ apiKey, baseUrl }), {
+    backoffMs: 5,
+    timeoutMs: 2000,
+    ...options,
+  });
 }
 
 /** A body exactly as the emulator served it to the provider's last request on `path`. */
@@ -32,7 +36,10 @@ async function lastRaw(path: string): Promise<any> {
 }
 
 async function failure(promise: Promise<unknown>): Promise<WeatherError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(WeatherError);
   return error as WeatherError;
 }
@@ -84,7 +91,10 @@ describe('OpenWeather normalization', () => {
     expect(day.temperatureMax).toBe(Math.max(...tomorrow.map((s: any) => s.main.temp)));
     expect(day.temperatureMin).toBe(Math.min(...tomorrow.map((s: any) => s.main.temp)));
     expect(day.precipitationProbability).toBe(Math.round(100 * Math.max(...tomorrow.map((s: any) => s.pop))));
-    expect(day.precipitationSum).toBeCloseTo(tomorrow.reduce((t: number, s: any) => t + (s.rain?.['3h'] ?? 0) + (s.snow?.['3h'] ?? 0), 0), 2);
+    expect(day.precipitationSum).toBeCloseTo(
+      tomorrow.reduce((t: number, s: any) => t + (s.rain?.['3h'] ?? 0) + (s.snow?.['3h'] ?? 0), 0),
+      2,
+    );
     expect(day.windSpeedMax).toBeCloseTo(3.6 * Math.max(...tomorrow.map((s: any) => s.wind.speed)), 1);
     expect(day.uvIndexMax).toBeNull();
     expect([day.sunrise, day.sunset]).toEqual([null, null]);
@@ -100,9 +110,22 @@ describe('OpenWeather normalization', () => {
   test('the requests are the documented free-tier ones, key and units included', async () => {
     const weather = service();
     await weather.forecast(await weather.resolvePlace('Paris', 'TX'), 'imperial');
-    expect(emulator.requests.map((r) => r.path).sort()).toEqual(['/data/2.5/forecast', '/data/2.5/weather', '/geo/1.0/direct']);
-    expect(emulator.requests.find((r) => r.path === '/geo/1.0/direct')!.query).toEqual({ q: 'Paris', limit: '5', appid: KEY });
-    expect(emulator.requests.find((r) => r.path === '/data/2.5/weather')!.query).toEqual({ appid: KEY, lat: '33.6617962', lon: '-95.555513', units: 'imperial' });
+    expect(emulator.requests.map((r) => r.path).sort()).toEqual([
+      '/data/2.5/forecast',
+      '/data/2.5/weather',
+      '/geo/1.0/direct',
+    ]);
+    expect(emulator.requests.find((r) => r.path === '/geo/1.0/direct')!.query).toEqual({
+      q: 'Paris',
+      limit: '5',
+      appid: KEY,
+    });
+    expect(emulator.requests.find((r) => r.path === '/data/2.5/weather')!.query).toEqual({
+      appid: KEY,
+      lat: '33.6617962',
+      lon: '-95.555513',
+      units: 'imperial',
+    });
   });
 
   test('Paris, Texas in imperial: °F and mph as served, precipitation turned from mm into inches', async () => {
@@ -123,7 +146,11 @@ describe('OpenWeather normalization', () => {
   });
 
   test('New York is called New York, not "New York County"', async () => {
-    expect(await service().resolvePlace('New York', 'NY')).toMatchObject({ name: 'New York', region: 'New York', countryCode: 'US' });
+    expect(await service().resolvePlace('New York', 'NY')).toMatchObject({
+      name: 'New York',
+      region: 'New York',
+      countryCode: 'US',
+    });
   });
 });
 
@@ -194,13 +221,16 @@ describe('OpenWeather outages', () => {
     expect((await failure(weather.forecast(place, 'metric'))).kind).toBe('bad-response');
   });
 
-  test.each(['/data/2.5/weather', '/data/2.5/forecast', '/geo/1.0/direct'])('a partial %s is bad-response, never a TypeError', async (path) => {
-    const weather = service();
-    const place = path === '/geo/1.0/direct' ? null : await london(weather);
-    emulator.failNext('partial', 1, path);
-    const error = await failure(place ? weather.forecast(place, 'metric') : weather.resolvePlace('Tokyo', null));
-    expect(error.kind).toBe('bad-response');
-  });
+  test.each(['/data/2.5/weather', '/data/2.5/forecast', '/geo/1.0/direct'])(
+    'a partial %s is bad-response, never a TypeError',
+    async (path) => {
+      const weather = service();
+      const place = path === '/geo/1.0/direct' ? null : await london(weather);
+      emulator.failNext('partial', 1, path);
+      const error = await failure(place ? weather.forecast(place, 'metric') : weather.resolvePlace('Tokyo', null));
+      expect(error.kind).toBe('bad-response');
+    },
+  );
 });
 
 describe('the API key never shows', () => {

@@ -2,8 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { batchedData, bucketLength, makeBatch, orderedBatches, shuffledBatches } from '../../training/encoding/batching';
-import { encodeChat, encodeChats, EncodeError, type ChatExample, type EncodedExample } from '../../training/encoding/encode';
+import {
+  batchedData,
+  bucketLength,
+  makeBatch,
+  orderedBatches,
+  shuffledBatches,
+} from '../../training/encoding/batching';
+import {
+  encodeChat,
+  encodeChats,
+  EncodeError,
+  type ChatExample,
+  type EncodedExample,
+} from '../../training/encoding/encode';
 import { createTinyModel } from '../../training/model/tiny';
 
 env.allowRemoteModels = false;
@@ -46,7 +58,10 @@ function runs({ ids, assistantMask }: EncodedExample, trained: 0 | 1): string[] 
 describe('encodeChat', () => {
   test('masks exactly each assistant answer and its <|im_end|>', () => {
     const encoded = encodeChat(tokenizer, conversation, { maxSeqLen: 512 });
-    expect(runs(encoded, 1)).toEqual(['Yes: a 70% chance of rain, high of 14°C.<|im_end|>', '\n Snow is likely on Saturday in Denver.<|im_end|>']);
+    expect(runs(encoded, 1)).toEqual([
+      'Yes: a 70% chance of rain, high of 14°C.<|im_end|>',
+      '\n Snow is likely on Saturday in Denver.<|im_end|>',
+    ]);
     expect(runs(encoded, 0)).toEqual([
       '<|im_start|>system\nYou are WeatherBot.<|im_end|>\n<|im_start|>user\nWill it rain in Seattle tomorrow?<|im_end|>\n<|im_start|>assistant\n',
       '\n<|im_start|>user\nAnd in Denver?<|im_end|>\n<|im_start|>assistant\n',
@@ -59,14 +74,20 @@ describe('encodeChat', () => {
     const full = tokenizer.encode(rendered, { add_special_tokens: false });
     expect(full.length).toBeGreaterThan(encoded.ids.length);
     expect(Array.from(encoded.ids)).toEqual(full.slice(0, encoded.ids.length));
-    expect(tokenizer.decode(full.slice(encoded.ids.length), { skip_special_tokens: false })).toBe('\n<|im_start|>user\nThanks!<|im_end|>\n');
+    expect(tokenizer.decode(full.slice(encoded.ids.length), { skip_special_tokens: false })).toBe(
+      '\n<|im_start|>user\nThanks!<|im_end|>\n',
+    );
     expect(encoded.ids.at(-1)).toBe(tokenizer.eos_token_id);
     expect(encoded.assistantMask.at(-1)).toBe(1);
   });
 
   test('an assistant message with weight 0 stays out of the loss', () => {
-    const weighted: ChatExample = { messages: conversation.messages.map((m, i) => (i === 2 ? { ...m, weight: 0 as const } : m)) };
-    expect(runs(encodeChat(tokenizer, weighted, { maxSeqLen: 512 }), 1)).toEqual(['\n Snow is likely on Saturday in Denver.<|im_end|>']);
+    const weighted: ChatExample = {
+      messages: conversation.messages.map((m, i) => (i === 2 ? { ...m, weight: 0 as const } : m)),
+    };
+    expect(runs(encodeChat(tokenizer, weighted, { maxSeqLen: 512 }), 1)).toEqual([
+      '\n Snow is likely on Saturday in Denver.<|im_end|>',
+    ]);
   });
 
   test('refuses what it cannot train on, and says why', () => {
@@ -79,7 +100,12 @@ describe('encodeChat', () => {
     ];
     const { examples: kept, dropped } = encodeChats(tokenizer, examples, { maxSeqLen: length - 1 });
     expect(kept).toEqual([]);
-    expect(dropped.map(({ index, reason }) => [index, reason])).toEqual([[0, 'too-long'], [1, 'no-assistant'], [2, 'invalid'], [3, 'invalid']]);
+    expect(dropped.map(({ index, reason }) => [index, reason])).toEqual([
+      [0, 'too-long'],
+      [1, 'no-assistant'],
+      [2, 'invalid'],
+      [3, 'invalid'],
+    ]);
     expect(dropped[0].message).toBe(`${length} tokens, more than ${length - 1}`);
     expect(encodeChats(tokenizer, examples.slice(0, 1), { maxSeqLen: length }).examples).toHaveLength(1);
     expect(() => encodeChat(tokenizer, conversation, { maxSeqLen: 512, endOfTurn: '<|nope|>' })).toThrow(EncodeError);
@@ -98,7 +124,7 @@ describe('batching', () => {
     expect(() => bucketLength(51, { maxSeqLen: 50 })).toThrow(RangeError);
   });
 
-  test('a batch is right-padded; targets are the next token and the loss mask is the target\'s assistant mask', () => {
+  test("a batch is right-padded; targets are the next token and the loss mask is the target's assistant mask", () => {
     const batch = makeBatch([example(5, 3), example(3, 1, 20)], 6, 2);
     expect(batch).toMatchObject({ batchSize: 2, seqLen: 6 });
     expect(Array.from(batch.inputIds, Number)).toEqual([10, 11, 12, 13, 14, 2, 20, 21, 22, 2, 2, 2]);
@@ -111,9 +137,16 @@ describe('batching', () => {
     const lengths = [3, 40, 17, 16, 5, 33, 31, 8, 48, 12];
     const examples = lengths.map((n) => example(n, 1));
     const batches = orderedBatches(examples, { batchSize: 3, padId: 0 });
-    expect(batches.map((b) => [b.seqLen, b.batchSize])).toEqual([[16, 3], [16, 2], [32, 2], [48, 3]]);
+    expect(batches.map((b) => [b.seqLen, b.batchSize])).toEqual([
+      [16, 3],
+      [16, 2],
+      [32, 2],
+      [48, 3],
+    ]);
     for (const batch of batches) {
-      const real = Array.from({ length: batch.batchSize }, (_, row) => batch.attentionMask.slice(row * batch.seqLen, (row + 1) * batch.seqLen).reduce((a, b) => a + b, 0n));
+      const real = Array.from({ length: batch.batchSize }, (_, row) =>
+        batch.attentionMask.slice(row * batch.seqLen, (row + 1) * batch.seqLen).reduce((a, b) => a + b, 0n),
+      );
       expect(real.every((n) => bucketLength(Number(n)) === batch.seqLen)).toBe(true);
     }
   });
@@ -137,7 +170,9 @@ describe('batching', () => {
     const encoded = encodeChat(tokenizer, conversation, { maxSeqLen: 512 });
     const [batch] = orderedBatches([encoded], { batchSize: 1, padId: tokenizer.pad_token_id });
     const n = encoded.ids.length;
-    const counted = Array.from(batch.lossMask.slice(0, n - 1)).map((m, t) => (m ? Number(batch.targets[t]) : -1)).filter((id) => id >= 0);
+    const counted = Array.from(batch.lossMask.slice(0, n - 1))
+      .map((m, t) => (m ? Number(batch.targets[t]) : -1))
+      .filter((id) => id >= 0);
     expect(counted).toEqual(Array.from(encoded.ids).filter((_, t) => encoded.assistantMask[t] === 1));
     expect(batch.lossMask.reduce((a, b) => a + b, 0)).toBe(encoded.assistantMask.reduce((a, b) => a + b, 0));
   });

@@ -30,7 +30,14 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-const query: WeatherQuery = { weather: true, location: 'Paris', region: null, when: 'tomorrow', aspect: 'rain', units: null };
+const query: WeatherQuery = {
+  weather: true,
+  location: 'Paris',
+  region: null,
+  when: 'tomorrow',
+  aspect: 'rain',
+  units: null,
+};
 const facts = buildFacts(makeReport(), query);
 const answer = renderAnswer(facts);
 const example: ChatExample = { messages: conversation('Will it rain in Paris tomorrow?', query, facts, answer) };
@@ -59,7 +66,12 @@ test('a tool turn is read like a user turn: only the two assistant turns are lea
 });
 
 test('roles outside system, user, assistant and tool are still refused', () => {
-  const odd = { messages: [{ role: 'robot' as ChatRole, content: 'beep' }, { role: 'assistant' as ChatRole, content: 'boop' }] };
+  const odd = {
+    messages: [
+      { role: 'robot' as ChatRole, content: 'beep' },
+      { role: 'assistant' as ChatRole, content: 'boop' },
+    ],
+  };
   expect(() => encodeChat(tokenizer, odd, { maxSeqLen: 64 })).toThrow(EncodeError);
 });
 
@@ -70,5 +82,6 @@ test('with a tokenizer, prepareDataset drops conversations longer than maxTokens
   const strict = await prepareDataset({ seedDir, tokenizer, maxTokens: length });
   expect(strict.report.dropped['too-long']).toBeGreaterThan(0);
   expect(strict.report.kept + strict.report.dropped['too-long']).toBe(loose.report.kept);
-  for (const kept of strict.examples) expect(encodeChat(tokenizer, kept.chat, { maxSeqLen: length }).ids.length).toBeLessThanOrEqual(length);
+  for (const kept of strict.examples)
+    expect(encodeChat(tokenizer, kept.chat, { maxSeqLen: length }).ids.length).toBeLessThanOrEqual(length);
 });

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFacts } from '../../bot/answers/facts';
 import { renderAnswer } from '../../bot/answers/templates';
-import { ASPECTS, type NewExchange, type Understanding, type WeatherFacts, type WeatherQuery } from '../../bot/core/domain';
+import {
+  ASPECTS,
+  type NewExchange,
+  type Understanding,
+  type WeatherFacts,
+  type WeatherQuery,
+} from '../../bot/core/domain';
 import { SYSTEM_PROMPT } from '../../bot/core/protocol';
 import { openStore } from '../../bot/store/lowdb-store';
 import type { ModerationChange, Store } from '../../bot/core/store';
@@ -21,9 +27,16 @@ let dataDir: string;
 let storeDir: string;
 let seedDir: string;
 
-const query = (location: string | null, when: WeatherQuery['when'], aspect: WeatherQuery['aspect']): WeatherQuery =>
-  ({ weather: true, location, region: null, when, aspect, units: null });
-const factsOf = (q: WeatherQuery): WeatherFacts => buildFacts(makeReport({ place: { name: q.location ?? 'Paris' } }), q);
+const query = (location: string | null, when: WeatherQuery['when'], aspect: WeatherQuery['aspect']): WeatherQuery => ({
+  weather: true,
+  location,
+  region: null,
+  when,
+  aspect,
+  units: null,
+});
+const factsOf = (q: WeatherQuery): WeatherFacts =>
+  buildFacts(makeReport({ place: { name: q.location ?? 'Paris' } }), q);
 
 /** A captured exchange as the assistant records it: the rules' query, the facts, the template answer. */
 function exchange(question: string, q: Understanding | null, extra: Partial<NewExchange> = {}): NewExchange {
@@ -56,8 +69,10 @@ const SEED_TRAIN = [
 ];
 const SEED_TEST = [seedExample('seed-4', 'is it windy in Bergen tonight', query('Bergen', 'tonight', 'wind'))];
 
-const PII_QUESTION = '<@123456789012345678> hey <#C024BE7LR|general> will it rain in Lima tomorrow? mail jane.doe@example.com or call +1 (555) 123-4567, more at https://example.com/x — cc @alex, thanks Alice';
-const PII_SCRUBBED = '@user hey #channel will it rain in Lima tomorrow? mail [email] or call [phone], more at [url] — cc @user, thanks [name]';
+const PII_QUESTION =
+  '<@123456789012345678> hey <#C024BE7LR|general> will it rain in Lima tomorrow? mail jane.doe@example.com or call +1 (555) 123-4567, more at https://example.com/x — cc @alex, thanks Alice';
+const PII_SCRUBBED =
+  '@user hey #channel will it rain in Lima tomorrow? mail [email] or call [phone], more at [url] — cc @user, thanks [name]';
 
 const moderator = { moderatorId: '555', platform: 'discord' };
 const approve: ModerationChange = { status: 'approved', ...moderator };
@@ -69,30 +84,80 @@ function cases(): { name: string; input: NewExchange; moderation?: ModerationCha
   const osloLow = factsOf(osloTonight).periods[0].low;
   const lima = query('Lima', 'tomorrow', 'rain');
   return [
-    { name: 'approved', input: exchange('Will it rain in Osaka tomorrow?', query('Osaka', 'tomorrow', 'rain')), moderation: approve },
-    { name: 'corrected', input: exchange('how cold is it in Oslo tonight', osloTonight), moderation: correct(`Oslo gets down to ${osloLow}°C tonight.`) },
-    { name: 'rejected', input: exchange('how windy is Denver today', query('Denver', 'today', 'wind')), moderation: { status: 'rejected', ...moderator } },
+    {
+      name: 'approved',
+      input: exchange('Will it rain in Osaka tomorrow?', query('Osaka', 'tomorrow', 'rain')),
+      moderation: approve,
+    },
+    {
+      name: 'corrected',
+      input: exchange('how cold is it in Oslo tonight', osloTonight),
+      moderation: correct(`Oslo gets down to ${osloLow}°C tonight.`),
+    },
+    {
+      name: 'rejected',
+      input: exchange('how windy is Denver today', query('Denver', 'today', 'wind')),
+      moderation: { status: 'rejected', ...moderator },
+    },
     { name: 'pending', input: exchange('humidity in Miami now', query('Miami', 'now', 'humidity')) },
     {
       name: 'errored',
-      input: exchange('weather in Atlantis', query('Atlantis', 'now', 'general'), { facts: null, answer: 'I couldn’t find “Atlantis”.', error: 'place-not-found' }),
+      input: exchange('weather in Atlantis', query('Atlantis', 'now', 'general'), {
+        facts: null,
+        answer: 'I couldn’t find “Atlantis”.',
+        error: 'place-not-found',
+      }),
       moderation: approve,
     },
     { name: 'incomplete', input: exchange('uh what', null, { answer: '' }), moderation: approve },
-    { name: 'invented number', input: exchange('how hot in Cairo today', query('Cairo', 'today', 'temperature')), moderation: correct('It will be 99°C in Cairo today.') },
-    { name: 'too long', input: exchange(`weather in Rome today ${'please '.repeat(600)}`, query('Rome', 'today', 'general')), moderation: approve },
+    {
+      name: 'invented number',
+      input: exchange('how hot in Cairo today', query('Cairo', 'today', 'temperature')),
+      moderation: correct('It will be 99°C in Cairo today.'),
+    },
+    {
+      name: 'too long',
+      input: exchange(`weather in Rome today ${'please '.repeat(600)}`, query('Rome', 'today', 'general')),
+      moderation: approve,
+    },
     { name: 'small talk', input: exchange('thanks a lot!', { weather: false }), moderation: approve },
     {
       name: 'clarify',
-      input: exchange('will it snow tomorrow?', query(null, 'tomorrow', 'snow'), { answer: 'Which place do you mean?' }),
+      input: exchange('will it snow tomorrow?', query(null, 'tomorrow', 'snow'), {
+        answer: 'Which place do you mean?',
+      }),
       moderation: approve,
     },
-    { name: 'personal data', input: exchange(PII_QUESTION, lima), moderation: correct(`Alice: ${renderAnswer(factsOf(lima))}`) },
-    { name: 'newer duplicate', input: exchange('will it rain in OSAKA tomorrow??? ☔', query('Osaka', 'tomorrow', 'rain')), moderation: approve },
-    { name: 'corrected duplicate', input: exchange('Is it windy in Chicago today', query('Chicago', 'today', 'wind')), moderation: correct('Wind today in Chicago: calm.') },
-    { name: 'approved duplicate', input: exchange('is it windy in chicago today!', query('Chicago', 'today', 'wind')), moderation: approve },
-    { name: 'held out', input: exchange('Is it windy in Bergen tonight?', query('Bergen', 'tonight', 'wind')), moderation: approve },
-    { name: 'seed duplicate', input: exchange("what's the weather in paris tomorrow", query('Paris', 'tomorrow', 'general')), moderation: approve },
+    {
+      name: 'personal data',
+      input: exchange(PII_QUESTION, lima),
+      moderation: correct(`Alice: ${renderAnswer(factsOf(lima))}`),
+    },
+    {
+      name: 'newer duplicate',
+      input: exchange('will it rain in OSAKA tomorrow??? ☔', query('Osaka', 'tomorrow', 'rain')),
+      moderation: approve,
+    },
+    {
+      name: 'corrected duplicate',
+      input: exchange('Is it windy in Chicago today', query('Chicago', 'today', 'wind')),
+      moderation: correct('Wind today in Chicago: calm.'),
+    },
+    {
+      name: 'approved duplicate',
+      input: exchange('is it windy in chicago today!', query('Chicago', 'today', 'wind')),
+      moderation: approve,
+    },
+    {
+      name: 'held out',
+      input: exchange('Is it windy in Bergen tonight?', query('Bergen', 'tonight', 'wind')),
+      moderation: approve,
+    },
+    {
+      name: 'seed duplicate',
+      input: exchange("what's the weather in paris tomorrow", query('Paris', 'tomorrow', 'general')),
+      moderation: approve,
+    },
   ];
 }
 
@@ -126,7 +191,8 @@ async function withStore<T>(use: (store: Store) => Promise<T>, dir = storeDir): 
   }
 }
 
-const prepare = (options: { seedDir?: string } = { seedDir }) => withStore((store) => prepareDataset({ store, knownNames: ['Alice'], ...options }));
+const prepare = (options: { seedDir?: string } = { seedDir }) =>
+  withStore((store) => prepareDataset({ store, knownNames: ['Alice'], ...options }));
 const byId = (dataset: PreparedDataset, id: string) => dataset.examples.find((e) => e.id === id);
 const roles = (dataset: PreparedDataset, id: string) => byId(dataset, id)?.chat.messages.map((m) => m.role);
 
@@ -138,11 +204,27 @@ describe('prepareDataset', () => {
 
   test('keeps approved and corrected exchanges and the seed train split, and counts every record dropped by reason', () => {
     expect(dataset.report.dropped).toEqual({
-      pending: 1, rejected: 1, incomplete: 1, errored: 1, 'unsupported-numbers': 1, 'too-long': 1, unencodable: 0, 'held-out': 1, duplicate: 3,
+      pending: 1,
+      rejected: 1,
+      incomplete: 1,
+      errored: 1,
+      'unsupported-numbers': 1,
+      'too-long': 1,
+      unencodable: 0,
+      'held-out': 1,
+      duplicate: 3,
     });
     expect(dataset.report.considered).toBe(cases().length + SEED_TRAIN.length);
     const keptIds = dataset.examples.map((e) => e.id).sort();
-    const expected = ['corrected', 'small talk', 'clarify', 'personal data', 'newer duplicate', 'corrected duplicate', 'seed duplicate'].map((n) => ids.get(n)!);
+    const expected = [
+      'corrected',
+      'small talk',
+      'clarify',
+      'personal data',
+      'newer duplicate',
+      'corrected duplicate',
+      'seed duplicate',
+    ].map((n) => ids.get(n)!);
     expect(keptIds).toEqual([...expected, 'seed-2', 'seed-3'].sort());
     expect(dataset.report).toMatchObject({ kept: 9, bySource: { store: 7, seed: 2 } });
     expect(dataset.report.train + dataset.report.validation).toBe(9);
@@ -170,7 +252,8 @@ describe('prepareDataset', () => {
     expect(example.chat.messages[4].content.startsWith('[name]: ')).toBe(true);
     expect(dataset.report.scrubbed).toEqual({ url: 1, email: 1, mention: 1, channel: 1, handle: 1, phone: 1, name: 2 });
     const text = JSON.stringify(dataset.examples.map((e) => e.chat));
-    for (const secret of ['123456789012345678', 'C024BE7LR', 'jane.doe', '123-4567', 'example.com', '@alex', 'Alice']) expect(text).not.toContain(secret);
+    for (const secret of ['123456789012345678', 'C024BE7LR', 'jane.doe', '123-4567', 'example.com', '@alex', 'Alice'])
+      expect(text).not.toContain(secret);
   });
 
   test('keeps one example per normalized question: the corrected one, else the newest', () => {
@@ -178,7 +261,9 @@ describe('prepareDataset', () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(byId(dataset, ids.get('newer duplicate')!)?.key).toBe(questionKey('Will it rain in Osaka tomorrow?'));
     expect(byId(dataset, ids.get('approved')!)).toBeUndefined();
-    expect(byId(dataset, ids.get('corrected duplicate')!)?.chat.messages[4].content).toBe('Wind today in Chicago: calm.');
+    expect(byId(dataset, ids.get('corrected duplicate')!)?.chat.messages[4].content).toBe(
+      'Wind today in Chicago: calm.',
+    );
     expect(byId(dataset, ids.get('approved duplicate')!)).toBeUndefined();
     expect(byId(dataset, 'seed-1')).toBeUndefined();
     expect(byId(dataset, ids.get('seed duplicate')!)?.source).toBe('store');
@@ -188,9 +273,17 @@ describe('prepareDataset', () => {
     const again = await prepare();
     expect(again.examples).toEqual(dataset.examples);
     expect(again.manifest).toEqual(dataset.manifest);
-    expect(dataset.manifest).toMatchObject({ examples: 9, train: dataset.train.length, validation: dataset.validation.length });
+    expect(dataset.manifest).toMatchObject({
+      examples: 9,
+      train: dataset.train.length,
+      validation: dataset.validation.length,
+    });
     expect(dataset.manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(dataset.manifest.bytes).toBe(Buffer.byteLength(dataset.examples.map((e) => `${JSON.stringify({ split: e.split, messages: e.chat.messages })}\n`).join('')));
+    expect(dataset.manifest.bytes).toBe(
+      Buffer.byteLength(
+        dataset.examples.map((e) => `${JSON.stringify({ split: e.split, messages: e.chat.messages })}\n`).join(''),
+      ),
+    );
 
     const shuffled = join(root, 'seed-shuffled');
     await mkdir(shuffled, { recursive: true });
@@ -206,7 +299,8 @@ describe('prepareDataset', () => {
   test('drops conversations over the character limit', async () => {
     const strict = await withStore((store) => prepareDataset({ store, maxChars: 800 }));
     expect(strict.report.dropped['too-long']).toBeGreaterThan(dataset.report.dropped['too-long']);
-    for (const example of strict.examples) expect(example.chat.messages.reduce((n, m) => n + m.content.length, 0)).toBeLessThanOrEqual(800);
+    for (const example of strict.examples)
+      expect(example.chat.messages.reduce((n, m) => n + m.content.length, 0)).toBeLessThanOrEqual(800);
   });
 });
 
@@ -242,7 +336,11 @@ describe('export', () => {
     dataset = await prepare();
   });
   const all = () => [...dataset.train, ...dataset.validation];
-  const parse = <T>(text: string): T[] => text.trimEnd().split('\n').map((line) => JSON.parse(line) as T);
+  const parse = <T>(text: string): T[] =>
+    text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as T);
 
   test('hf: one {"messages":[{role, content}]} per line, the protocol roles as they are', () => {
     const records = parse<{ messages: { role: string; content: string }[] }>(toJsonl(all(), 'hf'));
@@ -252,13 +350,16 @@ describe('export', () => {
       expect(record.messages).toEqual(all()[i].messages.map(({ role, content }) => ({ role, content })));
       for (const message of record.messages) expect(Object.keys(message)).toEqual(['role', 'content']);
     }
-    expect(records.some((r) => r.messages.map((m) => m.role).join() === 'system,user,assistant,tool,assistant')).toBe(true);
+    expect(records.some((r) => r.messages.map((m) => m.role).join() === 'system,user,assistant,tool,assistant')).toBe(
+      true,
+    );
   });
 
   test('openai: the query is a get_weather tool call, the facts its tool result, and each line lists the tool', () => {
     const records = parse<OpenAiRecord>(toJsonl(all(), 'openai'));
     expect(records).toHaveLength(all().length);
-    const properties = (WEATHER_TOOL.function.parameters as { properties: Record<string, { enum?: unknown[] }> }).properties;
+    const properties = (WEATHER_TOOL.function.parameters as { properties: Record<string, { enum?: unknown[] }> })
+      .properties;
     let calls = 0;
     for (const [i, record] of records.entries()) {
       expect(Object.keys(record).sort()).toEqual(['messages', 'tools']);
@@ -276,8 +377,11 @@ describe('export', () => {
           const args = JSON.parse(call.function.arguments);
           const { weather: _weather, ...expected } = JSON.parse(source[j].content);
           expect(args).toEqual(expected);
-          expect(Object.keys(args).sort()).toEqual([...(WEATHER_TOOL.function.parameters as { required: string[] }).required].sort());
-          for (const [key, value] of Object.entries(args)) if (properties[key].enum) expect(properties[key].enum).toContain(value);
+          expect(Object.keys(args).sort()).toEqual(
+            [...(WEATHER_TOOL.function.parameters as { required: string[] }).required].sort(),
+          );
+          for (const [key, value] of Object.entries(args))
+            if (properties[key].enum) expect(properties[key].enum).toContain(value);
           callIds.add(call.id);
           calls += 1;
         } else if (message.role === 'tool') {
@@ -301,28 +405,47 @@ describe('npm run cli -- dataset', () => {
     const out = { stdout: '', stderr: '' };
     return {
       out,
-      io: { env: { DATA_DIR: dataDir }, stdout: { write: (t: string) => (out.stdout += t) }, stderr: { write: (t: string) => (out.stderr += t) } },
+      io: {
+        env: { DATA_DIR: dataDir },
+        stdout: { write: (t: string) => (out.stdout += t) },
+        stderr: { write: (t: string) => (out.stderr += t) },
+      },
     };
   };
 
   test('export --format openai --out writes the chosen split as JSONL, and without --out prints it', async () => {
     const file = join(root, 'exports', 'openai.jsonl');
     const run = io();
-    expect(await datasetCommand(['export', '--format', 'openai', '--out', file, '--split', 'all', '--seed-dir', seedDir], run.io)).toBe(0);
+    expect(
+      await datasetCommand(
+        ['export', '--format', 'openai', '--out', file, '--split', 'all', '--seed-dir', seedDir],
+        run.io,
+      ),
+    ).toBe(0);
     const lines = (await readFile(file, 'utf-8')).trimEnd().split('\n');
     expect(lines).toHaveLength(9);
     expect(lines.every((line) => Array.isArray(JSON.parse(line).tools))).toBe(true);
     expect(run.out.stdout).toBe('');
-    expect(run.out.stderr).toMatch(/^9 examples \(all, openai\) written to .*openai\.jsonl; dataset sha256 [0-9a-f]{64}\n$/);
+    expect(run.out.stderr).toMatch(
+      /^9 examples \(all, openai\) written to .*openai\.jsonl; dataset sha256 [0-9a-f]{64}\n$/,
+    );
 
     const printed = io();
-    expect(await datasetCommand(['export', '--format', 'hf', '--split', 'validation', '--seed-dir', seedDir], printed.io)).toBe(0);
+    expect(
+      await datasetCommand(['export', '--format', 'hf', '--split', 'validation', '--seed-dir', seedDir], printed.io),
+    ).toBe(0);
     const dataset = await withStore((store) => prepareDataset({ store, seedDir }));
     expect(printed.out.stdout).toBe(toJsonl(dataset.validation, 'hf'));
   });
 
   test('wrong usage prints the usage and returns 2', async () => {
-    for (const args of [['export'], ['export', '--format', 'csv'], ['export', '--format', 'hf', '--split', 'test'], ['stats', '--bogus', '1'], ['nope']]) {
+    for (const args of [
+      ['export'],
+      ['export', '--format', 'csv'],
+      ['export', '--format', 'hf', '--split', 'test'],
+      ['stats', '--bogus', '1'],
+      ['nope'],
+    ]) {
       const run = io();
       expect(await datasetCommand(args, run.io)).toBe(2);
       expect(run.out.stderr).toContain('usage: npm run --silent cli -- dataset');
@@ -335,13 +458,17 @@ describe('npm run cli -- dataset', () => {
     const text = run.out.stdout;
     expect(text).toContain(`store: ${cases().length} exchanges`);
     expect(text).toContain('  by status: pending 1, approved 10, rejected 1, corrected 4');
-    expect(text).toMatch(/ {2}by aspect: general 3, temperature 2, rain 3, snow 1, wind 4, humidity 1, \(not weather\) 1, \(no query\) 1\n/);
+    expect(text).toMatch(
+      / {2}by aspect: general 3, temperature 2, rain 3, snow 1, wind 4, humidity 1, \(not weather\) 1, \(no query\) 1\n/,
+    );
     expect(text).toMatch(/ {2}by when: {3}now 2, today 5, tonight 2, tomorrow 5, \(not weather\) 1, \(no query\) 1\n/);
     expect(text).toContain('seed train: 3 examples');
     expect(text).toContain('seed test: 1 examples');
     expect(text).toContain('prepared: 9 of 19 examples');
     expect(text).toContain('  by source: store 7, seed 2');
-    expect(text).toContain('  dropped:   pending 1, rejected 1, incomplete 1, errored 1, unsupported-numbers 1, too-long 1, held-out 1, duplicate 3');
+    expect(text).toContain(
+      '  dropped:   pending 1, rejected 1, incomplete 1, errored 1, unsupported-numbers 1, too-long 1, held-out 1, duplicate 3',
+    );
   });
 
   test('stats reads the shipped seed by default', async () => {

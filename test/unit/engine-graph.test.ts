@@ -22,10 +22,16 @@ describe('shape checks', () => {
   const b = graph.input('b', 'float32', [4, 5]);
 
   test('a mismatch names the op and both shapes', () => {
-    expect(() => op.matmul(a, b)).toThrow(new ShapeError('MatMul: inner dimensions 3 and 4 differ (got [2,3] and [4,5])'));
-    expect(() => op.add(a, b)).toThrow(new ShapeError('Add: cannot broadcast dimension 2 with 4 (got [2,3] and [4,5])'));
+    expect(() => op.matmul(a, b)).toThrow(
+      new ShapeError('MatMul: inner dimensions 3 and 4 differ (got [2,3] and [4,5])'),
+    );
+    expect(() => op.add(a, b)).toThrow(
+      new ShapeError('Add: cannot broadcast dimension 2 with 4 (got [2,3] and [4,5])'),
+    );
     expect(() => op.reshape(a, [4, 2])).toThrow(/^Reshape: cannot reshape to \[4,2\]: sizes differ \(got \[2,3\]\)$/);
-    expect(() => op.concat([a, b], 0)).toThrow('Concat: operands must share dtype and every dim but axis 0 (got [2,3] and [4,5])');
+    expect(() => op.concat([a, b], 0)).toThrow(
+      'Concat: operands must share dtype and every dim but axis 0 (got [2,3] and [4,5])',
+    );
     expect(() => op.squeeze(a, [0])).toThrow('Squeeze: axis 0 has size 2, not 1');
     expect(() => op.softmax(a, 2)).toThrow('Softmax: axis 2 is out of range for rank 2');
     expect(() => op.gather(a, b)).toThrow(/Gather: indices must be int64/);
@@ -45,7 +51,9 @@ describe('shape checks', () => {
 
   test('values from another graph are refused', () => {
     const other = new Graph('other');
-    expect(() => op.add(a, other.input('c', 'float32', [2, 3]))).toThrow('Add: value c belongs to graph other, not shapes');
+    expect(() => op.add(a, other.input('c', 'float32', [2, 3]))).toThrow(
+      'Add: value c belongs to graph other, not shapes',
+    );
   });
 });
 
@@ -66,10 +74,16 @@ describe('symbolic dims', () => {
     graph.output('joined', joined);
     graph.output('positions', positions);
     const runner = await Runner.create(graph);
-    for (const [batch, seq, pastLength] of [[1, 2, 0], [3, 4, 2]]) {
+    for (const [batch, seq, pastLength] of [
+      [1, 2, 0],
+      [3, 4, 2],
+    ]) {
       const data = Float32Array.from(random([batch, seq, 6], { seed: batch }));
       const pastData = new Float32Array(batch * pastLength * 6).fill(9);
-      const out = await runner.run({ x: { data, dims: [batch, seq, 6] }, past: { data: pastData, dims: [batch, pastLength, 6] } });
+      const out = await runner.run({
+        x: { data, dims: [batch, seq, 6] },
+        past: { data: pastData, dims: [batch, pastLength, 6] },
+      });
       expect(out.rows.dims).toEqual([batch * seq, 6]);
       expect(numbers(out.rows)).toEqual(Array.from(data));
       expect(out.joined.dims).toEqual([batch, pastLength + seq, 6]);
@@ -97,7 +111,8 @@ describe('autodiff', () => {
         w: random([3, 4], { seed: 7 }),
         bias: random([4], { seed: 8 }),
       };
-      for (const check of await checkGradients(loss, [x, w, bias], feeds)) expect(check.relativeError).toBeLessThan(1e-6);
+      for (const check of await checkGradients(loss, [x, w, bias], feeds))
+        expect(check.relativeError).toBeLessThan(1e-6);
     }
   });
 
@@ -122,7 +137,9 @@ describe('autodiff', () => {
     const x = graph.input('x', 'float32', [3]);
     const loss = op.reduceSum(op.scatterAdd(x, graph.input('i', 'int64', [1, 1]), graph.input('u', 'float32', [1])));
     expect(() => gradients(loss, [x])).toThrow('gradients: ScatterND is not differentiable');
-    expect(() => gradients(op.neg(x), [x])).toThrow(/^gradients: loss neg_\d+: float32\[3\] is not a scalar; pass the seed gradient$/);
+    expect(() => gradients(op.neg(x), [x])).toThrow(
+      /^gradients: loss neg_\d+: float32\[3\] is not a scalar; pass the seed gradient$/,
+    );
   });
 
   test('a parameter the loss does not use gets zeros', async () => {

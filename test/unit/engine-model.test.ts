@@ -48,8 +48,15 @@ function tinyLlama(g: Graph, dtype: DType = 'float64') {
     const rotated = op.concat([op.neg(op.slice(x, -1, half)), op.slice(x, -1, 0, half)], -1);
     return op.add(op.mul(x, cosTable), op.mul(rotated, sinTable));
   };
-  const causal = g.constant(typedArray('bool', Array.from({ length: T * T }, (_, i) => Number(i % T <= Math.floor(i / T)))), [T, T]);
-  const heads = (x: Value, n: number) => op.transpose(op.reshape(x, [B, T, KV_HEADS, n / KV_HEADS, HEAD_DIM]), [0, 2, 3, 1, 4]);
+  const causal = g.constant(
+    typedArray(
+      'bool',
+      Array.from({ length: T * T }, (_, i) => Number(i % T <= Math.floor(i / T))),
+    ),
+    [T, T],
+  );
+  const heads = (x: Value, n: number) =>
+    op.transpose(op.reshape(x, [B, T, KV_HEADS, n / KV_HEADS, HEAD_DIM]), [0, 2, 3, 1, 4]);
 
   const x = op.gather(p.embed, ids); // (B, T, D)
   const h = rmsNorm(x, p.norm1);
@@ -101,7 +108,10 @@ describe('a whole tiny model', () => {
       const { params, loss } = tinyLlama(graph, dtype);
       gradients(loss, params).forEach((grad, i) => graph.output(`grad_${params[i].name}`, grad));
       const feeds = Object.fromEntries(
-        Object.entries(feedsFor(params)).map(([name, data]) => [name, dtype === 'float32' && data instanceof Float64Array ? Float32Array.from(data) : data]),
+        Object.entries(feedsFor(params)).map(([name, data]) => [
+          name,
+          dtype === 'float32' && data instanceof Float64Array ? Float32Array.from(data) : data,
+        ]),
       );
       const runner = await Runner.create(graph, { optimization: dtype === 'float32' ? 'all' : 'basic' });
       const out = await runner.run(feeds);
@@ -138,7 +148,7 @@ describe('a whole tiny model', () => {
     }
     const expected = total / mask.reduce((s, m) => s + m, 0);
     expect(out.loss.dims).toEqual([]);
-    expect(Math.abs(out.loss.data[0] as number - expected)).toBeLessThan(1e-12);
+    expect(Math.abs((out.loss.data[0] as number) - expected)).toBeLessThan(1e-12);
   });
 
   test('a padding key gets no attention: changing its token leaves the later rows alone', async () => {

@@ -5,7 +5,13 @@ import { jest } from '@jest/globals';
 import onnxProto from 'onnx-proto';
 import { run as exportCommand } from '../../scripts/cli/export';
 import { random } from '../../training/random';
-import { exportedConfig, exportModel, ExportError, mergeAdapter, type ExportProgress } from '../../training/export/model-folder';
+import {
+  exportedConfig,
+  exportModel,
+  ExportError,
+  mergeAdapter,
+  type ExportProgress,
+} from '../../training/export/model-folder';
 import { initLoraWeights } from '../../training/model/init';
 import { LoraError, loraConfig, saveLoraAdapter, writeMergedModel, type LoraAdapter } from '../../training/model/lora';
 import { createTinyModel, type TinyModel } from '../../training/model/tiny';
@@ -18,7 +24,14 @@ let tiny: TinyModel;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'export-unit-'));
-  tiny = await createTinyModel(join(root, 'base'), { seed: 41, vocabSize: 300, hiddenSize: 32, intermediateSize: 48, numAttentionHeads: 4, numKeyValueHeads: 2 });
+  tiny = await createTinyModel(join(root, 'base'), {
+    seed: 41,
+    vocabSize: 300,
+    hiddenSize: 32,
+    intermediateSize: 48,
+    numAttentionHeads: 4,
+    numKeyValueHeads: 2,
+  });
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -28,12 +41,14 @@ function randomAdapter(): LoraAdapter {
   const lora = loraConfig(2, 4, ['q', 'k', 'o', 'up']);
   const weights = initLoraWeights(tiny.config, lora, 9);
   [...weights].forEach(([name, t], i) => {
-    if (name.endsWith('lora_B.weight')) t.data = Float32Array.from(random(t.shape, { seed: 50 + i, low: -0.5, high: 0.5 }));
+    if (name.endsWith('lora_B.weight'))
+      t.data = Float32Array.from(random(t.shape, { seed: 50 + i, low: -0.5, high: 0.5 }));
   });
   return { lora, weights, baseModelNameOrPath: tiny.dir };
 }
 
-const dimsOf = (value: onnxProto.onnx.IValueInfoProto) => value.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+const dimsOf = (value: onnxProto.onnx.IValueInfoProto) =>
+  value.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
 
 describe('exportModel', () => {
   test('writes the transformers.js folder: config with transformers.js_config, generation config, tokenizer files, ONNX + external data', async () => {
@@ -43,17 +58,34 @@ describe('exportModel', () => {
 
     expect(result).toEqual({
       outDir,
-      files: ['config.json', 'generation_config.json', 'onnx/model.onnx', 'onnx/model.onnx_data', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'],
+      files: [
+        'config.json',
+        'generation_config.json',
+        'onnx/model.onnx',
+        'onnx/model.onnx_data',
+        'special_tokens_map.json',
+        'tokenizer.json',
+        'tokenizer_config.json',
+      ],
     });
     expect((await readdir(join(root, 'exports'))).sort()).toEqual(['plain']); // no temporary folder left
     expect(events.map((e) => e.stage)).toEqual(['read', 'graph', 'write', 'done']);
 
     const config = JSON.parse(await readFile(join(outDir, 'config.json'), 'utf8'));
     expect(config).toMatchObject({
-      architectures: ['LlamaForCausalLM'], model_type: 'llama', num_hidden_layers: 2, num_key_value_heads: 2, torch_dtype: 'float32',
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      num_hidden_layers: 2,
+      num_key_value_heads: 2,
+      torch_dtype: 'float32',
       'transformers.js_config': { dtype: 'fp32', use_external_data_format: true },
     });
-    for (const file of ['generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
+    for (const file of [
+      'generation_config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'special_tokens_map.json',
+    ]) {
       expect((await readFile(join(outDir, file))).equals(await readFile(join(tiny.dir, file)))).toBe(true);
     }
   });
@@ -90,11 +122,16 @@ describe('exportModel', () => {
 
   test('a SmolLM config is exported as the Llama transformers.js knows', () => {
     const config = exportedConfig({ ...tiny.config, modelType: 'smollm', torchDtype: 'bfloat16' }, false);
-    expect(config).toMatchObject({ model_type: 'llama', architectures: ['LlamaForCausalLM'], torch_dtype: 'float32', 'transformers.js_config': { dtype: 'fp32' } });
+    expect(config).toMatchObject({
+      model_type: 'llama',
+      architectures: ['LlamaForCausalLM'],
+      torch_dtype: 'float32',
+      'transformers.js_config': { dtype: 'fp32' },
+    });
     expect(config['transformers.js_config']).not.toHaveProperty('use_external_data_format');
   });
 
-  test('merging in graph layout gives the weights of lora.ts\'s merged model folder', async () => {
+  test("merging in graph layout gives the weights of lora.ts's merged model folder", async () => {
     const adapter = randomAdapter();
     const mergedDir = join(root, 'merged');
     await writeMergedModel(tiny.dir, adapter, mergedDir);
@@ -116,19 +153,30 @@ describe('exportModel', () => {
     const adapterDir = join(root, 'adapter');
     await saveLoraAdapter(adapterDir, randomAdapter());
     const events: ExportProgress[] = [];
-    const result = await exportModel({ modelDir: tiny.dir, adapterDir, outDir: join(root, 'exports', 'adapted'), onProgress: (e) => events.push(e) });
+    const result = await exportModel({
+      modelDir: tiny.dir,
+      adapterDir,
+      outDir: join(root, 'exports', 'adapted'),
+      onProgress: (e) => events.push(e),
+    });
     expect(result.files).toContain('onnx/model.onnx_data');
     expect(events.find((e) => e.stage === 'merge')?.message).toMatch(/r=2, alpha=4, q_proj, k_proj, o_proj, up_proj/);
   });
 
   test('missing folders and files are named; nothing is written', async () => {
     const outDir = join(root, 'exports', 'never');
-    await expect(exportModel({ modelDir: join(root, 'nowhere'), outDir })).rejects.toThrow(new ExportError(`model folder ${join(root, 'nowhere')} does not exist`));
+    await expect(exportModel({ modelDir: join(root, 'nowhere'), outDir })).rejects.toThrow(
+      new ExportError(`model folder ${join(root, 'nowhere')} does not exist`),
+    );
     const noTokenizer = join(root, 'no-tokenizer');
     await mkdir(noTokenizer);
     await writeFile(join(noTokenizer, 'config.json'), await readFile(join(tiny.dir, 'config.json')));
-    await expect(exportModel({ modelDir: noTokenizer, outDir })).rejects.toThrow(`model folder ${noTokenizer} has no tokenizer.json, tokenizer_config.json`);
-    await expect(exportModel({ modelDir: tiny.dir, adapterDir: tiny.dir, outDir })).rejects.toThrow(`adapter folder ${tiny.dir} has no adapter_config.json, adapter_model.safetensors`);
+    await expect(exportModel({ modelDir: noTokenizer, outDir })).rejects.toThrow(
+      `model folder ${noTokenizer} has no tokenizer.json, tokenizer_config.json`,
+    );
+    await expect(exportModel({ modelDir: tiny.dir, adapterDir: tiny.dir, outDir })).rejects.toThrow(
+      `adapter folder ${tiny.dir} has no adapter_config.json, adapter_model.safetensors`,
+    );
     await expect(readdir(outDir)).rejects.toThrow(/ENOENT/);
   });
 
@@ -141,7 +189,11 @@ describe('exportModel', () => {
     // An adapter for a wider model fails after the checks, while the weights are read.
     const wider = await createTinyModel(join(root, 'wider'), { seed: 1, vocabSize: 300, hiddenSize: 64 });
     const adapterDir = join(root, 'wider-adapter');
-    await saveLoraAdapter(adapterDir, { lora: loraConfig(2, 4, ['q']), weights: initLoraWeights(wider.config, loraConfig(2, 4, ['q'])), baseModelNameOrPath: null });
+    await saveLoraAdapter(adapterDir, {
+      lora: loraConfig(2, 4, ['q']),
+      weights: initLoraWeights(wider.config, loraConfig(2, 4, ['q'])),
+      baseModelNameOrPath: null,
+    });
     await expect(exportModel({ modelDir: tiny.dir, adapterDir, outDir, overwrite: true })).rejects.toThrow(LoraError);
     expect(await readdir(outDir)).toEqual(['keep.txt']);
 
@@ -177,10 +229,22 @@ describe('npm run cli -- export', () => {
   });
 
   test('usage errors exit 2, export errors 1, each with a clear message', async () => {
-    expect(await cli(['--out', join(root, 'x')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--model is required\nusage: export --model/) });
-    expect(await cli(['--model', tiny.dir, '--bogus'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown option '--bogus'/) });
-    expect(await cli(['--model', join(root, 'missing'), '--out', join(root, 'x')])).toMatchObject({ code: 1, stderr: `export: model folder ${join(root, 'missing')} does not exist\n` });
-    expect(await cli(['--model', tiny.dir, '--out', join(root, 'cli-out')])).toMatchObject({ code: 1, stderr: expect.stringMatching(/already exists .*--force/) });
+    expect(await cli(['--out', join(root, 'x')])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--model is required\nusage: export --model/),
+    });
+    expect(await cli(['--model', tiny.dir, '--bogus'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/Unknown option '--bogus'/),
+    });
+    expect(await cli(['--model', join(root, 'missing'), '--out', join(root, 'x')])).toMatchObject({
+      code: 1,
+      stderr: `export: model folder ${join(root, 'missing')} does not exist\n`,
+    });
+    expect(await cli(['--model', tiny.dir, '--out', join(root, 'cli-out')])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/already exists .*--force/),
+    });
     expect(await cli(['--model', tiny.dir, '--out', join(root, 'cli-out'), '--force'])).toMatchObject({ code: 0 });
   });
 });

@@ -10,7 +10,12 @@ describe('fact guard', () => {
   });
 
   test('every number of a template answer is supported', () => {
-    expect(isGrounded('Tomorrow (Thu 26 Nov) in Paris: moderate rain, high 15°C, low 7°C, 80% chance of precipitation (6.4 mm).', facts)).toBe(true);
+    expect(
+      isGrounded(
+        'Tomorrow (Thu 26 Nov) in Paris: moderate rain, high 15°C, low 7°C, 80% chance of precipitation (6.4 mm).',
+        facts,
+      ),
+    ).toBe(true);
   });
 
   test('a rounded fact is still the fact', () => {

@@ -17,7 +17,10 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'full-model-'));
   dir = join(root, 'micro');
   await createTinyModel(dir, { seed: 3, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, vocabSize: 300 });
-  const example = (ids: number[]) => ({ ids: Int32Array.from(ids), assistantMask: Uint8Array.from(ids, (_, i) => (i >= 2 ? 1 : 0)) });
+  const example = (ids: number[]) => ({
+    ids: Int32Array.from(ids),
+    assistantMask: Uint8Array.from(ids, (_, i) => (i >= 2 ? 1 : 0)),
+  });
   batch = makeBatch([example([1, 40, 41, 42, 43, 44, 45, 2]), example([1, 50, 51, 52, 53, 2])], 8, 0);
 });
 afterAll(async () => {
@@ -29,13 +32,15 @@ test('every weight gets a gradient that agrees with the loss along it', async ()
   try {
     const { loss, gradients } = await model.lossAndGradients(batch);
     expect([...gradients.keys()].sort()).toEqual([...model.parameters.keys()].sort());
-    for (const [name, grad] of gradients) expect({ name, nonZero: grad.some((g) => g !== 0) }).toEqual({ name, nonZero: true });
+    for (const [name, grad] of gradients)
+      expect({ name, nonZero: grad.some((g) => g !== 0) }).toEqual({ name, nonZero: true });
     // The loss along the gradient changes at rate ‖g‖² (central difference).
     const squaredNorm = [...gradients.values()].reduce((n, g) => n + g.reduce((s, x) => s + x * x, 0), 0);
     const epsilon = 1e-2 / Math.sqrt(squaredNorm);
     const originals = new Map([...model.parameters].map(([name, p]) => [name, Float32Array.from(p.data)]));
     const lossAt = async (t: number) => {
-      for (const [name, p] of model.parameters) p.data.set(originals.get(name)!.map((x, i) => x + t * gradients.get(name)![i]));
+      for (const [name, p] of model.parameters)
+        p.data.set(originals.get(name)!.map((x, i) => x + t * gradients.get(name)![i]));
       return (await model.loss(batch)).loss;
     };
     const slope = ((await lossAt(epsilon)) - (await lossAt(-epsilon))) / (2 * epsilon);

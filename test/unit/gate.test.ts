@@ -12,7 +12,9 @@ const activeMetrics = { validationLoss: 2, parseMean: 0.8, factConsistency: 0.9,
 
 describe('the default gate', () => {
   test('promotes a candidate no worse on loss, parse accuracy and fact consistency, and says so', () => {
-    const decision = decidePromotion(scored({ validationLoss: 1.9, parseMean: 0.85, factConsistency: 0.9, chrF: 10 }, activeMetrics));
+    const decision = decidePromotion(
+      scored({ validationLoss: 1.9, parseMean: 0.85, factConsistency: 0.9, chrF: 10 }, activeMetrics),
+    );
     expect(decision).toEqual({
       promote: true,
       reason: `validation loss 1.9000 is no higher than the active version ${ACTIVE}'s 2.0000; no worse on parseMean 0.850 (active 0.800), factConsistency 0.900 (active 0.900)`,
@@ -20,8 +22,11 @@ describe('the default gate', () => {
   });
 
   test('keeps the active version when parse accuracy or fact consistency drops beyond the tolerance', () => {
-    expect(decidePromotion(scored({ validationLoss: 1.5, parseMean: 0.7, factConsistency: 0.95 }, activeMetrics))).toEqual({
-      promote: false, reason: `worse than the active version ${ACTIVE} beyond the tolerance of 0.010: parseMean 0.700 (active 0.800)`,
+    expect(
+      decidePromotion(scored({ validationLoss: 1.5, parseMean: 0.7, factConsistency: 0.95 }, activeMetrics)),
+    ).toEqual({
+      promote: false,
+      reason: `worse than the active version ${ACTIVE} beyond the tolerance of 0.010: parseMean 0.700 (active 0.800)`,
     });
     const both = decidePromotion(scored({ validationLoss: 1.5, parseMean: 0.5, factConsistency: 0.5 }, activeMetrics));
     expect(both.promote).toBe(false);
@@ -29,19 +34,28 @@ describe('the default gate', () => {
   });
 
   test('a drop within the tolerance passes; chrF is not gated by default', () => {
-    expect(decidePromotion(scored({ validationLoss: 2, parseMean: 0.795, factConsistency: 0.9, chrF: 0 }, activeMetrics)).promote).toBe(true);
-    expect(decidePromotion(scored({ validationLoss: 2, parseMean: 0.789, factConsistency: 0.9 }, activeMetrics)).promote).toBe(false);
+    expect(
+      decidePromotion(scored({ validationLoss: 2, parseMean: 0.795, factConsistency: 0.9, chrF: 0 }, activeMetrics))
+        .promote,
+    ).toBe(true);
+    expect(
+      decidePromotion(scored({ validationLoss: 2, parseMean: 0.789, factConsistency: 0.9 }, activeMetrics)).promote,
+    ).toBe(false);
   });
 
   test('a higher validation loss fails first, whatever the other metrics', () => {
     expect(decidePromotion(scored({ validationLoss: 2.1, parseMean: 1, factConsistency: 1 }, activeMetrics))).toEqual({
-      promote: false, reason: `validation loss 2.1000 is higher than the active version ${ACTIVE}'s 2.0000`,
+      promote: false,
+      reason: `validation loss 2.1000 is higher than the active version ${ACTIVE}'s 2.0000`,
     });
   });
 
   test('compares only the metrics both sides have (an active version scored before they existed)', () => {
-    expect(decidePromotion(scored({ validationLoss: 1.9, parseMean: 0.1, factConsistency: 0.2 }, { validationLoss: 2 }))).toEqual({
-      promote: true, reason: `validation loss 1.9000 is no higher than the active version ${ACTIVE}'s 2.0000`,
+    expect(
+      decidePromotion(scored({ validationLoss: 1.9, parseMean: 0.1, factConsistency: 0.2 }, { validationLoss: 2 })),
+    ).toEqual({
+      promote: true,
+      reason: `validation loss 1.9000 is no higher than the active version ${ACTIVE}'s 2.0000`,
     });
   });
 });
@@ -50,21 +64,34 @@ describe('the rules as the baseline', () => {
   const noActive = (metrics: Record<string, number>): Evaluation => ({ metrics, active: null });
 
   test('the first version must not make the bot read messages worse than the rules alone', () => {
-    expect(decidePromotion(noActive({ validationLoss: 0.9, parseMean: 0.5, guardedParseMean: 0.6, rulesParseMean: 0.92 }))).toEqual({
+    expect(
+      decidePromotion(noActive({ validationLoss: 0.9, parseMean: 0.5, guardedParseMean: 0.6, rulesParseMean: 0.92 })),
+    ).toEqual({
       promote: false,
-      reason: 'with it the bot would read messages worse than the rules alone, beyond the tolerance of 0.010: guardedParseMean 0.600 (rules 0.920)',
+      reason:
+        'with it the bot would read messages worse than the rules alone, beyond the tolerance of 0.010: guardedParseMean 0.600 (rules 0.920)',
     });
-    expect(decidePromotion(noActive({ validationLoss: 0.9, guardedParseMean: 0.915, rulesParseMean: 0.92 }))).toEqual({ promote: true, reason: 'no version is active yet' });
+    expect(decidePromotion(noActive({ validationLoss: 0.9, guardedParseMean: 0.915, rulesParseMean: 0.92 }))).toEqual({
+      promote: true,
+      reason: 'no version is active yet',
+    });
   });
 
   test('holds for later versions too, before the comparison with the active one', () => {
-    const decision = decidePromotion(scored({ validationLoss: 1.5, parseMean: 0.9, factConsistency: 0.9, guardedParseMean: 0.8, rulesParseMean: 0.9 }, activeMetrics));
+    const decision = decidePromotion(
+      scored(
+        { validationLoss: 1.5, parseMean: 0.9, factConsistency: 0.9, guardedParseMean: 0.8, rulesParseMean: 0.9 },
+        activeMetrics,
+      ),
+    );
     expect(decision.promote).toBe(false);
     expect(decision.reason).toMatch(/^with it the bot would read messages worse than the rules alone/);
   });
 
   test('can be turned off, and is not checked without both metrics', () => {
-    expect(decidePromotion(noActive({ guardedParseMean: 0.1, rulesParseMean: 0.9 }), { rulesBaseline: false }).promote).toBe(true);
+    expect(
+      decidePromotion(noActive({ guardedParseMean: 0.1, rulesParseMean: 0.9 }), { rulesBaseline: false }).promote,
+    ).toBe(true);
     expect(decidePromotion(noActive({ guardedParseMean: 0.1 })).promote).toBe(true);
   });
 });
@@ -75,7 +102,8 @@ describe('a configured gate', () => {
     expect(decidePromotion(scored(candidate, activeMetrics), { noWorse: ['chrF'], tolerance: 2 }).promote).toBe(false);
     expect(decidePromotion(scored(candidate, activeMetrics), { noWorse: ['chrF'], tolerance: 5 }).promote).toBe(true);
     expect(decidePromotion(scored(candidate, activeMetrics), { noWorse: [] })).toEqual({
-      promote: true, reason: `validation loss 1.9000 is no higher than the active version ${ACTIVE}'s 2.0000`,
+      promote: true,
+      reason: `validation loss 1.9000 is no higher than the active version ${ACTIVE}'s 2.0000`,
     });
   });
 

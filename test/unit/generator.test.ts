@@ -5,7 +5,13 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { GenerationTimeoutError, GeneratorDisposedError, ModelFolderError, ModelGenerator, type Generation } from '../../bot/model/generator';
+import {
+  GenerationTimeoutError,
+  GeneratorDisposedError,
+  ModelFolderError,
+  ModelGenerator,
+  type Generation,
+} from '../../bot/model/generator';
 import { queryPrompt, SYSTEM_PROMPT, type ProtocolMessage } from '../../bot/core/protocol';
 import { Runner } from '../../training/engine/session';
 import { exportModel } from '../../training/export/model-folder';
@@ -56,13 +62,20 @@ function chatml(messages: ProtocolMessage[]): string {
 }
 
 /** Greedy continuation by our own forward graph, stopping after a stop token or `count` tokens. */
-async function greedy(messages: ProtocolMessage[], count: number, stops: readonly number[] = [IM_END]): Promise<number[]> {
+async function greedy(
+  messages: ProtocolMessage[],
+  count: number,
+  stops: readonly number[] = [IM_END],
+): Promise<number[]> {
   const prompt = tokenizer.encode(chatml(messages));
   const V = tiny.config.vocabSize;
   const out: number[] = [];
   while (out.length < count && !stops.includes(out[out.length - 1])) {
     const ids = BigInt64Array.from([...prompt, ...out], (t) => BigInt(t));
-    const { logits } = await reference.run({ input_ids: { data: ids, dims: [1, ids.length] }, attention_mask: { data: new BigInt64Array(ids.length).fill(1n), dims: [1, ids.length] } });
+    const { logits } = await reference.run({
+      input_ids: { data: ids, dims: [1, ids.length] },
+      attention_mask: { data: new BigInt64Array(ids.length).fill(1n), dims: [1, ids.length] },
+    });
     const last = (logits.data as Float32Array).subarray((ids.length - 1) * V);
     out.push(last.indexOf(Math.max(...last)));
   }
@@ -71,7 +84,10 @@ async function greedy(messages: ProtocolMessage[], count: number, stops: readonl
 
 const elapsed = async (work: Promise<unknown>): Promise<{ ms: number; error: unknown }> => {
   const start = Date.now();
-  const error = await work.then(() => undefined, (e: unknown) => e);
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return { ms: Date.now() - start, error };
 };
 
@@ -83,7 +99,11 @@ describe('ModelGenerator', () => {
     const result = await generator.generate(messages, { maxNewTokens: 12, timeoutMs: 10_000 });
     const expected = await greedy(messages, 12);
     expect(expected).toHaveLength(12);
-    expect(result).toMatchObject<Partial<Generation>>({ text: tokenizer.decode(expected, { skip_special_tokens: true }), tokens: 12, finish: 'length' });
+    expect(result).toMatchObject<Partial<Generation>>({
+      text: tokenizer.decode(expected, { skip_special_tokens: true }),
+      tokens: 12,
+      finish: 'length',
+    });
     expect(result.text.length).toBeGreaterThan(5);
     expect(result.ms).toBeGreaterThan(0);
   });
@@ -95,39 +115,61 @@ describe('ModelGenerator', () => {
     const at = free.indexOf(stop);
     const dir = join(root, 'stop-export');
     await cp(exportDir, dir, { recursive: true });
-    await writeFile(join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: stop, pad_token_id: 2 }));
+    await writeFile(
+      join(dir, 'generation_config.json'),
+      JSON.stringify({ bos_token_id: 1, eos_token_id: stop, pad_token_id: 2 }),
+    );
     const stopping = await ModelGenerator.load(dir);
     try {
       expect([...stopping.stopTokenIds].sort()).toEqual([stop, IM_END].sort());
       const result = await stopping.generate(messages, { maxNewTokens: 50, timeoutMs: 10_000 });
-      expect(result).toMatchObject({ text: tokenizer.decode(free.slice(0, at), { skip_special_tokens: true }), tokens: at + 1, finish: 'stop' });
+      expect(result).toMatchObject({
+        text: tokenizer.decode(free.slice(0, at), { skip_special_tokens: true }),
+        tokens: at + 1,
+        finish: 'stop',
+      });
     } finally {
       await stopping.dispose();
     }
   });
 
   test('the timeout ends a long generation on time, and the model serves the next call', async () => {
-    const { ms, error } = await elapsed(generator.generate(question('Tell me about the weekend in Denver.'), { maxNewTokens: 100_000, timeoutMs: 150 }));
+    const { ms, error } = await elapsed(
+      generator.generate(question('Tell me about the weekend in Denver.'), { maxNewTokens: 100_000, timeoutMs: 150 }),
+    );
     expect(error).toBeInstanceOf(GenerationTimeoutError);
     expect(ms).toBeGreaterThanOrEqual(145);
     expect(ms).toBeLessThan(3_000); // 100,000 tokens would take minutes
-    await expect(generator.generate(question('hi'), { maxNewTokens: 3, timeoutMs: 10_000 })).resolves.toMatchObject({ tokens: 3 });
+    await expect(generator.generate(question('hi'), { maxNewTokens: 3, timeoutMs: 10_000 })).resolves.toMatchObject({
+      tokens: 3,
+    });
   });
 
   test('an abort signal ends a generation, or refuses one before it starts', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const { ms, error } = await elapsed(generator.generate(question('Snow in Denver?'), { maxNewTokens: 100_000, timeoutMs: 10_000, signal: controller.signal }));
+    const { ms, error } = await elapsed(
+      generator.generate(question('Snow in Denver?'), {
+        maxNewTokens: 100_000,
+        timeoutMs: 10_000,
+        signal: controller.signal,
+      }),
+    );
     expect(error).toMatchObject({ name: 'AbortError' });
     expect(ms).toBeLessThan(3_000);
-    await expect(generator.generate(question('Snow?'), { maxNewTokens: 3, timeoutMs: 10_000, signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(
+      generator.generate(question('Snow?'), { maxNewTokens: 3, timeoutMs: 10_000, signal: controller.signal }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   test('concurrent calls run one at a time, in call order, and all complete with their own answers', async () => {
     const prompts = ['Rain in Paris?', 'Wind in Boston?', 'Humidity in Miami?', 'Sun in Los Angeles?'].map(question);
     const alone: Generation[] = [];
-    for (const messages of prompts) alone.push(await generator.generate(messages, { maxNewTokens: 16, timeoutMs: 10_000 }));
-    const together = await Promise.all(prompts.map((messages) => generator.generate(messages, { maxNewTokens: 16, timeoutMs: 10_000 })));
+    for (const messages of prompts)
+      alone.push(await generator.generate(messages, { maxNewTokens: 16, timeoutMs: 10_000 }));
+    const together = await Promise.all(
+      prompts.map((messages) => generator.generate(messages, { maxNewTokens: 16, timeoutMs: 10_000 })),
+    );
     expect(together.map((r) => r.text)).toEqual(alone.map((r) => r.text));
     expect(new Set(alone.map((r) => r.text)).size).toBeGreaterThan(1);
     for (let i = 1; i < together.length; i++) {
@@ -137,7 +179,9 @@ describe('ModelGenerator', () => {
   });
 
   test('a call queued behind a slow one times out on its own deadline', async () => {
-    const slow = elapsed(generator.generate(question('A long story, please.'), { maxNewTokens: 100_000, timeoutMs: 500 }));
+    const slow = elapsed(
+      generator.generate(question('A long story, please.'), { maxNewTokens: 100_000, timeoutMs: 500 }),
+    );
     const queued = await elapsed(generator.generate(question('hi'), { maxNewTokens: 3, timeoutMs: 100 }));
     expect(queued.error).toBeInstanceOf(GenerationTimeoutError);
     expect(queued.ms).toBeLessThan(400);
@@ -145,7 +189,9 @@ describe('ModelGenerator', () => {
   });
 
   test('a folder that is not an export is refused, naming what is missing', async () => {
-    await expect(ModelGenerator.load(tiny.dir)).rejects.toThrow(new ModelFolderError(`${tiny.dir} is not a transformers.js model folder: onnx/model.onnx is missing`));
+    await expect(ModelGenerator.load(tiny.dir)).rejects.toThrow(
+      new ModelFolderError(`${tiny.dir} is not a transformers.js model folder: onnx/model.onnx is missing`),
+    );
   });
 
   test('dispose lets the generation in flight finish, then frees the model and refuses new calls', async () => {
@@ -155,6 +201,8 @@ describe('ModelGenerator', () => {
     expect(own.dispose()).toBe(disposed);
     await expect(inFlight).resolves.toMatchObject({ tokens: 8 });
     await disposed;
-    await expect(own.generate(question('hi'), { maxNewTokens: 3, timeoutMs: 10_000 })).rejects.toBeInstanceOf(GeneratorDisposedError);
+    await expect(own.generate(question('hi'), { maxNewTokens: 3, timeoutMs: 10_000 })).rejects.toBeInstanceOf(
+      GeneratorDisposedError,
+    );
   });
 });

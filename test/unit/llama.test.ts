@@ -10,7 +10,15 @@ import type { HostTensor } from '../../training/engine/session';
 import { initLoraWeights } from '../../training/model/init';
 import { buildCachedLogitsGraph, buildLogitsGraph } from '../../training/model/llama';
 import {
-  ADAPTER_CONFIG, ADAPTER_WEIGHTS, LoraError, loadLoraAdapter, loraConfig, mergedWeight, parseLoraTargets, saveLoraAdapter, writeMergedModel,
+  ADAPTER_CONFIG,
+  ADAPTER_WEIGHTS,
+  LoraError,
+  loadLoraAdapter,
+  loraConfig,
+  mergedWeight,
+  parseLoraTargets,
+  saveLoraAdapter,
+  writeMergedModel,
   type LoraAdapter,
 } from '../../training/model/lora';
 import { LoraModel } from '../../training/model/model-runner';
@@ -25,7 +33,14 @@ const lora = loraConfig(4, 8, ['q', 'v', 'down']);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'llama-'));
-  tiny = await createTinyModel(join(root, 'base'), { seed: 21, vocabSize: 272, hiddenSize: 32, intermediateSize: 48, numAttentionHeads: 4, numKeyValueHeads: 2 });
+  tiny = await createTinyModel(join(root, 'base'), {
+    seed: 21,
+    vocabSize: 272,
+    hiddenSize: 32,
+    intermediateSize: 48,
+    numAttentionHeads: 4,
+    numKeyValueHeads: 2,
+  });
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -33,7 +48,14 @@ afterAll(async () => {
 
 /** Rows of token ids, right-padded with id 2 to `seqLen`; the loss counts every real next token. */
 function batchOf(rows: number[][], seqLen = Math.max(...rows.map((r) => r.length))): Batch {
-  const cells = rows.flatMap((row) => Array.from({ length: seqLen }, (_, t) => ({ id: row[t] ?? 2, real: t < row.length, counted: t + 1 < row.length, next: row[t + 1] ?? 2 })));
+  const cells = rows.flatMap((row) =>
+    Array.from({ length: seqLen }, (_, t) => ({
+      id: row[t] ?? 2,
+      real: t < row.length,
+      counted: t + 1 < row.length,
+      next: row[t + 1] ?? 2,
+    })),
+  );
   return {
     batchSize: rows.length,
     seqLen,
@@ -48,7 +70,8 @@ function batchOf(rows: number[][], seqLen = Math.max(...rows.map((r) => r.length
 function trainedAdapter(seed: number): LoraAdapter {
   const weights = initLoraWeights(tiny.config, lora, seed);
   [...weights].forEach(([name, t], i) => {
-    if (name.endsWith('lora_B.weight')) t.data = Float32Array.from(random(t.shape, { seed: seed * 100 + i, low: -0.2, high: 0.2 }));
+    if (name.endsWith('lora_B.weight'))
+      t.data = Float32Array.from(random(t.shape, { seed: seed * 100 + i, low: -0.2, high: 0.2 }));
   });
   return { lora, weights, baseModelNameOrPath: 'tiny-base' };
 }
@@ -68,14 +91,21 @@ describe('LoRA adapters in PEFT format', () => {
     expect(a.shape).toEqual([4, 48]);
     expect(Math.max(...a.data.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(48));
     expect(Math.max(...a.data.map(Math.abs))).toBeGreaterThan(0.5 / Math.sqrt(48));
-    expect(weights.get('base_model.model.model.layers.0.self_attn.v_proj.lora_B.weight')).toEqual({ shape: [16, 4], data: new Float32Array(64) });
+    expect(weights.get('base_model.model.model.layers.0.self_attn.v_proj.lora_B.weight')).toEqual({
+      shape: [16, 4],
+      data: new Float32Array(64),
+    });
     expect(weights.size).toBe(2 * 3 * 2);
 
     const batch = batchOf([[1, 50, 60, 70, 80]]);
-    const [one, two] = [await LoraModel.load(tiny.dir, { lora, seed: 1 }), await LoraModel.load(tiny.dir, { lora, seed: 2 })];
+    const [one, two] = [
+      await LoraModel.load(tiny.dir, { lora, seed: 1 }),
+      await LoraModel.load(tiny.dir, { lora, seed: 2 }),
+    ];
     try {
-      expect(one.parameters.get('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight')!.data)
-        .not.toEqual(two.parameters.get('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight')!.data);
+      expect(one.parameters.get('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight')!.data).not.toEqual(
+        two.parameters.get('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight')!.data,
+      );
       expect(maxDifference(await one.logits(batch), await two.logits(batch))).toBe(0);
     } finally {
       await Promise.all([one.dispose(), two.dispose()]);
@@ -89,7 +119,13 @@ describe('LoRA adapters in PEFT format', () => {
     expect((await readdir(dir)).sort()).toEqual([ADAPTER_CONFIG, ADAPTER_WEIGHTS]);
     const config = JSON.parse(await readFile(join(dir, ADAPTER_CONFIG), 'utf8'));
     expect(config).toMatchObject({
-      peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'down_proj'], base_model_name_or_path: 'tiny-base', bias: 'none',
+      peft_type: 'LORA',
+      task_type: 'CAUSAL_LM',
+      r: 4,
+      lora_alpha: 8,
+      target_modules: ['q_proj', 'v_proj', 'down_proj'],
+      base_model_name_or_path: 'tiny-base',
+      bias: 'none',
     });
     const loaded = await loadLoraAdapter(dir, tiny.config);
     expect(loaded.lora).toEqual(lora);
@@ -106,7 +142,10 @@ describe('LoRA adapters in PEFT format', () => {
     await writeMergedModel(tiny.dir, adapter, outDir);
     expect((await readdir(outDir)).sort()).toEqual((await readdir(tiny.dir)).sort());
 
-    const batch = batchOf([[1, 40, 41, 42, 43, 44], [1, 90, 91]]);
+    const batch = batchOf([
+      [1, 40, 41, 42, 43, 44],
+      [1, 90, 91],
+    ]);
     const adapted = await LoraModel.load(tiny.dir, { adapter });
     const merged = await LoraModel.load(outDir, { lora });
     try {
@@ -125,7 +164,10 @@ describe('LoRA adapters in PEFT format', () => {
 });
 
 describe('weights', () => {
-  async function withWeights(name: string, edit: (tensors: Map<string, { shape: number[]; data: Float32Array }>) => void): Promise<string> {
+  async function withWeights(
+    name: string,
+    edit: (tensors: Map<string, { shape: number[]; data: Float32Array }>) => void,
+  ): Promise<string> {
     const dir = join(root, name);
     await createTinyModel(dir, { seed: 21, vocabSize: 272, hiddenSize: 32, intermediateSize: 48 });
     const reader = await openSafetensors(dir);
@@ -139,11 +181,21 @@ describe('weights', () => {
 
   test('a missing weight, a wrong shape or a stranger tensor is an error that names it', async () => {
     const missing = await withWeights('missing', (t) => t.delete('model.layers.1.mlp.up_proj.weight'));
-    await expect(loadWeights(missing, tiny.config)).rejects.toThrow(new WeightsError(`${missing}: weight "model.layers.1.mlp.up_proj.weight" [48,32] is missing`));
-    const reshaped = await withWeights('reshaped', (t) => t.set('model.norm.weight', { shape: [16, 2], data: new Float32Array(32) }));
-    await expect(loadWeights(reshaped, tiny.config)).rejects.toThrow(/"model\.norm\.weight" is \[16,2\], config\.json implies \[32\]/);
-    const stranger = await withWeights('stranger', (t) => t.set('model.layers.0.self_attn.q_norm.weight', { shape: [8], data: new Float32Array(8) }));
-    await expect(loadWeights(stranger, tiny.config)).rejects.toThrow(/does not have: model\.layers\.0\.self_attn\.q_norm\.weight/);
+    await expect(loadWeights(missing, tiny.config)).rejects.toThrow(
+      new WeightsError(`${missing}: weight "model.layers.1.mlp.up_proj.weight" [48,32] is missing`),
+    );
+    const reshaped = await withWeights('reshaped', (t) =>
+      t.set('model.norm.weight', { shape: [16, 2], data: new Float32Array(32) }),
+    );
+    await expect(loadWeights(reshaped, tiny.config)).rejects.toThrow(
+      /"model\.norm\.weight" is \[16,2\], config\.json implies \[32\]/,
+    );
+    const stranger = await withWeights('stranger', (t) =>
+      t.set('model.layers.0.self_attn.q_norm.weight', { shape: [8], data: new Float32Array(8) }),
+    );
+    await expect(loadWeights(stranger, tiny.config)).rejects.toThrow(
+      /does not have: model\.layers\.0\.self_attn\.q_norm\.weight/,
+    );
   });
 
   test('Linear weights enter the graph as [in, out]; others keep their shape', async () => {
@@ -162,7 +214,10 @@ describe('loss and gradients for the trainer', () => {
   test('only counted targets matter, padding changes nothing, and an empty batch costs no run', async () => {
     const model = await LoraModel.load(tiny.dir, { adapter: trainedAdapter(5) });
     try {
-      const rows = [[1, 30, 31, 32, 33, 34], [1, 60, 61, 62]];
+      const rows = [
+        [1, 30, 31, 32, 33, 34],
+        [1, 60, 61, 62],
+      ];
       const batch = batchOf(rows);
       const { loss, tokens, gradients } = await model.lossAndGradients(batch);
       expect(tokens).toBe(5 + 3);
@@ -192,7 +247,10 @@ describe('loss and gradients for the trainer', () => {
   test('gradient descent on the LoRA parameters lowers the loss', async () => {
     const model = await LoraModel.load(tiny.dir, { lora, seed: 6 });
     try {
-      const batch = batchOf([[1, 100, 101, 102, 103, 104, 105], [1, 150, 151, 152]]);
+      const batch = batchOf([
+        [1, 100, 101, 102, 103, 104, 105],
+        [1, 150, 151, 152],
+      ]);
       const first = await model.lossAndGradients(batch);
       let last = first.loss;
       for (let step = 0; step < 20; step++) {
@@ -206,7 +264,9 @@ describe('loss and gradients for the trainer', () => {
       expect(last).toBeLessThan(first.loss - 0.2);
       const saved = model.adapter();
       expect(saved.baseModelNameOrPath).toBe(tiny.dir);
-      expect(saved.weights.get('base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight')!.data.some((v) => v !== 0)).toBe(true);
+      expect(
+        saved.weights.get('base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight')!.data.some((v) => v !== 0),
+      ).toBe(true);
     } finally {
       await model.dispose();
     }
@@ -221,15 +281,29 @@ describe('the inference graph with a KV cache', () => {
     const cached = await Runner.create(buildCachedLogitsGraph(config, { initializers: weights }).graph);
     try {
       // Row 1 is left-padded by 2; its positions count from its first real token, as transformers.js does.
-      const tokens = [[1, 40, 50, 60, 70, 80, 90], [2, 2, 1, 33, 44, 55, 66]];
-      const keep = [[1, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 1]];
-      const positions = [[0, 1, 2, 3, 4, 5, 6], [0, 0, 0, 1, 2, 3, 4]];
-      const flat = (rows: number[][], from: number, to: number) => BigInt64Array.from(rows.flatMap((r) => r.slice(from, to)), BigInt);
+      const tokens = [
+        [1, 40, 50, 60, 70, 80, 90],
+        [2, 2, 1, 33, 44, 55, 66],
+      ];
+      const keep = [
+        [1, 1, 1, 1, 1, 1, 1],
+        [0, 0, 1, 1, 1, 1, 1],
+      ];
+      const positions = [
+        [0, 1, 2, 3, 4, 5, 6],
+        [0, 0, 0, 1, 2, 3, 4],
+      ];
+      const flat = (rows: number[][], from: number, to: number) =>
+        BigInt64Array.from(
+          rows.flatMap((r) => r.slice(from, to)),
+          BigInt,
+        );
       const V = config.vocabSize;
       const [kv, hs] = [config.numKeyValueHeads, config.headDim];
       let past: Record<string, HostTensor> = {};
       for (let i = 0; i < config.numHiddenLayers; i++) {
-        for (const part of ['key', 'value']) past[`past_key_values.${i}.${part}`] = { data: new Float32Array(0), dims: [2, kv, 0, hs] };
+        for (const part of ['key', 'value'])
+          past[`past_key_values.${i}.${part}`] = { data: new Float32Array(0), dims: [2, kv, 0, hs] };
       }
       const stepLogits: number[][] = [[], []];
       let done = 0;
@@ -252,10 +326,27 @@ describe('the inference graph with a KV cache', () => {
 
       // The whole-sequence graph counts positions 0..T-1, so compare the unpadded row everywhere, and the
       // padded row against a run of its real tokens alone.
-      const all = (await whole.run({ input_ids: flat(tokens, 0, 7), attention_mask: flat([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1]], 0, 7) })).logits.data as Float32Array;
+      const all = (
+        await whole.run({
+          input_ids: flat(tokens, 0, 7),
+          attention_mask: flat(
+            [
+              [1, 1, 1, 1, 1, 1, 1],
+              [1, 1, 1, 1, 1, 1, 1],
+            ],
+            0,
+            7,
+          ),
+        })
+      ).logits.data as Float32Array;
       expect(maxDifference(Float32Array.from(stepLogits[0]), all.subarray(0, 7 * V))).toBeLessThan(1e-5);
       const realOnly = await Runner.create(buildLogitsGraph(config, { batch: 1, seq: 5, initializers: weights }).graph);
-      const alone = (await realOnly.run({ input_ids: flat([tokens[1].slice(2)], 0, 5), attention_mask: new BigInt64Array(5).fill(1n) })).logits.data as Float32Array;
+      const alone = (
+        await realOnly.run({
+          input_ids: flat([tokens[1].slice(2)], 0, 5),
+          attention_mask: new BigInt64Array(5).fill(1n),
+        })
+      ).logits.data as Float32Array;
       await realOnly.release();
       expect(maxDifference(Float32Array.from(stepLogits[1].slice(2 * V)), alone)).toBeLessThan(1e-5);
     } finally {

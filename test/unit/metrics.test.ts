@@ -19,7 +19,14 @@ describe('evaluation metrics', () => {
   });
 
   test('parse accuracy per field', () => {
-    const paris = { weather: true as const, location: 'Paris', region: null, when: 'now' as const, aspect: 'rain' as const, units: null };
+    const paris = {
+      weather: true as const,
+      location: 'Paris',
+      region: null,
+      when: 'now' as const,
+      aspect: 'rain' as const,
+      units: null,
+    };
     const accuracy = parseAccuracy([
       { expected: paris, predicted: paris },
       { expected: paris, predicted: { ...paris, when: 'tomorrow' } },
@@ -33,7 +40,17 @@ describe('evaluation metrics', () => {
 
   test('fact consistency counts grounded answers', () => {
     const facts = buildFacts(makeReport(), { when: 'tomorrow', aspect: 'rain' });
-    expect(factConsistency([{ answer: '80% chance of rain', facts }, { answer: '95% chance of rain', facts }])).toBe(0.5);
-    expect(factConsistency([{ answer: '80% chance of rain', facts }, { answer: '  ', facts }])).toBe(0.5);
+    expect(
+      factConsistency([
+        { answer: '80% chance of rain', facts },
+        { answer: '95% chance of rain', facts },
+      ]),
+    ).toBe(0.5);
+    expect(
+      factConsistency([
+        { answer: '80% chance of rain', facts },
+        { answer: '  ', facts },
+      ]),
+    ).toBe(0.5);
   });
 });

@@ -6,7 +6,11 @@ import { exportedConfig } from '../../training/export/model-folder';
 
 /** The fields every family needs, without the ones whose defaults differ by family. */
 const MINIMAL = {
-  vocab_size: 300, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4,
+  vocab_size: 300,
+  hidden_size: 32,
+  intermediate_size: 48,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
 };
 
 describe('model families', () => {
@@ -20,7 +24,9 @@ describe('model families', () => {
 
   test('an unsupported model_type is an error that names it', () => {
     expect(() => modelFamily('gemma')).toThrow(ModelConfigError);
-    expect(() => modelFamily('gemma')).toThrow('model_type "gemma" is not supported (supported: llama, qwen2, mistral, smollm)');
+    expect(() => modelFamily('gemma')).toThrow(
+      'model_type "gemma" is not supported (supported: llama, qwen2, mistral, smollm)',
+    );
     expect(() => modelFamily('toString')).toThrow(/"toString" is not supported/);
   });
 
@@ -32,7 +38,11 @@ describe('model families', () => {
 
     const llama = parseLlamaConfig({ ...MINIMAL, model_type: 'llama', attention_bias: true });
     expect(llama).toMatchObject({ maxPositionEmbeddings: 2048, qkvBias: true, outputBias: true });
-    expect(toHfConfig(llama)).toMatchObject({ architectures: ['LlamaForCausalLM'], attention_bias: true, mlp_bias: false });
+    expect(toHfConfig(llama)).toMatchObject({
+      architectures: ['LlamaForCausalLM'],
+      attention_bias: true,
+      mlp_bias: false,
+    });
     expect(toHfConfig(llama)).not.toHaveProperty('use_sliding_window');
 
     const smollm = parseLlamaConfig({ ...MINIMAL, model_type: 'smollm' });

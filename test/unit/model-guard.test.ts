@@ -4,7 +4,13 @@ import { understandByRules } from '../../bot/understanding/rules';
 import { NICKNAMES } from '../../bot/understanding/places';
 
 const query = (fields: Partial<WeatherQuery> = {}): WeatherQuery => ({
-  weather: true, location: 'Paris', region: null, when: 'tomorrow', aspect: 'rain', units: null, ...fields,
+  weather: true,
+  location: 'Paris',
+  region: null,
+  when: 'tomorrow',
+  aspect: 'rain',
+  units: null,
+  ...fields,
 });
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -47,44 +53,100 @@ describe('guardQuery: the rules guard the model', () => {
 
   test('junk or an invalid query -> the rules', () => {
     const message = 'weather in Paris tomorrow?';
-    for (const written of ['{"weather":maybe', 'Paris', json({ ...query(), extra: true }), json(query({ aspect: 'fog' as never }))]) {
-      expect(guard(message, written)).toEqual({ query: understandByRules(message), by: 'rules', fallback: 'invalid', corrections: [] });
+    for (const written of [
+      '{"weather":maybe',
+      'Paris',
+      json({ ...query(), extra: true }),
+      json(query({ aspect: 'fog' as never })),
+    ]) {
+      expect(guard(message, written)).toEqual({
+        query: understandByRules(message),
+        by: 'rules',
+        fallback: 'invalid',
+        corrections: [],
+      });
     }
   });
 
   test('the model does not decide on its own whether a message is about the weather', () => {
-    expect(guard('thanks, you are great', json(query()))).toEqual({ query: { weather: false }, by: 'rules', fallback: 'intent', corrections: [] });
-    expect(guard('will it rain in Paris tomorrow?', json({ weather: false }))).toMatchObject({ query: { location: 'Paris' }, by: 'rules', fallback: 'intent' });
-    expect(guard('hello there', json({ weather: false }))).toEqual({ query: { weather: false }, by: 'model', fallback: null, corrections: [] });
+    expect(guard('thanks, you are great', json(query()))).toEqual({
+      query: { weather: false },
+      by: 'rules',
+      fallback: 'intent',
+      corrections: [],
+    });
+    expect(guard('will it rain in Paris tomorrow?', json({ weather: false }))).toMatchObject({
+      query: { location: 'Paris' },
+      by: 'rules',
+      fallback: 'intent',
+    });
+    expect(guard('hello there', json({ weather: false }))).toEqual({
+      query: { weather: false },
+      by: 'model',
+      fallback: null,
+      corrections: [],
+    });
   });
 
-  test('a place the message does not name is replaced by the rules\' place', () => {
+  test("a place the message does not name is replaced by the rules' place", () => {
     const message = 'is it raining in Lyon tomorrow?';
     expect(guard(message, json(query({ location: 'Berlin' })))).toEqual({
-      query: query({ location: 'Lyon' }), by: 'model', fallback: null, corrections: ['place'],
+      query: query({ location: 'Lyon' }),
+      by: 'model',
+      fallback: null,
+      corrections: ['place'],
     });
-    expect(guard(message, json(query({ location: 'Lyon', region: 'Bavaria' })))).toMatchObject({ query: { location: 'Lyon', region: null }, corrections: ['place'] });
-    expect(guard(message, json(query({ location: null })))).toMatchObject({ query: { location: 'Lyon' }, corrections: ['place'] });
+    expect(guard(message, json(query({ location: 'Lyon', region: 'Bavaria' })))).toMatchObject({
+      query: { location: 'Lyon', region: null },
+      corrections: ['place'],
+    });
+    expect(guard(message, json(query({ location: null })))).toMatchObject({
+      query: { location: 'Lyon' },
+      corrections: ['place'],
+    });
   });
 
-  test('supported places: in the text (any case, accents, dots), a nickname\'s city, or what the rules read', () => {
-    expect(guard('rain in sao paulo tomorrow?', json(query({ location: 'São Paulo' })))).toMatchObject({ query: { location: 'São Paulo' }, corrections: [] });
-    expect(guard('rain in st louis, mo tomorrow', json(query({ location: 'St. Louis', region: 'MO' })))).toMatchObject({ query: { location: 'St. Louis', region: 'MO' }, corrections: [] });
-    expect(guard('will it rain in philly tomorrow', json(query({ location: 'Philadelphia' })))).toMatchObject({ query: { location: 'Philadelphia' }, corrections: [] });
-    expect(guard('will it rain in Paris, TX tomorrow', json(query({ location: 'Paris', region: 'TX' })))).toMatchObject({ corrections: [] });
+  test("supported places: in the text (any case, accents, dots), a nickname's city, or what the rules read", () => {
+    expect(guard('rain in sao paulo tomorrow?', json(query({ location: 'São Paulo' })))).toMatchObject({
+      query: { location: 'São Paulo' },
+      corrections: [],
+    });
+    expect(guard('rain in st louis, mo tomorrow', json(query({ location: 'St. Louis', region: 'MO' })))).toMatchObject({
+      query: { location: 'St. Louis', region: 'MO' },
+      corrections: [],
+    });
+    expect(guard('will it rain in philly tomorrow', json(query({ location: 'Philadelphia' })))).toMatchObject({
+      query: { location: 'Philadelphia' },
+      corrections: [],
+    });
+    expect(guard('will it rain in Paris, TX tomorrow', json(query({ location: 'Paris', region: 'TX' })))).toMatchObject(
+      { corrections: [] },
+    );
     // "Parisian" holds "paris" but not as a word.
-    expect(guard('how is the Parisian weather tomorrow', json(query({ location: 'Paris' })))).toMatchObject({ corrections: ['place'] });
+    expect(guard('how is the Parisian weather tomorrow', json(query({ location: 'Paris' })))).toMatchObject({
+      corrections: ['place'],
+    });
   });
 
-  test('units the message does not ask for are the rules\' units', () => {
-    expect(guard('rain in Paris tomorrow?', json(query({ units: 'fahrenheit' })))).toMatchObject({ query: { units: null }, by: 'model', corrections: ['units'] });
-    expect(guard('rain in Paris tomorrow in fahrenheit?', json(query({ units: 'fahrenheit' })))).toMatchObject({ query: { units: 'fahrenheit' }, corrections: [] });
+  test("units the message does not ask for are the rules' units", () => {
+    expect(guard('rain in Paris tomorrow?', json(query({ units: 'fahrenheit' })))).toMatchObject({
+      query: { units: null },
+      by: 'model',
+      corrections: ['units'],
+    });
+    expect(guard('rain in Paris tomorrow in fahrenheit?', json(query({ units: 'fahrenheit' })))).toMatchObject({
+      query: { units: 'fahrenheit' },
+      corrections: [],
+    });
   });
 });
 
-describe('answerProblem: the fact guard on the model\'s answer', () => {
+describe("answerProblem: the fact guard on the model's answer", () => {
   const facts: WeatherFacts = {
-    place: 'Paris, Île-de-France, FR', when: 'tomorrow', period: 'tomorrow (Thu 26 Nov)', aspect: 'rain',
+    place: 'Paris, Île-de-France, FR',
+    when: 'tomorrow',
+    period: 'tomorrow (Thu 26 Nov)',
+    aspect: 'rain',
     units: { temperature: '°C', speed: 'km/h', precipitation: 'mm', snowfall: 'cm' },
     periods: [{ label: 'Thu 26 Nov', condition: 'light rain', precipitationChance: 70, precipitation: 2.4 }],
   };

@@ -17,7 +17,11 @@ let root: string;
 let sources: { a: string; b: string; broken: string };
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'model-runtime-'));
-  const [a, b, broken] = await Promise.all([untrainedModel(join(root, 'a'), 1), untrainedModel(join(root, 'b'), 2), brokenModel(join(root, 'broken'))]);
+  const [a, b, broken] = await Promise.all([
+    untrainedModel(join(root, 'a'), 1),
+    untrainedModel(join(root, 'b'), 2),
+    brokenModel(join(root, 'broken')),
+  ]);
   sources = { a, b, broken };
 });
 afterAll(async () => {
@@ -55,7 +59,10 @@ describe('ModelRuntime', () => {
 
   test('activations in quick succession end on the latest', async () => {
     const registry = await freshRegistry('quick');
-    const [a, b] = [await registry.register(sources.a, { baseModel: 'tiny' }), await registry.register(sources.b, { baseModel: 'tiny' })];
+    const [a, b] = [
+      await registry.register(sources.a, { baseModel: 'tiny' }),
+      await registry.register(sources.b, { baseModel: 'tiny' }),
+    ];
     await registry.activate(a.id);
     const { runtime: starting } = start(registry);
     const runtime = await starting;
@@ -75,7 +82,10 @@ describe('ModelRuntime', () => {
 
   test('a held model stays usable after a swap and is freed when released; close frees the current one', async () => {
     const registry = await freshRegistry('held');
-    const [a, b] = [await registry.register(sources.a, { baseModel: 'tiny' }), await registry.register(sources.b, { baseModel: 'tiny' })];
+    const [a, b] = [
+      await registry.register(sources.a, { baseModel: 'tiny' }),
+      await registry.register(sources.b, { baseModel: 'tiny' }),
+    ];
     await registry.activate(a.id);
     const runtime = await start(registry).runtime;
     let release!: () => void;
@@ -89,10 +99,19 @@ describe('ModelRuntime', () => {
     await eventually(() => runtime.current()?.version === b.id, 'b is loaded');
     release();
     await expect(holding).resolves.toMatchObject({ tokens: expect.any(Number) });
-    await eventually(() => old.generator.generate([{ role: 'user', content: 'hi' }], { maxNewTokens: 1, timeoutMs: 1000 }).then(() => false, (e: Error) => e.name === 'GeneratorDisposedError'), 'a is freed');
+    await eventually(
+      () =>
+        old.generator.generate([{ role: 'user', content: 'hi' }], { maxNewTokens: 1, timeoutMs: 1000 }).then(
+          () => false,
+          (e: Error) => e.name === 'GeneratorDisposedError',
+        ),
+      'a is freed',
+    );
     const current = runtime.current()!;
     await runtime.close();
-    await expect(current.generator.generate([{ role: 'user', content: 'hi' }], { maxNewTokens: 1, timeoutMs: 1000 })).rejects.toMatchObject({ name: 'GeneratorDisposedError' });
+    await expect(
+      current.generator.generate([{ role: 'user', content: 'hi' }], { maxNewTokens: 1, timeoutMs: 1000 }),
+    ).rejects.toMatchObject({ name: 'GeneratorDisposedError' });
   });
 
   test('an active version that cannot load at start leaves no model, logs why, and the notice says so', async () => {
@@ -104,7 +123,9 @@ describe('ModelRuntime', () => {
     try {
       expect(runtime.current()).toBeNull();
       expect(runtime.notice()).toContain(`The active model ${broken.id} could not be loaded`);
-      expect(logs.join('\n')).toMatch(new RegExp(`ERROR could not load the active model version.*"version":"${broken.id}"`));
+      expect(logs.join('\n')).toMatch(
+        new RegExp(`ERROR could not load the active model version.*"version":"${broken.id}"`),
+      );
     } finally {
       await runtime.close();
     }

@@ -32,14 +32,18 @@ async function open(options: RegistryOptions = {}): Promise<ModelRegistry> {
   return openRegistry(join(work, 'models'), { fsync: false, now: minuteClock(), ...options });
 }
 
-async function source(seed: number, options?: Parameters<typeof writeModelSource>[2]): Promise<{ dir: string; files: Map<string, Buffer> }> {
+async function source(
+  seed: number,
+  options?: Parameters<typeof writeModelSource>[2],
+): Promise<{ dir: string; files: Map<string, Buffer> }> {
   const dir = join(work, `source-${sources++}`);
   return { dir, files: await writeModelSource(dir, seed, options) };
 }
 
 async function registerMany(registry: ModelRegistry, count: number): Promise<string[]> {
   const ids: string[] = [];
-  for (let seed = 1; seed <= count; seed += 1) ids.push((await registry.register((await source(seed)).dir, versionFields(seed))).id);
+  for (let seed = 1; seed <= count; seed += 1)
+    ids.push((await registry.register((await source(seed)).dir, versionFields(seed))).id);
   return ids;
 }
 
@@ -93,7 +97,9 @@ describe('register', () => {
   test('refuses a folder that is not a finished model, saying what is missing', async () => {
     const registry = await open();
     const { dir } = await source(1);
-    await expect(registry.register(join(work, 'nowhere'), versionFields(1))).rejects.toThrow(/nowhere: it is not a folder/);
+    await expect(registry.register(join(work, 'nowhere'), versionFields(1))).rejects.toThrow(
+      /nowhere: it is not a folder/,
+    );
 
     await unlink(join(dir, 'model/config.json'));
     await expect(registry.register(dir, versionFields(1))).rejects.toThrow(InvalidSourceError);
@@ -109,10 +115,14 @@ describe('register', () => {
     await writeFile(join(dir, 'adapter/adapter_config.json'), '{}');
 
     await writeFile(join(dir, 'manifest.json'), '{}');
-    await expect(registry.register(dir, versionFields(1))).rejects.toThrow(/manifest.json is the registry's own file name/);
+    await expect(registry.register(dir, versionFields(1))).rejects.toThrow(
+      /manifest.json is the registry's own file name/,
+    );
     await unlink(join(dir, 'manifest.json'));
 
-    await expect(registry.register(dir, { ...versionFields(1), metrics: { loss: Number.NaN } })).rejects.toThrow(/metric loss is NaN/);
+    await expect(registry.register(dir, { ...versionFields(1), metrics: { loss: Number.NaN } })).rejects.toThrow(
+      /metric loss is NaN/,
+    );
     expect(await registry.history()).toEqual([]);
     expect((await registry.register(dir, versionFields(1))).id).toMatch(/^v0001-/);
   });
@@ -134,17 +144,36 @@ describe('activate and rollback', () => {
     expect(await registry.predecessor()).toBe(a);
     const pointer = JSON.parse(await readFile(join(work, 'models', 'active.json'), 'utf-8'));
     expect(pointer).toMatchObject({ id: b, predecessors: [a] });
-    expect((await registry.history()).map((version) => [version.id, version.manifest.status])).toEqual([[b, 'active'], [a, 'retired']]);
+    expect((await registry.history()).map((version) => [version.id, version.manifest.status])).toEqual([
+      [b, 'active'],
+      [a, 'retired'],
+    ]);
 
     await registry.activate(b); // already active: nothing changes
     expect(await registry.predecessor()).toBe(a);
   });
 
   test.each([
-    ['modified', async (dir: string) => writeFile(join(dir, 'model/onnx/model.onnx_data'), Buffer.alloc(4096, 7)), 'model/onnx/model.onnx_data differs'],
-    ['truncated', async (dir: string) => writeFile(join(dir, 'model/tokenizer.json'), '{}'), 'model/tokenizer.json differs'],
-    ['missing', async (dir: string) => unlink(join(dir, 'adapter/adapter_model.safetensors')), 'adapter/adapter_model.safetensors is missing'],
-    ['unexpected', async (dir: string) => appendFile(join(dir, 'model/onnx/extra.onnx'), 'x'), 'model/onnx/extra.onnx was not part of the version'],
+    [
+      'modified',
+      async (dir: string) => writeFile(join(dir, 'model/onnx/model.onnx_data'), Buffer.alloc(4096, 7)),
+      'model/onnx/model.onnx_data differs',
+    ],
+    [
+      'truncated',
+      async (dir: string) => writeFile(join(dir, 'model/tokenizer.json'), '{}'),
+      'model/tokenizer.json differs',
+    ],
+    [
+      'missing',
+      async (dir: string) => unlink(join(dir, 'adapter/adapter_model.safetensors')),
+      'adapter/adapter_model.safetensors is missing',
+    ],
+    [
+      'unexpected',
+      async (dir: string) => appendFile(join(dir, 'model/onnx/extra.onnx'), 'x'),
+      'model/onnx/extra.onnx was not part of the version',
+    ],
   ])('%s file: activation is refused naming the file, and the pointer stays', async (_case, tamper, message) => {
     const registry = await open();
     const [a, b] = await registerMany(registry, 2);
@@ -184,8 +213,13 @@ describe('activate and rollback', () => {
     const registry = await open();
     const [a, b] = await registerMany(registry, 2);
     await registry.activate(a);
-    expect((await registry.markFailed(b, 'fact accuracy fell')).manifest).toMatchObject({ status: 'failed', note: 'fact accuracy fell' });
-    await expect(registry.activate(b)).rejects.toThrow(`${b} is marked failed (fact accuracy fell): it cannot be activated`);
+    expect((await registry.markFailed(b, 'fact accuracy fell')).manifest).toMatchObject({
+      status: 'failed',
+      note: 'fact accuracy fell',
+    });
+    await expect(registry.activate(b)).rejects.toThrow(
+      `${b} is marked failed (fact accuracy fell): it cannot be activated`,
+    );
     await expect(registry.markFailed(a)).rejects.toThrow(RegistryError);
     expect((await registry.active())?.id).toBe(a);
   });
@@ -234,7 +268,10 @@ describe('reading', () => {
     const pointerFile = join(work, 'models', 'active.json');
     await writeFile(pointerFile, '{"id": 7}');
     await expect(registry.active()).rejects.toThrow(`${pointerFile} is corrupt (id is not a string)`);
-    await writeFile(pointerFile, JSON.stringify({ id: 'v0042-20261125T1530Z', activatedAt: '2026-11-25T15:30:00Z', predecessors: [] }));
+    await writeFile(
+      pointerFile,
+      JSON.stringify({ id: 'v0042-20261125T1530Z', activatedAt: '2026-11-25T15:30:00Z', predecessors: [] }),
+    );
     await expect(registry.active()).rejects.toThrow(/names version v0042-20261125T1530Z, which is missing/);
   });
 
@@ -242,7 +279,9 @@ describe('reading', () => {
     const first = await open();
     const second = await openRegistry(join(work, 'models'), { fsync: false });
     const sourcesDirs = await Promise.all([1, 2, 3, 4].map(async (seed) => (await source(seed)).dir));
-    const versions = await Promise.all(sourcesDirs.map((dir, n) => (n % 2 === 0 ? first : second).register(dir, versionFields(n))));
+    const versions = await Promise.all(
+      sourcesDirs.map((dir, n) => (n % 2 === 0 ? first : second).register(dir, versionFields(n))),
+    );
     const ids = versions.map((version) => version.id);
     expect(new Set(ids.map((id) => id.slice(0, 5)))).toEqual(new Set(['v0001', 'v0002', 'v0003', 'v0004']));
     await Promise.all(ids.map((id) => first.verify(id)));
@@ -283,7 +322,10 @@ describe('watch', () => {
     const [a] = await registerMany(registry, 1);
     const errors: Error[] = [];
     const seen: string[] = [];
-    const stop = registry.watch((active) => seen.push(active?.id ?? 'none'), (error) => errors.push(error));
+    const stop = registry.watch(
+      (active) => seen.push(active?.id ?? 'none'),
+      (error) => errors.push(error),
+    );
     try {
       await writeFile(join(work, 'models', 'active.json'), 'not json');
       await eventually(() => errors.length === 1, 'the broken pointer to be reported');

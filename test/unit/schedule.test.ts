@@ -1,7 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../../bot/core/log';
-import { checkCron, countNewApproved, DEFAULT_RETRAIN_CRON, ScheduleConfigError, startSchedule, type ScheduleOptions } from '../../bot/schedule';
+import {
+  checkCron,
+  countNewApproved,
+  DEFAULT_RETRAIN_CRON,
+  ScheduleConfigError,
+  startSchedule,
+  type ScheduleOptions,
+} from '../../bot/schedule';
 import { openStore } from '../../bot/store/lowdb-store';
 import type { Store } from '../../bot/core/store';
 import { jobsDir, LAST_TRAINING_FILE } from '../../training/jobs/files';
@@ -39,20 +46,39 @@ async function moderated(count: number, status: 'approved' | 'corrected' | 'reje
   for (let i = 0; i < count; i++) {
     const exchange = await store.capture(sampleExchange((captured += 1)));
     if (status === 'pending') continue;
-    await store.moderate(exchange.id, { status, moderatorId: 'mod-1', platform: 'discord', ...(status === 'corrected' ? { correction: 'Rain in the morning, then clearing.' } : {}) });
+    await store.moderate(exchange.id, {
+      status,
+      moderatorId: 'mod-1',
+      platform: 'discord',
+      ...(status === 'corrected' ? { correction: 'Rain in the morning, then clearing.' } : {}),
+    });
   }
 }
 
-const options = (overrides: Partial<ScheduleOptions> = {}): ScheduleOptions => ({ cron: DEFAULT_RETRAIN_CRON, minNew: 20, runner, store, registry, log, ...overrides });
+const options = (overrides: Partial<ScheduleOptions> = {}): ScheduleOptions => ({
+  cron: DEFAULT_RETRAIN_CRON,
+  minNew: 20,
+  runner,
+  store,
+  registry,
+  log,
+  ...overrides,
+});
 const pause = (ms: number) => new Promise((wake) => setTimeout(wake, ms));
 
 test('the cron expression and the threshold are checked when the schedule starts', () => {
   expect(() => checkCron(DEFAULT_RETRAIN_CRON)).not.toThrow();
   expect(() => checkCron('*/10 * * * * *')).not.toThrow();
   expect(() => startSchedule(options({ cron: '61 * * * *' }))).toThrow(ScheduleConfigError);
-  expect(() => startSchedule(options({ cron: '61 * * * *' }))).toThrow(/^RETRAIN_CRON "61 \* \* \* \*" is not a cron expression \(minute hour day-of-month month day-of-week, e\.g\. "0 3 \* \* \*"\): minute "61"/);
-  expect(() => startSchedule(options({ cron: 'every night' }))).toThrow(/^RETRAIN_CRON "every night" is not a cron expression/);
-  expect(() => startSchedule(options({ minNew: -1 }))).toThrow(/^RETRAIN_MIN_NEW must be a whole number of at least 0, got -1$/);
+  expect(() => startSchedule(options({ cron: '61 * * * *' }))).toThrow(
+    /^RETRAIN_CRON "61 \* \* \* \*" is not a cron expression \(minute hour day-of-month month day-of-week, e\.g\. "0 3 \* \* \*"\): minute "61"/,
+  );
+  expect(() => startSchedule(options({ cron: 'every night' }))).toThrow(
+    /^RETRAIN_CRON "every night" is not a cron expression/,
+  );
+  expect(() => startSchedule(options({ minNew: -1 }))).toThrow(
+    /^RETRAIN_MIN_NEW must be a whole number of at least 0, got -1$/,
+  );
   expect(logs).toEqual([]);
 });
 
@@ -76,14 +102,23 @@ test('skips under the threshold, with the reason logged, counting only what was 
     expect(schedule.nextRun()?.getHours()).toBe(3);
     const expected = `skipped: 3 approved or corrected exchanges since the last training (${createdAt.toISOString()}, 3 h ago), 4 needed`;
     expect(await schedule.runOnce()).toBe(expected);
-    expect(logs.at(-1)).toMatch(new RegExp(`INFO scheduled retrain skipped \\{"reason":"${expected.slice('skipped: '.length).replace(/[()]/g, '\\$&')}"\\}$`));
+    expect(logs.at(-1)).toMatch(
+      new RegExp(
+        `INFO scheduled retrain skipped \\{"reason":"${expected.slice('skipped: '.length).replace(/[()]/g, '\\$&')}"\\}$`,
+      ),
+    );
     expect(runner.running()).toBeNull();
 
     // A job's marker says when it read the data: exchanges moderated before that are not new.
     await mkdir(jobsDir(dir), { recursive: true });
     const preparedAt = new Date(Date.now() + 1000).toISOString();
-    await writeFile(join(jobsDir(dir), LAST_TRAINING_FILE), JSON.stringify({ versionId: version.id, promoted: true, preparedAt, finishedAt: preparedAt }));
-    expect(await schedule.runOnce()).toMatch(/^skipped: 0 approved or corrected exchanges since the last training \(.*\), 4 needed$/);
+    await writeFile(
+      join(jobsDir(dir), LAST_TRAINING_FILE),
+      JSON.stringify({ versionId: version.id, promoted: true, preparedAt, finishedAt: preparedAt }),
+    );
+    expect(await schedule.runOnce()).toMatch(
+      /^skipped: 0 approved or corrected exchanges since the last training \(.*\), 4 needed$/,
+    );
   } finally {
     await schedule.stop();
   }
@@ -98,9 +133,20 @@ test('starts a retrain at the threshold; a tick while it runs is turned away by 
     expect(await schedule.runOnce()).toBe('started');
     const job = runner.running()!;
     expect(job.by).toBe('schedule');
-    expect(await schedule.runOnce()).toMatch(new RegExp(`^skipped: a training job is already running \\(started \\S+ by schedule, job ${job.id}, process ${process.pid}\\)`));
+    expect(await schedule.runOnce()).toMatch(
+      new RegExp(
+        `^skipped: a training job is already running \\(started \\S+ by schedule, job ${job.id}, process ${process.pid}\\)`,
+      ),
+    );
     await expect(job.done).rejects.toThrow(`training job ${job.id} failed: no model folder at ${missingBase}`);
-    expect(logs.some((line) => line.includes('INFO scheduled retrain started') && line.includes(`"job":"${job.id}"`) && line.includes('"newExchanges":2'))).toBe(true);
+    expect(
+      logs.some(
+        (line) =>
+          line.includes('INFO scheduled retrain started') &&
+          line.includes(`"job":"${job.id}"`) &&
+          line.includes('"newExchanges":2'),
+      ),
+    ).toBe(true);
     expect(logs.some((line) => line.includes('WARN training job failed'))).toBe(true);
   } finally {
     await schedule.stop();
@@ -113,7 +159,9 @@ test('the cron task ticks on its expression until stopped', async () => {
   try {
     expect(schedule.nextRun()!.getTime() - Date.now()).toBeLessThanOrEqual(1000);
     await eventually(() => skips() >= 1, 'a scheduled tick', 5000);
-    expect(logs.find((line) => line.includes('scheduled retrain skipped'))).toContain('0 approved or corrected exchanges since ever (no training yet), 1 needed');
+    expect(logs.find((line) => line.includes('scheduled retrain skipped'))).toContain(
+      '0 approved or corrected exchanges since ever (no training yet), 1 needed',
+    );
   } finally {
     await schedule.stop();
   }

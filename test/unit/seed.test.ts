@@ -18,7 +18,8 @@ beforeAll(async () => {
   [train, heldOut] = await Promise.all([loadSeed(seedDir, 'train'), loadSeed(seedDir, 'test')]);
 });
 
-const weatherOf = (examples: SeedExample[]) => examples.flatMap((e) => (e.query.weather ? [{ ...e, query: e.query }] : []));
+const weatherOf = (examples: SeedExample[]) =>
+  examples.flatMap((e) => (e.query.weather ? [{ ...e, query: e.query }] : []));
 
 test('the seed holds at least 3,000 examples: about a tenth held out, about 15% not about the weather', () => {
   const all = [...train, ...heldOut];
@@ -57,7 +58,10 @@ test('each weather example has the facts of its query and an answer whose every 
     expect(facts?.aspect).toBe(query.aspect);
     expect(facts?.periods.length).toBeGreaterThan(0);
     expect(typeof answer).toBe('string');
-    expect({ id: example.id, strays: unsupportedNumbers(answer as string, facts!) }).toEqual({ id: example.id, strays: [] });
+    expect({ id: example.id, strays: unsupportedNumbers(answer as string, facts!) }).toEqual({
+      id: example.id,
+      strays: [],
+    });
     if (query.units) expect(facts?.units.temperature).toBe(query.units === 'celsius' ? '°C' : '°F');
   }
 });
@@ -87,7 +91,10 @@ test('the committed files are what `npx tsx scripts/seed/generate.ts` writes fro
     const tsx = join(root, 'node_modules', '.bin', 'tsx');
     await promisify(execFile)(tsx, [join(root, 'scripts', 'seed', 'generate.ts'), '--out', out], { cwd: root });
     for (const file of ['train.jsonl', 'test.jsonl', 'README.md']) {
-      const [made, committed] = await Promise.all([readFile(join(out, file), 'utf-8'), readFile(join(seedDir, file), 'utf-8')]);
+      const [made, committed] = await Promise.all([
+        readFile(join(out, file), 'utf-8'),
+        readFile(join(seedDir, file), 'utf-8'),
+      ]);
       expect({ file, same: made === committed }).toEqual({ file, same: true });
     }
   } finally {
@@ -103,7 +110,9 @@ test('generation is deterministic from the seed, and another seed gives other me
   const small = generateSeed({ seed: 7, count: 120 });
   expect(generateSeed({ seed: 7, count: 120 })).toEqual(small);
   expect(small.train.length + small.test.length).toBe(120);
-  expect(generateSeed({ seed: 8, count: 120 }).train.map((e) => e.message)).not.toEqual(small.train.map((e) => e.message));
+  expect(generateSeed({ seed: 8, count: 120 }).train.map((e) => e.message)).not.toEqual(
+    small.train.map((e) => e.message),
+  );
 });
 
 test('the number guard finds a number the facts do not hold, and accepts their dates and clock times', () => {
@@ -122,8 +131,22 @@ describe('loadSeed', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   test('refuses a line whose query is not a weather query, naming the file and line', async () => {
-    const good = JSON.stringify({ id: 'seed-1', message: 'hi', query: { weather: false }, facts: null, answer: null, source: 'seed' });
-    const bad = JSON.stringify({ id: 'seed-2', message: 'rain?', query: { weather: true, when: 'someday' }, facts: null, answer: null, source: 'seed' });
+    const good = JSON.stringify({
+      id: 'seed-1',
+      message: 'hi',
+      query: { weather: false },
+      facts: null,
+      answer: null,
+      source: 'seed',
+    });
+    const bad = JSON.stringify({
+      id: 'seed-2',
+      message: 'rain?',
+      query: { weather: true, when: 'someday' },
+      facts: null,
+      answer: null,
+      source: 'seed',
+    });
     await writeFile(join(dir, 'train.jsonl'), `${good}\n${bad}\n`);
     await expect(loadSeed(dir, 'train')).rejects.toThrow(SeedFormatError);
     await expect(loadSeed(dir, 'train')).rejects.toThrow(/train\.jsonl:2: query/);

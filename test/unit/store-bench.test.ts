@@ -16,7 +16,19 @@ describe('bench dispatcher and capture bench', () => {
   });
 
   test('the capture bench ends with its one machine-readable line', () => {
-    const result = bench('capture', '--records', '300', '--captures', '40', '--chunk-size', '50', '--naive-records', '100', '--naive-captures', '5');
+    const result = bench(
+      'capture',
+      '--records',
+      '300',
+      '--captures',
+      '40',
+      '--chunk-size',
+      '50',
+      '--naive-records',
+      '100',
+      '--naive-captures',
+      '5',
+    );
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const lines = result.stdout.trim().split('\n');

@@ -53,7 +53,14 @@ describe('capture and hashing', () => {
     expect(captured.id).toBe('000001-0000');
     expect(Date.parse(captured.createdAt)).toBeGreaterThanOrEqual(before - 1);
     expect(captured.moderation).toEqual({ status: 'pending', by: null, at: null, correction: null });
-    expect(captured).toMatchObject({ question: input.question, answer: input.answer, facts: input.facts, query: input.query, source: input.source, latencyMs: input.latencyMs });
+    expect(captured).toMatchObject({
+      question: input.question,
+      answer: input.answer,
+      facts: input.facts,
+      query: input.query,
+      source: input.source,
+      latencyMs: input.latencyMs,
+    });
     expect(captured).not.toHaveProperty('channelId');
     expect(captured).not.toHaveProperty('userId');
     expect(await store.get(captured.id)).toEqual(captured);
@@ -120,13 +127,25 @@ describe('chunk files', () => {
     const store = await open({ chunkSize: 3 });
     const ids: string[] = [];
     for (let n = 0; n < 7; n += 1) ids.push((await store.capture(sampleExchange(n))).id);
-    expect(ids).toEqual(['000001-0000', '000001-0001', '000001-0002', '000002-0000', '000002-0001', '000002-0002', '000003-0000']);
+    expect(ids).toEqual([
+      '000001-0000',
+      '000001-0001',
+      '000001-0002',
+      '000002-0000',
+      '000002-0001',
+      '000002-0002',
+      '000003-0000',
+    ]);
     expect(await chunkFiles()).toEqual(['000001.json', '000002.json', '000003.json']);
-    const sizes = await Promise.all([1, 2, 3].map(async (n) => JSON.parse(await readFile(chunkFile(n), 'utf-8')).exchanges.length));
+    const sizes = await Promise.all(
+      [1, 2, 3].map(async (n) => JSON.parse(await readFile(chunkFile(n), 'utf-8')).exchanges.length),
+    );
     expect(sizes).toEqual([3, 3, 1]);
 
     const reopened = await reopen(store, { chunkSize: 3 });
-    expect((await collect(reopened.exchanges())).map((e) => e.question)).toEqual([0, 1, 2, 3, 4, 5, 6].map((n) => sampleExchange(n).question));
+    expect((await collect(reopened.exchanges())).map((e) => e.question)).toEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((n) => sampleExchange(n).question),
+    );
     expect((await reopened.capture(sampleExchange(7))).id).toBe('000003-0001');
   });
 
@@ -135,7 +154,12 @@ describe('chunk files', () => {
     const captured: Exchange[] = [];
     for (let n = 0; n < 12; n += 1) captured.push(await store.capture(sampleExchange(n)));
     const snapshot = async () =>
-      Promise.all([1, 2, 3].map(async (n) => ({ text: await readFile(chunkFile(n), 'utf-8'), mtime: (await stat(chunkFile(n))).mtimeMs })));
+      Promise.all(
+        [1, 2, 3].map(async (n) => ({
+          text: await readFile(chunkFile(n), 'utf-8'),
+          mtime: (await stat(chunkFile(n))).mtimeMs,
+        })),
+      );
 
     const before = await snapshot();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -146,7 +170,11 @@ describe('chunk files', () => {
     expect(afterCapture[2].text).not.toBe(before[2].text);
 
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const moderated = await store.moderate(captured[1].id, { status: 'rejected', platform: 'discord', moderatorId: 'mod' });
+    const moderated = await store.moderate(captured[1].id, {
+      status: 'rejected',
+      platform: 'discord',
+      moderatorId: 'mod',
+    });
     const afterModeration = await snapshot();
     expect(afterModeration[1]).toEqual(afterCapture[1]);
     expect(afterModeration[2]).toEqual(afterCapture[2]);
@@ -176,7 +204,9 @@ describe('chunk files', () => {
     // A folder where the write stages its file makes the next write fail.
     const staging = join(dir, 'exchanges', '.000001.json.tmp');
     await mkdir(staging);
-    await expect(Promise.all([store.capture(sampleExchange(1)), store.capture(sampleExchange(2))])).rejects.toThrow(/EISDIR/);
+    await expect(Promise.all([store.capture(sampleExchange(1)), store.capture(sampleExchange(2))])).rejects.toThrow(
+      /EISDIR/,
+    );
     await rm(staging, { recursive: true });
 
     const next = await store.capture(sampleExchange(3));
@@ -206,14 +236,18 @@ describe('chunk files', () => {
     await expect(collect(reader.exchanges())).rejects.toThrow(chunkFile(2));
     await expect(reader.countByStatus()).rejects.toThrow(chunkFile(2));
     const writer = await open({ chunkSize: 2 });
-    await expect(writer.moderate('000002-0000', { status: 'approved', platform: 'discord', moderatorId: 'm' })).rejects.toThrow(chunkFile(2));
+    await expect(
+      writer.moderate('000002-0000', { status: 'approved', platform: 'discord', moderatorId: 'm' }),
+    ).rejects.toThrow(chunkFile(2));
   });
 
   test('a corrupt open chunk stops the open with its file name and leaves the lock free', async () => {
     await (await open()).capture(sampleExchange(0));
     await opened.pop()!.close();
     await writeFile(chunkFile(1), '{"exchanges": [{"id": "000001-0007"}]}');
-    await expect(openStore({ dir })).rejects.toThrow(new RegExp(`${chunkFile(1)} is corrupt \\(record 0 should have id 000001-0000\\)`));
+    await expect(openStore({ dir })).rejects.toThrow(
+      new RegExp(`${chunkFile(1)} is corrupt \\(record 0 should have id 000001-0000\\)`),
+    );
     await expect(stat(join(dir, 'store.lock'))).rejects.toThrow(/ENOENT/);
   });
 });
@@ -221,13 +255,27 @@ describe('chunk files', () => {
 describe('moderation', () => {
   test('approve, reject and correct set the status with a hashed moderator and the time', async () => {
     const store = await open();
-    const [a, b, c] = [await store.capture(sampleExchange(0)), await store.capture(sampleExchange(1)), await store.capture(sampleExchange(2))];
+    const [a, b, c] = [
+      await store.capture(sampleExchange(0)),
+      await store.capture(sampleExchange(1)),
+      await store.capture(sampleExchange(2)),
+    ];
     const approved = await store.moderate(a.id, { status: 'approved', platform: 'discord', moderatorId: 'mod-1' });
-    expect(approved.moderation).toEqual({ status: 'approved', by: expect.stringMatching(/^discord:[0-9a-f]{16}$/), at: expect.any(String), correction: null });
+    expect(approved.moderation).toEqual({
+      status: 'approved',
+      by: expect.stringMatching(/^discord:[0-9a-f]{16}$/),
+      at: expect.any(String),
+      correction: null,
+    });
     expect(new Date(approved.moderation.at!).toISOString()).toBe(approved.moderation.at);
     expect({ ...approved, moderation: a.moderation }).toEqual(a);
     await store.moderate(b.id, { status: 'rejected', platform: 'discord', moderatorId: 'mod-1' });
-    const corrected = await store.moderate(c.id, { status: 'corrected', platform: 'slack', moderatorId: 'mod-2', correction: 'Rain all day, 8°C.' });
+    const corrected = await store.moderate(c.id, {
+      status: 'corrected',
+      platform: 'slack',
+      moderatorId: 'mod-2',
+      correction: 'Rain all day, 8°C.',
+    });
     expect(corrected.moderation.correction).toBe('Rain all day, 8°C.');
     expect(corrected.moderation.by).toMatch(/^slack:/);
 
@@ -240,14 +288,24 @@ describe('moderation', () => {
     const store = await open();
     const { id } = await store.capture(sampleExchange(0));
     const by = { platform: 'discord', moderatorId: 'mod' };
-    await expect(store.moderate(id, { status: 'corrected', ...by })).rejects.toThrow("status 'corrected' needs the corrected answer in `correction`");
-    await expect(store.moderate(id, { status: 'corrected', ...by, correction: '  ' })).rejects.toThrow(/needs the corrected answer/);
-    await expect(store.moderate(id, { status: 'approved', ...by, correction: 'text' })).rejects.toThrow("a correction goes with status 'corrected', not 'approved'");
+    await expect(store.moderate(id, { status: 'corrected', ...by })).rejects.toThrow(
+      "status 'corrected' needs the corrected answer in `correction`",
+    );
+    await expect(store.moderate(id, { status: 'corrected', ...by, correction: '  ' })).rejects.toThrow(
+      /needs the corrected answer/,
+    );
+    await expect(store.moderate(id, { status: 'approved', ...by, correction: 'text' })).rejects.toThrow(
+      "a correction goes with status 'corrected', not 'approved'",
+    );
     await expect(store.moderate(id, { status: 'pending' as 'approved', ...by })).rejects.toThrow(/not "pending"/);
-    await expect(store.moderate(id, { status: 'approved', platform: 'discord', moderatorId: '' })).rejects.toThrow(/moderatorId/);
+    await expect(store.moderate(id, { status: 'approved', platform: 'discord', moderatorId: '' })).rejects.toThrow(
+      /moderatorId/,
+    );
     for (const unknown of ['000001-0001', '000002-0000', 'nonsense']) {
       await expect(store.moderate(unknown, { status: 'approved', ...by })).rejects.toThrow(UnknownExchangeError);
-      await expect(store.moderate(unknown, { status: 'approved', ...by })).rejects.toThrow(`no exchange with id "${unknown}"`);
+      await expect(store.moderate(unknown, { status: 'approved', ...by })).rejects.toThrow(
+        `no exchange with id "${unknown}"`,
+      );
       expect(await store.get(unknown)).toBeUndefined();
     }
     expect((await store.get(id))?.moderation.status).toBe('pending');
@@ -277,9 +335,14 @@ describe('preferences', () => {
     const store = await open();
     expect(await store.getPreferences('user', 'discord', 'u1')).toEqual({});
     expect(await store.setPreferences('user', 'discord', 'u1', { units: 'imperial' })).toEqual({ units: 'imperial' });
-    expect(await store.setPreferences('user', 'discord', 'u1', { location: 'Paris, TX' })).toEqual({ units: 'imperial', location: 'Paris, TX' });
+    expect(await store.setPreferences('user', 'discord', 'u1', { location: 'Paris, TX' })).toEqual({
+      units: 'imperial',
+      location: 'Paris, TX',
+    });
     await store.setPreferences('channel', 'discord', 'u1', { units: 'metric' });
-    expect(await store.setPreferences('user', 'discord', 'u1', { units: undefined })).toEqual({ location: 'Paris, TX' });
+    expect(await store.setPreferences('user', 'discord', 'u1', { units: undefined })).toEqual({
+      location: 'Paris, TX',
+    });
     expect(await store.getPreferences('user', 'slack', 'u1')).toEqual({});
 
     const reopened = await reopen(store);
@@ -293,8 +356,12 @@ describe('preferences', () => {
 
   test('invalid preferences are refused', async () => {
     const store = await open();
-    await expect(store.setPreferences('user', 'discord', 'u1', { units: 'kelvin' as 'metric' })).rejects.toThrow('invalid units preference: "kelvin"');
-    await expect(store.setPreferences('user', 'discord', 'u1', { colour: 'red' } as never)).rejects.toThrow('unknown preference "colour"');
+    await expect(store.setPreferences('user', 'discord', 'u1', { units: 'kelvin' as 'metric' })).rejects.toThrow(
+      'invalid units preference: "kelvin"',
+    );
+    await expect(store.setPreferences('user', 'discord', 'u1', { colour: 'red' } as never)).rejects.toThrow(
+      'unknown preference "colour"',
+    );
     await expect(store.setPreferences('team' as 'user', 'discord', 'u1', { units: 'metric' })).rejects.toThrow(/scope/);
     expect(await store.getPreferences('user', 'discord', 'u1')).toEqual({});
   });
@@ -323,7 +390,9 @@ describe('one writer per folder', () => {
   });
 
   test('a stale lock (its process is gone) is taken over', async () => {
-    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf-8' });
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf-8',
+    });
     await writeFile(join(dir, 'store.lock'), `${gone.stdout}\n`);
     const store = await open();
     expect((await readFile(join(dir, 'store.lock'), 'utf-8')).trim()).toBe(String(process.pid));
@@ -343,7 +412,9 @@ describe('one writer per folder', () => {
     expect(await reader.countByStatus()).toEqual({ pending: 3, approved: 0, rejected: 0, corrected: 0 });
     expect(await reader.getPreferences('user', 'discord', 'u1')).toEqual({ units: 'metric' });
     await expect(reader.capture(sampleExchange(3))).rejects.toThrow(/opened read-only/);
-    await expect(reader.moderate(later.id, { status: 'approved', platform: 'discord', moderatorId: 'm' })).rejects.toThrow(/read-only/);
+    await expect(
+      reader.moderate(later.id, { status: 'approved', platform: 'discord', moderatorId: 'm' }),
+    ).rejects.toThrow(/read-only/);
     await expect(reader.setPreferences('user', 'discord', 'u1', { units: 'imperial' })).rejects.toThrow(/read-only/);
     await reader.close();
     expect((await readFile(join(dir, 'store.lock'), 'utf-8')).trim()).toBe(String(process.pid));

@@ -7,7 +7,12 @@ import { randomWeights } from '../../training/model/init';
 import { llamaWeightShapes } from '../../training/model/llama';
 import { float32ToBfloat16, bfloat16ToFloat32, openSafetensors } from '../../training/model/safetensors';
 import { createTinyModel, DEFAULT_TINY_CORPUS, type TinyModel } from '../../training/model/tiny';
-import { BASE_VOCAB_SIZE, byteLevelWords, TokenizerTrainingError, trainByteLevelBpe } from '../../training/model/tokenizer';
+import {
+  BASE_VOCAB_SIZE,
+  byteLevelWords,
+  TokenizerTrainingError,
+  trainByteLevelBpe,
+} from '../../training/model/tokenizer';
 
 env.allowRemoteModels = false;
 
@@ -32,16 +37,38 @@ const std = (values: Float32Array) => {
 
 describe('tiny model folder', () => {
   test('holds every file an HF model folder has, and config.json describes the defaults', async () => {
-    expect(model.files.sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(model.files.sort()).toEqual([
+      'config.json',
+      'generation_config.json',
+      'model.safetensors',
+      'special_tokens_map.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     const config = await readLlamaConfig(model.dir);
     expect(config).toEqual(model.config);
     expect(config).toMatchObject({
-      modelType: 'llama', vocabSize: 512, hiddenSize: 64, intermediateSize: 128, numHiddenLayers: 2, numAttentionHeads: 4,
-      numKeyValueHeads: 2, headDim: 16, tieWordEmbeddings: true, qkvBias: false, bosTokenId: 1, eosTokenIds: [2], padTokenId: 2,
+      modelType: 'llama',
+      vocabSize: 512,
+      hiddenSize: 64,
+      intermediateSize: 128,
+      numHiddenLayers: 2,
+      numAttentionHeads: 4,
+      numKeyValueHeads: 2,
+      headDim: 16,
+      tieWordEmbeddings: true,
+      qkvBias: false,
+      bosTokenId: 1,
+      eosTokenIds: [2],
+      padTokenId: 2,
     });
     const raw = JSON.parse(await readFile(join(model.dir, 'config.json'), 'utf8'));
     expect(raw).toMatchObject({ architectures: ['LlamaForCausalLM'], model_type: 'llama', torch_dtype: 'float32' });
-    expect(JSON.parse(await readFile(join(model.dir, 'generation_config.json'), 'utf8'))).toEqual({ bos_token_id: 1, eos_token_id: 2, pad_token_id: 2 });
+    expect(JSON.parse(await readFile(join(model.dir, 'generation_config.json'), 'utf8'))).toEqual({
+      bos_token_id: 1,
+      eos_token_id: 2,
+      pad_token_id: 2,
+    });
     expect(model.merges).toBe(512 - BASE_VOCAB_SIZE);
   });
 
@@ -85,11 +112,27 @@ describe('tiny model folder', () => {
 
   test('attention bias makes a Qwen2 model with q/k/v biases; untied adds lm_head; sizes follow the options', async () => {
     const qwen = await createTinyModel(join(root, 'qwen'), {
-      attentionBias: true, tieWordEmbeddings: false, hiddenSize: 48, numHiddenLayers: 3, numAttentionHeads: 6, numKeyValueHeads: 3,
-      intermediateSize: 80, vocabSize: 300,
+      attentionBias: true,
+      tieWordEmbeddings: false,
+      hiddenSize: 48,
+      numHiddenLayers: 3,
+      numAttentionHeads: 6,
+      numKeyValueHeads: 3,
+      intermediateSize: 80,
+      vocabSize: 300,
     });
-    expect(JSON.parse(await readFile(join(qwen.dir, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'] });
-    expect(await readLlamaConfig(qwen.dir)).toMatchObject({ modelType: 'qwen2', qkvBias: true, outputBias: false, headDim: 8, vocabSize: 300, numHiddenLayers: 3 });
+    expect(JSON.parse(await readFile(join(qwen.dir, 'config.json'), 'utf8'))).toMatchObject({
+      model_type: 'qwen2',
+      architectures: ['Qwen2ForCausalLM'],
+    });
+    expect(await readLlamaConfig(qwen.dir)).toMatchObject({
+      modelType: 'qwen2',
+      qkvBias: true,
+      outputBias: false,
+      headDim: 8,
+      vocabSize: 300,
+      numHiddenLayers: 3,
+    });
     const weights = await openSafetensors(qwen.dir);
     try {
       expect(weights.info('model.layers.2.self_attn.q_proj.bias').shape).toEqual([48]);
@@ -105,7 +148,9 @@ describe('tiny model folder', () => {
     // Adding tensors leaves the shared ones as they were: each tensor has its own random stream.
     const plain = randomWeights({ ...qwen.config, qkvBias: false, tieWordEmbeddings: true }, 0);
     const withBias = randomWeights(qwen.config, 0);
-    expect(withBias.get('model.layers.1.mlp.up_proj.weight')!.data).toEqual(plain.get('model.layers.1.mlp.up_proj.weight')!.data);
+    expect(withBias.get('model.layers.1.mlp.up_proj.weight')!.data).toEqual(
+      plain.get('model.layers.1.mlp.up_proj.weight')!.data,
+    );
   });
 
   test('bfloat16 storage holds the float32 weights rounded to bfloat16', async () => {
@@ -122,8 +167,12 @@ describe('tiny model folder', () => {
   });
 
   test('options that make no model fail with the field named', async () => {
-    await expect(createTinyModel(join(root, 'bad'), { hiddenSize: 60, numAttentionHeads: 7 })).rejects.toThrow(/"hidden_size" must be a multiple of num_attention_heads \(7\)/);
-    await expect(createTinyModel(join(root, 'bad'), { numAttentionHeads: 4, numKeyValueHeads: 3 })).rejects.toThrow(/"num_key_value_heads" must be a divisor/);
+    await expect(createTinyModel(join(root, 'bad'), { hiddenSize: 60, numAttentionHeads: 7 })).rejects.toThrow(
+      /"hidden_size" must be a multiple of num_attention_heads \(7\)/,
+    );
+    await expect(createTinyModel(join(root, 'bad'), { numAttentionHeads: 4, numKeyValueHeads: 3 })).rejects.toThrow(
+      /"num_key_value_heads" must be a divisor/,
+    );
   });
 });
 
@@ -157,10 +206,19 @@ describe('tokenizer through transformers.js', () => {
     expect(tokenizer.apply_chat_template([user], { tokenize: false, add_generation_prompt: true })).toBe(
       '<|im_start|>user\nWeather in Paris?<|im_end|>\n<|im_start|>assistant\n',
     );
-    expect(tokenizer.apply_chat_template([{ role: 'system', content: 'Be brief.' }, user, { role: 'assistant', content: 'Rain, 12°C.' }], { tokenize: false })).toBe(
+    expect(
+      tokenizer.apply_chat_template(
+        [{ role: 'system', content: 'Be brief.' }, user, { role: 'assistant', content: 'Rain, 12°C.' }],
+        { tokenize: false },
+      ),
+    ).toBe(
       '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWeather in Paris?<|im_end|>\n<|im_start|>assistant\nRain, 12°C.<|im_end|>\n',
     );
-    const ids = tokenizer.apply_chat_template([user], { add_generation_prompt: true, return_tensor: false, return_dict: false }) as number[];
+    const ids = tokenizer.apply_chat_template([user], {
+      add_generation_prompt: true,
+      return_tensor: false,
+      return_dict: false,
+    }) as number[];
     expect(ids.filter((id) => id === 1)).toHaveLength(2);
     expect(tokenizer.decode(ids)).toBe('<|im_start|>user\nWeather in Paris?<|im_end|>\n<|im_start|>assistant\n');
   });
@@ -171,7 +229,8 @@ describe('tokenizer through transformers.js', () => {
     try {
       const byId = await AutoTokenizer.from_pretrained('llama');
       expect(byId.encode('Rain in São Paulo')).toEqual(tokenizer.encode('Rain in São Paulo'));
-      // transformers.js 4.3 fails on a missing folder without naming it ("reading 'tokenizer_class'"), but it fails without going online.
+      // transformers.js 4.3 fails on a missing folder without naming it ("reading 'tokenizer_class'"), but it fails
+      // without going online.
       await expect(AutoTokenizer.from_pretrained('no-such-model')).rejects.toThrow();
     } finally {
       env.localModelPath = previous;
@@ -190,7 +249,10 @@ describe('tokenizer through transformers.js', () => {
 describe('BPE training', () => {
   test('merges the most frequent pair first, ties by sort order, and is deterministic', () => {
     const bpe = trainByteLevelBpe('low low low lower lowest newest newest', BASE_VOCAB_SIZE + 4);
-    expect(bpe.merges.slice(0, 2)).toEqual([['l', 'o'], ['lo', 'w']]);
+    expect(bpe.merges.slice(0, 2)).toEqual([
+      ['l', 'o'],
+      ['lo', 'w'],
+    ]);
     expect(bpe.vocab.slice(BASE_VOCAB_SIZE)).toEqual(bpe.merges.map(([a, b]) => a + b));
     expect(trainByteLevelBpe('low low low lower lowest newest newest', BASE_VOCAB_SIZE + 4)).toEqual(bpe);
     expect(bpe.vocab.slice(0, 3)).toEqual(['<|endoftext|>', '<|im_start|>', '<|im_end|>']);
@@ -198,14 +260,32 @@ describe('BPE training', () => {
   });
 
   test('special tokens in the corpus are not learned from; words follow the pre-tokenizer', () => {
-    expect(byteLevelWords("<|im_start|>user\nIt's 25°C in São Paulo<|im_end|>")).toEqual(['user', 'Ċ', 'It', "'s", 'Ġ', '2', '5', 'Â°', 'C', 'Ġin', 'ĠSÃ£o', 'ĠPaulo']);
+    expect(byteLevelWords("<|im_start|>user\nIt's 25°C in São Paulo<|im_end|>")).toEqual([
+      'user',
+      'Ċ',
+      'It',
+      "'s",
+      'Ġ',
+      '2',
+      '5',
+      'Â°',
+      'C',
+      'Ġin',
+      'ĠSÃ£o',
+      'ĠPaulo',
+    ]);
     const bpe = trainByteLevelBpe('<|im_start|><|im_start|><|im_start|>ab ab', BASE_VOCAB_SIZE + 2);
-    expect(bpe.merges).toEqual([['a', 'b'], ['Ġ', 'ab']]);
+    expect(bpe.merges).toEqual([
+      ['a', 'b'],
+      ['Ġ', 'ab'],
+    ]);
   });
 
   test('asking for more tokens than the corpus supports, or fewer than the bytes, is an error', () => {
     expect(() => trainByteLevelBpe('ab ab', 1000)).toThrow(TokenizerTrainingError);
-    expect(() => trainByteLevelBpe('ab ab', 1000)).toThrow('the corpus supports a vocabulary of only 261 tokens (2 merges); asked for 1000');
+    expect(() => trainByteLevelBpe('ab ab', 1000)).toThrow(
+      'the corpus supports a vocabulary of only 261 tokens (2 merges); asked for 1000',
+    );
     expect(() => trainByteLevelBpe('ab', 100)).toThrow(/at least 259/);
   });
 });

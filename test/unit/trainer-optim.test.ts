@@ -5,7 +5,8 @@ import { learningRateAt } from '../../training/trainer/schedule';
 
 const params = (values: Record<string, number[]>) =>
   new Map(Object.entries(values).map(([name, v]) => [name, { data: Float32Array.from(v) }]));
-const grads = (values: Record<string, number[]>) => new Map(Object.entries(values).map(([name, v]) => [name, Float32Array.from(v)]));
+const grads = (values: Record<string, number[]>) =>
+  new Map(Object.entries(values).map(([name, v]) => [name, Float32Array.from(v)]));
 
 describe('AdamW', () => {
   test('the first step from zero moments moves each weight by lr against its gradient sign, after decay', () => {
@@ -21,7 +22,10 @@ describe('AdamW', () => {
   test('two steps match the textbook algorithm (bias-corrected moments, decoupled decay)', () => {
     const [lr1, lr2, beta1, beta2, eps, decay] = [0.1, 0.05, 0.8, 0.95, 1e-3, 0.2];
     const start = [0.7, -1.3, 0.05];
-    const steps = [[0.5, 0.2, -0.4], [-0.25, 0.3, -0.1]];
+    const steps = [
+      [0.5, 0.2, -0.4],
+      [-0.25, 0.3, -0.1],
+    ];
     const p = params({ w: start });
     const adam = new AdamW(p, { beta1, beta2, epsilon: eps, weightDecay: decay });
     adam.step(grads({ w: steps[0] }), lr1);
@@ -110,5 +114,10 @@ describe('gradient clipping and accumulation', () => {
 });
 
 test('durations read as h/m/s', () => {
-  expect([formatDuration(5), formatDuration(65), formatDuration(3725), formatDuration(Infinity)]).toEqual(['5s', '1m05s', '1h02m', '?']);
+  expect([formatDuration(5), formatDuration(65), formatDuration(3725), formatDuration(Infinity)]).toEqual([
+    '5s',
+    '1m05s',
+    '1h02m',
+    '?',
+  ]);
 });

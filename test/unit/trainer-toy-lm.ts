@@ -20,13 +20,20 @@ export class ToyLanguageModel implements TrainableModel {
   /** Batch shapes seen, as "batch×seq". */
   readonly shapes = new Set<string>();
 
-  private constructor(private readonly train: Runner, private readonly evaluate: Runner, parameters: Map<string, TrainableParameter>) {
+  private constructor(
+    private readonly train: Runner,
+    private readonly evaluate: Runner,
+    parameters: Map<string, TrainableParameter>,
+  ) {
     this.parameters = parameters;
   }
 
   static async create({ vocabSize, width, seed = 1 }: ToyModelOptions): Promise<ToyLanguageModel> {
     const random = seededRandom(seed);
-    const init = (shape: number[]) => ({ shape, data: Float32Array.from({ length: shape[0] * shape[1] }, () => (random() - 0.5) * 0.2) });
+    const init = (shape: number[]) => ({
+      shape,
+      data: Float32Array.from({ length: shape[0] * shape[1] }, () => (random() - 0.5) * 0.2),
+    });
     const parameters = new Map<string, TrainableParameter>([
       ['embed.weight', init([vocabSize, width])],
       ['head.weight', init([width, vocabSize])],
@@ -65,7 +72,9 @@ export class ToyLanguageModel implements TrainableModel {
 
   async lossAndGradients(batch: Batch): Promise<LossResult & { gradients: Map<string, Float32Array> }> {
     const out = await this.train.run(this.feeds(batch));
-    const gradients = new Map([...this.parameters.keys()].map((name) => [name, out[`grad.${name}`].data as Float32Array]));
+    const gradients = new Map(
+      [...this.parameters.keys()].map((name) => [name, out[`grad.${name}`].data as Float32Array]),
+    );
     return { loss: out.loss.data[0] as number, tokens: countedTargets(batch), gradients };
   }
 
@@ -93,7 +102,16 @@ function countedTargets(batch: Batch): number {
  * Sequences of a learnable toy language: after a prompt of random tokens, the "answer" follows
  * next = rule(previous), so a bigram model can learn it; only the answer counts in the loss.
  */
-export function toySequences(count: number, options: { vocabSize: number; seed: number; rule?: (token: number) => number; minLength?: number; maxLength?: number }): EncodedExample[] {
+export function toySequences(
+  count: number,
+  options: {
+    vocabSize: number;
+    seed: number;
+    rule?: (token: number) => number;
+    minLength?: number;
+    maxLength?: number;
+  },
+): EncodedExample[] {
   const { vocabSize, seed, rule = (t) => (t * 5 + 3) % vocabSize, minLength = 6, maxLength = 30 } = options;
   const random = seededRandom(seed);
   const pick = (n: number) => Math.floor(random() * n);

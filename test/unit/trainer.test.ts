@@ -10,7 +10,14 @@ import type { EncodedExample } from '../../training/encoding/encode';
 import { CHECKPOINT_FILE, readCheckpoint } from '../../training/trainer/checkpoint';
 import { GradientAccumulator } from '../../training/trainer/gradients';
 import { progressBar } from '../../training/trainer/progress';
-import { train, TrainingAbortedError, TrainingError, type TrainOptions, type TrainProgress, type TrainResult } from '../../training/trainer/train';
+import {
+  train,
+  TrainingAbortedError,
+  TrainingError,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainResult,
+} from '../../training/trainer/train';
 import { ToyLanguageModel, toySequences } from './trainer-toy-lm';
 
 const VOCAB = 16;
@@ -72,7 +79,9 @@ describe('train', () => {
     expect(steps.at(-1)!.etaSeconds).toBe(0);
     expect(steps[6]).toMatchObject({ epoch: 1, validationLoss: result.initialValidationLoss });
     expect(steps[7]).toMatchObject({ epoch: 2, validationLoss: validation[0] });
-    expect(events.filter((e) => e.type === 'epoch').map((e) => e.type === 'epoch' && e.validationLoss)).toEqual(validation);
+    expect(events.filter((e) => e.type === 'epoch').map((e) => e.type === 'epoch' && e.validationLoss)).toEqual(
+      validation,
+    );
     // Every batch is padded to a bucket length, which bounds the shapes a model compiles for.
     expect(new Set([...model.shapes].map((shape) => shape.split('×')[1]))).toEqual(new Set(['8', '16', '24', '32']));
   });
@@ -91,7 +100,9 @@ describe('train', () => {
       return sum / tokens;
     })();
     expect(result.finalValidationLoss).toBeCloseTo(expected, 12);
-    const batchMeans = await Promise.all(orderedBatches(validationSet, batching).map(async (b) => (await model.loss(b)).loss));
+    const batchMeans = await Promise.all(
+      orderedBatches(validationSet, batching).map(async (b) => (await model.loss(b)).loss),
+    );
     expect(Math.abs(batchMeans.reduce((a, b) => a + b) / batchMeans.length - expected)).toBeGreaterThan(1e-6);
   });
 
@@ -126,7 +137,10 @@ describe('train', () => {
     const options = { ...base, epochs: 3, warmupSteps: 1 };
     const [x, y] = [await freshModel(), await freshModel()];
     const oneBatch = await train(x, batchedData(sameLength, [], { ...batching, batchSize: 4 }), options);
-    const micro = await train(y, batchedData(sameLength, [], { ...batching, batchSize: 1 }), { ...options, gradientAccumulation: 4 });
+    const micro = await train(y, batchedData(sameLength, [], { ...batching, batchSize: 1 }), {
+      ...options,
+      gradientAccumulation: 4,
+    });
     expect(micro.steps).toBe(3);
     micro.history.steps.forEach((s, i) => {
       expect(s.tokens).toBe(oneBatch.history.steps[i].tokens);
@@ -150,7 +164,11 @@ describe('train', () => {
       onProgress: (e) => e.type === 'step' && e.step === 10 && controller.abort(),
     });
     await expect(run).rejects.toThrow(TrainingAbortedError);
-    await expect(run).rejects.toMatchObject({ name: 'AbortError', step: 10, checkpoint: join(root, 'resumed', CHECKPOINT_FILE) });
+    await expect(run).rejects.toMatchObject({
+      name: 'AbortError',
+      step: 10,
+      checkpoint: join(root, 'resumed', CHECKPOINT_FILE),
+    });
 
     expect(await readdir(join(root, 'resumed'))).toEqual([CHECKPOINT_FILE]);
     const saved = (await readCheckpoint(join(root, 'resumed')))!;
@@ -175,31 +193,46 @@ describe('train', () => {
     const dir = join(root, 'never');
     await mkdir(dir);
     await writeFile(join(dir, `${CHECKPOINT_FILE}.4242.tmp`), 'the remains of a writer killed mid-write');
-    await expect(train(await freshModel(), data, { ...base, checkpoint: { dir } }, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError', step: 0, checkpoint: null });
+    await expect(
+      train(await freshModel(), data, { ...base, checkpoint: { dir } }, { signal: controller.signal }),
+    ).rejects.toMatchObject({ name: 'AbortError', step: 0, checkpoint: null });
     expect(await readdir(dir)).toEqual([]);
   });
 
   test('resuming with other settings is refused', async () => {
     const dir = join(root, 'settings');
     await train(await freshModel(), data, { ...base, epochs: 1, checkpoint: { dir } });
-    await expect(train(await freshModel(), data, { ...base, epochs: 1, learningRate: 0.01, checkpoint: { dir } })).rejects.toThrow(TrainingError);
-    await expect(train(await freshModel(), data, { ...base, epochs: 1, learningRate: 0.01, checkpoint: { dir, resume: false } })).resolves.toMatchObject({ steps: perEpoch });
+    await expect(
+      train(await freshModel(), data, { ...base, epochs: 1, learningRate: 0.01, checkpoint: { dir } }),
+    ).rejects.toThrow(TrainingError);
+    await expect(
+      train(await freshModel(), data, { ...base, epochs: 1, learningRate: 0.01, checkpoint: { dir, resume: false } }),
+    ).resolves.toMatchObject({ steps: perEpoch });
   });
 
   test('early stopping stops after `patience` epochs without improvement and restores the best parameters', async () => {
     // Validation answers follow another rule half the time: fitting the training rule overshoots it.
-    const conflicting: EncodedExample[] = toySequences(16, { vocabSize: VOCAB, seed: 13, rule: (t) => (t * 7 + 1) % VOCAB }).concat(validationSet);
+    const conflicting: EncodedExample[] = toySequences(16, {
+      vocabSize: VOCAB,
+      seed: 13,
+      rule: (t) => (t * 7 + 1) % VOCAB,
+    }).concat(validationSet);
     const model = await freshModel();
     const snapshots: Map<string, Float32Array>[] = [];
     const epochs: TrainProgress[] = [];
-    const result = await train(model, batchedData(trainSet, conflicting, batching), { ...base, epochs: 10, learningRate: 0.1, patience: 2 }, {
-      onProgress: (e) => {
-        if (e.type === 'epoch') {
-          snapshots.push(model.snapshot());
-          epochs.push(e);
-        }
+    const result = await train(
+      model,
+      batchedData(trainSet, conflicting, batching),
+      { ...base, epochs: 10, learningRate: 0.1, patience: 2 },
+      {
+        onProgress: (e) => {
+          if (e.type === 'epoch') {
+            snapshots.push(model.snapshot());
+            epochs.push(e);
+          }
+        },
       },
-    });
+    );
     expect(result.stoppedEarly).toBe(true);
     expect(result.epochs).toBe(result.bestEpoch! + 2);
     expect(result.epochs).toBeLessThan(10);
@@ -216,18 +249,70 @@ describe('train', () => {
 describe('progress bar', () => {
   test('redraws one line per step on a terminal and keeps epoch summaries', async () => {
     const written: string[] = [];
-    const stream = Object.assign(new Writable({ write: (chunk, _enc, done) => (written.push(String(chunk)), done()) }), { isTTY: true });
+    const stream = Object.assign(
+      new Writable({ write: (chunk, _enc, done) => (written.push(String(chunk)), done()) }),
+      { isTTY: true },
+    );
     const draw = progressBar(stream);
-    draw({ type: 'step', step: 5, totalSteps: 20, epoch: 1, epochs: 2, loss: 1.23456, learningRate: 2e-4, gradientNorm: 1, tokensPerSecond: 312.4, etaSeconds: 65, validationLoss: null });
-    draw({ type: 'epoch', step: 10, totalSteps: 20, epoch: 1, epochs: 2, trainLoss: 1.1, validationLoss: 1.2, bestValidationLoss: 1.2, improved: true, stopping: false });
-    expect(written[0]).toMatch(/^\r\x1b\[2Kepoch 1\/2 █{6}░{18} 5\/20 · loss 1\.2346 · val – · lr 2\.0e-4 · 312 tok\/s · ETA 1m05s$/);
+    draw({
+      type: 'step',
+      step: 5,
+      totalSteps: 20,
+      epoch: 1,
+      epochs: 2,
+      loss: 1.23456,
+      learningRate: 2e-4,
+      gradientNorm: 1,
+      tokensPerSecond: 312.4,
+      etaSeconds: 65,
+      validationLoss: null,
+    });
+    draw({
+      type: 'epoch',
+      step: 10,
+      totalSteps: 20,
+      epoch: 1,
+      epochs: 2,
+      trainLoss: 1.1,
+      validationLoss: 1.2,
+      bestValidationLoss: 1.2,
+      improved: true,
+      stopping: false,
+    });
+    expect(written[0]).toMatch(
+      // eslint-disable-next-line no-control-regex -- the progress line starts with an ANSI erase-line escape
+      /^\r\x1b\[2Kepoch 1\/2 █{6}░{18} 5\/20 · loss 1\.2346 · val – · lr 2\.0e-4 · 312 tok\/s · ETA 1m05s$/,
+    );
     expect(written[1]).toBe('\r\x1b[2Kepoch 1/2 done · train 1.1000 · val 1.2000 (best so far)\n');
 
     // Off a terminal (a log file) only the epoch lines are written, without control codes.
     written.length = 0;
     const log = progressBar(Object.assign(stream, { isTTY: false }));
-    log({ type: 'step', step: 6, totalSteps: 20, epoch: 1, epochs: 2, loss: 1, learningRate: 1e-4, gradientNorm: 1, tokensPerSecond: 1, etaSeconds: 1, validationLoss: 1 });
-    log({ type: 'epoch', step: 20, totalSteps: 20, epoch: 2, epochs: 2, trainLoss: 1, validationLoss: 1.5, bestValidationLoss: 1.2, improved: false, stopping: true });
+    log({
+      type: 'step',
+      step: 6,
+      totalSteps: 20,
+      epoch: 1,
+      epochs: 2,
+      loss: 1,
+      learningRate: 1e-4,
+      gradientNorm: 1,
+      tokensPerSecond: 1,
+      etaSeconds: 1,
+      validationLoss: 1,
+    });
+    log({
+      type: 'epoch',
+      step: 20,
+      totalSteps: 20,
+      epoch: 2,
+      epochs: 2,
+      trainLoss: 1,
+      validationLoss: 1.5,
+      bestValidationLoss: 1.2,
+      improved: false,
+      stopping: true,
+    });
     expect(written).toEqual(['epoch 2/2 done · train 1.0000 · val 1.5000 (best 1.2000) · early stop\n']);
   });
 });

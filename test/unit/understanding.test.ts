@@ -26,8 +26,12 @@ function scoreFields(): Record<Field, { accuracy: number; misses: string[] }> {
     for (const { message, expected } of relevant) {
       const actual = understandByRules(message);
       const want = (expected as Partial<WeatherQuery>)[field] ?? (field === 'weather' ? false : null);
-      const got = actual.weather || field === 'weather' ? ((actual as Partial<WeatherQuery>)[field] ?? (field === 'weather' ? false : null)) : '(not weather)';
-      if (want !== got) misses.push(`${JSON.stringify(message)}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+      const got =
+        actual.weather || field === 'weather'
+          ? ((actual as Partial<WeatherQuery>)[field] ?? (field === 'weather' ? false : null))
+          : '(not weather)';
+      if (want !== got)
+        misses.push(`${JSON.stringify(message)}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
     }
     result[field] = { accuracy: 1 - misses.length / relevant.length, misses };
   }
@@ -40,7 +44,10 @@ describe('understandByRules on the labelled set', () => {
   beforeAll(() => {
     const lines = FIELDS.map((field) => {
       const { accuracy, misses } = scores[field];
-      const shown = misses.slice(0, 8).map((m) => `      - ${m}`).join('\n');
+      const shown = misses
+        .slice(0, 8)
+        .map((m) => `      - ${m}`)
+        .join('\n');
       return `  ${field.padEnd(8)} ${(accuracy * 100).toFixed(1)}%  (${misses.length} missed)${shown ? `\n${shown}` : ''}`;
     });
     console.log(`understanding accuracy on ${labelled.length} labelled messages:\n${lines.join('\n')}`);
@@ -51,7 +58,21 @@ describe('understandByRules on the labelled set', () => {
     expect(labelled.length).toBeGreaterThanOrEqual(350);
     expect(labelled.length - weather.length).toBeGreaterThanOrEqual(60);
     const whens = new Set(weather.map((l) => (l.expected.when.startsWith('+') ? '+Nd' : l.expected.when)));
-    expect([...whens].sort()).toEqual(['+Nd', 'friday', 'monday', 'now', 'saturday', 'sunday', 'thursday', 'today', 'tomorrow', 'tonight', 'tuesday', 'wednesday', 'weekend']);
+    expect([...whens].sort()).toEqual([
+      '+Nd',
+      'friday',
+      'monday',
+      'now',
+      'saturday',
+      'sunday',
+      'thursday',
+      'today',
+      'tomorrow',
+      'tonight',
+      'tuesday',
+      'wednesday',
+      'weekend',
+    ]);
     expect(new Set(weather.map((l) => l.expected.aspect)).size).toBe(7);
   });
 
@@ -64,27 +85,52 @@ describe('understandByRules', () => {
   it('returns exactly the query keys, in order', () => {
     const parsed = understandByRules('Will it rain in Philly tomorrow?');
     expect(Object.keys(parsed)).toEqual(['weather', 'location', 'region', 'when', 'aspect', 'units']);
-    expect(parsed).toEqual({ weather: true, location: 'Philadelphia', region: null, when: 'tomorrow', aspect: 'rain', units: null });
+    expect(parsed).toEqual({
+      weather: true,
+      location: 'Philadelphia',
+      region: null,
+      when: 'tomorrow',
+      aspect: 'rain',
+      units: null,
+    });
     expect(Object.keys(understandByRules('thanks!'))).toEqual(['weather']);
   });
 
   it('finds unknown places from context and title-cases them', () => {
     expect(understandByRules('weather in tbilisi')).toMatchObject({ location: 'Tbilisi' });
-    expect(understandByRules('is it snowing in ouagadougou rn')).toMatchObject({ location: 'Ouagadougou', when: 'now', aspect: 'snow' });
-    expect(understandByRules('Zyxborough weather tomorrow')).toMatchObject({ location: 'Zyxborough', when: 'tomorrow' });
-    expect(understandByRules('forecast for santa cruz de la sierra')).toMatchObject({ location: 'Santa Cruz de la Sierra' });
+    expect(understandByRules('is it snowing in ouagadougou rn')).toMatchObject({
+      location: 'Ouagadougou',
+      when: 'now',
+      aspect: 'snow',
+    });
+    expect(understandByRules('Zyxborough weather tomorrow')).toMatchObject({
+      location: 'Zyxborough',
+      when: 'tomorrow',
+    });
+    expect(understandByRules('forecast for santa cruz de la sierra')).toMatchObject({
+      location: 'Santa Cruz de la Sierra',
+    });
   });
 
   it('keeps spelling typed with capitals and diacritics', () => {
     expect(understandByRules('weather in São Paulo')).toMatchObject({ location: 'São Paulo' });
-    expect(understandByRules('Is it cold in Frankfurt am Main?')).toMatchObject({ location: 'Frankfurt am Main', aspect: 'temperature' });
+    expect(understandByRules('Is it cold in Frankfurt am Main?')).toMatchObject({
+      location: 'Frankfurt am Main',
+      aspect: 'temperature',
+    });
   });
 
   it('separates a region qualifier from the place', () => {
     expect(understandByRules('weather paris, tx')).toMatchObject({ location: 'Paris', region: 'TX' });
-    expect(understandByRules('rain in portland maine tomorrow?')).toMatchObject({ location: 'Portland', region: 'Maine' });
+    expect(understandByRules('rain in portland maine tomorrow?')).toMatchObject({
+      location: 'Portland',
+      region: 'Maine',
+    });
     expect(understandByRules('Springfield IL forecast')).toMatchObject({ location: 'Springfield', region: 'IL' });
-    expect(understandByRules('weather in Ciudad de México')).toMatchObject({ location: 'Ciudad de México', region: null });
+    expect(understandByRules('weather in Ciudad de México')).toMatchObject({
+      location: 'Ciudad de México',
+      region: null,
+    });
     expect(understandByRules('weather in Georgia')).toMatchObject({ location: 'Georgia', region: null });
   });
 
@@ -105,49 +151,107 @@ describe('understandByRules', () => {
   it('takes the first specific aspect and the first definite time', () => {
     expect(understandByRules('is it windy and cold in Boston?')).toMatchObject({ aspect: 'wind' });
     expect(understandByRules('freezing rain tonight?')).toMatchObject({ aspect: 'rain', when: 'tonight' });
-    expect(understandByRules('my flight lands at 6, will it rain in Lisbon tonight?')).toMatchObject({ when: 'tonight' });
+    expect(understandByRules('my flight lands at 6, will it rain in Lisbon tonight?')).toMatchObject({
+      when: 'tonight',
+    });
     expect(understandByRules('what about the weather now and tomorrow in Oslo')).toMatchObject({ when: 'tomorrow' });
   });
 
   it('tolerates typos in keywords but not in real words', () => {
-    expect(understandByRules('wether in berlin tommorow')).toMatchObject({ weather: true, location: 'Berlin', when: 'tomorrow' });
+    expect(understandByRules('wether in berlin tommorow')).toMatchObject({
+      weather: true,
+      location: 'Berlin',
+      when: 'tomorrow',
+    });
     expect(understandByRules('humidty in miami?')).toMatchObject({ aspect: 'humidity' });
     expect(understandByRules('is the leather jacket on sale in Boston?')).toEqual({ weather: false });
   });
 
   it('reads through mentions, links, emoji and shouting', () => {
-    expect(understandByRules('<@U123ABC> ☔ in London tmrw?')).toMatchObject({ location: 'London', when: 'tomorrow', aspect: 'rain' });
-    expect(understandByRules('WILL IT SNOW IN MINNEAPOLIS TOMORROW')).toMatchObject({ location: 'Minneapolis', aspect: 'snow' });
-    expect(understandByRules('@WeatherBot see https://example.com/x weather Lisbon')).toMatchObject({ location: 'Lisbon' });
+    expect(understandByRules('<@U123ABC> ☔ in London tmrw?')).toMatchObject({
+      location: 'London',
+      when: 'tomorrow',
+      aspect: 'rain',
+    });
+    expect(understandByRules('WILL IT SNOW IN MINNEAPOLIS TOMORROW')).toMatchObject({
+      location: 'Minneapolis',
+      aspect: 'snow',
+    });
+    expect(understandByRules('@WeatherBot see https://example.com/x weather Lisbon')).toMatchObject({
+      location: 'Lisbon',
+    });
   });
 
   it('reads the time expressions of the table', () => {
     const cases: [string, string][] = [
-      ['rain this evening?', 'tonight'], ['rain later tonight?', 'tonight'], ['rain tonite?', 'tonight'],
-      ['rain this afternoon?', 'today'], ['rain this morning?', 'today'], ['rain later today?', 'today'],
-      ['rain next Monday?', 'monday'], ['rain on monday?', 'monday'], ['weather mon', 'monday'],
-      ['rain tmr?', 'tomorrow'], ['rain tomorow?', 'tomorrow'], ['rain 2morrow?', 'tomorrow'], ['rain tomorrow night?', 'tomorrow'],
-      ['rain this weekend?', 'weekend'], ['rain sat and sun?', 'weekend'], ['rain day after tomorrow?', '+2d'],
-      ['rain in 3 days?', '+3d'], ['rain in fifteen days?', '+15d'], ['is it raining currently?', 'now'],
-      ['rain at the moment?', 'now'], ['is it raining?', 'now'],
+      ['rain this evening?', 'tonight'],
+      ['rain later tonight?', 'tonight'],
+      ['rain tonite?', 'tonight'],
+      ['rain this afternoon?', 'today'],
+      ['rain this morning?', 'today'],
+      ['rain later today?', 'today'],
+      ['rain next Monday?', 'monday'],
+      ['rain on monday?', 'monday'],
+      ['weather mon', 'monday'],
+      ['rain tmr?', 'tomorrow'],
+      ['rain tomorow?', 'tomorrow'],
+      ['rain 2morrow?', 'tomorrow'],
+      ['rain tomorrow night?', 'tomorrow'],
+      ['rain this weekend?', 'weekend'],
+      ['rain sat and sun?', 'weekend'],
+      ['rain day after tomorrow?', '+2d'],
+      ['rain in 3 days?', '+3d'],
+      ['rain in fifteen days?', '+15d'],
+      ['is it raining currently?', 'now'],
+      ['rain at the moment?', 'now'],
+      ['is it raining?', 'now'],
     ];
-    for (const [message, when] of cases) expect([message, understandByRules(message)]).toMatchObject([message, { when }]);
+    for (const [message, when] of cases)
+      expect([message, understandByRules(message)]).toMatchObject([message, { when }]);
   });
 
   it('reads the aspect words of the table', () => {
     const cases: [string, string][] = [
-      ['need an umbrella today?', 'rain'], ['storms tonight?', 'rain'], ['will it pour later?', 'rain'],
-      ['do I need a jacket today?', 'temperature'], ['how many degrees is it?', 'temperature'],
-      ['is it breezy today?', 'wind'], ['is it sticky out?', 'humidity'], ['when is sunrise?', 'sun'],
-      ['UV today?', 'sun'], ['will it be sunny tomorrow?', 'sun'], ['flurries tonight?', 'snow'],
-      ["what's the weather?", 'general'], ['is it cloudy?', 'general'],
+      ['need an umbrella today?', 'rain'],
+      ['storms tonight?', 'rain'],
+      ['will it pour later?', 'rain'],
+      ['do I need a jacket today?', 'temperature'],
+      ['how many degrees is it?', 'temperature'],
+      ['is it breezy today?', 'wind'],
+      ['is it sticky out?', 'humidity'],
+      ['when is sunrise?', 'sun'],
+      ['UV today?', 'sun'],
+      ['will it be sunny tomorrow?', 'sun'],
+      ['flurries tonight?', 'snow'],
+      ["what's the weather?", 'general'],
+      ['is it cloudy?', 'general'],
     ];
-    for (const [message, aspect] of cases) expect([message, understandByRules(message)]).toMatchObject([message, { aspect }]);
+    for (const [message, aspect] of cases)
+      expect([message, understandByRules(message)]).toMatchObject([message, { aspect }]);
   });
 
   it('never throws and always returns a well-formed answer', () => {
-    const odd = ['', '   ', '???!!!', '<@123>', '👍🏽', 'in in in in', '東京の天気は？', 'x'.repeat(5000), 'weather '.repeat(300),
-      'St.', ', TX', 'in the', 'weather in ,', 'rain in the day after', "it's", '°C', 'in F', '-', "'s"];
+    const odd = [
+      '',
+      '   ',
+      '???!!!',
+      '<@123>',
+      '👍🏽',
+      'in in in in',
+      '東京の天気は？',
+      'x'.repeat(5000),
+      'weather '.repeat(300),
+      'St.',
+      ', TX',
+      'in the',
+      'weather in ,',
+      'rain in the day after',
+      "it's",
+      '°C',
+      'in F',
+      '-',
+      "'s",
+    ];
     for (const message of odd) {
       const parsed = understandByRules(message);
       if (!parsed.weather) continue;
@@ -158,7 +262,15 @@ describe('understandByRules', () => {
   });
 
   it('says no to messages about something else, even when they name a city or a weather word', () => {
-    for (const message of ["what's the population of Tokyo", 'I love Paris', 'best pizza in NYC?', 'hot dogs in Chicago?', 'I have a cold', 'tell me a joke about rain', '']) {
+    for (const message of [
+      "what's the population of Tokyo",
+      'I love Paris',
+      'best pizza in NYC?',
+      'hot dogs in Chicago?',
+      'I have a cold',
+      'tell me a joke about rain',
+      '',
+    ]) {
       expect(understandByRules(message)).toEqual({ weather: false });
     }
   });

@@ -6,7 +6,15 @@ import { placeMatchesRegion, countryName } from '../../bot/weather/regions';
 import { fixedOffsetZone, localIso, zoneOffsetSeconds } from '../../bot/weather/time';
 
 const place = (fields: Partial<Place>): Place => ({
-  name: 'X', region: null, country: null, countryCode: null, latitude: 0, longitude: 0, timezone: 'UTC', utcOffsetSeconds: 0, ...fields,
+  name: 'X',
+  region: null,
+  country: null,
+  countryCode: null,
+  latitude: 0,
+  longitude: 0,
+  timezone: 'UTC',
+  utcOffsetSeconds: 0,
+  ...fields,
 });
 
 describe('WMO codes', () => {
@@ -33,14 +41,29 @@ describe('WMO codes', () => {
 
 describe('OpenWeather condition ids', () => {
   test.each([
-    [201, 'thunderstorm'], [301, 'drizzle'], [500, 'rain'], [511, 'freezing-rain'], [521, 'rain'], [601, 'snow'],
-    [611, 'sleet'], [616, 'sleet'], [621, 'snow'], [741, 'fog'], [781, 'thunderstorm'], [800, 'clear'], [802, 'partly-cloudy'], [804, 'cloudy'],
+    [201, 'thunderstorm'],
+    [301, 'drizzle'],
+    [500, 'rain'],
+    [511, 'freezing-rain'],
+    [521, 'rain'],
+    [601, 'snow'],
+    [611, 'sleet'],
+    [616, 'sleet'],
+    [621, 'snow'],
+    [741, 'fog'],
+    [781, 'thunderstorm'],
+    [800, 'clear'],
+    [802, 'partly-cloudy'],
+    [804, 'cloudy'],
   ])('%i is %s', (id, code) => {
     expect(conditionFromOpenWeather(id, 'Some Words ')?.code).toBe(code);
   });
 
   test("keeps OpenWeather's wording, lower case", () => {
-    expect(conditionFromOpenWeather(502, 'Heavy intensity rain')).toEqual({ code: 'rain', text: 'heavy intensity rain' });
+    expect(conditionFromOpenWeather(502, 'Heavy intensity rain')).toEqual({
+      code: 'rain',
+      text: 'heavy intensity rain',
+    });
     expect(conditionFromOpenWeather(999, 'x')).toBeNull();
   });
 
@@ -66,8 +89,10 @@ describe('region matching', () => {
   });
 
   test('country codes, names and nicknames', () => {
-    for (const region of ['US', 'USA', 'U.S.A.', 'United States', 'America']) expect(placeMatchesRegion(parisTexas, region)).toBe(true);
-    for (const region of ['UK', 'GB', 'England', 'Great Britain', 'United Kingdom']) expect(placeMatchesRegion(london, region)).toBe(true);
+    for (const region of ['US', 'USA', 'U.S.A.', 'United States', 'America'])
+      expect(placeMatchesRegion(parisTexas, region)).toBe(true);
+    for (const region of ['UK', 'GB', 'England', 'Great Britain', 'United Kingdom'])
+      expect(placeMatchesRegion(london, region)).toBe(true);
     for (const region of ['FR', 'France', 'Ile-de-France']) expect(placeMatchesRegion(parisFrance, region)).toBe(true);
     expect(placeMatchesRegion(parisFrance, 'UK')).toBe(false);
     expect(placeMatchesRegion(london, 'France')).toBe(false);

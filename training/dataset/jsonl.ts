@@ -52,15 +52,26 @@ export const WEATHER_TOOL: OpenAiTool = {
     parameters: {
       type: 'object',
       properties: {
-        location: { type: ['string', 'null'], description: 'The place to look up as the user named it, nicknames resolved ("Philadelphia" for "Philly"); null when the message names no place (the user\'s saved place is used).' },
-        region: { type: ['string', 'null'], description: 'A region or country qualifier as typed ("TX", "Ontario", "France"), or null.' },
+        location: {
+          type: ['string', 'null'],
+          description:
+            'The place to look up as the user named it, nicknames resolved ("Philadelphia" for "Philly"); null when the message names no place (the user\'s saved place is used).',
+        },
+        region: {
+          type: ['string', 'null'],
+          description: 'A region or country qualifier as typed ("TX", "Ontario", "France"), or null.',
+        },
         when: {
           type: 'string',
           description: 'now, today, tonight, tomorrow, weekend, a weekday, or +Nd for N days ahead.',
           enum: [...NAMED_WHENS, ...Array.from({ length: 15 }, (_, i) => `+${i + 1}d`)],
         },
         aspect: { type: 'string', description: 'What the question is about.', enum: [...ASPECTS] },
-        units: { type: ['string', 'null'], description: 'Temperature units the user asked for, if any.', enum: ['celsius', 'fahrenheit', null] },
+        units: {
+          type: ['string', 'null'],
+          description: 'Temperature units the user asked for, if any.',
+          enum: ['celsius', 'fahrenheit', null],
+        },
       },
       required: ['location', 'region', 'when', 'aspect', 'units'],
       additionalProperties: false,
@@ -97,7 +108,13 @@ export function toOpenAiRecord(example: ChatExample): OpenAiRecord {
     if (message.role !== 'assistant') return { role: message.role, content: message.content };
     const args = example.messages[i - 1]?.role === 'user' ? weatherCall(message.content) : null;
     if (!args) return { role: 'assistant', content: message.content, ...weight };
-    return { role: 'assistant', tool_calls: [{ id: CALL_ID, type: 'function', function: { name: WEATHER_FUNCTION, arguments: JSON.stringify(args) } }], ...weight };
+    return {
+      role: 'assistant',
+      tool_calls: [
+        { id: CALL_ID, type: 'function', function: { name: WEATHER_FUNCTION, arguments: JSON.stringify(args) } },
+      ],
+      ...weight,
+    };
   });
   return { messages, tools: [WEATHER_TOOL] };
 }

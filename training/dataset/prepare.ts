@@ -17,7 +17,15 @@ import { loadSeed, type SeedExample } from './seed';
 export type ExampleSource = 'seed' | 'store';
 
 export const DROP_REASONS = [
-  'pending', 'rejected', 'incomplete', 'errored', 'unsupported-numbers', 'too-long', 'unencodable', 'held-out', 'duplicate',
+  'pending',
+  'rejected',
+  'incomplete',
+  'errored',
+  'unsupported-numbers',
+  'too-long',
+  'unencodable',
+  'held-out',
+  'duplicate',
 ] as const;
 /**
  * pending/rejected: not approved by a moderator; incomplete: no query, or no answer to a question
@@ -144,7 +152,18 @@ function canonicalText(examples: readonly PreparedExample[]): string {
 
 function seedCandidate(example: SeedExample): Candidate {
   const { id, message, query, facts, answer } = example;
-  return { id, source: 'seed', status: 'approved', question: message, query, facts, answer, error: null, corrected: false, createdAt: '' };
+  return {
+    id,
+    source: 'seed',
+    status: 'approved',
+    question: message,
+    query,
+    facts,
+    answer,
+    error: null,
+    corrected: false,
+    createdAt: '',
+  };
 }
 
 interface Limits {
@@ -155,7 +174,12 @@ interface Limits {
 
 /** The conversation of a clean candidate, or why it is too long for training. */
 function trainable(candidate: Candidate, limits: Limits): ChatExample | DropReason {
-  const messages = conversation(candidate.question, candidate.query as Understanding, candidate.facts, candidate.facts ? candidate.answer : null);
+  const messages = conversation(
+    candidate.question,
+    candidate.query as Understanding,
+    candidate.facts,
+    candidate.facts ? candidate.answer : null,
+  );
   if (messages.reduce((n, m) => n + m.content.length, 0) > limits.maxChars) return 'too-long';
   const chat: ChatExample = { messages };
   if (!limits.tokenizer) return chat;
@@ -170,7 +194,11 @@ function trainable(candidate: Candidate, limits: Limits): ChatExample | DropReas
 
 export async function prepareDataset(options: PrepareOptions): Promise<PreparedDataset> {
   const validationFraction = options.validationFraction ?? 0.1;
-  const limits: Limits = { maxChars: options.maxChars ?? 4000, tokenizer: options.tokenizer, maxTokens: options.maxTokens ?? 512 };
+  const limits: Limits = {
+    maxChars: options.maxChars ?? 4000,
+    tokenizer: options.tokenizer,
+    maxTokens: options.maxTokens ?? 512,
+  };
   const names = options.knownNames ?? [];
   const dropped = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
   const scrubbed = noneFound();
@@ -218,7 +246,9 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
       query: candidate.query as Understanding,
       chat,
     }))
-    .sort((a, b) => (a.split !== b.split ? (a.split === 'train' ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    .sort((a, b) =>
+      a.split !== b.split ? (a.split === 'train' ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+    );
 
   const train = examples.filter((e) => e.split === 'train').map((e) => e.chat);
   const validation = examples.filter((e) => e.split === 'validation').map((e) => e.chat);

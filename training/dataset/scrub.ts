@@ -26,7 +26,10 @@ const PATTERNS: [PiiKind, RegExp][] = [
   // Discord <#123>, Slack <#C123|general>.
   ['channel', /<#[\w-]+(?:\|[^>]*)?>/g],
   ['handle', /(?<![\p{L}\p{N}_@.])@[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)*/gu],
-  ['phone', /(?<![\p{L}\p{N}+.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?(?:\d{7,15}|\d{2,6}(?:[\s.-]\d{2,6}){1,4})(?![\p{L}\p{N}])/gu],
+  [
+    'phone',
+    /(?<![\p{L}\p{N}+.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?(?:\d{7,15}|\d{2,6}(?:[\s.-]\d{2,6}){1,4})(?![\p{L}\p{N}])/gu,
+  ],
 ];
 
 /** A phone number has 7 to 15 digits; a date, a time or a single figure is not one. */
@@ -43,7 +46,8 @@ export interface Scrubbed {
   found: Record<PiiKind, number>;
 }
 
-export const noneFound = (): Record<PiiKind, number> => Object.fromEntries(PII_KINDS.map((kind) => [kind, 0])) as Record<PiiKind, number>;
+export const noneFound = (): Record<PiiKind, number> =>
+  Object.fromEntries(PII_KINDS.map((kind) => [kind, 0])) as Record<PiiKind, number>;
 
 /** The text with personal data replaced; `names` are people's names to remove as whole words, in any case. */
 export function scrubPersonalData(text: string, names: readonly string[] = []): Scrubbed {
@@ -58,7 +62,10 @@ export function scrubPersonalData(text: string, names: readonly string[] = []): 
       return PLACEHOLDERS[kind];
     });
   }
-  const wanted = names.map((n) => n.trim()).filter((n) => n.length >= 2).sort((a, b) => b.length - a.length);
+  const wanted = names
+    .map((n) => n.trim())
+    .filter((n) => n.length >= 2)
+    .sort((a, b) => b.length - a.length);
   if (wanted.length > 0) {
     const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${wanted.map(escape).join('|')})(?![\\p{L}\\p{N}])`, 'giu');
     scrubbed = scrubbed.replace(pattern, () => {

@@ -32,7 +32,14 @@ function checkExample(value: unknown, where: string): SeedExample {
   const answered = e.facts !== null && e.facts !== undefined;
   if (answered !== (typeof e.answer === 'string')) throw fail('facts and answer go together (both set or both null)');
   if (answered && !e.query.weather) throw fail('a message that is not about the weather has no facts');
-  return { id: e.id, message: e.message, query: e.query, facts: e.facts ?? null, answer: e.answer ?? null, source: 'seed' };
+  return {
+    id: e.id,
+    message: e.message,
+    query: e.query,
+    facts: e.facts ?? null,
+    answer: e.answer ?? null,
+    source: 'seed',
+  };
 }
 
 /** The examples of one split of the seed folder, checked line by line. */

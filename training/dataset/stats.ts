@@ -1,4 +1,10 @@
-import { ASPECTS, MODERATION_STATUSES, NAMED_WHENS, type ModerationStatus, type Understanding } from '../../bot/core/domain';
+import {
+  ASPECTS,
+  MODERATION_STATUSES,
+  NAMED_WHENS,
+  type ModerationStatus,
+  type Understanding,
+} from '../../bot/core/domain';
 import { prepareDataset, type DatasetManifest, type PrepareOptions, type PrepareReport } from './prepare';
 import { loadSeed } from './seed';
 
@@ -20,7 +26,8 @@ const NOT_WEATHER = '(not weather)';
 const NO_QUERY = '(no query)';
 const DAYS_AHEAD = '+Nd';
 
-const aspectOf = (query: Understanding | null) => (query === null ? NO_QUERY : query.weather ? query.aspect : NOT_WEATHER);
+const aspectOf = (query: Understanding | null) =>
+  query === null ? NO_QUERY : query.weather ? query.aspect : NOT_WEATHER;
 const whenOf = (query: Understanding | null) =>
   query === null ? NO_QUERY : !query.weather ? NOT_WEATHER : query.when.startsWith('+') ? DAYS_AHEAD : query.when;
 
@@ -51,7 +58,11 @@ export async function datasetStats(options: PrepareOptions, { prepare = true } =
       }
     : null;
   const prepared = prepare ? await prepareDataset(options) : null;
-  return { store: { ...breakdown(queries), byStatus }, seed, prepared: prepared && { report: prepared.report, manifest: prepared.manifest } };
+  return {
+    store: { ...breakdown(queries), byStatus },
+    seed,
+    prepared: prepared && { report: prepared.report, manifest: prepared.manifest },
+  };
 }
 
 const ASPECT_ORDER = [...ASPECTS, NOT_WEATHER, NO_QUERY];

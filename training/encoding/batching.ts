@@ -24,7 +24,10 @@ export interface BatchingOptions {
 }
 
 /** The padded length of a sequence of `length` tokens. */
-export function bucketLength(length: number, { bucketMultiple = 16, maxSeqLen = Infinity }: Omit<BatchingOptions, 'batchSize' | 'padId'> = {}): number {
+export function bucketLength(
+  length: number,
+  { bucketMultiple = 16, maxSeqLen = Infinity }: Omit<BatchingOptions, 'batchSize' | 'padId'> = {},
+): number {
   if (length > maxSeqLen) throw new RangeError(`a sequence of ${length} tokens is longer than maxSeqLen ${maxSeqLen}`);
   return Math.min(Math.ceil(length / bucketMultiple) * bucketMultiple, maxSeqLen);
 }
@@ -40,7 +43,8 @@ export function makeBatch(examples: readonly EncodedExample[], seqLen: number, p
   const targets = new BigInt64Array(batchSize * seqLen).fill(BigInt(padId));
   const lossMask = new Float32Array(batchSize * seqLen);
   examples.forEach(({ ids, assistantMask }, row) => {
-    if (ids.length > seqLen) throw new RangeError(`a sequence of ${ids.length} tokens does not fit a batch of length ${seqLen}`);
+    if (ids.length > seqLen)
+      throw new RangeError(`a sequence of ${ids.length} tokens does not fit a batch of length ${seqLen}`);
     const at = row * seqLen;
     for (let t = 0; t < ids.length; t++) {
       inputIds[at + t] = BigInt(ids[t]);
@@ -66,11 +70,21 @@ function buckets(examples: readonly EncodedExample[], options: BatchingOptions):
   return [...byLength].sort(([a], [b]) => a - b);
 }
 
-function batchesOf(examples: readonly EncodedExample[], order: Array<[number, number[]]>, options: BatchingOptions): Batch[] {
+function batchesOf(
+  examples: readonly EncodedExample[],
+  order: Array<[number, number[]]>,
+  options: BatchingOptions,
+): Batch[] {
   const batches: Batch[] = [];
   for (const [length, indices] of order) {
     for (let i = 0; i < indices.length; i += options.batchSize) {
-      batches.push(makeBatch(indices.slice(i, i + options.batchSize).map((j) => examples[j]), length, options.padId));
+      batches.push(
+        makeBatch(
+          indices.slice(i, i + options.batchSize).map((j) => examples[j]),
+          length,
+          options.padId,
+        ),
+      );
     }
   }
   return batches;
@@ -81,15 +95,29 @@ export function orderedBatches(examples: readonly EncodedExample[], options: Bat
   return batchesOf(examples, buckets(examples, options), options);
 }
 
-/** One epoch's batches: each bucket's examples shuffled, batched, then the batches shuffled; fixed by seed and epoch. */
-export function shuffledBatches(examples: readonly EncodedExample[], options: BatchingOptions, seed: number, epochIndex: number): Batch[] {
+/**
+ * One epoch's batches: each bucket's examples shuffled, batched, then the batches shuffled; fixed by seed and epoch.
+ */
+export function shuffledBatches(
+  examples: readonly EncodedExample[],
+  options: BatchingOptions,
+  seed: number,
+  epochIndex: number,
+): Batch[] {
   const random = seededRandom(mixSeed(seed, epochIndex));
-  const order = buckets(examples, options).map(([length, indices]): [number, number[]] => [length, shuffle(indices, random)]);
+  const order = buckets(examples, options).map(([length, indices]): [number, number[]] => [
+    length,
+    shuffle(indices, random),
+  ]);
   return shuffle(batchesOf(examples, order, options), random);
 }
 
 /** The trainer's view of a training and a validation set. */
-export function batchedData(train: readonly EncodedExample[], validation: readonly EncodedExample[], options: BatchingOptions): TrainingData {
+export function batchedData(
+  train: readonly EncodedExample[],
+  validation: readonly EncodedExample[],
+  options: BatchingOptions,
+): TrainingData {
   const validationBatches = orderedBatches(validation, options);
   return {
     trainBatches: (epochIndex, seed) => shuffledBatches(train, options, seed, epochIndex),

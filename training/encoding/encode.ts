@@ -12,7 +12,10 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { PROTOCOL_ROLES, type ProtocolMessage, type ProtocolRole } from '../../bot/core/protocol';
 
-/** `tool` carries a tool's result (the weather facts of bot/core/protocol.ts); like a user turn, it is read, not learned. */
+/**
+ * `tool` carries a tool's result (the weather facts of bot/core/protocol.ts); like a user turn, it is read, not
+ * learned.
+ */
 export type ChatRole = ProtocolRole;
 
 export interface ChatMessage extends ProtocolMessage {
@@ -42,32 +45,48 @@ export type DropReason = 'too-long' | 'no-assistant' | 'invalid' | 'template';
 
 export class EncodeError extends Error {
   override name = 'EncodeError';
-  constructor(readonly reason: DropReason, message: string) {
+  constructor(
+    readonly reason: DropReason,
+    message: string,
+  ) {
     super(message);
   }
 }
-
 
 /**
  * The ids and assistant mask of one example, ending at its last trained token: tokens after it
  * cannot change any trained prediction of a causal model, so they are left out.
  */
-export function encodeChat(tokenizer: PreTrainedTokenizer, example: ChatExample, options: EncodeOptions): EncodedExample {
+export function encodeChat(
+  tokenizer: PreTrainedTokenizer,
+  example: ChatExample,
+  options: EncodeOptions,
+): EncodedExample {
   const messages = validMessages(example);
   const endOfTurn = options.endOfTurn ?? tokenizer.eos_token;
   if (!endOfTurn) throw new EncodeError('template', 'the tokenizer has no eos token; pass endOfTurn');
   const render = (count: number, generationPrompt: boolean): string => {
     try {
-      return tokenizer.apply_chat_template(messages.slice(0, count), { tokenize: false, add_generation_prompt: generationPrompt }) as string;
+      return tokenizer.apply_chat_template(messages.slice(0, count), {
+        tokenize: false,
+        add_generation_prompt: generationPrompt,
+      }) as string;
     } catch (error) {
-      throw new EncodeError('template', `the chat template failed on the first ${count} messages: ${(error as Error).message}`);
+      throw new EncodeError(
+        'template',
+        `the chat template failed on the first ${count} messages: ${(error as Error).message}`,
+      );
     }
   };
 
   const pieces: Array<{ text: string; trained: boolean }> = [];
   let rendered = '';
   const extendTo = (prefix: string, trained: boolean) => {
-    if (!prefix.startsWith(rendered)) throw new EncodeError('template', 'the chat template does not render a conversation as an extension of its beginning');
+    if (!prefix.startsWith(rendered))
+      throw new EncodeError(
+        'template',
+        'the chat template does not render a conversation as an extension of its beginning',
+      );
     pieces.push({ text: prefix.slice(rendered.length), trained });
     rendered = prefix;
   };
@@ -103,7 +122,8 @@ export function encodeChat(tokenizer: PreTrainedTokenizer, example: ChatExample,
 
 function validMessages(example: ChatExample): ChatMessage[] {
   const messages = example?.messages;
-  if (!Array.isArray(messages) || messages.length === 0) throw new EncodeError('invalid', 'an example needs a non-empty "messages" list');
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new EncodeError('invalid', 'an example needs a non-empty "messages" list');
   messages.forEach((m, i) => {
     if (!(PROTOCOL_ROLES as readonly unknown[]).includes(m?.role) || typeof m.content !== 'string') {
       throw new EncodeError('invalid', `message ${i} needs a role of ${PROTOCOL_ROLES.join('/')} and string content`);

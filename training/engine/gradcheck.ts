@@ -45,7 +45,8 @@ export async function checkGradients(
       inputs[name] = ArrayBuffer.isView(feed) ? data : { data, dims: feed.dims };
     }
     const analytic = await runner.run(inputs);
-    const lossAt = async (): Promise<number> => Number((await runner.run(inputs, ['gradcheck_loss'])).gradcheck_loss.data[0]);
+    const lossAt = async (): Promise<number> =>
+      Number((await runner.run(inputs, ['gradcheck_loss'])).gradcheck_loss.data[0]);
 
     const checks: GradientCheck[] = [];
     for (const param of params) {
@@ -83,6 +84,9 @@ function relativeError(a: Float64Array, b: Float64Array): number {
 
 /** A scalar that depends on every element of `value` through fixed random weights. */
 export function probe(value: Value, seed = 1): Value {
-  const weights = value.graph.constant(typedArray(value.dtype, Array.from(random(value.shape, { seed }))), value.shape as number[]);
+  const weights = value.graph.constant(
+    typedArray(value.dtype, Array.from(random(value.shape, { seed }))),
+    value.shape as number[],
+  );
   return reduceSum(mul(value, weights));
 }

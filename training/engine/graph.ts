@@ -49,11 +49,16 @@ export function isStatic(shape: Shape): shape is readonly number[] {
 /** The dtype a typed array holds (by tag, so arrays from another JS realm work too). */
 export function dtypeOfData(data: TensorData): DType {
   switch (data[Symbol.toStringTag]) {
-    case 'Float32Array': return 'float32';
-    case 'Float64Array': return 'float64';
-    case 'BigInt64Array': return 'int64';
-    case 'Uint8Array': return 'bool';
-    default: throw new TypeError(`unsupported tensor data ${data[Symbol.toStringTag]}`);
+    case 'Float32Array':
+      return 'float32';
+    case 'Float64Array':
+      return 'float64';
+    case 'BigInt64Array':
+      return 'int64';
+    case 'Uint8Array':
+      return 'bool';
+    default:
+      throw new TypeError(`unsupported tensor data ${data[Symbol.toStringTag]}`);
   }
 }
 
@@ -141,7 +146,12 @@ export class Graph {
   }
 
   /** Adds a node with the given op type; returns its outputs. Ops call this after checking shapes. */
-  node(op: string, inputs: readonly Value[], attributes: Record<string, AttributeValue>, outputs: readonly OutputSpec[]): Value[] {
+  node(
+    op: string,
+    inputs: readonly Value[],
+    attributes: Record<string, AttributeValue>,
+    outputs: readonly OutputSpec[],
+  ): Value[] {
     for (const input of inputs) this.check(input, op);
     const made: Value[] = [];
     const node: Node = { op, inputs, attributes, outputs: made };
@@ -168,7 +178,8 @@ export class Graph {
   }
 
   private check(value: Value, where: string): void {
-    if (value.graph !== this) throw new Error(`${where}: value ${value.name} belongs to graph ${value.graph.name}, not ${this.name}`);
+    if (value.graph !== this)
+      throw new Error(`${where}: value ${value.name} belongs to graph ${value.graph.name}, not ${this.name}`);
   }
 
   private claim(name: string): string {
@@ -179,7 +190,8 @@ export class Graph {
 
   private freshName(prefix: string): string {
     let name: string;
-    do name = `${prefix}_${this.nextId++}`; while (this.names.has(name));
+    do name = `${prefix}_${this.nextId++}`;
+    while (this.names.has(name));
     return this.claim(name);
   }
 }
@@ -199,9 +211,13 @@ export function ancestors(values: readonly Value[]): Set<Node> {
 
 export function typedArray(dtype: DType, values: readonly number[]): TensorData {
   switch (dtype) {
-    case 'float32': return Float32Array.from(values);
-    case 'float64': return Float64Array.from(values);
-    case 'int64': return BigInt64Array.from(values, (v) => BigInt(v));
-    case 'bool': return Uint8Array.from(values, (v) => (v ? 1 : 0));
+    case 'float32':
+      return Float32Array.from(values);
+    case 'float64':
+      return Float64Array.from(values);
+    case 'int64':
+      return BigInt64Array.from(values, (v) => BigInt(v));
+    case 'bool':
+      return Uint8Array.from(values, (v) => (v ? 1 : 0));
   }
 }

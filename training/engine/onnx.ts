@@ -32,7 +32,9 @@ export interface SavedModel {
 
 /** The whole model in one protobuf buffer (weights inline; under 2 GB). */
 export function serializeModel(graph: Graph): Uint8Array {
-  return onnx.ModelProto.encode(toModelProto(graph, (value) => inlineTensor(value.name, value.data!, value.shape as number[]))).finish();
+  return onnx.ModelProto.encode(
+    toModelProto(graph, (value) => inlineTensor(value.name, value.data!, value.shape as number[])),
+  ).finish();
 }
 
 /** Writes `<dir>/<fileName>` and, for large initializers, the external data file beside it. */
@@ -83,13 +85,17 @@ async function writeFile(file: string, chunks: readonly { bytes: Uint8Array; off
  * a value that is already named (an input, an initializer, an earlier output) is copied by an
  * Identity node instead.
  */
-export function toModelProto(graph: Graph, tensorOf: (initializer: Value) => onnxProto.onnx.ITensorProto): onnxProto.onnx.ModelProto {
+export function toModelProto(
+  graph: Graph,
+  tensorOf: (initializer: Value) => onnxProto.onnx.ITensorProto,
+): onnxProto.onnx.ModelProto {
   const nodes = graph.liveNodes();
   const names = new Map<Value, string>();
   const copies: onnxProto.onnx.INodeProto[] = [];
   for (const { name, value } of graph.outputs) {
     if (value.producer && !names.has(value)) names.set(value, name);
-    else if (name !== nameOf(value)) copies.push({ opType: 'Identity', input: [nameOf(value)], output: [name], name: `output_${name}` });
+    else if (name !== nameOf(value))
+      copies.push({ opType: 'Identity', input: [nameOf(value)], output: [name], name: `output_${name}` });
   }
   function nameOf(value: Value): string {
     return names.get(value) ?? value.name;

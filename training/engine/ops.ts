@@ -25,7 +25,13 @@ export function vjpRule(op: string): VjpRule | undefined {
   return rules.get(op);
 }
 
-function emit(op: string, inputs: readonly Value[], attributes: Record<string, AttributeValue>, dtype: DType, shape: Shape): Value {
+function emit(
+  op: string,
+  inputs: readonly Value[],
+  attributes: Record<string, AttributeValue>,
+  dtype: DType,
+  shape: Shape,
+): Value {
   return inputs[0].graph.node(op, inputs, attributes, [{ dtype, shape }])[0];
 }
 
@@ -70,7 +76,8 @@ function shapeTensor(graph: Graph, dims: Shape, sources: readonly Value[], allow
       const at = source.shape.indexOf(d);
       if (at >= 0) return shapeOf(source, at, at + 1);
     }
-    if (!allowHole || ++holes > 1) throw new ShapeError(`cannot build shape ${formatShape(dims)}: no value has dim ${d}`);
+    if (!allowHole || ++holes > 1)
+      throw new ShapeError(`cannot build shape ${formatShape(dims)}: no value has dim ${d}`);
     return graph.ints([-1]);
   });
   return concat(parts, 0);
@@ -245,10 +252,12 @@ function keptDims(g: Value, node: Node): Value {
   return node.attributes.keepdims === 1 ? g : unsqueeze(g, constantValues(node.inputs[1]));
 }
 
-export const reduceSum = (x: Value, axes?: readonly number[], keepDims = false): Value => reduce('ReduceSum', x, axes, keepDims);
+export const reduceSum = (x: Value, axes?: readonly number[], keepDims = false): Value =>
+  reduce('ReduceSum', x, axes, keepDims);
 vjp('ReduceSum', (g, node) => [() => expandLike(keptDims(g, node), node.inputs[0]), undefined]);
 
-export const reduceMean = (x: Value, axes?: readonly number[], keepDims = false): Value => reduce('ReduceMean', x, axes, keepDims);
+export const reduceMean = (x: Value, axes?: readonly number[], keepDims = false): Value =>
+  reduce('ReduceMean', x, axes, keepDims);
 vjp('ReduceMean', (g, node) => {
   const [x, axes] = node.inputs;
   const count = sizeOf(constantValues(axes).map((a) => x.shape[a]));
@@ -256,14 +265,18 @@ vjp('ReduceMean', (g, node) => {
 });
 
 /** Maximum over `axes`; tied maxima share the gradient equally. */
-export const reduceMax = (x: Value, axes?: readonly number[], keepDims = false): Value => reduce('ReduceMax', x, axes, keepDims);
+export const reduceMax = (x: Value, axes?: readonly number[], keepDims = false): Value =>
+  reduce('ReduceMax', x, axes, keepDims);
 vjp('ReduceMax', (g, node) => {
   const [x, axes] = node.inputs;
-  return [() => {
-    const isMax = cast(equal(x, keptDims(node.outputs[0], node)), x.dtype);
-    const ties = reduceSum(isMax, constantValues(axes), true);
-    return mul(isMax, div(keptDims(g, node), ties));
-  }, undefined];
+  return [
+    () => {
+      const isMax = cast(equal(x, keptDims(node.outputs[0], node)), x.dtype);
+      const ties = reduceSum(isMax, constantValues(axes), true);
+      return mul(isMax, div(keptDims(g, node), ties));
+    },
+    undefined,
+  ];
 });
 
 export function softmax(x: Value, axis = -1): Value {
@@ -300,7 +313,13 @@ export function transpose(x: Value, perm: readonly number[] = x.shape.map((_, i)
   if (perm.length !== x.rank || sorted.some((p, i) => p !== i)) {
     fail('Transpose', `[${perm.join(',')}] is not a permutation of ${x.rank} axes`, x);
   }
-  return emit('Transpose', [x], { perm }, x.dtype, perm.map((p) => x.shape[p]));
+  return emit(
+    'Transpose',
+    [x],
+    { perm },
+    x.dtype,
+    perm.map((p) => x.shape[p]),
+  );
 }
 vjp('Transpose', (g, { attributes }) => {
   const perm = attributes.perm as number[];
@@ -328,7 +347,13 @@ vjp('Unsqueeze', (g, { inputs: [, axes] }) => [() => squeeze(g, constantValues(a
 export function squeeze(x: Value, axes: readonly number[]): Value {
   const removed = normalizeAxes('Squeeze', axes, x.rank);
   for (const a of removed) if (x.shape[a] !== 1) fail('Squeeze', `axis ${a} has size ${x.shape[a]}, not 1`, x);
-  return emit('Squeeze', [x, x.graph.ints(removed)], {}, x.dtype, x.shape.filter((_, i) => !removed.includes(i)));
+  return emit(
+    'Squeeze',
+    [x, x.graph.ints(removed)],
+    {},
+    x.dtype,
+    x.shape.filter((_, i) => !removed.includes(i)),
+  );
 }
 vjp('Squeeze', (g, { inputs: [, axes] }) => [() => unsqueeze(g, constantValues(axes)), undefined]);
 
@@ -346,12 +371,21 @@ export function concat(values: readonly Value[], axis: number): Value {
   const [first] = values;
   const at = normalizeAxis('Concat', axis, first.rank);
   for (const v of values) {
-    const matches = v.dtype === first.dtype && v.rank === first.rank && v.shape.every((d, i) => i === at || d === first.shape[i]);
+    const matches =
+      v.dtype === first.dtype && v.rank === first.rank && v.shape.every((d, i) => i === at || d === first.shape[i]);
     if (!matches) fail('Concat', `operands must share dtype and every dim but axis ${axis}`, ...values);
   }
   const sizes = values.map((v) => v.shape[at]);
-  const size: Dim = sizes.every((d) => typeof d === 'number') ? (sizes as number[]).reduce((s, d) => s + d, 0) : sizes.join('+');
-  return emit('Concat', values, { axis: at }, first.dtype, first.shape.map((d, i) => (i === at ? size : d)));
+  const size: Dim = sizes.every((d) => typeof d === 'number')
+    ? (sizes as number[]).reduce((s, d) => s + d, 0)
+    : sizes.join('+');
+  return emit(
+    'Concat',
+    values,
+    { axis: at },
+    first.dtype,
+    first.shape.map((d, i) => (i === at ? size : d)),
+  );
 }
 vjp('Concat', (g, { inputs, attributes }) => {
   const axis = attributes.axis as number;
@@ -359,7 +393,8 @@ vjp('Concat', (g, { inputs, attributes }) => {
   return inputs.map((x) => {
     const start = offset;
     const size = x.shape[axis];
-    if (typeof size !== 'number') throw new ShapeError(`Concat gradient: needs a static size on axis ${axis}, got ${x}`);
+    if (typeof size !== 'number')
+      throw new ShapeError(`Concat gradient: needs a static size on axis ${axis}, got ${x}`);
     offset += size;
     return () => slice(g, axis, start, start + size);
   });
@@ -384,7 +419,13 @@ export function slice(x: Value, axis: number, start: number, end = TO_THE_END): 
     size = `${dim}[${start}:${end}]`;
   }
   const graph = x.graph;
-  return emit('Slice', [x, graph.ints([start]), graph.ints([end]), graph.ints([at])], {}, x.dtype, x.shape.map((d, i) => (i === at ? size : d)));
+  return emit(
+    'Slice',
+    [x, graph.ints([start]), graph.ints([end]), graph.ints([at])],
+    {},
+    x.dtype,
+    x.shape.map((d, i) => (i === at ? size : d)),
+  );
 }
 vjp('Slice', (g, { inputs: [x, starts, ends, axes] }) => {
   const axis = constantValues(axes)[0];
@@ -404,7 +445,13 @@ export function pad(x: Value, axis: number, before: number, after: number): Valu
   pads[x.rank + at] = after;
   const dim = x.shape[at];
   const size = typeof dim === 'number' ? dim + before + after : `${dim}+${before + after}`;
-  return emit('Pad', [x, x.graph.ints(pads)], {}, x.dtype, x.shape.map((d, i) => (i === at ? size : d)));
+  return emit(
+    'Pad',
+    [x, x.graph.ints(pads)],
+    {},
+    x.dtype,
+    x.shape.map((d, i) => (i === at ? size : d)),
+  );
 }
 vjp('Pad', (g, { inputs: [x, pads] }) => {
   const p = constantValues(pads);
@@ -475,10 +522,7 @@ vjp('MatMul', (g, { inputs: [a, b] }) => {
   }
   // A weight matrix: fold the batch into rows so each gradient is one GEMM, transposes included.
   const rows = (x: Value): Value => reshape(x, [-1, x.shape[x.rank - 1]]);
-  return [
-    () => reshapeLike(gemm(rows(g), b, { transB: true }), a),
-    () => gemm(rows(a), rows(g), { transA: true }),
-  ];
+  return [() => reshapeLike(gemm(rows(g), b, { transB: true }), a), () => gemm(rows(a), rows(g), { transA: true })];
 });
 
 /** `op(a) @ op(b)` for matrices, where op transposes when asked. */

@@ -65,14 +65,18 @@ export class Runner {
   }
 
   /** Runs the model; returns the requested outputs (all when `fetches` is omitted). */
-  async run(feeds: Readonly<Record<string, Feed>>, fetches: readonly string[] = this.outputNames): Promise<Record<string, HostTensor>> {
+  async run(
+    feeds: Readonly<Record<string, Feed>>,
+    fetches: readonly string[] = this.outputNames,
+  ): Promise<Record<string, HostTensor>> {
     const tensors: Record<string, ort.Tensor> = {};
     for (const [name, spec] of this.inputs) {
       const feed = feeds[name];
       if (feed === undefined) throw new Error(`missing feed for input ${name}`);
       tensors[name] = toOrtTensor(name, spec, feed);
     }
-    for (const name of Object.keys(feeds)) if (!this.inputs.has(name)) throw new Error(`${name} is not an input of this model`);
+    for (const name of Object.keys(feeds))
+      if (!this.inputs.has(name)) throw new Error(`${name} is not an input of this model`);
     const results = await this.session.run(tensors, [...fetches]);
     const outputs: Record<string, HostTensor> = {};
     for (const name of fetches) outputs[name] = { data: results[name].data as TensorData, dims: results[name].dims };

@@ -35,7 +35,8 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 
 export function normalizeAxes(op: string, axes: readonly number[], rank: number): number[] {
   const normalized = axes.map((a) => normalizeAxis(op, a, rank)).sort((a, b) => a - b);
-  if (new Set(normalized).size !== normalized.length) throw new ShapeError(`${op}: repeated axis in [${axes.join(',')}]`);
+  if (new Set(normalized).size !== normalized.length)
+    throw new ShapeError(`${op}: repeated axis in [${axes.join(',')}]`);
   return normalized;
 }
 

@@ -1,2 +1,10 @@
-export { exportedConfig, exportModel, ExportError, mergeAdapter, ONNX_DATA, ONNX_FOLDER, ONNX_MODEL } from './model-folder';
+export {
+  exportedConfig,
+  exportModel,
+  ExportError,
+  mergeAdapter,
+  ONNX_DATA,
+  ONNX_FOLDER,
+  ONNX_MODEL,
+} from './model-folder';
 export type { ExportOptions, ExportProgress, ExportResult } from './model-folder';

@@ -15,7 +15,17 @@ import type { LlamaConfig } from '../model/config';
 import { modelFamily } from '../model/families';
 import { readLlamaConfig, toHfConfig } from '../model/hf-config';
 import type { GraphWeight } from '../model/llama';
-import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, loadLoraAdapter, loraNames, loraScale, mergedWeight, modulePath, type LoraAdapter, type LoraTensor } from '../model/lora';
+import {
+  ADAPTER_CONFIG,
+  ADAPTER_WEIGHTS,
+  loadLoraAdapter,
+  loraNames,
+  loraScale,
+  mergedWeight,
+  modulePath,
+  type LoraAdapter,
+  type LoraTensor,
+} from '../model/lora';
 import { loadWeights, transposed } from '../model/weights';
 
 export const ONNX_FOLDER = 'onnx';
@@ -25,7 +35,14 @@ export const ONNX_DATA = 'model.onnx_data';
 
 /** Files transformers.js's AutoTokenizer reads, and those a tokenizer folder may also carry. */
 const REQUIRED_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
-const OPTIONAL_TOKENIZER_FILES = ['special_tokens_map.json', 'added_tokens.json', 'vocab.json', 'merges.txt', 'chat_template.jinja', 'chat_template.json'];
+const OPTIONAL_TOKENIZER_FILES = [
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'vocab.json',
+  'merges.txt',
+  'chat_template.jinja',
+  'chat_template.json',
+];
 
 export interface ExportProgress {
   stage: 'read' | 'merge' | 'graph' | 'write' | 'done';
@@ -63,7 +80,10 @@ export async function exportModel(options: ExportOptions): Promise<ExportResult>
   await requireFolder(modelDir, 'model', ['config.json', ...REQUIRED_TOKENIZER_FILES]);
   if (adapterDir) await requireFolder(adapterDir, 'adapter', [ADAPTER_CONFIG, ADAPTER_WEIGHTS]);
   const existing = await stat(outDir).catch(() => null);
-  if (existing && !options.overwrite) throw new ExportError(`${outDir} already exists (overwrite it with the overwrite option, --force on the command line)`);
+  if (existing && !options.overwrite)
+    throw new ExportError(
+      `${outDir} already exists (overwrite it with the overwrite option, --force on the command line)`,
+    );
 
   progress({ stage: 'read', message: `reading ${modelDir}` });
   const config = await readLlamaConfig(modelDir);
@@ -71,7 +91,10 @@ export async function exportModel(options: ExportOptions): Promise<ExportResult>
   const weights = await loadWeights(modelDir, config);
   if (adapterDir) {
     const adapter = await loadLoraAdapter(adapterDir, config);
-    progress({ stage: 'merge', message: `merging the LoRA adapter ${adapterDir} (r=${adapter.lora.r}, alpha=${adapter.lora.alpha}, ${adapter.lora.targetModules.join(', ')})` });
+    progress({
+      stage: 'merge',
+      message: `merging the LoRA adapter ${adapterDir} (r=${adapter.lora.r}, alpha=${adapter.lora.alpha}, ${adapter.lora.targetModules.join(', ')})`,
+    });
     mergeAdapter(config, weights, adapter);
   }
 
@@ -118,7 +141,10 @@ export async function exportModel(options: ExportOptions): Promise<ExportResult>
  */
 export function mergeAdapter(config: LlamaConfig, weights: Map<string, GraphWeight>, adapter: LoraAdapter): void {
   const scale = loraScale(adapter.lora);
-  const transpose = (t: LoraTensor): LoraTensor => ({ shape: [t.shape[1], t.shape[0]], data: transposed(t.data, t.shape[0], t.shape[1]) });
+  const transpose = (t: LoraTensor): LoraTensor => ({
+    shape: [t.shape[1], t.shape[0]],
+    data: transposed(t.data, t.shape[0], t.shape[1]),
+  });
   for (let layer = 0; layer < config.numHiddenLayers; layer++) {
     for (const target of adapter.lora.targetModules) {
       const names = loraNames(layer, target);
@@ -126,7 +152,10 @@ export function mergeAdapter(config: LlamaConfig, weights: Map<string, GraphWeig
       if (!a || !b) throw new ExportError(`the adapter has no ${!a ? names.a : names.b}`);
       const name = `model.layers.${layer}.${modulePath(target)}.weight`;
       const weight = weights.get(name)!;
-      weights.set(name, { shape: weight.shape, data: mergedWeight(weight.data as Float32Array, transpose(b), transpose(a), scale) });
+      weights.set(name, {
+        shape: weight.shape,
+        data: mergedWeight(weight.data as Float32Array, transpose(b), transpose(a), scale),
+      });
     }
   }
 }
@@ -156,7 +185,11 @@ async function generationConfig(modelDir: string, config: LlamaConfig): Promise<
     }
   }
   const ids = config.eosTokenIds;
-  return { bos_token_id: config.bosTokenId, eos_token_id: ids.length === 0 ? null : ids.length === 1 ? ids[0] : ids, pad_token_id: config.padTokenId };
+  return {
+    bos_token_id: config.bosTokenId,
+    eos_token_id: ids.length === 0 ? null : ids.length === 1 ? ids[0] : ids,
+    pad_token_id: config.padTokenId,
+  };
 }
 
 async function requireFolder(dir: string, what: string, files: readonly string[]): Promise<void> {

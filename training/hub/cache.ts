@@ -18,8 +18,15 @@ const REPO_ID = /^(?:[\w.-]+\/)?[\w.-]+$/;
 
 /** Why a pull or a lookup failed; `code` says which way, `message` says what to do about it. */
 export type HubErrorCode =
-  | 'unreachable' | 'repo-not-found' | 'revision-not-found' | 'gated' | 'unauthorized'
-  | 'not-cached' | 'incomplete-folder' | 'no-weights' | 'corrupt-download';
+  | 'unreachable'
+  | 'repo-not-found'
+  | 'revision-not-found'
+  | 'gated'
+  | 'unauthorized'
+  | 'not-cached'
+  | 'incomplete-folder'
+  | 'no-weights'
+  | 'corrupt-download';
 
 export class HubError extends Error {
   override name = 'HubError';
@@ -61,7 +68,11 @@ export function pullCommand(repo: string, revision = DEFAULT_REVISION): string {
   return `npm run cli -- model pull ${repo}${revision === DEFAULT_REVISION ? '' : ` --revision ${revision}`}`;
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * What `dir` lacks to be an HF model folder the project can train and serve: config.json,
@@ -90,7 +101,11 @@ export async function shardsOf(indexPath: string): Promise<string[]> {
 }
 
 /** The commit `revision` points to in the cache (itself when it is a commit hash), or null. */
-export async function cachedCommit(repo: string, revision = DEFAULT_REVISION, cacheDir = hubCacheDir()): Promise<string | null> {
+export async function cachedCommit(
+  repo: string,
+  revision = DEFAULT_REVISION,
+  cacheDir = hubCacheDir(),
+): Promise<string | null> {
   if (isCommitHash(revision)) return revision;
   const ref = await readFile(join(repoCacheFolder(repo, cacheDir), 'refs', revision), 'utf8').catch(() => null);
   return ref === null ? null : ref.trim();
@@ -113,7 +128,10 @@ export async function cachedSnapshot(repo: string, options: CacheLookupOptions =
   const snapshot = join(repoCacheFolder(repo, cacheDir), 'snapshots', commit ?? revision);
   const missing = await missingModelFiles(snapshot);
   if (missing.length > 0) {
-    const what = commit === null ? `nothing of ${repo}@${revision} is cached (needed: ${missing.join(', ')})` : `the snapshot ${snapshot} lacks ${missing.join(', ')}`;
+    const what =
+      commit === null
+        ? `nothing of ${repo}@${revision} is cached (needed: ${missing.join(', ')})`
+        : `the snapshot ${snapshot} lacks ${missing.join(', ')}`;
     throw new HubError(
       'not-cached',
       `${repo} is not fully in the HF cache (${cacheDir}) and the hub may not be used (offline): ${what}. ` +
@@ -131,11 +149,20 @@ export async function cachedSnapshot(repo: string, options: CacheLookupOptions =
  */
 export async function resolveModel(repoOrPath: string, options: CacheLookupOptions = {}): Promise<string> {
   const path = resolve(repoOrPath.startsWith('~/') ? join(homedir(), repoOrPath.slice(2)) : repoOrPath);
-  const folder = await stat(path).then((s) => s.isDirectory(), () => null);
-  if (folder === false) throw new HubError('incomplete-folder', `${path} is a file; --base takes a model folder or a hub repo id`);
+  const folder = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => null,
+  );
+  if (folder === false)
+    throw new HubError('incomplete-folder', `${path} is a file; --base takes a model folder or a hub repo id`);
   if (folder) {
     const missing = await missingModelFiles(path);
-    if (missing.length > 0) throw new HubError('incomplete-folder', `${path} is not a complete HF model folder: it lacks ${missing.join(', ')}`, missing);
+    if (missing.length > 0)
+      throw new HubError(
+        'incomplete-folder',
+        `${path} is not a complete HF model folder: it lacks ${missing.join(', ')}`,
+        missing,
+      );
     return path;
   }
   if (isAbsolute(repoOrPath) || repoOrPath.startsWith('.') || repoOrPath.startsWith('~') || !isRepoId(repoOrPath)) {

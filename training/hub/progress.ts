@@ -20,15 +20,19 @@ export function formatBytes(bytes: number): string {
 export function renderPullProgress(progress: PullProgress, bytesPerSecond: number): string {
   const fraction = progress.totalBytes === 0 ? 1 : progress.receivedBytes / progress.totalBytes;
   const eta = bytesPerSecond > 0 ? (progress.totalBytes - progress.receivedBytes) / bytesPerSecond : Infinity;
-  return `${bar(fraction)} ${formatBytes(progress.receivedBytes)}/${formatBytes(progress.totalBytes)}` +
-    ` · ${formatBytes(bytesPerSecond)}/s · ETA ${formatDuration(eta)} · ${progress.file} (file ${Math.min(progress.filesDone + 1, progress.fileCount)}/${progress.fileCount})`;
+  return (
+    `${bar(fraction)} ${formatBytes(progress.receivedBytes)}/${formatBytes(progress.totalBytes)}` +
+    ` · ${formatBytes(bytesPerSecond)}/s · ETA ${formatDuration(eta)} · ${progress.file} (file ${Math.min(progress.filesDone + 1, progress.fileCount)}/${progress.fileCount})`
+  );
 }
 
 /**
  * An onProgress handler drawing on `stream` (stderr by default): on a terminal one bar redrawn
  * in place; elsewhere, where \r does not redraw, one line per downloaded file.
  */
-export function pullProgressBar(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): (progress: PullProgress) => void {
+export function pullProgressBar(
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+): (progress: PullProgress) => void {
   let start: { time: number; bytes: number } | null = null;
   let lastDraw = 0;
   let filesDone = 0;
@@ -38,13 +42,18 @@ export function pullProgressBar(stream: NodeJS.WritableStream & { isTTY?: boolea
     const fileFinished = progress.filesDone > filesDone;
     filesDone = progress.filesDone;
     if (!stream.isTTY) {
-      if (fileFinished) stream.write(`downloaded ${progress.file} (${formatBytes(progress.fileSize)}), ${progress.filesDone}/${progress.fileCount} files\n`);
+      if (fileFinished)
+        stream.write(
+          `downloaded ${progress.file} (${formatBytes(progress.fileSize)}), ${progress.filesDone}/${progress.fileCount} files\n`,
+        );
       return;
     }
     if (!fileFinished && now - lastDraw < REDRAW_MS) return;
     lastDraw = now;
     const seconds = (now - start.time) / 1000;
     const speed = seconds > 0 ? (progress.receivedBytes - start.bytes) / seconds : 0;
-    stream.write(`\r\x1b[2K${renderPullProgress(progress, speed)}${progress.filesDone === progress.fileCount ? '\n' : ''}`);
+    stream.write(
+      `\r\x1b[2K${renderPullProgress(progress, speed)}${progress.filesDone === progress.fileCount ? '\n' : ''}`,
+    );
   };
 }

@@ -28,7 +28,10 @@ export function serveRetrainJob(services: RetrainServices): void {
       // Some systems refuse; the job then competes with the bot at the same priority.
     }
     try {
-      const summary = await retrain(message.options, services, { signal: controller.signal, onProgress: (event) => void send({ type: 'progress', event }) });
+      const summary = await retrain(message.options, services, {
+        signal: controller.signal,
+        onProgress: (event) => void send({ type: 'progress', event }),
+      });
       await send({ type: 'done', summary });
     } catch (error) {
       if (error instanceof RetrainCancelledError) await send({ type: 'cancelled', message: error.message });

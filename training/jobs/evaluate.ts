@@ -13,7 +13,9 @@ import type { RegisteredVersion } from '../registry';
 import type { Batch, TrainableModel, TrainResult } from '../trainer';
 import { chrF, factConsistency, parseAccuracy, QUERY_FIELDS, type QueryField } from './metrics';
 
-/** The bot's side of an evaluation, handed in by the composition root (bot/training.ts): what it serves and reads with. */
+/**
+ * The bot's side of an evaluation, handed in by the composition root (bot/training.ts): what it serves and reads with.
+ */
 export interface EvaluationServices {
   loadGenerator: GeneratorLoader;
   rules: RulesReader;
@@ -60,7 +62,11 @@ export interface Evaluation {
 }
 
 /** Token-weighted mean loss over `batches`; null when they count no token. */
-export async function validationLoss(model: Pick<TrainableModel, 'loss'>, batches: readonly Batch[], signal?: AbortSignal): Promise<number | null> {
+export async function validationLoss(
+  model: Pick<TrainableModel, 'loss'>,
+  batches: readonly Batch[],
+  signal?: AbortSignal,
+): Promise<number | null> {
   let lossSum = 0;
   let tokens = 0;
   for (const batch of batches) {
@@ -80,7 +86,10 @@ export async function validationLoss(model: Pick<TrainableModel, 'loss'>, batche
  */
 export async function evaluateCandidate(context: EvaluationContext): Promise<Evaluation> {
   const { training } = context;
-  const candidateLoss = training.bestValidationLoss ?? training.finalValidationLoss ?? (await validationLoss(context.candidate, context.validation.batches, context.signal));
+  const candidateLoss =
+    training.bestValidationLoss ??
+    training.finalValidationLoss ??
+    (await validationLoss(context.candidate, context.validation.batches, context.signal));
   const metrics = finite({
     validationLoss: candidateLoss,
     baseValidationLoss: training.initialValidationLoss,
@@ -94,13 +103,21 @@ export async function evaluateCandidate(context: EvaluationContext): Promise<Eva
 
 /** The metric name of each field's parse accuracy. */
 export const PARSE_METRICS: Record<QueryField, string> = {
-  weather: 'parseWeather', location: 'parseLocation', region: 'parseRegion', when: 'parseWhen', aspect: 'parseAspect', units: 'parseUnits',
+  weather: 'parseWeather',
+  location: 'parseLocation',
+  region: 'parseRegion',
+  when: 'parseWhen',
+  aspect: 'parseAspect',
+  units: 'parseUnits',
 };
 
 /** A conversation to score a model on: the whole chat and the query it should read. */
 export type ScoredExample = Pick<PreparedExample, 'chat' | 'query'>;
 
-/** A validation conversation taken apart: the message, the expected query, and the facts and reference answer when it has them. */
+/**
+ * A validation conversation taken apart: the message, the expected query, and the facts and reference answer when it
+ * has them.
+ */
 interface Case {
   message: string;
   expected: PreparedExample['query'];
@@ -110,7 +127,10 @@ interface Case {
 function caseOf(example: ScoredExample): Case | null {
   const [, user, , tool, answer] = example.chat.messages;
   if (user?.role !== 'user') return null;
-  const answered = tool?.role === 'tool' && answer?.role === 'assistant' ? { facts: JSON.parse(tool.content) as WeatherFacts, reference: answer.content } : null;
+  const answered =
+    tool?.role === 'tool' && answer?.role === 'assistant'
+      ? { facts: JSON.parse(tool.content) as WeatherFacts, reference: answer.content }
+      : null;
   return { message: user.content, expected: example.query, answered };
 }
 
@@ -131,8 +151,14 @@ export function median(values: readonly number[]): number | null {
  * facts (factConsistency), the share the bot would send (answerUsable), their mean chrF against
  * the reference answers, and the median time of one generation (latencyMsP50).
  */
-export async function metricsOf(modelDir: string, context: Pick<EvaluationContext, 'services' | 'validation' | 'signal' | 'threads' | 'generationSamples'>): Promise<Record<string, number | null>> {
-  const cases = context.validation.examples.map(caseOf).filter((c): c is Case => c !== null).slice(0, context.generationSamples ?? DEFAULT_GENERATION_SAMPLES);
+export async function metricsOf(
+  modelDir: string,
+  context: Pick<EvaluationContext, 'services' | 'validation' | 'signal' | 'threads' | 'generationSamples'>,
+): Promise<Record<string, number | null>> {
+  const cases = context.validation.examples
+    .map(caseOf)
+    .filter((c): c is Case => c !== null)
+    .slice(0, context.generationSamples ?? DEFAULT_GENERATION_SAMPLES);
   if (cases.length === 0) return {};
   const { loadGenerator, rules: reader } = context.services;
   const generator = await loadGenerator(modelDir, { threads: context.threads });
@@ -157,7 +183,12 @@ export async function metricsOf(modelDir: string, context: Pick<EvaluationContex
       if (answered === null || !expected.weather) continue;
       const generation = await generate(answerPrompt(message, expected, answered.facts));
       const answer = generation.text.trim();
-      answers.push({ answer, facts: answered.facts, reference: answered.reference, usable: answerProblem(answer, generation.finish, answered.facts) === null });
+      answers.push({
+        answer,
+        facts: answered.facts,
+        reference: answered.reference,
+        usable: answerProblem(answer, generation.finish, answered.facts) === null,
+      });
     }
     const accuracy = parseAccuracy(parses);
     const mean = (values: number[]) => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
@@ -183,7 +214,9 @@ async function scoreActive(context: EvaluationContext): Promise<ActiveScore | nu
   if (active === null) return null;
   const incomparable = (why: string): ActiveScore => ({ id: active.id, metrics: {}, incomparable: why });
   if (active.manifest.baseModel !== context.baseModel) {
-    return incomparable(`the active version ${active.id} was trained from ${active.manifest.baseModel}, this one from ${context.baseModel}: their losses are not comparable`);
+    return incomparable(
+      `the active version ${active.id} was trained from ${active.manifest.baseModel}, this one from ${context.baseModel}: their losses are not comparable`,
+    );
   }
   if (active.adapterDir === null) return incomparable(`the active version ${active.id} has no adapter to evaluate`);
   let model: LoraModel;
@@ -191,16 +224,24 @@ async function scoreActive(context: EvaluationContext): Promise<ActiveScore | nu
     const adapter = await loadLoraAdapter(active.adapterDir, context.candidate.config);
     model = await LoraModel.load(context.baseDir, { adapter, threads: context.threads });
   } catch (error) {
-    return incomparable(`the active version ${active.id}'s adapter cannot be loaded on ${context.baseModel}: ${(error as Error).message}`);
+    return incomparable(
+      `the active version ${active.id}'s adapter cannot be loaded on ${context.baseModel}: ${(error as Error).message}`,
+    );
   }
   try {
     const loss = await validationLoss(model, context.validation.batches, context.signal);
-    return { id: active.id, metrics: finite({ validationLoss: loss, ...(await metricsOf(active.modelDir, context)) }), incomparable: null };
+    return {
+      id: active.id,
+      metrics: finite({ validationLoss: loss, ...(await metricsOf(active.modelDir, context)) }),
+      incomparable: null,
+    };
   } finally {
     await model.dispose();
   }
 }
 
 function finite(values: Record<string, number | null>): Record<string, number> {
-  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, number] => Number.isFinite(entry[1])));
+  return Object.fromEntries(
+    Object.entries(values).filter((entry): entry is [string, number] => Number.isFinite(entry[1])),
+  );
 }

@@ -37,7 +37,9 @@ export function writeJsonFile(path: string, data: unknown): Promise<void> {
 
 /** The parsed JSON file, or null when it is missing or unreadable (the files are advice: a bad one is no advice). */
 export function readJsonFile<T>(path: string): Promise<T | null> {
-  return jobFile<T>(path).read().catch(() => null);
+  return jobFile<T>(path)
+    .read()
+    .catch(() => null);
 }
 
 export function writeLastTraining(dataDir: string, record: LastTraining): Promise<void> {
@@ -49,7 +51,10 @@ export function writeLastTraining(dataDir: string, record: LastTraining): Promis
  * it some other way (the CLI, another data folder's job): then that version's creation; null
  * when nothing was ever trained.
  */
-export async function lastTrainingTime(dataDir: string, registry: Pick<ModelRegistry, 'history'>): Promise<Date | null> {
+export async function lastTrainingTime(
+  dataDir: string,
+  registry: Pick<ModelRegistry, 'history'>,
+): Promise<Date | null> {
   const marker = await readJsonFile<LastTraining>(join(jobsDir(dataDir), LAST_TRAINING_FILE));
   const markedAt = typeof marker?.preparedAt === 'string' ? new Date(marker.preparedAt) : null;
   const [newest] = await registry.history();

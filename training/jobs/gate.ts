@@ -39,7 +39,8 @@ const share = (value: number) => value.toFixed(3);
 /** Refuses a gate that cannot work, before a run spends its time training. */
 export function checkGate(gate: PromotionGate = {}): void {
   const minImprovement = gate.minImprovement ?? 0;
-  if (!(minImprovement >= 0 && minImprovement < 1)) throw new RangeError(`gate.minImprovement must be at least 0 and below 1, got ${minImprovement}`);
+  if (!(minImprovement >= 0 && minImprovement < 1))
+    throw new RangeError(`gate.minImprovement must be at least 0 and below 1, got ${minImprovement}`);
   const tolerance = gate.tolerance ?? DEFAULT_TOLERANCE;
   if (!(tolerance >= 0)) throw new RangeError(`gate.tolerance must be at least 0, got ${tolerance}`);
 }
@@ -49,27 +50,40 @@ export function decidePromotion(evaluation: Evaluation, gate: PromotionGate = {}
   checkGate(gate);
   const minImprovement = gate.minImprovement ?? 0;
   const { active, metrics } = evaluation;
-  if (gate.autoPromote === false) return { promote: false, reason: 'automatic promotion is off: activate the candidate by hand' };
+  if (gate.autoPromote === false)
+    return { promote: false, reason: 'automatic promotion is off: activate the candidate by hand' };
   const tolerance = gate.tolerance ?? DEFAULT_TOLERANCE;
   const { guardedParseMean: guarded, rulesParseMean: rules } = metrics;
   if (gate.rulesBaseline !== false && guarded !== undefined && rules !== undefined && guarded < rules - tolerance) {
-    return { promote: false, reason: `with it the bot would read messages worse than the rules alone, beyond the tolerance of ${share(tolerance)}: guardedParseMean ${share(guarded)} (rules ${share(rules)})` };
+    return {
+      promote: false,
+      reason: `with it the bot would read messages worse than the rules alone, beyond the tolerance of ${share(tolerance)}: guardedParseMean ${share(guarded)} (rules ${share(rules)})`,
+    };
   }
   if (active === null) return { promote: true, reason: 'no version is active yet' };
-  if (active.incomparable !== null) return { promote: false, reason: `${active.incomparable}; activate the candidate by hand` };
+  if (active.incomparable !== null)
+    return { promote: false, reason: `${active.incomparable}; activate the candidate by hand` };
   const candidate = metrics.validationLoss;
   const current = active.metrics.validationLoss;
-  if (candidate === undefined || current === undefined) return { promote: false, reason: `no validation examples to compare the candidate with ${active.id}` };
+  if (candidate === undefined || current === undefined)
+    return { promote: false, reason: `no validation examples to compare the candidate with ${active.id}` };
   const limit = current * (1 - minImprovement);
   const against = `the active version ${active.id}'s ${loss(current)}`;
   const bar = minImprovement > 0 ? `${loss(limit)}, ${Math.round(minImprovement * 100)}% below ${against}` : against;
   if (candidate > limit) return { promote: false, reason: `validation loss ${loss(candidate)} is higher than ${bar}` };
   const lossReason = `validation loss ${loss(candidate)} is no higher than ${bar}`;
-  const compared = (gate.noWorse ?? DEFAULT_NO_WORSE).filter((name) => metrics[name] !== undefined && active.metrics[name] !== undefined);
+  const compared = (gate.noWorse ?? DEFAULT_NO_WORSE).filter(
+    (name) => metrics[name] !== undefined && active.metrics[name] !== undefined,
+  );
   const worse = compared.filter((name) => metrics[name] < active.metrics[name] - tolerance);
   const side = (name: string) => `${name} ${share(metrics[name])} (active ${share(active.metrics[name])})`;
   if (worse.length > 0) {
-    return { promote: false, reason: `worse than the active version ${active.id} beyond the tolerance of ${share(tolerance)}: ${worse.map(side).join(', ')}` };
+    return {
+      promote: false,
+      reason: `worse than the active version ${active.id} beyond the tolerance of ${share(tolerance)}: ${worse.map(side).join(', ')}`,
+    };
   }
-  return compared.length === 0 ? { promote: true, reason: lossReason } : { promote: true, reason: `${lossReason}; no worse on ${compared.map(side).join(', ')}` };
+  return compared.length === 0
+    ? { promote: true, reason: lossReason }
+    : { promote: true, reason: `${lossReason}; no worse on ${compared.map(side).join(', ')}` };
 }

@@ -2,7 +2,14 @@
  * Training jobs: the retrain pipeline (retrain.ts) and the runner that runs it in a child
  * process, one job at a time across processes (runner.ts, child.ts).
  */
-export { defaultHyperparameters, PRETRAINED_HYPERPARAMETERS, retrain, RetrainCancelledError, RetrainError, TINY_HYPERPARAMETERS } from './retrain';
+export {
+  defaultHyperparameters,
+  PRETRAINED_HYPERPARAMETERS,
+  retrain,
+  RetrainCancelledError,
+  RetrainError,
+  TINY_HYPERPARAMETERS,
+} from './retrain';
 export { SHIPPED_SEED_DIR } from '../dataset/seed';
 export type { Hyperparameters, RetrainHooks, RetrainOptions, RetrainSummary } from './retrain';
 export { renderRetrainProgress, RETRAIN_STEPS } from './progress';

@@ -2,8 +2,7 @@
 import type { RetrainOptions, RetrainProgress, RetrainSummary } from './retrain';
 
 export type ParentMessage =
-  | { type: 'start'; kind: 'retrain'; options: RetrainOptions; niceness: number }
-  | { type: 'cancel' };
+  { type: 'start'; kind: 'retrain'; options: RetrainOptions; niceness: number } | { type: 'cancel' };
 
 export type ChildMessage =
   | { type: 'progress'; event: RetrainProgress }

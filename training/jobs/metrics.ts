@@ -1,4 +1,6 @@
-/** The scores of the evaluate step (evaluate.ts) and `cli evaluate`: parse accuracy per field, fact consistency, chrF. */
+/**
+ * The scores of the evaluate step (evaluate.ts) and `cli evaluate`: parse accuracy per field, fact consistency, chrF.
+ */
 import { isGrounded } from '../../bot/core/fact-guard';
 import type { Understanding, WeatherFacts } from '../../bot/core/domain';
 
@@ -9,7 +11,9 @@ export type QueryField = (typeof QUERY_FIELDS)[number];
  * Per-field parse accuracy. `weather` is scored on every example; the other fields on the
  * examples whose expected query is a weather question (a wrong `weather` counts as a miss).
  */
-export function parseAccuracy(pairs: readonly { expected: Understanding; predicted: Understanding | null }[]): Record<QueryField, number> {
+export function parseAccuracy(
+  pairs: readonly { expected: Understanding; predicted: Understanding | null }[],
+): Record<QueryField, number> {
   const hits = Object.fromEntries(QUERY_FIELDS.map((f) => [f, 0])) as Record<QueryField, number>;
   const totals = { ...hits };
   for (const { expected, predicted } of pairs) {
@@ -21,13 +25,18 @@ export function parseAccuracy(pairs: readonly { expected: Understanding; predict
       if (predicted?.weather && predicted[field] === expected[field]) hits[field]++;
     }
   }
-  return Object.fromEntries(QUERY_FIELDS.map((f) => [f, totals[f] ? hits[f] / totals[f] : 1])) as Record<QueryField, number>;
+  return Object.fromEntries(QUERY_FIELDS.map((f) => [f, totals[f] ? hits[f] / totals[f] : 1])) as Record<
+    QueryField,
+    number
+  >;
 }
 
 /** Share of answers that say something and whose every number comes from their facts (an empty answer is no answer). */
 export function factConsistency(answers: readonly { answer: string; facts: WeatherFacts }[]): number {
   if (answers.length === 0) return 1;
-  return answers.filter(({ answer, facts }) => answer.trim() !== '' && isGrounded(answer, facts)).length / answers.length;
+  return (
+    answers.filter(({ answer, facts }) => answer.trim() !== '' && isGrounded(answer, facts)).length / answers.length
+  );
 }
 
 function charNgrams(text: string, n: number): Map<string, number> {

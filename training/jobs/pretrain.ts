@@ -17,15 +17,30 @@ import { train } from '../trainer';
  * about 80 s on 2 cores; after a retrain, mean parse accuracy 0.44 on 32 validation samples.
  */
 export const TINY_BASE_RECIPE = {
-  hiddenSize: 128, numHiddenLayers: 2, vocabSize: 2048, epochs: 4, learningRate: 3e-3, batchSize: 8, maxExamples: 1024, maxSeqLen: 512,
-  /** Smaller seeds (tests' subsets) keep the small random base: too little text for the vocabulary, and no time to pretrain. */
+  hiddenSize: 128,
+  numHiddenLayers: 2,
+  vocabSize: 2048,
+  epochs: 4,
+  learningRate: 3e-3,
+  batchSize: 8,
+  maxExamples: 1024,
+  maxSeqLen: 512,
+  /**
+   * Smaller seeds (tests' subsets) keep the small random base: too little text for the vocabulary, and no time to
+   * pretrain.
+   */
   minSeedExamples: 1000,
 } as const;
 
 /** The text of the seed's training conversations: what the tiny model's BPE merges are learned from. */
 export async function seedCorpus(seedDir: string): Promise<string> {
   const examples = await loadSeed(seedDir, 'train');
-  const lines = examples.flatMap((e) => [e.message, queryText(e.query), ...(e.facts ? [factsText(e.facts)] : []), ...(e.answer ? [e.answer] : [])]);
+  const lines = examples.flatMap((e) => [
+    e.message,
+    queryText(e.query),
+    ...(e.facts ? [factsText(e.facts)] : []),
+    ...(e.answer ? [e.answer] : []),
+  ]);
   return [SYSTEM_PROMPT, ...lines].join('\n');
 }
 
@@ -43,16 +58,30 @@ export async function makeTinyBase(dir: string, options: { seedDir: string | nul
   }
 }
 
-/** Trains every weight of the model in `dir` on the seed's training conversations (the split a retrain trains on), in place. */
+/**
+ * Trains every weight of the model in `dir` on the seed's training conversations (the split a retrain trains on), in
+ * place.
+ */
 async function pretrainTinyBase(dir: string, seedDir: string, threads?: number): Promise<void> {
   const { epochs, learningRate, batchSize, maxExamples, maxSeqLen } = TINY_BASE_RECIPE;
   const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   const prepared = await prepareDataset({ seedDir, tokenizer, maxTokens: maxSeqLen });
   const encode = (split: 'train' | 'validation') =>
-    encodeChats(tokenizer, prepared.examples.filter((e) => e.split === split).slice(0, maxExamples).map((e) => e.chat), { maxSeqLen }).examples;
+    encodeChats(
+      tokenizer,
+      prepared.examples
+        .filter((e) => e.split === split)
+        .slice(0, maxExamples)
+        .map((e) => e.chat),
+      { maxSeqLen },
+    ).examples;
   const model = await FullModel.load(dir, { threads });
   try {
-    await train(model, batchedData(encode('train'), encode('validation'), { batchSize, padId: model.config.padTokenId ?? 0, maxSeqLen }), { epochs, learningRate, warmupRatio: 0.05, weightDecay: 0, seed: 0 });
+    await train(
+      model,
+      batchedData(encode('train'), encode('validation'), { batchSize, padId: model.config.padTokenId ?? 0, maxSeqLen }),
+      { epochs, learningRate, warmupRatio: 0.05, weightDecay: 0, seed: 0 },
+    );
     await model.save(dir);
   } finally {
     await model.dispose();

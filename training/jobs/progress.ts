@@ -2,7 +2,18 @@
 import { renderProgress } from '../trainer/progress';
 import type { TrainProgress } from '../trainer/train';
 
-export const RETRAIN_STEPS = ['resolve-base', 'prepare', 'encode', 'train', 'save-adapter', 'export', 'evaluate', 'report', 'register', 'promote'] as const;
+export const RETRAIN_STEPS = [
+  'resolve-base',
+  'prepare',
+  'encode',
+  'train',
+  'save-adapter',
+  'export',
+  'evaluate',
+  'report',
+  'register',
+  'promote',
+] as const;
 export type RetrainStep = (typeof RETRAIN_STEPS)[number];
 
 export type RetrainProgress =

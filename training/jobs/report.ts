@@ -53,23 +53,38 @@ export interface RetrainReport {
 }
 
 /** Writes the three report files into `dir`; returns their paths. */
-export async function writeReport(dir: string, report: RetrainReport): Promise<{ json: string; markdown: string; chart: string }> {
-  const paths = { json: join(dir, REPORT_FILES.json), markdown: join(dir, REPORT_FILES.markdown), chart: join(dir, REPORT_FILES.chart) };
+export async function writeReport(
+  dir: string,
+  report: RetrainReport,
+): Promise<{ json: string; markdown: string; chart: string }> {
+  const paths = {
+    json: join(dir, REPORT_FILES.json),
+    markdown: join(dir, REPORT_FILES.markdown),
+    chart: join(dir, REPORT_FILES.chart),
+  };
   await writeFile(paths.json, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(paths.markdown, reportMarkdown(report));
   await writeFile(paths.chart, lossChart(report.training.history, report.training.initialValidationLoss));
   return paths;
 }
 
-const fixed = (value: number | null | undefined, digits = 4) => (value === null || value === undefined ? '–' : value.toFixed(digits));
+const fixed = (value: number | null | undefined, digits = 4) =>
+  value === null || value === undefined ? '–' : value.toFixed(digits);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function reportMarkdown(report: RetrainReport): string {
   const { dataset, training, decision, active } = report;
   const metricRows = Object.keys(report.metrics)
     .filter((name) => name !== 'activeValidationLoss')
-    .map((name) => `| ${name} | ${fixed(report.metrics[name])} | ${active && !active.incomparable ? fixed(active.metrics[name]) : '–'} |`);
-  const dropped = Object.entries(dataset.prepared.dropped).filter(([, n]) => n > 0).map(([why, n]) => `${why} ${n}`).join(', ') || 'none';
+    .map(
+      (name) =>
+        `| ${name} | ${fixed(report.metrics[name])} | ${active && !active.incomparable ? fixed(active.metrics[name]) : '–'} |`,
+    );
+  const dropped =
+    Object.entries(dataset.prepared.dropped)
+      .filter(([, n]) => n > 0)
+      .map(([why, n]) => `${why} ${n}`)
+      .join(', ') || 'none';
   return [
     `# Retrain report`,
     '',
@@ -101,13 +116,17 @@ export function reportMarkdown(report: RetrainReport): string {
     '',
     '| epoch | step | train loss | validation loss |',
     '| --- | --- | --- | --- |',
-    ...training.history.epochs.map((e) => `| ${e.epoch} | ${e.step} | ${fixed(e.trainLoss)} | ${fixed(e.validationLoss)} |`),
+    ...training.history.epochs.map(
+      (e) => `| ${e.epoch} | ${e.step} | ${fixed(e.trainLoss)} | ${fixed(e.validationLoss)} |`,
+    ),
     '',
     '## Hyperparameters',
     '',
     '| name | value |',
     '| --- | --- |',
-    ...Object.entries(report.hyperparameters).map(([name, value]) => `| ${name} | ${value === null ? '–' : String(value)} |`),
+    ...Object.entries(report.hyperparameters).map(
+      ([name, value]) => `| ${name} | ${value === null ? '–' : String(value)} |`,
+    ),
     '',
     '## Steps',
     '',
@@ -131,12 +150,19 @@ function ticks(low: number, high: number, count: number): number[] {
   return out;
 }
 
-/** An SVG line chart of the training loss at every step and the validation loss before training and after each epoch. */
-export function lossChart(history: { steps: readonly StepRecord[]; epochs: readonly EpochRecord[] }, initialValidationLoss: number | null): string {
+/**
+ * An SVG line chart of the training loss at every step and the validation loss before training and after each epoch.
+ */
+export function lossChart(
+  history: { steps: readonly StepRecord[]; epochs: readonly EpochRecord[] },
+  initialValidationLoss: number | null,
+): string {
   const train = history.steps.map((s): [number, number] => [s.step, s.loss]);
   const validation = [
     ...(initialValidationLoss === null ? [] : [[0, initialValidationLoss] as [number, number]]),
-    ...history.epochs.filter((e) => e.validationLoss !== null).map((e): [number, number] => [e.step, e.validationLoss as number]),
+    ...history.epochs
+      .filter((e) => e.validationLoss !== null)
+      .map((e): [number, number] => [e.step, e.validationLoss as number]),
   ];
   const all = [...train, ...validation];
   const { width, height, left, right, top, bottom } = CHART;
@@ -168,10 +194,22 @@ export function lossChart(history: { steps: readonly StepRecord[]; epochs: reado
     `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="${COLORS.text}"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="${COLORS.text}"/>`,
     text(left + plotWidth / 2, height - 10, 'step'),
-    text(16, top + plotHeight / 2, 'loss', 'middle', ` transform="rotate(-90 16 ${(top + plotHeight / 2).toFixed(1)})"`),
-    train.length > 0 ? `<polyline fill="none" stroke="${COLORS.train}" stroke-width="1.5" points="${train.map(point).join(' ')}"/>` : '',
-    validation.length > 0 ? `<polyline fill="none" stroke="${COLORS.validation}" stroke-width="2" points="${validation.map(point).join(' ')}"/>` : '',
-    ...validation.map((p) => `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3.5" fill="${COLORS.validation}"/>`),
+    text(
+      16,
+      top + plotHeight / 2,
+      'loss',
+      'middle',
+      ` transform="rotate(-90 16 ${(top + plotHeight / 2).toFixed(1)})"`,
+    ),
+    train.length > 0
+      ? `<polyline fill="none" stroke="${COLORS.train}" stroke-width="1.5" points="${train.map(point).join(' ')}"/>`
+      : '',
+    validation.length > 0
+      ? `<polyline fill="none" stroke="${COLORS.validation}" stroke-width="2" points="${validation.map(point).join(' ')}"/>`
+      : '',
+    ...validation.map(
+      (p) => `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3.5" fill="${COLORS.validation}"/>`,
+    ),
     `<rect x="${width - right - 158}" y="${top - 4}" width="156" height="40" fill="#ffffff" fill-opacity="0.85"/>`,
     `<line x1="${width - right - 150}" y1="${top + 8}" x2="${width - right - 130}" y2="${top + 8}" stroke="${COLORS.train}" stroke-width="2"/>`,
     text(width - right - 124, top + 12, 'training loss', 'start'),

@@ -27,7 +27,10 @@ export interface ResolvedBase {
  * The model folder `base` names. The tiny base is made on first use (under the job lock), in a
  * temporary folder renamed into place, so a job killed while making it leaves nothing that looks finished.
  */
-export async function resolveBase(base: string, { dataDir, seedDir, threads }: { dataDir: string; seedDir: string | null; threads?: number }): Promise<ResolvedBase> {
+export async function resolveBase(
+  base: string,
+  { dataDir, seedDir, threads }: { dataDir: string; seedDir: string | null; threads?: number },
+): Promise<ResolvedBase> {
   if (base !== TINY_BASE) {
     const dir = await resolveModel(base);
     // A folder is named by its absolute path; a repo id found in the HF cache by the id.
@@ -37,7 +40,8 @@ export async function resolveBase(base: string, { dataDir, seedDir, threads }: {
   if (await isFile(join(dir, 'config.json'))) return { dir, name: TINY_BASE };
   await mkdir(dirname(dir), { recursive: true });
   for (const name of await readdir(dirname(dir))) {
-    if (name.startsWith(`${basename(dir)}.partial-`)) await rm(join(dirname(dir), name), { recursive: true, force: true }); // a killed job's
+    if (name.startsWith(`${basename(dir)}.partial-`))
+      await rm(join(dirname(dir), name), { recursive: true, force: true }); // a killed job's
   }
   const partial = `${dir}.partial-${process.pid}`;
   await mkdir(partial, { recursive: true });

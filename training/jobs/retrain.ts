@@ -61,8 +61,20 @@ export interface Hyperparameters {
 
 /** For the tiny model: it learns from scratch, so a higher rate; a run takes seconds. */
 export const TINY_HYPERPARAMETERS: Hyperparameters = {
-  loraR: 8, loraAlpha: 16, loraTargets: ['q', 'v'], learningRate: 3e-3, epochs: 1, batchSize: 8, gradientAccumulation: 1,
-  maxSeqLen: 512, warmupRatio: 0.05, weightDecay: 0, seed: 0, validationFraction: 0.1, maxTrainExamples: 1024, maxValidationExamples: 128,
+  loraR: 8,
+  loraAlpha: 16,
+  loraTargets: ['q', 'v'],
+  learningRate: 3e-3,
+  epochs: 1,
+  batchSize: 8,
+  gradientAccumulation: 1,
+  maxSeqLen: 512,
+  warmupRatio: 0.05,
+  weightDecay: 0,
+  seed: 0,
+  validationFraction: 0.1,
+  maxTrainExamples: 1024,
+  maxValidationExamples: 128,
 };
 
 /**
@@ -71,8 +83,20 @@ export const TINY_HYPERPARAMETERS: Hyperparameters = {
  * keeps nearly all; 1024 of them are about 25 minutes an epoch on 2 cores.
  */
 export const PRETRAINED_HYPERPARAMETERS: Hyperparameters = {
-  loraR: 8, loraAlpha: 16, loraTargets: ['q', 'v'], learningRate: 2e-4, epochs: 2, batchSize: 4, gradientAccumulation: 2,
-  maxSeqLen: 384, warmupRatio: 0.05, weightDecay: 0, seed: 0, validationFraction: 0.1, maxTrainExamples: 1024, maxValidationExamples: 128,
+  loraR: 8,
+  loraAlpha: 16,
+  loraTargets: ['q', 'v'],
+  learningRate: 2e-4,
+  epochs: 2,
+  batchSize: 4,
+  gradientAccumulation: 2,
+  maxSeqLen: 384,
+  warmupRatio: 0.05,
+  weightDecay: 0,
+  seed: 0,
+  validationFraction: 0.1,
+  maxTrainExamples: 1024,
+  maxValidationExamples: 128,
 };
 
 export function defaultHyperparameters(base: string): Hyperparameters {
@@ -141,7 +165,10 @@ export interface RetrainSummary {
 /** The run was cancelled; nothing it did changed the active version. */
 export class RetrainCancelledError extends Error {
   override name = 'AbortError';
-  constructor(readonly step: RetrainStep, cause: unknown) {
+  constructor(
+    readonly step: RetrainStep,
+    cause: unknown,
+  ) {
     super(`the retrain was cancelled during ${step}; the active model is unchanged`, { cause });
   }
 }
@@ -150,7 +177,11 @@ export class RetrainError extends Error {
   override name = 'RetrainError';
 }
 
-export async function retrain(options: RetrainOptions, services: RetrainServices, hooks: RetrainHooks = {}): Promise<RetrainSummary> {
+export async function retrain(
+  options: RetrainOptions,
+  services: RetrainServices,
+  hooks: RetrainHooks = {},
+): Promise<RetrainSummary> {
   const { dataDir } = options;
   const { signal } = hooks;
   const onProgress = hooks.onProgress ?? (() => undefined);
@@ -194,23 +225,48 @@ export async function retrain(options: RetrainOptions, services: RetrainServices
 
     const preparedAt = new Date();
     const prepared = await step('prepare', async () => {
-      const store = storeDir === null ? undefined : await services.openStore({ dir: storeDir, salt: options.storeSalt });
+      const store =
+        storeDir === null ? undefined : await services.openStore({ dir: storeDir, salt: options.storeSalt });
       try {
         return await prepareDataset({
-          store, seedDir: seedDir ?? undefined, tokenizer, maxTokens: hp.maxSeqLen, validationFraction: hp.validationFraction, knownNames: options.knownNames,
+          store,
+          seedDir: seedDir ?? undefined,
+          tokenizer,
+          maxTokens: hp.maxSeqLen,
+          validationFraction: hp.validationFraction,
+          knownNames: options.knownNames,
         });
       } finally {
         await store?.close();
       }
     });
-    const trainSet = capped(prepared.examples.filter((e) => e.split === 'train'), hp.maxTrainExamples, hp.seed);
-    const validationSet = capped(prepared.examples.filter((e) => e.split === 'validation'), hp.maxValidationExamples, hp.seed);
-    info('prepare', `${prepared.report.kept} conversations prepared (${prepared.report.bySource.store} from moderated exchanges); training on ${trainSet.length}, validating on ${validationSet.length}`);
+    const trainSet = capped(
+      prepared.examples.filter((e) => e.split === 'train'),
+      hp.maxTrainExamples,
+      hp.seed,
+    );
+    const validationSet = capped(
+      prepared.examples.filter((e) => e.split === 'validation'),
+      hp.maxValidationExamples,
+      hp.seed,
+    );
+    info(
+      'prepare',
+      `${prepared.report.kept} conversations prepared (${prepared.report.bySource.store} from moderated exchanges); training on ${trainSet.length}, validating on ${validationSet.length}`,
+    );
 
     const encoded = await step('encode', async () => {
       const encodeOptions = { maxSeqLen: hp.maxSeqLen };
-      const trainEncoded = encodeChats(tokenizer, [...trainSet.map((e) => e.chat), ...(options.extraTrain ?? [])], encodeOptions);
-      const validationEncoded = encodeChats(tokenizer, validationSet.map((e) => e.chat), encodeOptions);
+      const trainEncoded = encodeChats(
+        tokenizer,
+        [...trainSet.map((e) => e.chat), ...(options.extraTrain ?? [])],
+        encodeOptions,
+      );
+      const validationEncoded = encodeChats(
+        tokenizer,
+        validationSet.map((e) => e.chat),
+        encodeOptions,
+      );
       if (trainEncoded.examples.length === 0) throw new RetrainError(`nothing to train on: ${describeEmpty(prepared)}`);
       const config = await readLlamaConfig(resolved.dir);
       const padId = config.padTokenId ?? config.eosTokenIds[0] ?? 0;
@@ -218,17 +274,30 @@ export async function retrain(options: RetrainOptions, services: RetrainServices
         train: trainEncoded.examples.length,
         validation: validationEncoded.examples.length,
         unencodable: trainEncoded.dropped.length + validationEncoded.dropped.length,
-        data: batchedData(trainEncoded.examples, validationEncoded.examples, { batchSize: hp.batchSize, padId, maxSeqLen: hp.maxSeqLen }),
+        data: batchedData(trainEncoded.examples, validationEncoded.examples, {
+          batchSize: hp.batchSize,
+          padId,
+          maxSeqLen: hp.maxSeqLen,
+        }),
       };
     });
 
     const { candidate, training } = await step('train', async () => {
       const candidate = await LoraModel.load(resolved.dir, { lora, seed: hp.seed, threads: options.threads });
       loaded.model = candidate;
-      const training = await train(candidate, encoded.data, {
-        epochs: hp.epochs, learningRate: hp.learningRate, warmupRatio: hp.warmupRatio, weightDecay: hp.weightDecay,
-        gradientAccumulation: hp.gradientAccumulation, seed: hp.seed,
-      }, { signal, onProgress: (event) => onProgress({ type: 'train', event }) });
+      const training = await train(
+        candidate,
+        encoded.data,
+        {
+          epochs: hp.epochs,
+          learningRate: hp.learningRate,
+          warmupRatio: hp.warmupRatio,
+          weightDecay: hp.weightDecay,
+          gradientAccumulation: hp.gradientAccumulation,
+          seed: hp.seed,
+        },
+        { signal, onProgress: (event) => onProgress({ type: 'train', event }) },
+      );
       return { candidate, training };
     });
 
@@ -236,13 +305,25 @@ export async function retrain(options: RetrainOptions, services: RetrainServices
     const adapterDir = join(versionDir, 'adapter');
     const modelDir = join(versionDir, 'model');
     await step('save-adapter', () =>
-      saveLoraAdapter(adapterDir, { ...candidate.adapter(), baseModelNameOrPath: resolved.name === TINY_BASE ? resolved.dir : resolved.name }));
+      saveLoraAdapter(adapterDir, {
+        ...candidate.adapter(),
+        baseModelNameOrPath: resolved.name === TINY_BASE ? resolved.dir : resolved.name,
+      }),
+    );
     await step('export', () => exportModel({ modelDir: resolved.dir, adapterDir, outDir: modelDir }));
 
     const { evaluation, decision } = await step('evaluate', async () => {
       const evaluation = await evaluateCandidate({
-        services, candidate, candidateModelDir: modelDir, baseDir: resolved.dir, baseModel: resolved.name, active,
-        validation: { batches: encoded.data.validationBatches(), examples: validationSet }, training, signal, threads: options.threads,
+        services,
+        candidate,
+        candidateModelDir: modelDir,
+        baseDir: resolved.dir,
+        baseModel: resolved.name,
+        active,
+        validation: { batches: encoded.data.validationBatches(), examples: validationSet },
+        training,
+        signal,
+        threads: options.threads,
         generationSamples: options.generationSamples,
       });
       return { evaluation, decision: decidePromotion(evaluation, options.gate) };
@@ -250,35 +331,54 @@ export async function retrain(options: RetrainOptions, services: RetrainServices
     info('evaluate', `${decision.promote ? 'passes' : 'fails'} the gate: ${decision.reason}`);
 
     const hyperparameters = manifestHyperparameters(hp, lora);
-    await step('report', () => writeReport(versionDir, {
-      format: 'weatherbot-retrain-report/1',
-      startedAt: startedAt.toISOString(),
-      writtenAt: new Date().toISOString(),
-      baseModel: resolved.name,
-      baseDir: resolved.dir,
-      parent: active?.id ?? null,
-      dataset: { sha256: prepared.manifest.sha256, prepared: prepared.report, train: encoded.train, validation: encoded.validation, unencodable: encoded.unencodable },
-      hyperparameters,
-      training: {
-        steps: training.steps, epochs: training.epochs, initialValidationLoss: training.initialValidationLoss, bestValidationLoss: training.bestValidationLoss,
-        bestEpoch: training.bestEpoch, stoppedEarly: training.stoppedEarly, tokensSeen: training.tokensSeen, elapsedMs: training.elapsedMs,
-        tokensPerSecond: training.tokensSeen / Math.max(training.elapsedMs / 1000, 1e-9), history: training.history,
-      },
-      metrics: evaluation.metrics,
-      active: evaluation.active,
-      decision,
-      timings,
-    }));
+    await step('report', () =>
+      writeReport(versionDir, {
+        format: 'weatherbot-retrain-report/1',
+        startedAt: startedAt.toISOString(),
+        writtenAt: new Date().toISOString(),
+        baseModel: resolved.name,
+        baseDir: resolved.dir,
+        parent: active?.id ?? null,
+        dataset: {
+          sha256: prepared.manifest.sha256,
+          prepared: prepared.report,
+          train: encoded.train,
+          validation: encoded.validation,
+          unencodable: encoded.unencodable,
+        },
+        hyperparameters,
+        training: {
+          steps: training.steps,
+          epochs: training.epochs,
+          initialValidationLoss: training.initialValidationLoss,
+          bestValidationLoss: training.bestValidationLoss,
+          bestEpoch: training.bestEpoch,
+          stoppedEarly: training.stoppedEarly,
+          tokensSeen: training.tokensSeen,
+          elapsedMs: training.elapsedMs,
+          tokensPerSecond: training.tokensSeen / Math.max(training.elapsedMs / 1000, 1e-9),
+          history: training.history,
+        },
+        metrics: evaluation.metrics,
+        active: evaluation.active,
+        decision,
+        timings,
+      }),
+    );
 
     const version = await step('register', async () => {
-      const version = await registry.register(versionDir, {
-        baseModel: resolved.name,
-        dataset: { hash: `sha256:${prepared.manifest.sha256}`, examples: encoded.train },
-        hyperparameters,
-        metrics: evaluation.metrics,
-        parent: active?.id ?? null,
-        note: options.note ?? `gate ${decision.promote ? 'passed' : 'failed'}: ${decision.reason}`,
-      }, { move: true });
+      const version = await registry.register(
+        versionDir,
+        {
+          baseModel: resolved.name,
+          dataset: { hash: `sha256:${prepared.manifest.sha256}`, examples: encoded.train },
+          hyperparameters,
+          metrics: evaluation.metrics,
+          parent: active?.id ?? null,
+          note: options.note ?? `gate ${decision.promote ? 'passed' : 'failed'}: ${decision.reason}`,
+        },
+        { move: true },
+      );
       registered = version.id;
       onProgress({ type: 'registered', versionId: version.id });
       return version;
@@ -287,7 +387,12 @@ export async function retrain(options: RetrainOptions, services: RetrainServices
     const outcome = await step('promote', () => promote(registry, version.id, active?.id ?? null, decision));
     promoted = outcome.promote;
     info('promote', `${version.id} ${promoted ? 'is now active' : 'stays a candidate'}: ${outcome.reason}`);
-    await writeLastTraining(dataDir, { versionId: version.id, promoted, preparedAt: preparedAt.toISOString(), finishedAt: new Date().toISOString() });
+    await writeLastTraining(dataDir, {
+      versionId: version.id,
+      promoted,
+      preparedAt: preparedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+    });
     return {
       versionId: version.id,
       promoted,
@@ -302,7 +407,9 @@ export async function retrain(options: RetrainOptions, services: RetrainServices
   } catch (error) {
     if (registered !== null && !promoted) {
       const what = error instanceof RetrainCancelledError ? 'was cancelled' : `failed (${(error as Error).message})`;
-      await registry.markFailed(registered, `the job that registered it ${what} before promoting it`).catch(() => undefined);
+      await registry
+        .markFailed(registered, `the job that registered it ${what} before promoting it`)
+        .catch(() => undefined);
     }
     throw error;
   } finally {
@@ -312,11 +419,19 @@ export async function retrain(options: RetrainOptions, services: RetrainServices
 }
 
 /** Activates the candidate if the gate passed and nobody switched the active version while it trained. */
-async function promote(registry: Awaited<ReturnType<typeof openRegistry>>, id: string, activeAtStart: string | null, decision: GateDecision): Promise<GateDecision> {
+async function promote(
+  registry: Awaited<ReturnType<typeof openRegistry>>,
+  id: string,
+  activeAtStart: string | null,
+  decision: GateDecision,
+): Promise<GateDecision> {
   if (!decision.promote) return decision;
   const now = (await registry.active())?.id ?? null;
   if (now !== activeAtStart) {
-    return { promote: false, reason: `the active version changed to ${now ?? 'none'} during training (it was ${activeAtStart ?? 'none'}); activate ${id} by hand if it should replace it` };
+    return {
+      promote: false,
+      reason: `the active version changed to ${now ?? 'none'} during training (it was ${activeAtStart ?? 'none'}); activate ${id} by hand if it should replace it`,
+    };
   }
   await registry.activate(id);
   return decision;
@@ -334,11 +449,16 @@ function capped(examples: PreparedExample[], cap: number, seed: number): Prepare
     }
     return out;
   };
-  return [...shuffled(examples.filter((e) => e.source === 'store')), ...shuffled(examples.filter((e) => e.source === 'seed'))].slice(0, cap);
+  return [
+    ...shuffled(examples.filter((e) => e.source === 'store')),
+    ...shuffled(examples.filter((e) => e.source === 'seed')),
+  ].slice(0, cap);
 }
 
 function describeEmpty(prepared: PreparedDataset): string {
-  const dropped = Object.entries(prepared.report.dropped).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`);
+  const dropped = Object.entries(prepared.report.dropped)
+    .filter(([, n]) => n > 0)
+    .map(([why, n]) => `${n} ${why}`);
   return `${prepared.report.considered} records looked at, none usable for training${dropped.length > 0 ? ` (${dropped.join(', ')})` : ''}; approve some answers or give a seed`;
 }
 

@@ -61,8 +61,14 @@ export interface Job {
 
 export class JobAlreadyRunningError extends Error {
   override name = 'JobAlreadyRunningError';
-  constructor(readonly running: JobInfo | null, holderPid: number, lockFile: string) {
-    super(`a training job is already running (${running ? `started ${running.startedAt} by ${running.by}, job ${running.id}, process ${running.pid}` : `process ${holderPid} holds ${lockFile}`}); wait for it to finish or cancel it`);
+  constructor(
+    readonly running: JobInfo | null,
+    holderPid: number,
+    lockFile: string,
+  ) {
+    super(
+      `a training job is already running (${running ? `started ${running.startedAt} by ${running.by}, job ${running.id}, process ${running.pid}` : `process ${holderPid} holds ${lockFile}`}); wait for it to finish or cancel it`,
+    );
   }
 }
 
@@ -82,7 +88,10 @@ export interface JobRunnerOptions {
   entry: string;
   dataDir: string;
   log?: Logger;
-  /** How long a cancelled job may take to stop before its process is killed. Default 60 s (one training step of a big model). */
+  /**
+   * How long a cancelled job may take to stop before its process is killed. Default 60 s (one training step of a big
+   * model).
+   */
   cancelGraceMs?: number;
   /** CPU niceness of the training process, so the bot's own work comes first. Default 10. */
   niceness?: number;
@@ -120,7 +129,10 @@ export class JobRunner {
     return this.#current;
   }
 
-  /** Starts a job in a child process; rejects with JobAlreadyRunningError while any process runs one on this data folder. */
+  /**
+   * Starts a job in a child process; rejects with JobAlreadyRunningError while any process runs one on this data
+   * folder.
+   */
   async start(kind: JobKind, options: JobOptions = {}, hooks: StartOptions = {}): Promise<Job> {
     if (kind !== 'retrain') throw new TypeError(`unknown job kind ${JSON.stringify(kind)}`);
     const dir = jobsDir(this.dataDir);
@@ -168,8 +180,19 @@ export class JobRunner {
     const by = hooks.by ?? 'unknown';
     const workDir = join(dir, id);
     await mkdir(workDir);
-    const child = fork(this.#entry, [], { execArgv: ['--import', TSX_LOADER], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
-    const info: JobInfo = { id, kind, by, startedAt: startedAt.toISOString(), pid: process.pid, childPid: child.pid ?? null };
+    const child = fork(this.#entry, [], {
+      execArgv: ['--import', TSX_LOADER],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    const info: JobInfo = {
+      id,
+      kind,
+      by,
+      startedAt: startedAt.toISOString(),
+      pid: process.pid,
+      childPid: child.pid ?? null,
+    };
     try {
       await writeJsonFile(join(dir, RUNNING_FILE), info);
     } catch (error) {
@@ -177,7 +200,12 @@ export class JobRunner {
       await rm(workDir, { recursive: true, force: true });
       throw error;
     }
-    const start: ParentMessage = { type: 'start', kind, options: { ...options, dataDir: this.dataDir, workDir }, niceness: this.#niceness };
+    const start: ParentMessage = {
+      type: 'start',
+      kind,
+      options: { ...options, dataDir: this.dataDir, workDir },
+      niceness: this.#niceness,
+    };
     child.send(start);
     this.#log.info('training job started', { id, kind, by, pid: child.pid });
 
@@ -199,7 +227,8 @@ export class JobRunner {
       }
       progress = message.event;
       if (message.event.type === 'registered') registered = message.event.versionId;
-      if (message.event.type !== 'train') log.debug('training job progress', { id, progress: renderRetrainProgress(message.event) });
+      if (message.event.type !== 'train')
+        log.debug('training job progress', { id, progress: renderRetrainProgress(message.event) });
       try {
         hooks.onProgress?.(message.event);
       } catch (error) {
@@ -218,7 +247,9 @@ export class JobRunner {
       // A process that died after registering a version could not mark it failed; the registry refuses if it is active.
       if (outcome === null && registered !== null) {
         const registry = await openRegistry(registryPath(this.dataDir));
-        await registry.markFailed(registered, `job ${id} ended before promoting it: ${(result as Error).message}`).catch(() => undefined);
+        await registry
+          .markFailed(registered, `job ${id} ended before promoting it: ${(result as Error).message}`)
+          .catch(() => undefined);
       }
       await rm(workDir, { recursive: true, force: true });
       const running = await readJsonFile<JobInfo>(join(dir, RUNNING_FILE));
@@ -242,7 +273,13 @@ export class JobRunner {
         throw result;
       }
       state = 'succeeded';
-      log.info('training job finished', { id, version: result.versionId, promoted: result.promoted, reason: result.reason, ms: result.durationMs });
+      log.info('training job finished', {
+        id,
+        version: result.versionId,
+        promoted: result.promoted,
+        reason: result.reason,
+        ms: result.durationMs,
+      });
       return result;
     };
     const done = finish();
@@ -250,7 +287,12 @@ export class JobRunner {
 
     const cancelGraceMs = this.#cancelGraceMs;
     return {
-      id, kind, by, startedAt, pid: child.pid, done,
+      id,
+      kind,
+      by,
+      startedAt,
+      pid: child.pid,
+      done,
       get state() {
         return state;
       },
@@ -271,7 +313,8 @@ export class JobRunner {
 /** Work folders of jobs whose processes were killed outright: with the lock held, no job uses them. */
 async function removeLeftovers(dir: string): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.isDirectory() && /^(job|retrain)-/.test(entry.name)) await rm(join(dir, entry.name), { recursive: true, force: true });
+    if (entry.isDirectory() && /^(job|retrain)-/.test(entry.name))
+      await rm(join(dir, entry.name), { recursive: true, force: true });
   }
 }
 
@@ -286,10 +329,19 @@ function outcomeOf(
     return new JobCancelledError(`training job ${job.id} was cancelled; the active model is unchanged`);
   }
   if (outcome?.type === 'failed') {
-    const cause = Object.assign(new Error(outcome.error.message), { name: outcome.error.name, stack: outcome.error.stack });
+    const cause = Object.assign(new Error(outcome.error.message), {
+      name: outcome.error.name,
+      stack: outcome.error.stack,
+    });
     return new JobFailedError(`training job ${job.id} failed: ${outcome.error.message}`, { cause });
   }
-  const how = exit.error ? `could not start (${exit.error.message})` : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const how = exit.error
+    ? `could not start (${exit.error.message})`
+    : exit.signal
+      ? `was killed by ${exit.signal}`
+      : `exited with code ${exit.code}`;
   const tail = job.output.trim().split('\n').slice(-5).join(' | ');
-  return new JobFailedError(`the training process of job ${job.id}${job.pid ? ` (pid ${job.pid})` : ''} ${how} before finishing${tail ? `. Its last output: ${tail}` : ''}`);
+  return new JobFailedError(
+    `the training process of job ${job.id}${job.pid ? ` (pid ${job.pid})` : ''} ${how} before finishing${tail ? `. Its last output: ${tail}` : ''}`,
+  );
 }

@@ -19,7 +19,11 @@ export interface ModelDefinition {
 }
 
 export const LLAMA: ModelDefinition = {
-  weightShapes: llamaWeightShapes, isLinearWeight, buildLossGraph, buildLogitsGraph, buildCachedLogitsGraph,
+  weightShapes: llamaWeightShapes,
+  isLinearWeight,
+  buildLossGraph,
+  buildLogitsGraph,
+  buildCachedLogitsGraph,
 };
 
 export interface ModelFamily {
@@ -47,21 +51,39 @@ export interface ModelFamily {
 
 export const MODEL_FAMILIES: Readonly<Record<string, ModelFamily>> = {
   llama: {
-    configClass: 'LlamaConfig', architecture: 'LlamaForCausalLM', defaultMaxPositions: 2048,
-    attentionBias: 'attention_bias', slidingWindow: 'sliding_window', definition: LLAMA,
+    configClass: 'LlamaConfig',
+    architecture: 'LlamaForCausalLM',
+    defaultMaxPositions: 2048,
+    attentionBias: 'attention_bias',
+    slidingWindow: 'sliding_window',
+    definition: LLAMA,
   },
   qwen2: {
-    configClass: 'Qwen2Config', architecture: 'Qwen2ForCausalLM', defaultMaxPositions: 32768,
-    attentionBias: 'qkv', slidingWindow: 'use_sliding_window', definition: LLAMA,
+    configClass: 'Qwen2Config',
+    architecture: 'Qwen2ForCausalLM',
+    defaultMaxPositions: 32768,
+    attentionBias: 'qkv',
+    slidingWindow: 'use_sliding_window',
+    definition: LLAMA,
   },
   mistral: {
-    configClass: 'MistralConfig', architecture: 'MistralForCausalLM', defaultMaxPositions: 131072,
-    attentionBias: 'attention_bias', slidingWindow: 'sliding_window', defaultSlidingWindow: 4096, definition: LLAMA,
+    configClass: 'MistralConfig',
+    architecture: 'MistralForCausalLM',
+    defaultMaxPositions: 131072,
+    attentionBias: 'attention_bias',
+    slidingWindow: 'sliding_window',
+    defaultSlidingWindow: 4096,
+    definition: LLAMA,
   },
   // SmolLM2 is a Llama, and transformers.js knows it by that name only.
   smollm: {
-    configClass: 'LlamaConfig', architecture: 'LlamaForCausalLM', defaultMaxPositions: 2048,
-    attentionBias: 'attention_bias', slidingWindow: 'sliding_window', exportedAs: 'llama', definition: LLAMA,
+    configClass: 'LlamaConfig',
+    architecture: 'LlamaForCausalLM',
+    defaultMaxPositions: 2048,
+    attentionBias: 'attention_bias',
+    slidingWindow: 'sliding_window',
+    exportedAs: 'llama',
+    definition: LLAMA,
   },
 };
 
@@ -74,7 +96,9 @@ export function isModelType(value: unknown): value is string {
 /** The family of `modelType`; an unsupported one is an error that names it. */
 export function modelFamily(modelType: string): ModelFamily {
   if (!isModelType(modelType)) {
-    throw new ModelConfigError(`model_type ${JSON.stringify(modelType)} is not supported (supported: ${MODEL_TYPES.join(', ')})`);
+    throw new ModelConfigError(
+      `model_type ${JSON.stringify(modelType)} is not supported (supported: ${MODEL_TYPES.join(', ')})`,
+    );
   }
   return MODEL_FAMILIES[modelType];
 }

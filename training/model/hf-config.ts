@@ -13,13 +13,17 @@ type Json = Record<string, unknown>;
 /** Typed accessors over one JSON object; each failure names `source`, the field and the expectation. */
 function fieldReader(json: Json, source: string) {
   const fail = (field: string, expected: string): never => {
-    throw new ModelConfigError(`${source}: "${field}" must be ${expected}, got ${JSON.stringify(json[field]) ?? 'nothing'}`);
+    throw new ModelConfigError(
+      `${source}: "${field}" must be ${expected}, got ${JSON.stringify(json[field]) ?? 'nothing'}`,
+    );
   };
   const present = (field: string) => json[field] !== undefined && json[field] !== null;
   const positiveInt = (field: string, fallback?: number): number => {
     if (!present(field) && fallback !== undefined) return fallback;
     const value = json[field];
-    return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : fail(field, 'a positive integer');
+    return typeof value === 'number' && Number.isInteger(value) && value > 0
+      ? value
+      : fail(field, 'a positive integer');
   };
   const positiveNumber = (field: string, fallback?: number): number => {
     if (!present(field) && fallback !== undefined) return fallback;
@@ -35,7 +39,9 @@ function fieldReader(json: Json, source: string) {
     if (!present(field)) return [];
     const value = json[field];
     const ids = Array.isArray(value) ? value : [value];
-    return ids.every((id) => typeof id === 'number' && Number.isInteger(id) && id >= 0) ? (ids as number[]) : fail(field, 'a token id, a list of token ids, or null');
+    return ids.every((id) => typeof id === 'number' && Number.isInteger(id) && id >= 0)
+      ? (ids as number[])
+      : fail(field, 'a token id, a list of token ids, or null');
   };
   const tokenId = (field: string): number | null => {
     const ids = tokenIds(field);
@@ -53,7 +59,9 @@ function parseRopeScaling(value: unknown, source: string): Llama3RopeScaling | n
   const type = scaling.rope_type ?? scaling.type;
   if (type === 'default') return null;
   if (type !== 'llama3') {
-    throw new ModelConfigError(`${source}: rope_scaling type ${JSON.stringify(type)} is not supported (expected null or "llama3")`);
+    throw new ModelConfigError(
+      `${source}: rope_scaling type ${JSON.stringify(type)} is not supported (expected null or "llama3")`,
+    );
   }
   const fields = fieldReader(scaling, `${source} rope_scaling`);
   return {
@@ -105,7 +113,8 @@ export function parseLlamaConfig(json: unknown, source = 'config.json'): LlamaCo
 
   const attentionBias = fields.boolean('attention_bias', false);
   const torchDtype = raw.torch_dtype ?? raw.dtype ?? 'float32';
-  if (!(TORCH_DTYPES as readonly unknown[]).includes(torchDtype)) fields.fail('torch_dtype', `one of ${TORCH_DTYPES.join(', ')}`);
+  if (!(TORCH_DTYPES as readonly unknown[]).includes(torchDtype))
+    fields.fail('torch_dtype', `one of ${TORCH_DTYPES.join(', ')}`);
 
   return {
     modelType: type,
@@ -131,18 +140,30 @@ export function parseLlamaConfig(json: unknown, source = 'config.json'): LlamaCo
 }
 
 /** A sliding window shorter than the context changes attention; this model does not implement it. */
-function checkNoSlidingWindow(raw: Json, family: ModelFamily, maxPositions: number, fail: (field: string, expected: string) => never): void {
+function checkNoSlidingWindow(
+  raw: Json,
+  family: ModelFamily,
+  maxPositions: number,
+  fail: (field: string, expected: string) => never,
+): void {
   if (family.slidingWindow === 'use_sliding_window') {
-    if (raw.use_sliding_window === true) fail('use_sliding_window', 'false (sliding-window attention is not supported)');
+    if (raw.use_sliding_window === true)
+      fail('use_sliding_window', 'false (sliding-window attention is not supported)');
     return;
   }
   const window = raw.sliding_window;
   if (window === undefined && family.defaultSlidingWindow !== undefined) {
-    fail('sliding_window', `given (${family.configClass} defaults to a ${family.defaultSlidingWindow} window, which is not supported); null for none`);
+    fail(
+      'sliding_window',
+      `given (${family.configClass} defaults to a ${family.defaultSlidingWindow} window, which is not supported); null for none`,
+    );
   }
   if (window === undefined || window === null) return;
   if (typeof window !== 'number' || window < maxPositions) {
-    fail('sliding_window', `null or at least max_position_embeddings (${maxPositions}); sliding-window attention is not supported`);
+    fail(
+      'sliding_window',
+      `null or at least max_position_embeddings (${maxPositions}); sliding-window attention is not supported`,
+    );
   }
 }
 
@@ -167,7 +188,9 @@ export async function readLlamaConfig(modelDir: string): Promise<LlamaConfig> {
 export function toHfConfig(config: LlamaConfig): Record<string, unknown> {
   const family = modelFamily(config.modelType);
   if (family.attentionBias === 'attention_bias' && config.qkvBias !== config.outputBias) {
-    throw new ModelConfigError(`${config.modelType}: attention_bias covers q, k, v and o together; only qwen2 has q/k/v bias alone`);
+    throw new ModelConfigError(
+      `${config.modelType}: attention_bias covers q, k, v and o together; only qwen2 has q/k/v bias alone`,
+    );
   }
   const single = (ids: number[]) => (ids.length === 0 ? null : ids.length === 1 ? ids[0] : ids);
   return {

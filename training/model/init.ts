@@ -37,7 +37,10 @@ export function randomWeights(config: LlamaConfig, seed = 0): Map<string, { shap
   return weights;
 }
 
-/** Normal(mean, std) by Box–Muller; each tensor gets its own stream (seed mixed with its name), so adding a tensor leaves the others unchanged. */
+/**
+ * Normal(mean, std) by Box–Muller; each tensor gets its own stream (seed mixed with its name), so adding a tensor
+ * leaves the others unchanged.
+ */
 function normalFill(size: number, mean: number, std: number, seed: number, name: string): Float32Array {
   let streamSeed = seed ^ 0x811c9dc5;
   for (let i = 0; i < name.length; i++) streamSeed = Math.imul(streamSeed ^ name.charCodeAt(i), 0x01000193);

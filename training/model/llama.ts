@@ -99,14 +99,24 @@ export function isLinearWeight(name: string): boolean {
  * Every parameter of the model as graph values: frozen weights from `frozen`, LoRA matrices
  * (PEFT names) from `trainable`, when `lora` is given.
  */
-export function llamaParams(config: LlamaConfig, frozen: WeightSource, lora?: { config: LoraConfig; trainable: WeightSource }): LlamaParams {
+export function llamaParams(
+  config: LlamaConfig,
+  frozen: WeightSource,
+  lora?: { config: LoraConfig; trainable: WeightSource },
+): LlamaParams {
   const shapes = llamaWeightShapes(config);
   const weight = (name: string): Value => frozen(name, graphShape(name, shapes.get(name)!));
   const loraShape = lora ? loraShapes(config, lora.config) : new Map<string, number[]>();
   const adapter = (layer: number, target: LoraTarget): { lora?: LoraParams } => {
     if (!lora?.config.targetModules.includes(target)) return {};
     const { a, b } = loraNames(layer, target);
-    return { lora: { a: lora.trainable(a, loraShape.get(a)!), b: lora.trainable(b, loraShape.get(b)!), scale: loraScale(lora.config) } };
+    return {
+      lora: {
+        a: lora.trainable(a, loraShape.get(a)!),
+        b: lora.trainable(b, loraShape.get(b)!),
+        scale: loraScale(lora.config),
+      },
+    };
   };
   const linear = (layer: number, target: LoraTarget): LinearParams => {
     const prefix = `model.layers.${layer}.${modulePath(target)}`;
@@ -172,13 +182,19 @@ const LOWEST: Record<FloatType, number> = { float32: -3.4028234663852886e38, flo
 export function attentionContext(
   config: LlamaConfig,
   dtype: FloatType,
-  { inputIds, attentionMask, positionIds, pastLength }: { inputIds: Value; attentionMask: Value; positionIds?: Value; pastLength?: Value },
+  {
+    inputIds,
+    attentionMask,
+    positionIds,
+    pastLength,
+  }: { inputIds: Value; attentionMask: Value; positionIds?: Value; pastLength?: Value },
 ): AttentionContext {
   const graph = inputIds.graph;
   const newTokens = op.indicesAlong(inputIds, 1); // (T)
   const queryIndex = pastLength ? op.add(newTokens, pastLength) : newTokens; // index of each query among the keys
   const positions = positionIds ?? queryIndex;
-  const causal = op.lessOrEqual(op.unsqueeze(op.indicesAlong(attentionMask, 1), [0]), op.unsqueeze(queryIndex, [1])); // (T, S)
+  const keyIndex = op.unsqueeze(op.indicesAlong(attentionMask, 1), [0]); // (1, S)
+  const causal = op.lessOrEqual(keyIndex, op.unsqueeze(queryIndex, [1])); // (T, S)
   const keep = op.unsqueeze(op.cast(attentionMask, 'bool'), [1, 2, 3]); // (B, 1, 1, 1, S)
   const maskBias = op.where(op.logicalAnd(causal, keep), graph.scalar(0, dtype), LOWEST[dtype]); // (B, 1, 1, T, S)
   return {
@@ -193,7 +209,13 @@ export function attentionContext(
  * head are an axis of their own, so keys and values broadcast instead of being repeated.
  * `past` (B, kv, P, hs) is prepended to this step's keys and values; `present` returns them all.
  */
-export function attention(x: Value, p: BlockParams, context: AttentionContext, config: LlamaConfig, past?: KeyValue): { y: Value; present: KeyValue } {
+export function attention(
+  x: Value,
+  p: BlockParams,
+  context: AttentionContext,
+  config: LlamaConfig,
+  past?: KeyValue,
+): { y: Value; present: KeyValue } {
   const { numAttentionHeads: nh, numKeyValueHeads: kv, headDim: hs } = config;
   const [B, T] = x.shape;
   const heads = (y: Value, perKv: number) => op.transpose(op.reshape(y, [B, T, kv, perKv, hs]), [0, 2, 3, 1, 4]);
@@ -217,7 +239,13 @@ export function mlp(x: Value, p: BlockParams): Value {
   return linear(op.mul(op.mul(gate, op.sigmoid(gate)), linear(x, p.up)), p.down); // (B, T, C)
 }
 
-export function block(x: Value, p: BlockParams, context: AttentionContext, config: LlamaConfig, past?: KeyValue): { x: Value; present: KeyValue } {
+export function block(
+  x: Value,
+  p: BlockParams,
+  context: AttentionContext,
+  config: LlamaConfig,
+  past?: KeyValue,
+): { x: Value; present: KeyValue } {
   const { y, present } = attention(rmsNorm(x, p.inputNorm, config.rmsNormEps), p, context, config, past);
   const h = op.add(x, y); // (B, T, C)
   return { x: op.add(h, mlp(rmsNorm(h, p.postNorm, config.rmsNormEps), p)), present };
@@ -303,7 +331,12 @@ function startGraph(name: string, config: LlamaConfig, options: LlamaGraphOption
   const start = graphWithParams(name, config, options);
   const inputIds = start.graph.input('input_ids', 'int64', [options.batch, options.seq]);
   const attentionMask = start.graph.input('attention_mask', 'int64', [options.batch, options.seq]);
-  const { hidden } = decoder(config, start.params, inputIds, attentionContext(config, start.dtype, { inputIds, attentionMask }));
+  const { hidden } = decoder(
+    config,
+    start.params,
+    inputIds,
+    attentionContext(config, start.dtype, { inputIds, attentionMask }),
+  );
   return { ...start, hidden };
 }
 
@@ -339,7 +372,10 @@ export function buildLogitsGraph(config: LlamaConfig, options: LlamaGraphOptions
  * (B, kv, P, hs) → logits [B, T, V] and present.{i}.key/.value (B, kv, P+T, hs). Batch and both
  * lengths are symbolic; P may be 0 (the prompt).
  */
-export function buildCachedLogitsGraph(config: LlamaConfig, options: Omit<LlamaGraphOptions, 'batch' | 'seq'>): LlamaGraph & { logits: Value } {
+export function buildCachedLogitsGraph(
+  config: LlamaConfig,
+  options: Omit<LlamaGraphOptions, 'batch' | 'seq'>,
+): LlamaGraph & { logits: Value } {
   const { graph, dtype, params, lora, frozenInputs } = graphWithParams('llama-cached', config, options);
   const [B, T, P] = ['batch_size', 'sequence_length', 'past_sequence_length'];
   const inputIds = graph.input('input_ids', 'int64', [B, T]);

@@ -9,7 +9,14 @@
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LlamaConfig } from './config';
-import { openSafetensors, SHARD_INDEX, SINGLE_FILE, writeSafetensors, type SafetensorsDType, type TensorToWrite } from './safetensors';
+import {
+  openSafetensors,
+  SHARD_INDEX,
+  SINGLE_FILE,
+  writeSafetensors,
+  type SafetensorsDType,
+  type TensorToWrite,
+} from './safetensors';
 
 export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
@@ -45,7 +52,10 @@ export function parseLoraTargets(names: readonly string[]): LoraTarget[] {
   const wanted = new Set<LoraTarget>();
   for (const name of names) {
     const target = (name.endsWith('_proj') ? name : `${name}_proj`) as LoraTarget;
-    if (!LORA_TARGETS.includes(target)) throw new LoraError(`LoRA target "${name}" is not one of ${LORA_TARGETS.join(', ')} (or q, k, v, o, gate, up, down)`);
+    if (!LORA_TARGETS.includes(target))
+      throw new LoraError(
+        `LoRA target "${name}" is not one of ${LORA_TARGETS.join(', ')} (or q, k, v, o, gate, up, down)`,
+      );
     wanted.add(target);
   }
   if (wanted.size === 0) throw new LoraError('LoRA needs at least one target module');
@@ -73,7 +83,13 @@ export function linearShape(config: LlamaConfig, target: LoraTarget): [out: numb
   const q = config.numAttentionHeads * d;
   const kv = config.numKeyValueHeads * d;
   const shapes: Record<LoraTarget, [number, number]> = {
-    q_proj: [q, h], k_proj: [kv, h], v_proj: [kv, h], o_proj: [h, q], gate_proj: [ff, h], up_proj: [ff, h], down_proj: [h, ff],
+    q_proj: [q, h],
+    k_proj: [kv, h],
+    v_proj: [kv, h],
+    o_proj: [h, q],
+    gate_proj: [ff, h],
+    up_proj: [ff, h],
+    down_proj: [h, ff],
   };
   return shapes[target];
 }
@@ -121,7 +137,11 @@ export async function saveLoraAdapter(dir: string, adapter: LoraAdapter): Promis
     rank_pattern: {},
     alpha_pattern: {},
   };
-  await writeSafetensors(join(dir, ADAPTER_WEIGHTS), [...adapter.weights].map(([name, t]) => [name, { shape: t.shape, data: t.data }]), { format: 'pt' });
+  await writeSafetensors(
+    join(dir, ADAPTER_WEIGHTS),
+    [...adapter.weights].map(([name, t]) => [name, { shape: t.shape, data: t.data }]),
+    { format: 'pt' },
+  );
   await writeFile(join(dir, ADAPTER_CONFIG), `${JSON.stringify(config, null, 2)}\n`);
 }
 
@@ -136,7 +156,11 @@ export async function loadLoraAdapter(dir: string, config?: LlamaConfig): Promis
     throw new LoraError(`${path}: ${why}`);
   };
   if (json.peft_type !== 'LORA') fail(`peft_type must be "LORA", got ${JSON.stringify(json.peft_type)}`);
-  for (const [field, unsupported] of [['use_dora', true], ['use_rslora', true], ['fan_in_fan_out', true]] as const) {
+  for (const [field, unsupported] of [
+    ['use_dora', true],
+    ['use_rslora', true],
+    ['fan_in_fan_out', true],
+  ] as const) {
     if (json[field] === unsupported) fail(`${field} is not supported`);
   }
   if (json.bias !== undefined && json.bias !== 'none') fail(`bias must be "none", got ${JSON.stringify(json.bias)}`);
@@ -145,7 +169,8 @@ export async function loadLoraAdapter(dir: string, config?: LlamaConfig): Promis
     if (value && typeof value === 'object' && Object.keys(value).length > 0) fail(`${field} is not supported`);
   }
   const targets = json.target_modules;
-  if (!Array.isArray(targets) || !targets.every((t) => typeof t === 'string')) fail('target_modules must be a list of module names');
+  if (!Array.isArray(targets) || !targets.every((t) => typeof t === 'string'))
+    fail('target_modules must be a list of module names');
   const lora = loraConfig(Number(json.r), Number(json.lora_alpha), targets as string[]);
 
   const reader = await openSafetensors(join(dir, ADAPTER_WEIGHTS));
@@ -157,11 +182,13 @@ export async function loadLoraAdapter(dir: string, config?: LlamaConfig): Promis
       if (!reader.has(name)) fail(`${ADAPTER_WEIGHTS} has no tensor "${name}"`);
       const { shape, data } = await reader.readFloat32(name);
       const want = expected?.get(name);
-      if (want && want.join(',') !== shape.join(',')) fail(`${ADAPTER_WEIGHTS}: "${name}" is [${shape}], expected [${want}]`);
+      if (want && want.join(',') !== shape.join(','))
+        fail(`${ADAPTER_WEIGHTS}: "${name}" is [${shape}], expected [${want}]`);
       weights.set(name, { shape, data });
     }
     const extra = reader.names.filter((n) => !weights.has(n));
-    if (extra.length > 0) fail(`${ADAPTER_WEIGHTS} has tensors this configuration does not use: ${extra.slice(0, 3).join(', ')}`);
+    if (extra.length > 0)
+      fail(`${ADAPTER_WEIGHTS} has tensors this configuration does not use: ${extra.slice(0, 3).join(', ')}`);
   } finally {
     await reader.close();
   }
@@ -203,11 +230,21 @@ export async function writeMergedModel(baseDir: string, adapter: LoraAdapter, ou
       const { dtype } = reader.info(name);
       const tensor = await reader.read(name);
       const target = /^model\.layers\.(\d+)\.(?:self_attn|mlp)\.(\w+_proj)\.weight$/.exec(name);
-      const names = target && (LORA_TARGETS as readonly string[]).includes(target[2]) ? loraNames(Number(target[1]), target[2] as LoraTarget) : undefined;
+      const names =
+        target && (LORA_TARGETS as readonly string[]).includes(target[2])
+          ? loraNames(Number(target[1]), target[2] as LoraTarget)
+          : undefined;
       const a = names && adapter.weights.get(names.a);
       const b = names && adapter.weights.get(names.b);
       if (names && a && b) {
-        tensors.push([name, { shape: tensor.shape, data: mergedWeight(tensor.data as Float32Array, a, b, scale), dtype: dtype as SafetensorsDType }]);
+        tensors.push([
+          name,
+          {
+            shape: tensor.shape,
+            data: mergedWeight(tensor.data as Float32Array, a, b, scale),
+            dtype: dtype as SafetensorsDType,
+          },
+        ]);
         used.add(names.a).add(names.b);
       } else {
         tensors.push([name, { ...tensor, dtype: dtype as SafetensorsDType }]);
@@ -217,11 +254,15 @@ export async function writeMergedModel(baseDir: string, adapter: LoraAdapter, ou
     await reader.close();
   }
   const unused = [...adapter.weights.keys()].filter((n) => !used.has(n));
-  if (unused.length > 0) throw new LoraError(`the base model in ${baseDir} has no weight for adapter tensors ${unused.slice(0, 3).join(', ')}`);
+  if (unused.length > 0)
+    throw new LoraError(
+      `the base model in ${baseDir} has no weight for adapter tensors ${unused.slice(0, 3).join(', ')}`,
+    );
   await mkdir(outDir, { recursive: true });
   await writeSafetensors(join(outDir, SINGLE_FILE), tensors, { format: 'pt' });
   for (const entry of await readdir(baseDir, { withFileTypes: true })) {
     const isWeights = entry.name.endsWith('.safetensors') || entry.name === SHARD_INDEX;
-    if (!isWeights && (entry.isFile() || entry.isSymbolicLink())) await copyFile(join(baseDir, entry.name), join(outDir, entry.name));
+    if (!isWeights && (entry.isFile() || entry.isSymbolicLink()))
+      await copyFile(join(baseDir, entry.name), join(outDir, entry.name));
   }
 }

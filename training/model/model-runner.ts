@@ -153,7 +153,8 @@ export class LoraModel extends ModelRunner {
   ) {
     for (const [name, shape] of loraShapes(config, lora)) {
       const p = parameters.get(name);
-      if (!p || p.shape.join(',') !== shape.join(',')) throw new WeightsError(`LoRA tensor ${name}: expected [${shape}], got ${p ? `[${p.shape}]` : 'nothing'}`);
+      if (!p || p.shape.join(',') !== shape.join(','))
+        throw new WeightsError(`LoRA tensor ${name}: expected [${shape}], got ${p ? `[${p.shape}]` : 'nothing'}`);
     }
     super(config, weights, parameters, lora, options);
   }
@@ -210,8 +211,14 @@ interface LossRows {
 /** The flat positions whose targets count (lossMask ≠ 0), with their targets and weights. */
 export function lossRows(batch: Batch): LossRows {
   const size = batch.batchSize * batch.seqLen;
-  for (const [field, data] of [['inputIds', batch.inputIds], ['attentionMask', batch.attentionMask], ['targets', batch.targets], ['lossMask', batch.lossMask]] as const) {
-    if (data.length !== size) throw new Error(`batch.${field} has ${data.length} values, not ${batch.batchSize}x${batch.seqLen}`);
+  for (const [field, data] of [
+    ['inputIds', batch.inputIds],
+    ['attentionMask', batch.attentionMask],
+    ['targets', batch.targets],
+    ['lossMask', batch.lossMask],
+  ] as const) {
+    if (data.length !== size)
+      throw new Error(`batch.${field} has ${data.length} values, not ${batch.batchSize}x${batch.seqLen}`);
   }
   const at: number[] = [];
   batch.lossMask.forEach((w, i) => {

@@ -10,7 +10,10 @@ import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promi
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
-if (endianness() !== 'LE') throw new Error('safetensors stores little-endian bytes; this reader maps them directly and needs a little-endian host');
+if (endianness() !== 'LE')
+  throw new Error(
+    'safetensors stores little-endian bytes; this reader maps them directly and needs a little-endian host',
+  );
 
 export const SAFETENSORS_DTYPES = ['F32', 'F16', 'BF16', 'F64', 'I64'] as const;
 export type SafetensorsDType = (typeof SAFETENSORS_DTYPES)[number];
@@ -49,10 +52,26 @@ const MAX_HEADER_BYTES = 100_000_000;
 
 /** Bytes per element of every dtype the format defines, so any file's layout can be validated. */
 const ELEMENT_BYTES: Record<string, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  F64: 8,
+  I64: 8,
+  U64: 8,
 };
 
-/** The reference writer's order: larger dtypes first, so each tensor stays aligned to its element size; then by name. */
+/**
+ * The reference writer's order: larger dtypes first, so each tensor stays aligned to its element size; then by name.
+ */
 const WRITE_ORDER: Record<SafetensorsDType, number> = { I64: 0, F64: 1, F32: 2, BF16: 3, F16: 4 };
 
 // ---------------------------------------------------------------------------------------------
@@ -81,9 +100,13 @@ export function float16ToFloat32(halves: Uint16Array): Float32Array {
     const exponent = (h >> 10) & 0x1f;
     const mantissa = h & 0x3ff;
     const magnitude =
-      exponent === 0 ? mantissa * 2 ** -24
-      : exponent === 31 ? (mantissa === 0 ? Infinity : NaN)
-      : (1 + mantissa / 1024) * 2 ** (exponent - 15);
+      exponent === 0
+        ? mantissa * 2 ** -24
+        : exponent === 31
+          ? mantissa === 0
+            ? Infinity
+            : NaN
+          : (1 + mantissa / 1024) * 2 ** (exponent - 15);
     values[i] = h & 0x8000 ? -magnitude : magnitude;
   }
   return values;
@@ -206,22 +229,33 @@ async function readHeader(handle: FileHandle, path: string) {
       continue;
     }
     const { dtype, shape, data_offsets: offsets } = (value ?? {}) as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !(dtype in ELEMENT_BYTES)) fail(`tensor "${name}" has unknown dtype ${JSON.stringify(dtype)}`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor "${name}" has invalid shape ${JSON.stringify(shape)}`);
+    if (typeof dtype !== 'string' || !(dtype in ELEMENT_BYTES))
+      fail(`tensor "${name}" has unknown dtype ${JSON.stringify(dtype)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+      fail(`tensor "${name}" has invalid shape ${JSON.stringify(shape)}`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
       fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as number[];
     const expected = (shape as number[]).reduce((n, d) => n * d, 1) * ELEMENT_BYTES[dtype as string];
-    if (end - begin !== expected) fail(`tensor "${name}" (${dtype} ${JSON.stringify(shape)}) needs ${expected} bytes, data_offsets span ${end - begin}`);
-    layout.push([name, { dtype: dtype as string, shape: shape as number[], begin: dataStart + begin, end: dataStart + end }]);
+    if (end - begin !== expected)
+      fail(
+        `tensor "${name}" (${dtype} ${JSON.stringify(shape)}) needs ${expected} bytes, data_offsets span ${end - begin}`,
+      );
+    layout.push([
+      name,
+      { dtype: dtype as string, shape: shape as number[], begin: dataStart + begin, end: dataStart + end },
+    ]);
   }
 
   // Like the reference reader: tensors tile the data section exactly, with no gaps or overlaps.
   layout.sort(([, a], [, b]) => a.begin - b.begin || a.end - b.end);
   let cursor = dataStart;
   for (const [name, entry] of layout) {
-    if (entry.begin !== cursor) fail(`tensor "${name}" starts at data byte ${entry.begin - dataStart}, expected ${cursor - dataStart} (gap or overlap)`);
+    if (entry.begin !== cursor)
+      fail(
+        `tensor "${name}" starts at data byte ${entry.begin - dataStart}, expected ${cursor - dataStart} (gap or overlap)`,
+      );
     cursor = entry.end;
   }
   if (cursor !== size) fail(`tensors end at byte ${cursor} but the file has ${size} bytes`);
@@ -230,12 +264,18 @@ async function readHeader(handle: FileHandle, path: string) {
 
 function decode(buffer: ArrayBuffer, dtype: string, what: string): TensorData {
   switch (dtype) {
-    case 'F32': return new Float32Array(buffer);
-    case 'F16': return float16ToFloat32(new Uint16Array(buffer));
-    case 'BF16': return bfloat16ToFloat32(new Uint16Array(buffer));
-    case 'F64': return new Float64Array(buffer);
-    case 'I64': return new BigInt64Array(buffer);
-    default: throw new SafetensorsError(`${what} has dtype ${dtype}; supported: ${SAFETENSORS_DTYPES.join(', ')}`);
+    case 'F32':
+      return new Float32Array(buffer);
+    case 'F16':
+      return float16ToFloat32(new Uint16Array(buffer));
+    case 'BF16':
+      return bfloat16ToFloat32(new Uint16Array(buffer));
+    case 'F64':
+      return new Float64Array(buffer);
+    case 'I64':
+      return new BigInt64Array(buffer);
+    default:
+      throw new SafetensorsError(`${what} has dtype ${dtype}; supported: ${SAFETENSORS_DTYPES.join(', ')}`);
   }
 }
 
@@ -256,12 +296,17 @@ export class SafetensorsReader {
     const target = await resolveWeightsPath(path);
     if (!target.endsWith('.json')) {
       const file = await SafetensorsFile.open(target);
-      return new SafetensorsReader([file], new Map([...file.entries.keys()].map((name) => [name, file])), file.metadata);
+      return new SafetensorsReader(
+        [file],
+        new Map([...file.entries.keys()].map((name) => [name, file])),
+        file.metadata,
+      );
     }
     const weightMap = await readWeightMap(target);
     const files: SafetensorsFile[] = [];
     try {
-      for (const shard of new Set(weightMap.values())) files.push(await SafetensorsFile.open(join(dirname(target), shard)));
+      for (const shard of new Set(weightMap.values()))
+        files.push(await SafetensorsFile.open(join(dirname(target), shard)));
     } catch (error) {
       await Promise.all(files.map((file) => file.close()));
       throw error;
@@ -297,14 +342,16 @@ export class SafetensorsReader {
 
   read(name: string): Promise<Tensor> {
     const file = this.fileOf.get(name);
-    if (!file) return Promise.reject(new SafetensorsError(`no tensor "${name}" in ${this.files.map((f) => f.path).join(', ')}`));
+    if (!file)
+      return Promise.reject(new SafetensorsError(`no tensor "${name}" in ${this.files.map((f) => f.path).join(', ')}`));
     return file.read(name);
   }
 
   /** A floating-point weight (F32, F16 or BF16) as Float32Array; other dtypes are an error naming the tensor. */
   async readFloat32(name: string): Promise<{ shape: number[]; data: Float32Array }> {
     const { dtype, file } = this.info(name);
-    if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') throw new SafetensorsError(`${file}: tensor "${name}" is ${dtype}, expected F32, F16 or BF16`);
+    if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16')
+      throw new SafetensorsError(`${file}: tensor "${name}" is ${dtype}, expected F32, F16 or BF16`);
     return (await this.read(name)) as { shape: number[]; data: Float32Array };
   }
 
@@ -317,7 +364,13 @@ async function resolveWeightsPath(path: string): Promise<string> {
   if (!(await stat(path)).isDirectory()) return path;
   for (const name of [SHARD_INDEX, SINGLE_FILE]) {
     const candidate = join(path, name);
-    if (await stat(candidate).then(() => true, () => false)) return candidate;
+    if (
+      await stat(candidate).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   throw new SafetensorsError(`${path}: neither ${SHARD_INDEX} nor ${SINGLE_FILE} is there`);
 }
@@ -330,10 +383,14 @@ async function readWeightMap(indexPath: string): Promise<Map<string, string>> {
     throw new SafetensorsError(`${indexPath}: not valid JSON (${(error as Error).message})`);
   }
   const weightMap = index?.weight_map;
-  if (typeof weightMap !== 'object' || weightMap === null) throw new SafetensorsError(`${indexPath}: "weight_map" must map tensor names to shard files`);
+  if (typeof weightMap !== 'object' || weightMap === null)
+    throw new SafetensorsError(`${indexPath}: "weight_map" must map tensor names to shard files`);
   const entries = Object.entries(weightMap as Record<string, unknown>);
   for (const [name, shard] of entries) {
-    if (typeof shard !== 'string' || basename(shard) !== shard) throw new SafetensorsError(`${indexPath}: weight_map "${name}" must name a shard file in the same folder, got ${JSON.stringify(shard)}`);
+    if (typeof shard !== 'string' || basename(shard) !== shard)
+      throw new SafetensorsError(
+        `${indexPath}: weight_map "${name}" must name a shard file in the same folder, got ${JSON.stringify(shard)}`,
+      );
   }
   return new Map(entries as Array<[string, string]>);
 }
@@ -355,14 +412,20 @@ function storedDType(name: string, tensor: TensorToWrite): SafetensorsDType {
   const compatible = dtype === own || (own === 'F32' && (dtype === 'F16' || dtype === 'BF16'));
   if (!compatible) throw new SafetensorsError(`tensor "${name}": cannot store a ${tag} as ${dtype}`);
   const elements = tensor.shape.reduce((n, d) => n * d, 1);
-  if (elements !== tensor.data.length) throw new SafetensorsError(`tensor "${name}": shape [${tensor.shape.join(',')}] holds ${elements} values, data has ${tensor.data.length}`);
+  if (elements !== tensor.data.length)
+    throw new SafetensorsError(
+      `tensor "${name}": shape [${tensor.shape.join(',')}] holds ${elements} values, data has ${tensor.data.length}`,
+    );
   return dtype;
 }
 
 function encode(tensor: TensorToWrite, dtype: SafetensorsDType): Uint8Array {
-  const data = dtype === 'F16' ? float32ToFloat16(tensor.data as Float32Array)
-    : dtype === 'BF16' ? float32ToBfloat16(tensor.data as Float32Array)
-    : tensor.data;
+  const data =
+    dtype === 'F16'
+      ? float32ToFloat16(tensor.data as Float32Array)
+      : dtype === 'BF16'
+        ? float32ToBfloat16(tensor.data as Float32Array)
+        : tensor.data;
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 

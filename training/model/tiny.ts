@@ -82,7 +82,8 @@ function tinyConfig(options: TinyModelOptions, vocabSize: number): LlamaConfig {
     intermediateSize: options.intermediateSize ?? hiddenSize * 2,
     numHiddenLayers: options.numHiddenLayers ?? 2,
     numAttentionHeads,
-    numKeyValueHeads: options.numKeyValueHeads ?? (numAttentionHeads % 2 === 0 ? numAttentionHeads / 2 : numAttentionHeads),
+    numKeyValueHeads:
+      options.numKeyValueHeads ?? (numAttentionHeads % 2 === 0 ? numAttentionHeads / 2 : numAttentionHeads),
     headDim: hiddenSize / numAttentionHeads,
     rmsNormEps: options.rmsNormEps ?? 1e-5,
     ropeTheta: options.ropeTheta ?? 10000,

@@ -70,7 +70,9 @@ export const BASE_VOCAB_SIZE = SPECIAL_TOKENS.length + 256;
  */
 export function trainByteLevelBpe(corpus: string, vocabSize: number): ByteLevelBpe {
   if (!Number.isInteger(vocabSize) || vocabSize < BASE_VOCAB_SIZE) {
-    throw new TokenizerTrainingError(`vocabulary size must be an integer of at least ${BASE_VOCAB_SIZE} (special tokens + 256 bytes), got ${vocabSize}`);
+    throw new TokenizerTrainingError(
+      `vocabulary size must be an integer of at least ${BASE_VOCAB_SIZE} (special tokens + 256 bytes), got ${vocabSize}`,
+    );
   }
   const vocab = [...SPECIAL_TOKENS, ...BYTE_CHARS];
   const known = new Set(vocab);
@@ -83,7 +85,9 @@ export function trainByteLevelBpe(corpus: string, vocabSize: number): ByteLevelB
   while (vocab.length < vocabSize) {
     const best = mostFrequentPair(words);
     if (!best) {
-      throw new TokenizerTrainingError(`the corpus supports a vocabulary of only ${vocab.length} tokens (${merges.length} merges); asked for ${vocabSize}`);
+      throw new TokenizerTrainingError(
+        `the corpus supports a vocabulary of only ${vocab.length} tokens (${merges.length} merges); asked for ${vocabSize}`,
+      );
     }
     const [left, right] = best;
     merges.push([left, right]);
@@ -109,7 +113,12 @@ function mostFrequentPair(words: Array<{ symbols: string[]; count: number }>): [
   }
   let best: { pair: [string, string]; count: number } | null = null;
   for (const candidate of pairs.values()) {
-    if (!best || candidate.count > best.count || (candidate.count === best.count && comparePairs(candidate.pair, best.pair) < 0)) best = candidate;
+    if (
+      !best ||
+      candidate.count > best.count ||
+      (candidate.count === best.count && comparePairs(candidate.pair, best.pair) < 0)
+    )
+      best = candidate;
   }
   return best?.pair ?? null;
 }
@@ -132,7 +141,13 @@ function mergePair(symbols: string[], left: string, right: string): string[] {
 }
 
 const ADDED_TOKEN_FLAGS = { single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
-const addedToken = (content: string) => ({ content, lstrip: false, normalized: false, rstrip: false, single_word: false });
+const addedToken = (content: string) => ({
+  content,
+  lstrip: false,
+  normalized: false,
+  rstrip: false,
+  single_word: false,
+});
 
 /** `tokenizer.json` in the HF tokenizers format (the layout of SmolLM2's). */
 export function tokenizerJson(bpe: ByteLevelBpe): Record<string, unknown> {
@@ -171,7 +186,9 @@ export function tokenizerJson(bpe: ByteLevelBpe): Record<string, unknown> {
 export function tokenizerConfigJson(vocabSize: number, modelMaxLength: number): Record<string, unknown> {
   return {
     add_prefix_space: false,
-    added_tokens_decoder: Object.fromEntries(SPECIAL_TOKENS.map((content, id) => [String(id), { ...addedToken(content), special: true }])),
+    added_tokens_decoder: Object.fromEntries(
+      SPECIAL_TOKENS.map((content, id) => [String(id), { ...addedToken(content), special: true }]),
+    ),
     additional_special_tokens: [IM_START, IM_END],
     bos_token: IM_START,
     chat_template: CHATML_TEMPLATE,
@@ -196,7 +213,11 @@ export function specialTokensMapJson(): Record<string, unknown> {
 }
 
 /** Token ids of the special tokens, for config.json and generation_config.json. */
-export const SPECIAL_TOKEN_IDS = { bos: SPECIAL_TOKENS.indexOf(IM_START), eos: SPECIAL_TOKENS.indexOf(IM_END), pad: SPECIAL_TOKENS.indexOf(IM_END) };
+export const SPECIAL_TOKEN_IDS = {
+  bos: SPECIAL_TOKENS.indexOf(IM_START),
+  eos: SPECIAL_TOKENS.indexOf(IM_END),
+  pad: SPECIAL_TOKENS.indexOf(IM_END),
+};
 
 /** Writes tokenizer.json, tokenizer_config.json and special_tokens_map.json; returns the file names. */
 export async function writeTokenizerFiles(dir: string, bpe: ByteLevelBpe, modelMaxLength: number): Promise<string[]> {
@@ -205,6 +226,7 @@ export async function writeTokenizerFiles(dir: string, bpe: ByteLevelBpe, modelM
     'tokenizer_config.json': tokenizerConfigJson(bpe.vocab.length, modelMaxLength),
     'special_tokens_map.json': specialTokensMapJson(),
   };
-  for (const [name, json] of Object.entries(files)) await writeFile(join(dir, name), JSON.stringify(json, null, 2) + '\n');
+  for (const [name, json] of Object.entries(files))
+    await writeFile(join(dir, name), JSON.stringify(json, null, 2) + '\n');
   return Object.keys(files);
 }

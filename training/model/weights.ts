@@ -28,13 +28,24 @@ export async function loadWeights(modelDir: string, config: LlamaConfig): Promis
   const reader = await openSafetensors(modelDir);
   const weights = new Map<string, GraphWeight>();
   try {
-    const unknown = reader.names.filter((n) => !shapes.has(n) && !IGNORED_WEIGHTS.test(n) && !(n === 'lm_head.weight' && config.tieWordEmbeddings));
-    if (unknown.length > 0) throw new WeightsError(`${modelDir}: tensors this ${config.modelType} configuration does not have: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`);
+    const unknown = reader.names.filter(
+      (n) => !shapes.has(n) && !IGNORED_WEIGHTS.test(n) && !(n === 'lm_head.weight' && config.tieWordEmbeddings),
+    );
+    if (unknown.length > 0)
+      throw new WeightsError(
+        `${modelDir}: tensors this ${config.modelType} configuration does not have: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`,
+      );
     for (const [name, shape] of shapes) {
       if (!reader.has(name)) throw new WeightsError(`${modelDir}: weight "${name}" [${shape}] is missing`);
       const tensor = await reader.readFloat32(name);
-      if (tensor.shape.join(',') !== shape.join(',')) throw new WeightsError(`${modelDir}: weight "${name}" is [${tensor.shape}], config.json implies [${shape}]`);
-      weights.set(name, definition.isLinearWeight(name) ? { shape: [shape[1], shape[0]], data: transposed(tensor.data, shape[0], shape[1]) } : tensor);
+      if (tensor.shape.join(',') !== shape.join(','))
+        throw new WeightsError(`${modelDir}: weight "${name}" is [${tensor.shape}], config.json implies [${shape}]`);
+      weights.set(
+        name,
+        definition.isLinearWeight(name)
+          ? { shape: [shape[1], shape[0]], data: transposed(tensor.data, shape[0], shape[1]) }
+          : tensor,
+      );
     }
   } finally {
     await reader.close();
@@ -43,7 +54,11 @@ export async function loadWeights(modelDir: string, config: LlamaConfig): Promis
 }
 
 /** Writes weights in graph layout to `modelDir`'s model.safetensors, as F32 in HF layout. */
-export async function saveWeights(modelDir: string, config: LlamaConfig, weights: ReadonlyMap<string, TrainableParameter>) {
+export async function saveWeights(
+  modelDir: string,
+  config: LlamaConfig,
+  weights: ReadonlyMap<string, TrainableParameter>,
+) {
   const definition = modelFamily(config.modelType).definition;
   const shapes = definition.weightShapes(config);
   const tensors = [...weights].map(([name, { shape, data }]): [string, TensorToWrite] => {

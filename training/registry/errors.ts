@@ -9,7 +9,10 @@ export class RegistryError extends Error {
 }
 
 export class UnknownVersionError extends RegistryError {
-  constructor(readonly root: string, readonly id: string) {
+  constructor(
+    readonly root: string,
+    readonly id: string,
+  ) {
     super(`no model version ${JSON.stringify(id)} in ${root}: see history() for the versions kept`);
   }
 }
@@ -24,8 +27,14 @@ const PROBLEM_TEXT: Record<IntegrityProblem, string> = {
 
 /** A version whose files no longer match its manifest: it is refused, never loaded. */
 export class VersionIntegrityError extends RegistryError {
-  constructor(readonly id: string, readonly file: string, readonly problem: IntegrityProblem) {
-    super(`model version ${id} is damaged: ${file} ${PROBLEM_TEXT[problem]}; it cannot be activated: register the model again or pick another version`);
+  constructor(
+    readonly id: string,
+    readonly file: string,
+    readonly problem: IntegrityProblem,
+  ) {
+    super(
+      `model version ${id} is damaged: ${file} ${PROBLEM_TEXT[problem]}; it cannot be activated: register the model again or pick another version`,
+    );
   }
 }
 
@@ -33,7 +42,11 @@ export class NothingToRollBackError extends RegistryError {}
 
 /** Another process (pid) kept the registry lock for longer than the caller waits. */
 export class RegistryBusyError extends RegistryError {
-  constructor(readonly root: string, readonly pid: number, waitedMs: number) {
+  constructor(
+    readonly root: string,
+    readonly pid: number,
+    waitedMs: number,
+  ) {
     const holder = pid === process.pid ? 'this process' : `process ${pid}`;
     super(`the model registry ${root} is held by ${holder} (another training job?); gave up after ${waitedMs} ms`);
   }
@@ -41,7 +54,10 @@ export class RegistryBusyError extends RegistryError {
 
 /** A folder handed to register() that is not a finished model. */
 export class InvalidSourceError extends RegistryError {
-  constructor(readonly source: string, reason: string) {
+  constructor(
+    readonly source: string,
+    reason: string,
+  ) {
     super(`cannot register ${source}: ${reason}`);
   }
 }

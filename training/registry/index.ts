@@ -1,6 +1,14 @@
 export { openRegistry, ModelRegistry, registryPath, POINTER_FILE, LOCK_FILE, MANIFEST_FILE } from './registry';
 export type { ActiveModel, ModelSource, RegisteredVersion, RegisterOptions, RegistryOptions } from './registry';
-export type { ActivePointer, DatasetInfo, FileRecord, Hyperparameter, NewVersion, VersionManifest, VersionStatus } from './manifest';
+export type {
+  ActivePointer,
+  DatasetInfo,
+  FileRecord,
+  Hyperparameter,
+  NewVersion,
+  VersionManifest,
+  VersionStatus,
+} from './manifest';
 export {
   CorruptFileError,
   InvalidSourceError,

@@ -86,7 +86,8 @@ export function versionSequence(name: string): number | null {
 
 export function parseManifest(text: string): VersionManifest {
   const data = parseObject(text);
-  if (data.format !== MANIFEST_FORMAT) throw new Error(`format is ${JSON.stringify(data.format)}, expected ${JSON.stringify(MANIFEST_FORMAT)}`);
+  if (data.format !== MANIFEST_FORMAT)
+    throw new Error(`format is ${JSON.stringify(data.format)}, expected ${JSON.stringify(MANIFEST_FORMAT)}`);
   expectString(data, 'id');
   if (versionSequence(data.id as string) === null) throw new Error(`id ${JSON.stringify(data.id)} is not a version id`);
   expectString(data, 'baseModel');
@@ -98,14 +99,17 @@ export function parseManifest(text: string): VersionManifest {
   expectString(data, 'activatedAt', true);
   expectString(data, 'retiredAt', true);
   if (typeof data.rolledBack !== 'boolean') throw new Error('rolledBack is not a boolean');
-  if (!STATUSES.includes(data.status as VersionStatus)) throw new Error(`status ${JSON.stringify(data.status)} is none of ${STATUSES.join(', ')}`);
+  if (!STATUSES.includes(data.status as VersionStatus))
+    throw new Error(`status ${JSON.stringify(data.status)} is none of ${STATUSES.join(', ')}`);
   if (data.dataset !== null) {
     const dataset = expectObject(data, 'dataset');
-    if (typeof dataset.hash !== 'string' || !Number.isInteger(dataset.examples)) throw new Error('dataset is not { hash, examples }');
+    if (typeof dataset.hash !== 'string' || !Number.isInteger(dataset.examples))
+      throw new Error('dataset is not { hash, examples }');
   }
   const hyperparameters = expectObject(data, 'hyperparameters');
   for (const [name, value] of Object.entries(hyperparameters)) {
-    if (value !== null && !['number', 'string', 'boolean'].includes(typeof value)) throw new Error(`hyperparameter ${name} is not a number, string, boolean or null`);
+    if (value !== null && !['number', 'string', 'boolean'].includes(typeof value))
+      throw new Error(`hyperparameter ${name} is not a number, string, boolean or null`);
   }
   const metrics = expectObject(data, 'metrics');
   for (const [name, value] of Object.entries(metrics)) {
@@ -114,7 +118,8 @@ export function parseManifest(text: string): VersionManifest {
   const files = expectObject(data, 'files');
   for (const [path, record] of Object.entries(files)) {
     const { sha256, bytes } = (record ?? {}) as Partial<FileRecord>;
-    if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256) || !Number.isInteger(bytes)) throw new Error(`files[${JSON.stringify(path)}] is not { sha256, bytes }`);
+    if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256) || !Number.isInteger(bytes))
+      throw new Error(`files[${JSON.stringify(path)}] is not { sha256, bytes }`);
   }
   return data as unknown as VersionManifest;
 }
@@ -123,7 +128,8 @@ export function parsePointer(text: string): ActivePointer {
   const data = parseObject(text);
   expectString(data, 'id');
   expectString(data, 'activatedAt');
-  if (!Array.isArray(data.predecessors) || !data.predecessors.every((id) => typeof id === 'string')) throw new Error('predecessors is not a list of version ids');
+  if (!Array.isArray(data.predecessors) || !data.predecessors.every((id) => typeof id === 'string'))
+    throw new Error('predecessors is not a list of version ids');
   return data as unknown as ActivePointer;
 }
 

@@ -67,7 +67,10 @@ export interface ModelSource {
 }
 
 export interface RegistryOptions {
-  /** Flush files and folders to the disk before a change resolves, so a power cut loses no acknowledged change (default true). */
+  /**
+   * Flush files and folders to the disk before a change resolves, so a power cut loses no acknowledged change (default
+   * true).
+   */
   fsync?: boolean;
   /** How long a change waits while another process holds the registry (default 30 s), then RegistryBusyError. */
   lockTimeoutMs?: number;
@@ -118,7 +121,10 @@ export class ModelRegistry implements ModelSource {
   /** Changes made by this process, one at a time, before the lock file orders them among processes. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly root: string, options: RegistryOptions = {}) {
+  constructor(
+    readonly root: string,
+    options: RegistryOptions = {},
+  ) {
     this.versionsDir = join(root, 'versions');
     this.#fsync = options.fsync ?? true;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
@@ -128,7 +134,11 @@ export class ModelRegistry implements ModelSource {
       fsWatch: options.fsWatch ?? true,
     };
     this.#now = options.now ?? (() => new Date());
-    this.#pointer = new DurableFile(join(root, POINTER_FILE), { parse: parsePointer, serialize: serializeJson, fsync: this.#fsync });
+    this.#pointer = new DurableFile(join(root, POINTER_FILE), {
+      parse: parsePointer,
+      serialize: serializeJson,
+      fsync: this.#fsync,
+    });
   }
 
   /**
@@ -185,7 +195,10 @@ export class ModelRegistry implements ModelSource {
     const dir = join(this.versionsDir, id);
     const manifest = versionSequence(id) === null ? null : await this.#manifestFile(dir).read();
     if (manifest === null) throw new UnknownVersionError(this.root, id);
-    if (manifest.id !== id) throw new RegistryError(`${join(dir, MANIFEST_FILE)} names version ${manifest.id}, not ${id}, the folder it is in: move the folder aside`);
+    if (manifest.id !== id)
+      throw new RegistryError(
+        `${join(dir, MANIFEST_FILE)} names version ${manifest.id}, not ${id}, the folder it is in: move the folder aside`,
+      );
     const pointer = await this.#pointer.read();
     return this.#version(dir, manifest, pointer?.id ?? null);
   }
@@ -200,7 +213,9 @@ export class ModelRegistry implements ModelSource {
       // Pruned between reading the pointer and its manifest: by then the pointer has moved on.
       const now = await this.#pointer.read();
       if (now?.id === pointer.id || attempt === 3) {
-        throw new RegistryError(`${join(this.root, POINTER_FILE)} names version ${pointer.id}, which is missing from ${this.versionsDir}: activate or roll back to a version that history() lists`);
+        throw new RegistryError(
+          `${join(this.root, POINTER_FILE)} names version ${pointer.id}, which is missing from ${this.versionsDir}: activate or roll back to a version that history() lists`,
+        );
       }
     }
   }
@@ -224,7 +239,9 @@ export class ModelRegistry implements ModelSource {
     return pointer === null ? null : await this.#firstKept(pointer.predecessors);
   }
 
-  /** Checks every file of a version against its manifest; throws VersionIntegrityError naming the first that differs. */
+  /**
+   * Checks every file of a version against its manifest; throws VersionIntegrityError naming the first that differs.
+   */
   async verify(id: string): Promise<void> {
     const { dir, manifest } = await this.get(id);
     const present = new Set(await listFiles(dir, RESERVED_NAMES));
@@ -236,7 +253,8 @@ export class ModelRegistry implements ModelSource {
       if ((await fileSize(join(dir, file))) !== record.bytes) throw new VersionIntegrityError(id, file, 'modified');
     }
     for (const [file, record] of Object.entries(manifest.files)) {
-      if ((await describeFile(join(dir, file))).sha256 !== record.sha256) throw new VersionIntegrityError(id, file, 'modified');
+      if ((await describeFile(join(dir, file))).sha256 !== record.sha256)
+        throw new VersionIntegrityError(id, file, 'modified');
     }
   }
 
@@ -259,9 +277,13 @@ export class ModelRegistry implements ModelSource {
   async rollback(id?: string): Promise<ActiveModel> {
     const target = await this.#exclusive(async () => {
       const current = await this.#pointer.read();
-      if (current === null) throw new NothingToRollBackError(`nothing to roll back: no version of ${this.root} is active yet`);
+      if (current === null)
+        throw new NothingToRollBackError(`nothing to roll back: no version of ${this.root} is active yet`);
       const target = id ?? (await this.#firstKept(current.predecessors));
-      if (target === null) throw new NothingToRollBackError(`nothing to roll back to: ${current.id} is active and no version active before it is kept`);
+      if (target === null)
+        throw new NothingToRollBackError(
+          `nothing to roll back to: ${current.id} is active and no version active before it is kept`,
+        );
       if (target === current.id) throw new NothingToRollBackError(`${target} is already the active version`);
       const position = current.predecessors.indexOf(target);
       const predecessors = position === -1 ? current.predecessors : current.predecessors.slice(position + 1);
@@ -275,7 +297,10 @@ export class ModelRegistry implements ModelSource {
   async markFailed(id: string, note?: string): Promise<RegisteredVersion> {
     await this.#exclusive(async () => {
       const { dir, manifest } = await this.get(id);
-      if ((await this.#pointer.read())?.id === id) throw new RegistryError(`${id} is the active version: activate or roll back to another one before marking it failed`);
+      if ((await this.#pointer.read())?.id === id)
+        throw new RegistryError(
+          `${id} is the active version: activate or roll back to another one before marking it failed`,
+        );
       await this.#manifestFile(dir).write({ ...manifest, status: 'failed', note: note ?? manifest.note });
     });
     return this.get(id);
@@ -303,25 +328,29 @@ export class ModelRegistry implements ModelSource {
   watch(onChange: (active: ActiveModel | null) => void, onError: (error: Error) => void = () => undefined): () => void {
     let reported = this.#activeIdNow();
     let lastError: string | null = null;
-    return watchFile(join(this.root, POINTER_FILE), async () => {
-      try {
-        const pointer = await this.#pointer.read();
-        if ((pointer?.id ?? null) !== reported) {
-          const active = await this.active();
-          if ((active?.id ?? null) !== reported) {
-            reported = active?.id ?? null;
-            onChange(active);
+    return watchFile(
+      join(this.root, POINTER_FILE),
+      async () => {
+        try {
+          const pointer = await this.#pointer.read();
+          if ((pointer?.id ?? null) !== reported) {
+            const active = await this.active();
+            if ((active?.id ?? null) !== reported) {
+              reported = active?.id ?? null;
+              onChange(active);
+            }
           }
+          lastError = null;
+        } catch (error) {
+          const failure = error instanceof Error ? error : new Error(String(error));
+          // Polling meets a broken pointer every interval: tell of it once, until it changes.
+          if (failure.message === lastError) return;
+          lastError = failure.message;
+          onError(failure);
         }
-        lastError = null;
-      } catch (error) {
-        const failure = error instanceof Error ? error : new Error(String(error));
-        // Polling meets a broken pointer every interval: tell of it once, until it changes.
-        if (failure.message === lastError) return;
-        lastError = failure.message;
-        onError(failure);
-      }
-    }, this.#watchOptions);
+      },
+      this.#watchOptions,
+    );
   }
 
   /** The pointer's id as it is on disk now, read at once so no change after watch() returns is missed. */
@@ -335,19 +364,31 @@ export class ModelRegistry implements ModelSource {
 
   async #switchTo(id: string, predecessors: string[], current: ActivePointer | null, rollback: boolean): Promise<void> {
     const target = await this.get(id);
-    if (target.manifest.status === 'failed') throw new RegistryError(`${id} is marked failed${target.manifest.note ? ` (${target.manifest.note})` : ''}: it cannot be activated`);
+    if (target.manifest.status === 'failed')
+      throw new RegistryError(
+        `${id} is marked failed${target.manifest.note ? ` (${target.manifest.note})` : ''}: it cannot be activated`,
+      );
     await this.verify(id);
     const at = this.#now().toISOString();
     await this.#pointer.write({ id, activatedAt: at, predecessors: predecessors.slice(0, KEPT_PREDECESSORS) });
-    // The pointer decides what is active; the manifests follow it, and status() trusts the pointer if a crash comes between.
+    // The pointer decides what is active; the manifests follow it, and status() trusts the pointer if a crash comes
+    // between.
     await this.#manifestFile(target.dir).write({ ...target.manifest, status: 'active', activatedAt: at });
     if (current === null) return;
     const previousDir = join(this.versionsDir, current.id);
     const previous = await this.#manifestFile(previousDir).read();
-    if (previous !== null) await this.#manifestFile(previousDir).write({ ...previous, status: 'retired', retiredAt: at, rolledBack: rollback });
+    if (previous !== null)
+      await this.#manifestFile(previousDir).write({
+        ...previous,
+        status: 'retired',
+        retiredAt: at,
+        rolledBack: rollback,
+      });
   }
 
-  /** Runs a change while holding the registry: one at a time in this process, and the lock file against other processes. */
+  /**
+   * Runs a change while holding the registry: one at a time in this process, and the lock file against other processes.
+   */
   async #exclusive<T>(change: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(async () => {
       const lock = await this.#lock();
@@ -398,7 +439,11 @@ export class ModelRegistry implements ModelSource {
   }
 
   #manifestFile(dir: string): DurableFile<VersionManifest> {
-    return new DurableFile(join(dir, MANIFEST_FILE), { parse: parseManifest, serialize: serializeJson, fsync: this.#fsync });
+    return new DurableFile(join(dir, MANIFEST_FILE), {
+      parse: parseManifest,
+      serialize: serializeJson,
+      fsync: this.#fsync,
+    });
   }
 
   #version(dir: string, manifest: VersionManifest, activeId: string | null): RegisteredVersion {
@@ -412,19 +457,23 @@ export class ModelRegistry implements ModelSource {
   }
 }
 
-/** The pointer decides which version is active; a manifest still saying "active" is one a crash kept from being retired. */
+/**
+ * The pointer decides which version is active; a manifest still saying "active" is one a crash kept from being retired.
+ */
 function statusNow(manifest: VersionManifest, activeId: string | null): VersionStatus {
   if (manifest.id === activeId) return 'active';
   return manifest.status === 'active' ? 'retired' : manifest.status;
 }
 
 function checkFields(fields: NewVersion): void {
-  if (typeof fields.baseModel !== 'string' || fields.baseModel === '') throw new TypeError('register needs the baseModel the version was trained from');
+  if (typeof fields.baseModel !== 'string' || fields.baseModel === '')
+    throw new TypeError('register needs the baseModel the version was trained from');
   for (const [name, value] of Object.entries(fields.metrics ?? {})) {
     if (!Number.isFinite(value)) throw new TypeError(`metric ${name} is ${value}; metrics are finite numbers`);
   }
   for (const [name, value] of Object.entries(fields.hyperparameters ?? {})) {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`hyperparameter ${name} is ${value}; JSON holds finite numbers only`);
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new TypeError(`hyperparameter ${name} is ${value}; JSON holds finite numbers only`);
   }
 }
 
@@ -438,12 +487,16 @@ async function checkSource(source: string): Promise<string[]> {
     throw new InvalidSourceError(source, (error as Error).message);
   }
   const reserved = files.find((file) => RESERVED_NAMES.includes(file));
-  if (reserved !== undefined) throw new InvalidSourceError(source, `${reserved} is the registry's own file name; remove it from the folder`);
+  if (reserved !== undefined)
+    throw new InvalidSourceError(source, `${reserved} is the registry's own file name; remove it from the folder`);
   const layout = `put the transformers.js model folder in ${MODEL_FOLDER}/ (config.json, tokenizer files, onnx/model.onnx) and a PEFT adapter, if any, in ${ADAPTER_FOLDER}/`;
-  if (!files.includes(`${MODEL_FOLDER}/config.json`)) throw new InvalidSourceError(source, `${MODEL_FOLDER}/config.json is missing: ${layout}`);
-  if (!files.some((file) => file.startsWith(`${MODEL_FOLDER}/onnx/`) && file.endsWith('.onnx'))) throw new InvalidSourceError(source, `${MODEL_FOLDER}/onnx/ holds no .onnx file: ${layout}`);
+  if (!files.includes(`${MODEL_FOLDER}/config.json`))
+    throw new InvalidSourceError(source, `${MODEL_FOLDER}/config.json is missing: ${layout}`);
+  if (!files.some((file) => file.startsWith(`${MODEL_FOLDER}/onnx/`) && file.endsWith('.onnx')))
+    throw new InvalidSourceError(source, `${MODEL_FOLDER}/onnx/ holds no .onnx file: ${layout}`);
   const adapterFiles = files.filter((file) => file.startsWith(`${ADAPTER_FOLDER}/`));
-  if (adapterFiles.length > 0 && !adapterFiles.includes(`${ADAPTER_FOLDER}/adapter_config.json`)) throw new InvalidSourceError(source, `${ADAPTER_FOLDER}/adapter_config.json is missing: ${layout}`);
+  if (adapterFiles.length > 0 && !adapterFiles.includes(`${ADAPTER_FOLDER}/adapter_config.json`))
+    throw new InvalidSourceError(source, `${ADAPTER_FOLDER}/adapter_config.json is missing: ${layout}`);
   return files;
 }
 

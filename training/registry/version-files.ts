@@ -67,7 +67,8 @@ export async function syncTree(dir: string, files: readonly string[]): Promise<v
 function foldersOf(dir: string, files: readonly string[]): string[] {
   const folders = new Set<string>([dir]);
   for (const file of files) {
-    for (let folder = dirname(join(dir, file)); folder.length > dir.length; folder = dirname(folder)) folders.add(folder);
+    for (let folder = dirname(join(dir, file)); folder.length > dir.length; folder = dirname(folder))
+      folders.add(folder);
   }
   return [...folders];
 }

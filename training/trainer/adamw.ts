@@ -34,7 +34,10 @@ export class AdamW {
   private t = 0;
 
   /** `parameters` are updated in place by `step`. */
-  constructor(private readonly parameters: ReadonlyMap<string, { data: Float32Array }>, options: AdamWOptions = {}) {
+  constructor(
+    private readonly parameters: ReadonlyMap<string, { data: Float32Array }>,
+    options: AdamWOptions = {},
+  ) {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
@@ -57,7 +60,8 @@ export class AdamW {
     const decay = 1 - learningRate * this.weightDecay;
     for (const [name, { data: p }] of this.parameters) {
       const g = gradients.get(name);
-      if (!g || g.length !== p.length) throw new Error(`AdamW: gradient for ${name} is ${g ? `${g.length} values, expected ${p.length}` : 'missing'}`);
+      if (!g || g.length !== p.length)
+        throw new Error(`AdamW: gradient for ${name} is ${g ? `${g.length} values, expected ${p.length}` : 'missing'}`);
       const m = this.m.get(name)!;
       const v = this.v.get(name)!;
       for (let i = 0; i < p.length; i++) {
@@ -74,10 +78,14 @@ export class AdamW {
 
   /** Restores moments and step count saved by `state()` (copied in). */
   load(state: AdamWState): void {
-    for (const [moments, saved, kind] of [[this.m, state.firstMoments, 'first'], [this.v, state.secondMoments, 'second']] as const) {
+    for (const [moments, saved, kind] of [
+      [this.m, state.firstMoments, 'first'],
+      [this.v, state.secondMoments, 'second'],
+    ] as const) {
       for (const [name, own] of moments) {
         const values = saved.get(name);
-        if (!values || values.length !== own.length) throw new Error(`AdamW: saved ${kind} moment for ${name} is missing or has the wrong size`);
+        if (!values || values.length !== own.length)
+          throw new Error(`AdamW: saved ${kind} moment for ${name} is missing or has the wrong size`);
         own.set(values);
       }
     }

@@ -79,10 +79,15 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-export async function writeCheckpoint(dir: string, checkpoint: Checkpoint, shapes: ReadonlyMap<string, readonly number[]>): Promise<string> {
+export async function writeCheckpoint(
+  dir: string,
+  checkpoint: Checkpoint,
+  shapes: ReadonlyMap<string, readonly number[]>,
+): Promise<string> {
   const tensors: Array<[string, TensorToWrite]> = [];
   for (const group of GROUPS) {
-    for (const [name, data] of checkpoint[group]) tensors.push([`${group}/${name}`, { shape: shapes.get(name) ?? [data.length], data }]);
+    for (const [name, data] of checkpoint[group])
+      tensors.push([`${group}/${name}`, { shape: shapes.get(name) ?? [data.length], data }]);
   }
   const path = join(dir, CHECKPOINT_FILE);
   await writeSafetensors(path, tensors, { format: FORMAT, state: JSON.stringify(checkpoint.state) });
@@ -92,10 +97,17 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint, shape
 /** The checkpoint in `dir`, or null when there is none. */
 export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
   const path = join(dir, CHECKPOINT_FILE);
-  if (!(await stat(path).then(() => true, () => false))) return null;
+  if (
+    !(await stat(path).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return null;
   const reader = await openSafetensors(path);
   try {
-    if (reader.metadata.format !== FORMAT) throw new CheckpointError(`${path}: not a trainer checkpoint (format ${reader.metadata.format ?? 'missing'})`);
+    if (reader.metadata.format !== FORMAT)
+      throw new CheckpointError(`${path}: not a trainer checkpoint (format ${reader.metadata.format ?? 'missing'})`);
     const checkpoint: Checkpoint = {
       state: JSON.parse(reader.metadata.state) as TrainerState,
       parameters: new Map(),

@@ -28,7 +28,8 @@ export class GradientAccumulator {
     if (tokens === 0) return;
     for (const [name, sum] of this.sums) {
       const g = gradients.get(name);
-      if (!g || g.length !== sum.length) throw new Error(`gradient for ${name} is ${g ? `${g.length} values, expected ${sum.length}` : 'missing'}`);
+      if (!g || g.length !== sum.length)
+        throw new Error(`gradient for ${name} is ${g ? `${g.length} values, expected ${sum.length}` : 'missing'}`);
       for (let i = 0; i < sum.length; i++) sum[i] += g[i] * tokens;
     }
     this.lossSum += loss * tokens;
@@ -40,7 +41,10 @@ export class GradientAccumulator {
     const scale = this.tokenCount === 0 ? 0 : 1 / this.tokenCount;
     const mean = new Map<string, Float32Array>();
     for (const [name, sum] of this.sums) {
-      mean.set(name, Float32Array.from(sum, (s) => s * scale));
+      mean.set(
+        name,
+        Float32Array.from(sum, (s) => s * scale),
+      );
       sum.fill(0);
     }
     this.lossSum = 0;

@@ -26,12 +26,16 @@ export function renderProgress(event: TrainProgress): string {
     const stop = event.stopping ? ' · early stop' : '';
     return `epoch ${event.epoch}/${event.epochs} done · train ${loss(event.trainLoss)} · val ${loss(event.validationLoss)} (${verdict})${stop}`;
   }
-  return `epoch ${event.epoch}/${event.epochs} ${bar(event.step / event.totalSteps)} ${event.step}/${event.totalSteps} · loss ${loss(event.loss)} · val ${loss(event.validationLoss)}` +
-    ` · lr ${event.learningRate.toExponential(1)} · ${Math.round(event.tokensPerSecond)} tok/s · ETA ${formatDuration(event.etaSeconds)}`;
+  return (
+    `epoch ${event.epoch}/${event.epochs} ${bar(event.step / event.totalSteps)} ${event.step}/${event.totalSteps} · loss ${loss(event.loss)} · val ${loss(event.validationLoss)}` +
+    ` · lr ${event.learningRate.toExponential(1)} · ${Math.round(event.tokensPerSecond)} tok/s · ETA ${formatDuration(event.etaSeconds)}`
+  );
 }
 
 /** An onProgress handler drawing on `stream` (stderr by default): steps redraw one line, epochs keep theirs. */
-export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): (event: TrainProgress) => void {
+export function progressBar(
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+): (event: TrainProgress) => void {
   return (event) => {
     const line = renderProgress(event);
     // Off a terminal \r does not redraw, so only epoch lines are written there.

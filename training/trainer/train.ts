@@ -7,14 +7,26 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdamW } from './adamw';
-import { CHECKPOINT_FILE, readCheckpoint, removeStaleTemporaries, writeCheckpoint, type Checkpoint, type EpochRecord, type StepRecord, type TrainerState } from './checkpoint';
+import {
+  CHECKPOINT_FILE,
+  readCheckpoint,
+  removeStaleTemporaries,
+  writeCheckpoint,
+  type Checkpoint,
+  type EpochRecord,
+  type StepRecord,
+  type TrainerState,
+} from './checkpoint';
 import { clipGradients, globalNorm, GradientAccumulator } from './gradients';
 import { learningRateAt } from './schedule';
 import type { Batch, TrainableModel } from './trainable';
 
 /** Where batches come from (training/encoding/batching.ts builds one from encoded examples). */
 export interface TrainingData {
-  /** The micro-batches of one epoch in training order; the same epoch and seed give the same batches, and every epoch the same count. */
+  /**
+   * The micro-batches of one epoch in training order; the same epoch and seed give the same batches, and every epoch
+   * the same count.
+   */
   trainBatches(epochIndex: number, seed: number): readonly Batch[];
   /** The validation batches (may be none). */
   validationBatches(): readonly Batch[];
@@ -117,7 +129,11 @@ export interface TrainResult {
 /** Rejection of an aborted run; the last checkpoint written stays whole and resumable. */
 export class TrainingAbortedError extends Error {
   override name = 'AbortError';
-  constructor(readonly step: number, readonly checkpoint: string | null, reason: unknown) {
+  constructor(
+    readonly step: number,
+    readonly checkpoint: string | null,
+    reason: unknown,
+  ) {
     super(`training aborted after step ${step}${checkpoint ? `; resume from ${checkpoint}` : ''}`, { cause: reason });
   }
 }
@@ -126,7 +142,12 @@ export class TrainingError extends Error {
   override name = 'TrainingError';
 }
 
-export async function train(model: TrainableModel, data: TrainingData, options: TrainOptions = {}, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function train(
+  model: TrainableModel,
+  data: TrainingData,
+  options: TrainOptions = {},
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
   const epochs = options.epochs ?? 3;
   const accumulation = options.gradientAccumulation ?? 1;
   const seed = options.seed ?? 0;
@@ -134,7 +155,8 @@ export async function train(model: TrainableModel, data: TrainingData, options: 
   const patience = options.patience ?? Infinity;
   const minDelta = options.minDelta ?? 0;
   for (const [name, value] of Object.entries({ epochs, gradientAccumulation: accumulation })) {
-    if (!Number.isInteger(value) || value < 1) throw new TrainingError(`${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new TrainingError(`${name} must be a positive integer, got ${value}`);
   }
   const batchesPerEpoch = data.trainBatches(0, seed).length;
   if (batchesPerEpoch === 0) throw new TrainingError('no training batches');
@@ -146,11 +168,24 @@ export async function train(model: TrainableModel, data: TrainingData, options: 
     warmupSteps: options.warmupSteps ?? Math.max(1, Math.round((options.warmupRatio ?? 0.05) * totalSteps)),
     minRatio: options.minLearningRateRatio ?? 0.1,
   };
-  const adam = { weightDecay: options.weightDecay ?? 0, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, epsilon: options.epsilon ?? 1e-8 };
+  const adam = {
+    weightDecay: options.weightDecay ?? 0,
+    beta1: options.beta1 ?? 0.9,
+    beta2: options.beta2 ?? 0.999,
+    epsilon: options.epsilon ?? 1e-8,
+  };
   const restoreBest = options.restoreBest ?? true;
   const run: TrainerState['run'] = {
-    seed, epochs, accumulation, batchesPerEpoch, maxGradientNorm, patience: Number.isFinite(patience) ? patience : null, minDelta, restoreBest,
-    ...schedule, ...adam,
+    seed,
+    epochs,
+    accumulation,
+    batchesPerEpoch,
+    maxGradientNorm,
+    patience: Number.isFinite(patience) ? patience : null,
+    minDelta,
+    restoreBest,
+    ...schedule,
+    ...adam,
   };
 
   const parameters = model.parameters;
@@ -163,8 +198,22 @@ export async function train(model: TrainableModel, data: TrainingData, options: 
   let bestParameters = new Map<string, Float32Array>();
 
   let state: TrainerState = {
-    run, step: 0, epochIndex: 0, nextBatch: 0, epochLossSum: 0, epochTokens: 0, tokensSeen: 0, targetTokens: 0, elapsedMs: 0,
-    initialValidationLoss: null, best: null, epochsWithoutImprovement: 0, stoppedEarly: false, finished: false, steps: [], epochs: [],
+    run,
+    step: 0,
+    epochIndex: 0,
+    nextBatch: 0,
+    epochLossSum: 0,
+    epochTokens: 0,
+    tokensSeen: 0,
+    targetTokens: 0,
+    elapsedMs: 0,
+    initialValidationLoss: null,
+    best: null,
+    epochsWithoutImprovement: 0,
+    stoppedEarly: false,
+    finished: false,
+    steps: [],
+    epochs: [],
   };
   if (checkpointDir) {
     await mkdir(checkpointDir, { recursive: true });
@@ -191,7 +240,11 @@ export async function train(model: TrainableModel, data: TrainingData, options: 
       secondMoments: new Map(moments.secondMoments),
       bestParameters,
     };
-    checkpointPath = await writeCheckpoint(checkpointDir, checkpoint, new Map([...parameters].map(([name, p]) => [name, p.shape])));
+    checkpointPath = await writeCheckpoint(
+      checkpointDir,
+      checkpoint,
+      new Map([...parameters].map(([name, p]) => [name, p.shape])),
+    );
   };
   const validate = async (): Promise<number | null> => {
     if (validation.length === 0) return null;
@@ -212,11 +265,15 @@ export async function train(model: TrainableModel, data: TrainingData, options: 
   let sessionTokens = 0;
   const elapsed = () => elapsedBefore + performance.now() - sessionStart;
 
-  if (!state.finished && state.step === 0 && state.nextBatch === 0 && state.epochIndex === 0) state.initialValidationLoss = await validate();
+  if (!state.finished && state.step === 0 && state.nextBatch === 0 && state.epochIndex === 0)
+    state.initialValidationLoss = await validate();
 
   while (!state.finished && state.epochIndex < epochs) {
     const batches = data.trainBatches(state.epochIndex, seed);
-    if (batches.length !== batchesPerEpoch) throw new TrainingError(`epoch ${state.epochIndex + 1} has ${batches.length} batches, the first had ${batchesPerEpoch}`);
+    if (batches.length !== batchesPerEpoch)
+      throw new TrainingError(
+        `epoch ${state.epochIndex + 1} has ${batches.length} batches, the first had ${batchesPerEpoch}`,
+      );
     while (state.nextBatch < batches.length) {
       abortIfAsked();
       const group = batches.slice(state.nextBatch, state.nextBatch + accumulation);
@@ -247,7 +304,14 @@ export async function train(model: TrainableModel, data: TrainingData, options: 
       sessionTokens += inputTokens;
       const sessionSeconds = (performance.now() - sessionStart) / 1000;
       onProgress?.({
-        type: 'step', step, totalSteps, epoch: state.epochIndex + 1, epochs, loss, learningRate, gradientNorm,
+        type: 'step',
+        step,
+        totalSteps,
+        epoch: state.epochIndex + 1,
+        epochs,
+        loss,
+        learningRate,
+        gradientNorm,
         tokensPerSecond: sessionTokens / Math.max(sessionSeconds, 1e-9),
         etaSeconds: ((totalSteps - step) * sessionSeconds) / sessionSteps,
         validationLoss: state.epochs.at(-1)?.validationLoss ?? state.initialValidationLoss,
@@ -258,7 +322,8 @@ export async function train(model: TrainableModel, data: TrainingData, options: 
 
     const validationLoss = await validate();
     const epoch = state.epochIndex + 1;
-    const improved = validationLoss !== null && (state.best === null || validationLoss < state.best.validationLoss - minDelta);
+    const improved =
+      validationLoss !== null && (state.best === null || validationLoss < state.best.validationLoss - minDelta);
     if (improved) {
       state.best = { validationLoss, epoch, step: state.step };
       state.epochsWithoutImprovement = 0;
@@ -269,15 +334,30 @@ export async function train(model: TrainableModel, data: TrainingData, options: 
     const stopping = state.epochsWithoutImprovement >= patience && epoch < epochs;
     const trainLoss = state.epochTokens === 0 ? 0 : state.epochLossSum / state.epochTokens;
     state.epochs.push({ epoch, step: state.step, trainLoss, validationLoss });
-    Object.assign(state, { epochIndex: epoch, nextBatch: 0, epochLossSum: 0, epochTokens: 0, stoppedEarly: stopping, elapsedMs: elapsed() });
+    Object.assign(state, {
+      epochIndex: epoch,
+      nextBatch: 0,
+      epochLossSum: 0,
+      epochTokens: 0,
+      stoppedEarly: stopping,
+      elapsedMs: elapsed(),
+    });
     state.finished = stopping || epoch === epochs;
     if (state.finished && restoreBest && bestParameters.size > 0) {
       for (const [name, p] of parameters) p.data.set(bestParameters.get(name)!);
     }
     await saveCheckpoint();
     onProgress?.({
-      type: 'epoch', step: state.step, totalSteps, epoch, epochs, trainLoss, validationLoss,
-      bestValidationLoss: state.best?.validationLoss ?? null, improved, stopping,
+      type: 'epoch',
+      step: state.step,
+      totalSteps,
+      epoch,
+      epochs,
+      trainLoss,
+      validationLoss,
+      bestValidationLoss: state.best?.validationLoss ?? null,
+      improved,
+      stopping,
     });
   }
 
@@ -298,15 +378,22 @@ export async function train(model: TrainableModel, data: TrainingData, options: 
 }
 
 /** Loads a checkpoint's parameters into the model and checks it belongs to this run. */
-function resumeFrom(saved: Checkpoint, run: TrainerState['run'], parameters: TrainableModel['parameters']): TrainerState {
+function resumeFrom(
+  saved: Checkpoint,
+  run: TrainerState['run'],
+  parameters: TrainableModel['parameters'],
+): TrainerState {
   const differences = Object.keys(run).filter((key) => saved.state.run[key] !== run[key]);
   if (differences.length > 0) {
     const detail = differences.map((key) => `${key} ${saved.state.run[key]} → ${run[key]}`).join(', ');
-    throw new TrainingError(`the checkpoint was made by a run with other settings (${detail}); start afresh with checkpoint.resume = false`);
+    throw new TrainingError(
+      `the checkpoint was made by a run with other settings (${detail}); start afresh with checkpoint.resume = false`,
+    );
   }
   for (const [name, p] of parameters) {
     const values = saved.parameters.get(name);
-    if (!values || values.length !== p.data.length) throw new TrainingError(`the checkpoint has no parameter ${name} of ${p.data.length} values`);
+    if (!values || values.length !== p.data.length)
+      throw new TrainingError(`the checkpoint has no parameter ${name} of ${p.data.length} values`);
     p.data.set(values);
   }
   return saved.state;

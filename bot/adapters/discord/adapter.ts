@@ -39,7 +39,15 @@ import type { Logger } from '../../core/log';
 import type { Adapter } from '../adapter';
 import { CORRECT_ANSWER_COMMAND, invocationOf } from './commands';
 import { authorOf, type DiscordRoleSettings } from './members';
-import { APPROVE_EMOJI, clip, DISCORD_LIMITS, exchangeIdOf, REJECT_EMOJI, renderReply, withModerationStatus } from './render';
+import {
+  APPROVE_EMOJI,
+  clip,
+  DISCORD_LIMITS,
+  exchangeIdOf,
+  REJECT_EMOJI,
+  renderReply,
+  withModerationStatus,
+} from './render';
 
 export type DiscordConfig = NonNullable<Config['discord']>;
 
@@ -70,10 +78,14 @@ const CORRECTION_MODAL = 'correct';
 const CORRECTION_INPUT = 'answer';
 const SORRY = 'Sorry — something went wrong on my side. Please try again in a moment.';
 
-const MODERATION_BY_EMOJI: Record<string, 'approve' | 'reject'> = { [APPROVE_EMOJI]: 'approve', [REJECT_EMOJI]: 'reject' };
+const MODERATION_BY_EMOJI: Record<string, 'approve' | 'reject'> = {
+  [APPROVE_EMOJI]: 'approve',
+  [REJECT_EMOJI]: 'reject',
+};
 
 /** A weather answer with a captured exchange, in a server: DMs have no moderators to react. */
-const isModeratable = (reply: Reply, inServer: boolean) => inServer && reply.kind === 'weather' && Boolean(reply.exchangeId);
+const isModeratable = (reply: Reply, inServer: boolean) =>
+  inServer && reply.kind === 'weather' && Boolean(reply.exchangeId);
 
 /** Runs edits of one reply one after another, so the last text written is the one shown. */
 function editQueue(log: Logger) {
@@ -141,7 +153,8 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
 
   function keepTyping(channel: TextBasedChannel): () => void {
     const typing = () => {
-      if ('sendTyping' in channel) channel.sendTyping().catch((error) => log.debug('discord: typing indicator failed', { error }));
+      if ('sendTyping' in channel)
+        channel.sendTyping().catch((error) => log.debug('discord: typing indicator failed', { error }));
     };
     typing();
     const timer = setInterval(typing, TYPING_RENEW_MS);
@@ -153,7 +166,10 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
       await message.react(APPROVE_EMOJI);
       await message.react(REJECT_EMOJI);
     } catch (error) {
-      log.warn('discord: could not add the moderation reactions (Add Reactions and Read Message History permissions?)', { error });
+      log.warn(
+        'discord: could not add the moderation reactions (Add Reactions and Read Message History permissions?)',
+        { error },
+      );
     }
   }
 
@@ -171,10 +187,14 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
   function addressedText(message: Message): string | null {
     if (!message.inGuild()) return message.content;
     const botRole = message.guild.members.me?.roles.botRole ?? null;
-    const mentioned = message.mentions.users.has(me().id) || (botRole !== null && message.mentions.roles.has(botRole.id));
+    const mentioned =
+      message.mentions.users.has(me().id) || (botRole !== null && message.mentions.roles.has(botRole.id));
     if (!mentioned) return null;
     const mention = new RegExp(`(<@!?${me().id}>${botRole ? `|<@&${botRole.id}>` : ''})[,:]?`, 'g');
-    return message.content.replace(mention, ' ').replace(/[ \t]{2,}/g, ' ').trim();
+    return message.content
+      .replace(mention, ' ')
+      .replace(/[ \t]{2,}/g, ' ')
+      .trim();
   }
 
   async function onMessage(message: Message): Promise<void> {
@@ -208,7 +228,10 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
 
   // --- reactions: ✅ approves, ❌ rejects, when a moderator reacts on one of our answers ----------
 
-  async function onReaction(reaction: MessageReaction | PartialMessageReaction, reactor: User | PartialUser): Promise<void> {
+  async function onReaction(
+    reaction: MessageReaction | PartialMessageReaction,
+    reactor: User | PartialUser,
+  ): Promise<void> {
     if (reactor.id === me().id || reactor.bot) return;
     const command = MODERATION_BY_EMOJI[reaction.emoji.name ?? ''];
     if (!command) return;
@@ -238,7 +261,8 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     await interaction.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
     const queue = editQueue(log);
     const options: ReplyOptions = {
-      onProgress: (text) => queue(() => interaction.editReply({ content: clip(text, DISCORD_LIMITS.content), embeds: [] })),
+      onProgress: (text) =>
+        queue(() => interaction.editReply({ content: clip(text, DISCORD_LIMITS.content), embeds: [] })),
     };
     const message = incoming(interactionAuthor(interaction), interaction.channelId, invocationText(invocation));
     const reply = await assistant.command(message, invocation, options);
@@ -252,7 +276,10 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     const target = interaction.targetMessage;
     const exchangeId = target.author.id === me().id ? exchangeIdOf(target) : null;
     if (!exchangeId) {
-      await interaction.reply({ content: 'That is not one of my weather answers: pick a message of mine that shows an exchange id.', flags: MessageFlags.Ephemeral });
+      await interaction.reply({
+        content: 'That is not one of my weather answers: pick a message of mine that shows an exchange id.',
+        flags: MessageFlags.Ephemeral,
+      });
       return;
     }
     const author = interactionAuthor(interaction);
@@ -271,7 +298,12 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     const modal = new ModalBuilder()
       .setCustomId(`${CORRECTION_MODAL}:${exchangeId}:${target.id}`)
       .setTitle('Correct answer')
-      .addLabelComponents(new LabelBuilder().setLabel('The better answer').setDescription(`Saved as the answer to exchange ${exchangeId}`).setTextInputComponent(input));
+      .addLabelComponents(
+        new LabelBuilder()
+          .setLabel('The better answer')
+          .setDescription(`Saved as the answer to exchange ${exchangeId}`)
+          .setTextInputComponent(input),
+      );
     await interaction.showModal(modal);
   }
 
@@ -281,7 +313,10 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const invocation: CommandInvocation = { name: correct.name, options: { exchange: exchangeId, answer: correction } };
     const channelId = interaction.channelId ?? interaction.user.id;
-    const reply = await assistant.command(incoming(interactionAuthor(interaction), channelId, invocationText(invocation)), invocation);
+    const reply = await assistant.command(
+      incoming(interactionAuthor(interaction), channelId, invocationText(invocation)),
+      invocation,
+    );
     await interaction.editReply(renderReply(reply));
     if (reply.kind !== 'command' || !interaction.channel) return;
     const answer = await interaction.channel.messages.fetch(messageId).catch(() => null);
@@ -291,14 +326,17 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
   async function onInteraction(interaction: Interaction): Promise<void> {
     try {
       if (interaction.isChatInputCommand()) await onSlashCommand(interaction);
-      else if (interaction.isMessageContextMenuCommand() && interaction.commandName === CORRECT_ANSWER_COMMAND) await onCorrectAnswer(interaction);
-      else if (interaction.isModalSubmit() && interaction.customId.startsWith(`${CORRECTION_MODAL}:`)) await onCorrection(interaction);
+      else if (interaction.isMessageContextMenuCommand() && interaction.commandName === CORRECT_ANSWER_COMMAND)
+        await onCorrectAnswer(interaction);
+      else if (interaction.isModalSubmit() && interaction.customId.startsWith(`${CORRECTION_MODAL}:`))
+        await onCorrection(interaction);
     } catch (error) {
       log.error('discord: interaction failed', { error, interaction: interaction.type });
       if (!interaction.isRepliable()) return;
-      const apology = interaction.deferred || interaction.replied
-        ? interaction.editReply({ content: SORRY, embeds: [] })
-        : interaction.reply({ content: SORRY, flags: MessageFlags.Ephemeral });
+      const apology =
+        interaction.deferred || interaction.replied
+          ? interaction.editReply({ content: SORRY, embeds: [] })
+          : interaction.reply({ content: SORRY, flags: MessageFlags.Ephemeral });
       await apology.catch(() => undefined);
     }
   }
@@ -319,7 +357,7 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
         await client.login(config.token);
       } catch (error) {
         await client.destroy();
-        throw new Error(explainLoginFailure(error));
+        throw new Error(explainLoginFailure(error), { cause: error });
       }
       await ready;
       log.info('discord: connected', { user: client.user?.tag, servers: client.guilds.cache.size });

@@ -22,7 +22,10 @@ const CONTEXTS = [InteractionContextType.Guild, InteractionContextType.BotDM];
 
 function addOption(builder: SlashCommandBuilder, option: OptionSpec): void {
   const described = <O extends ApplicationCommandOptionBase>(o: O) =>
-    o.setName(option.name).setDescription(option.description).setRequired(option.required ?? false);
+    o
+      .setName(option.name)
+      .setDescription(option.description)
+      .setRequired(option.required ?? false);
   switch (option.type) {
     case 'string':
       builder.addStringOption((o) => {

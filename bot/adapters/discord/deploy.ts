@@ -18,7 +18,11 @@ export const INVITE_SCOPES = [OAuth2Scopes.Bot, OAuth2Scopes.ApplicationsCommand
 
 /** The link a server admin opens to add the bot with exactly those permissions. */
 export function inviteUrl(applicationId: string): string {
-  const query = new URLSearchParams({ client_id: applicationId, scope: INVITE_SCOPES.join(' '), permissions: BOT_PERMISSIONS.toString() });
+  const query = new URLSearchParams({
+    client_id: applicationId,
+    scope: INVITE_SCOPES.join(' '),
+    permissions: BOT_PERMISSIONS.toString(),
+  });
   return `https://discord.com/oauth2/authorize?${query}`;
 }
 
@@ -43,9 +47,17 @@ export interface DeployResult {
 export async function deployCommands(options: DeployOptions): Promise<DeployResult> {
   const rest = new REST({ api: options.apiUrl }).setToken(options.token);
   try {
-    const route = options.guildId ? Routes.applicationGuildCommands(options.applicationId, options.guildId) : Routes.applicationCommands(options.applicationId);
-    const answer = (await rest.put(route, { body: options.clear ? [] : commandDefinitions() })) as RESTPutAPIApplicationCommandsResult;
-    return { scope: options.guildId ? 'guild' : 'global', guildId: options.guildId, registered: answer.map((command) => command.name) };
+    const route = options.guildId
+      ? Routes.applicationGuildCommands(options.applicationId, options.guildId)
+      : Routes.applicationCommands(options.applicationId);
+    const answer = (await rest.put(route, {
+      body: options.clear ? [] : commandDefinitions(),
+    })) as RESTPutAPIApplicationCommandsResult;
+    return {
+      scope: options.guildId ? 'guild' : 'global',
+      guildId: options.guildId,
+      registered: answer.map((command) => command.name),
+    };
   } finally {
     rest.clearHashSweeper();
     rest.clearHandlerSweeper();

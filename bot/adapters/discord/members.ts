@@ -22,14 +22,24 @@ function holdsRole(member: AnyMember, wanted: string | null): boolean {
   return (member as GuildMember).roles.cache.some((role) => role.id === wanted || role.name.toLowerCase() === name);
 }
 
-export function rolesOf(member: AnyMember, permissions: Readonly<PermissionsBitField> | null, settings: DiscordRoleSettings): Role[] {
+export function rolesOf(
+  member: AnyMember,
+  permissions: Readonly<PermissionsBitField> | null,
+  settings: DiscordRoleSettings,
+): Role[] {
   const roles: Role[] = [];
-  if (permissions?.has(PermissionFlagsBits.ManageMessages) || holdsRole(member, settings.moderatorRole)) roles.push('moderator');
+  if (permissions?.has(PermissionFlagsBits.ManageMessages) || holdsRole(member, settings.moderatorRole))
+    roles.push('moderator');
   if (permissions?.has(PermissionFlagsBits.Administrator) || holdsRole(member, settings.adminRole)) roles.push('admin');
   return roles;
 }
 
 /** In DMs there is no member and so no role: DMs are for asking, moderation happens in servers. */
-export function authorOf(user: User, member: AnyMember, permissions: Readonly<PermissionsBitField> | null, settings: DiscordRoleSettings): Author {
+export function authorOf(
+  user: User,
+  member: AnyMember,
+  permissions: Readonly<PermissionsBitField> | null,
+  settings: DiscordRoleSettings,
+): Author {
   return { id: user.id, name: user.username, roles: rolesOf(member, permissions, settings) };
 }

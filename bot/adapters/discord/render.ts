@@ -7,7 +7,14 @@
 import type { APIEmbed, APIEmbedField } from 'discord.js';
 import { buildFacts } from '../../answers/facts';
 import type { Reply } from '../../chat/message';
-import type { ConditionCode, FactPeriod, ModerationStatus, UnitLabels, WeatherFacts, WeatherReport } from '../../core/domain';
+import type {
+  ConditionCode,
+  FactPeriod,
+  ModerationStatus,
+  UnitLabels,
+  WeatherFacts,
+  WeatherReport,
+} from '../../core/domain';
 
 /** Discord's documented maxima (characters). */
 export const DISCORD_LIMITS = {
@@ -55,23 +62,35 @@ export interface DiscordMessageBody {
   embeds: APIEmbed[];
 }
 
-/** Plain text, or an embed when the reply carries a weather report. Both keys are always set, so an edit replaces both. */
+/**
+ * Plain text, or an embed when the reply carries a weather report. Both keys are always set, so an edit replaces both.
+ */
 export function renderReply(reply: Reply): DiscordMessageBody {
   if (!reply.facts || !reply.report) return { content: clip(reply.text || '…', DISCORD_LIMITS.content), embeds: [] };
   return { content: '', embeds: [weatherEmbed(reply.text, reply.facts, reply.report, reply.exchangeId)] };
 }
 
-function weatherEmbed(text: string, facts: WeatherFacts, report: WeatherReport, exchangeId: string | undefined): APIEmbed {
+function weatherEmbed(
+  text: string,
+  facts: WeatherFacts,
+  report: WeatherReport,
+  exchangeId: string | undefined,
+): APIEmbed {
   const periods = detailedPeriods(facts, report);
   const icon = CONDITION_ICONS[conditionCode(periods[0]?.condition, report)];
   // Several periods (a weekend) get their day in front of each field's name.
   const fieldName = (name: string, period: FactPeriod) => (periods.length > 1 ? `${period.label} · ${name}` : name);
   const fields: APIEmbedField[] = [];
   for (const period of periods) {
-    for (const [name, value] of periodFields(period, facts.units)) fields.push({ name: fieldName(name, period), value, inline: true });
+    for (const [name, value] of periodFields(period, facts.units))
+      fields.push({ name: fieldName(name, period), value, inline: true });
   }
   const { latitude, longitude } = report.place;
-  fields.push({ name: 'Place', value: `${facts.place} (${latitude.toFixed(2)}, ${longitude.toFixed(2)})`, inline: false });
+  fields.push({
+    name: 'Place',
+    value: `${facts.place} (${latitude.toFixed(2)}, ${longitude.toFixed(2)})`,
+    inline: false,
+  });
   const embed: APIEmbed = {
     title: clip(`${icon} ${facts.place} — ${facts.period}`, DISCORD_LIMITS.title),
     description: clip(text, DISCORD_LIMITS.description),
@@ -102,7 +121,11 @@ function detailedPeriods(facts: WeatherFacts, report: WeatherReport): FactPeriod
 }
 
 function conditionCode(text: string | undefined, report: WeatherReport): ConditionCode {
-  const conditions = [report.current.condition, ...report.daily.map((d) => d.condition), ...report.hourly.map((h) => h.condition)];
+  const conditions = [
+    report.current.condition,
+    ...report.daily.map((d) => d.condition),
+    ...report.hourly.map((h) => h.condition),
+  ];
   return conditions.find((condition) => condition.text === text)?.code ?? report.current.condition.code;
 }
 
@@ -110,34 +133,49 @@ function periodFields(p: FactPeriod, units: UnitLabels): Array<[string, string]>
   const t = (n: number) => `${n}${units.temperature}`;
   const present = (...parts: Array<string | false | undefined>) => parts.filter(Boolean).join(', ');
   const fields: Array<[string, string]> = [
-    ['Temperature', present(
-      p.temperature !== undefined && t(p.temperature),
-      p.high !== undefined && `high ${t(p.high)}`,
-      p.low !== undefined && `low ${t(p.low)}`,
-      p.feelsLike !== undefined && `feels like ${t(p.feelsLike)}`,
-    )],
-    ['Wind', present(
-      p.windSpeed !== undefined && `${p.windSpeed} ${units.speed}${p.windDirection ? ` ${p.windDirection}` : ''}`,
-      p.windGust !== undefined && `gusts ${p.windGust} ${units.speed}`,
-    )],
+    [
+      'Temperature',
+      present(
+        p.temperature !== undefined && t(p.temperature),
+        p.high !== undefined && `high ${t(p.high)}`,
+        p.low !== undefined && `low ${t(p.low)}`,
+        p.feelsLike !== undefined && `feels like ${t(p.feelsLike)}`,
+      ),
+    ],
+    [
+      'Wind',
+      present(
+        p.windSpeed !== undefined && `${p.windSpeed} ${units.speed}${p.windDirection ? ` ${p.windDirection}` : ''}`,
+        p.windGust !== undefined && `gusts ${p.windGust} ${units.speed}`,
+      ),
+    ],
     ['Humidity', present(p.humidity !== undefined && `${p.humidity}%`)],
-    ['Precipitation', present(
-      p.precipitationChance !== undefined && `${p.precipitationChance}% chance`,
-      p.precipitation !== undefined && `${p.precipitation} ${units.precipitation}`,
-      p.snowfall !== undefined && p.snowfall > 0 && `${p.snowfall} ${units.snowfall} snow`,
-    )],
-    ['Sun', present(
-      p.sunrise !== undefined && `sunrise ${p.sunrise}`,
-      p.sunset !== undefined && `sunset ${p.sunset}`,
-      p.uvIndex !== undefined && `UV ${p.uvIndex}`,
-    )],
+    [
+      'Precipitation',
+      present(
+        p.precipitationChance !== undefined && `${p.precipitationChance}% chance`,
+        p.precipitation !== undefined && `${p.precipitation} ${units.precipitation}`,
+        p.snowfall !== undefined && p.snowfall > 0 && `${p.snowfall} ${units.snowfall} snow`,
+      ),
+    ],
+    [
+      'Sun',
+      present(
+        p.sunrise !== undefined && `sunrise ${p.sunrise}`,
+        p.sunset !== undefined && `sunset ${p.sunset}`,
+        p.uvIndex !== undefined && `UV ${p.uvIndex}`,
+      ),
+    ],
   ];
   return fields.filter(([, value]) => value !== '');
 }
 
 /** Discord refuses an embed whose texts add up to more than 6000 characters: the description gives way. */
 function fitEmbedTotal(embed: APIEmbed): APIEmbed {
-  const others = (embed.title?.length ?? 0) + (embed.footer?.text.length ?? 0) + (embed.fields ?? []).reduce((sum, f) => sum + f.name.length + f.value.length, 0);
+  const others =
+    (embed.title?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.fields ?? []).reduce((sum, f) => sum + f.name.length + f.value.length, 0);
   const room = DISCORD_LIMITS.embedTotal - others;
   if ((embed.description?.length ?? 0) <= room) return embed;
   return { ...embed, description: clip(embed.description ?? '', Math.max(room, 1)) };
@@ -171,6 +209,14 @@ export function exchangeIdOf(message: WithEmbeds): string | null {
 }
 
 /** The same embeds with the footer showing the exchange's moderation status. */
-export function withModerationStatus(embeds: readonly APIEmbed[], exchangeId: string, status: ModerationStatus): APIEmbed[] {
-  return embeds.map((embed) => (embed.footer?.text.match(FOOTER_ID)?.[1] === exchangeId ? { ...embed, footer: { ...embed.footer, text: exchangeFooter(exchangeId, status) } } : embed));
+export function withModerationStatus(
+  embeds: readonly APIEmbed[],
+  exchangeId: string,
+  status: ModerationStatus,
+): APIEmbed[] {
+  return embeds.map((embed) =>
+    embed.footer?.text.match(FOOTER_ID)?.[1] === exchangeId
+      ? { ...embed, footer: { ...embed.footer, text: exchangeFooter(exchangeId, status) } }
+      : embed,
+  );
 }

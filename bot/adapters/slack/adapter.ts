@@ -1,6 +1,13 @@
 import {
-  App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi,
-  type Context, type Logger as BoltLogger, type MessageShortcut, type RespondFn,
+  App,
+  HTTPReceiver,
+  LogLevel,
+  SocketModeReceiver,
+  webApi,
+  type Context,
+  type Logger as BoltLogger,
+  type MessageShortcut,
+  type RespondFn,
 } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -11,16 +18,28 @@ import type { Config } from '../../config';
 import type { Logger } from '../../core/log';
 import type { Adapter } from '../adapter';
 import {
-  CORRECT_MODAL, CORRECT_SHORTCUT, CORRECTION_BLOCK, CORRECTION_INPUT,
-  correctionModal, correctionTargetOf, escapeText, exchangeIdOf, plainText, renderProgress, renderReply,
-  type RenderOptions, type SlackMessage,
+  CORRECT_MODAL,
+  CORRECT_SHORTCUT,
+  CORRECTION_BLOCK,
+  CORRECTION_INPUT,
+  correctionModal,
+  correctionTargetOf,
+  escapeText,
+  exchangeIdOf,
+  plainText,
+  renderProgress,
+  renderReply,
+  type SlackMessage,
 } from './blocks';
 import { SlackRoles } from './roles';
 
 export type SlackConfig = NonNullable<Config['slack']>;
 
 export interface SlackAdapter extends Adapter {
-  /** HTTP mode, once started: where this process takes Slack's requests (events, commands, interactivity). Null in Socket Mode. */
+  /**
+   * HTTP mode, once started: where this process takes Slack's requests (events, commands, interactivity). Null in
+   * Socket Mode.
+   */
   readonly eventsUrl: string | null;
 }
 
@@ -30,7 +49,10 @@ export const EVENTS_PATH = '/slack/events';
 /** Shown on the user's message while the answer is worked out: Slack has no typing indicator for apps. */
 export const WORKING_REACTION = 'eyes';
 /** Reactions a moderator moderates an answer with, and the command each runs. */
-export const REACTION_COMMANDS: Readonly<Record<string, 'approve' | 'reject'>> = { white_check_mark: 'approve', x: 'reject' };
+export const REACTION_COMMANDS: Readonly<Record<string, 'approve' | 'reject'>> = {
+  white_check_mark: 'approve',
+  x: 'reject',
+};
 
 type Client = webApi.WebClient;
 
@@ -77,7 +99,8 @@ function slackErrorCode(error: unknown): string | undefined {
  * by default; HTTP mode (signed requests on `config.port`) when `config.mode` is "http".
  */
 export function createSlackAdapter(assistant: Assistant, config: SlackConfig, log: Logger): SlackAdapter {
-  if (config.mode === 'socket' && !config.appToken) throw new Error('Slack Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write)');
+  if (config.mode === 'socket' && !config.appToken)
+    throw new Error('Slack Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write)');
   if (config.mode === 'http' && !config.signingSecret) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
 
   const logger = boltLogger(log);
@@ -94,7 +117,11 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
   const roles = new SlackRoles(app.client, config, log);
   let eventsUrl: string | null = null;
 
-  const authorOf = async (userId: string, name?: string): Promise<Author> => ({ id: userId, name, roles: await roles.rolesOf(userId) });
+  const authorOf = async (userId: string, name?: string): Promise<Author> => ({
+    id: userId,
+    name,
+    roles: await roles.rolesOf(userId),
+  });
 
   /** One reply's message: posted by the first progress report or the reply itself, edited by what follows. */
   function replyMessage(client: Client, destination: Destination) {
@@ -103,13 +130,17 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
     const put = (content: SlackMessage) => {
       const step = queue.then(async () => {
         if (ts) await client.chat.update({ channel: destination.channel, ts, ...content });
-        else ts = (await client.chat.postMessage({ channel: destination.channel, thread_ts: destination.threadTs, ...content })).ts;
+        else
+          ts = (
+            await client.chat.postMessage({ channel: destination.channel, thread_ts: destination.threadTs, ...content })
+          ).ts;
       });
       queue = step.catch(() => undefined);
       return step;
     };
     return {
-      report: (text: string) => put(renderProgress(text)).catch((error) => log.warn('could not show progress in Slack', { error })),
+      report: (text: string) =>
+        put(renderProgress(text)).catch((error) => log.warn('could not show progress in Slack', { error })),
       finish: (content: SlackMessage) => put(content),
       get posted() {
         return ts !== undefined;
@@ -117,24 +148,38 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
     };
   }
 
-  /** The bot's own message, with its metadata: top-level ones from the channel's history, the others from their thread. */
+  /**
+   * The bot's own message, with its metadata: top-level ones from the channel's history, the others from their thread.
+   */
   async function fetchMessage(client: Client, channel: string, ts: string) {
-    const history = await client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1, include_all_metadata: true });
+    const history = await client.conversations.history({
+      channel,
+      latest: ts,
+      inclusive: true,
+      limit: 1,
+      include_all_metadata: true,
+    });
     const top = history.messages?.find((message) => message.ts === ts);
     if (top) return top;
     const thread = await client.conversations.replies({ channel, ts, include_all_metadata: true });
     return thread.messages?.find((message) => message.ts === ts);
   }
 
-  async function answerMessage(client: Client, context: Context, incoming: { channel: string; user: string; ts: string; text: string; threadTs?: string }) {
+  async function answerMessage(
+    client: Client,
+    context: Context,
+    incoming: { channel: string; user: string; ts: string; text: string; threadTs?: string },
+  ) {
     const destination = { channel: incoming.channel, threadTs: incoming.threadTs };
-    const typing = client.reactions.add({ channel: incoming.channel, timestamp: incoming.ts, name: WORKING_REACTION }).then(
-      () => true,
-      (error) => {
-        log.debug('could not mark the message as being worked on', { error: slackErrorCode(error) ?? error });
-        return false;
-      },
-    );
+    const typing = client.reactions
+      .add({ channel: incoming.channel, timestamp: incoming.ts, name: WORKING_REACTION })
+      .then(
+        () => true,
+        (error) => {
+          log.debug('could not mark the message as being worked on', { error: slackErrorCode(error) ?? error });
+          return false;
+        },
+      );
     try {
       const message: IncomingMessage = {
         platform: PLATFORM,
@@ -147,10 +192,14 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
       await answer.finish(renderReply(reply));
     } catch (error) {
       log.error('could not answer a Slack message', { error });
-      await client.chat.postMessage({ channel: incoming.channel, thread_ts: incoming.threadTs, text: replies.internalError }).catch(() => undefined);
+      await client.chat
+        .postMessage({ channel: incoming.channel, thread_ts: incoming.threadTs, text: replies.internalError })
+        .catch(() => undefined);
     } finally {
       if (await typing) {
-        await client.reactions.remove({ channel: incoming.channel, timestamp: incoming.ts, name: WORKING_REACTION }).catch((error) => log.debug('could not clear the working mark', { error: slackErrorCode(error) ?? error }));
+        await client.reactions
+          .remove({ channel: incoming.channel, timestamp: incoming.ts, name: WORKING_REACTION })
+          .catch((error) => log.debug('could not clear the working mark', { error: slackErrorCode(error) ?? error }));
       }
     }
   }
@@ -162,13 +211,25 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
   app.event('app_mention', async ({ event, context, client }) => {
     // A mention inside a direct message is answered by the direct-message listener.
     if (!event.user || event.channel.startsWith('D')) return;
-    await answerMessage(client, context, { channel: event.channel, user: event.user, ts: event.ts, text: event.text, threadTs: event.thread_ts ?? event.ts });
+    await answerMessage(client, context, {
+      channel: event.channel,
+      user: event.user,
+      ts: event.ts,
+      text: event.text,
+      threadTs: event.thread_ts ?? event.ts,
+    });
   });
 
   app.event('message', async ({ event, context, client }) => {
     // Edits, deletions, joins and other subtypes are not questions; nor is any bot's message.
     if (event.subtype !== undefined || event.channel_type !== 'im' || event.bot_id) return;
-    await answerMessage(client, context, { channel: event.channel, user: event.user, ts: event.ts, text: event.text ?? '', threadTs: event.thread_ts });
+    await answerMessage(client, context, {
+      channel: event.channel,
+      user: event.user,
+      ts: event.ts,
+      text: event.text ?? '',
+      threadTs: event.thread_ts,
+    });
   });
 
   app.command(/^\/[\w-]+$/, async ({ command, ack, client, respond }) => {
@@ -176,9 +237,18 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
     const invoked = `${command.command} ${command.text}`.trim();
     const ephemeral = (text: string) => respond({ response_type: 'ephemeral', text: escapeText(text) });
     try {
-      const message: IncomingMessage = { platform: PLATFORM, channelId: command.channel_id, author: await authorOf(command.user_id, command.user_name), text: invoked };
+      const message: IncomingMessage = {
+        platform: PLATFORM,
+        channelId: command.channel_id,
+        author: await authorOf(command.user_id, command.user_name),
+        text: invoked,
+      };
       const answer = replyMessage(client, { channel: command.channel_id });
-      const reply = await assistant.command(message, { name: command.command.slice(1), text: command.text }, { onProgress: answer.report });
+      const reply = await assistant.command(
+        message,
+        { name: command.command.slice(1), text: command.text },
+        { onProgress: answer.report },
+      );
       const content = renderReply(reply, { askedBy: { userId: command.user_id, command: invoked } });
       if (answer.posted || reply.exchangeId) await postVisibly(answer.finish, respond, content);
       else await ephemeral(reply.text);
@@ -188,8 +258,15 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
     }
   });
 
-  /** Answers go in the channel for everyone (and the moderators) to see; where the bot is no member, through the command's response URL. */
-  async function postVisibly(post: (content: SlackMessage) => Promise<void>, respond: RespondFn, content: SlackMessage) {
+  /**
+   * Answers go in the channel for everyone (and the moderators) to see; where the bot is no member, through the
+   * command's response URL.
+   */
+  async function postVisibly(
+    post: (content: SlackMessage) => Promise<void>,
+    respond: RespondFn,
+    content: SlackMessage,
+  ) {
     try {
       await post(content);
     } catch (error) {
@@ -207,7 +284,12 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
       const answer = await fetchMessage(client, channel, ts);
       const exchangeId = exchangeIdOf(answer);
       if (!exchangeId) return;
-      const message: IncomingMessage = { platform: PLATFORM, channelId: channel, author: await authorOf(event.user), text: `:${event.reaction}:` };
+      const message: IncomingMessage = {
+        platform: PLATFORM,
+        channelId: channel,
+        author: await authorOf(event.user),
+        text: `:${event.reaction}:`,
+      };
       const reply = await assistant.command(message, { name: verdict, options: { exchange: exchangeId } });
       // Anyone may add the emoji; a reaction from someone who may not moderate stays just a reaction.
       if (reply.kind === 'refused' || reply.kind === 'limited') return;
@@ -217,45 +299,70 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
     }
   });
 
-  app.shortcut<MessageShortcut>({ callback_id: CORRECT_SHORTCUT, type: 'message_action' }, async ({ shortcut, ack, client, context, respond }) => {
-    await ack();
-    try {
-      const { channel, message } = shortcut;
-      const own = message.user === context.botUserId || (context.botId !== undefined && message.bot_id === context.botId);
-      // The payload's blocks usually carry the id; metadata only comes with a fetch.
-      const exchangeId = own ? exchangeIdOf(message) ?? exchangeIdOf(await fetchMessage(client, channel.id, message.ts)) : undefined;
-      if (!exchangeId) {
-        await respond({ response_type: 'ephemeral', text: 'Use “Correct answer” on one of my weather answers.' });
-        return;
+  app.shortcut<MessageShortcut>(
+    { callback_id: CORRECT_SHORTCUT, type: 'message_action' },
+    async ({ shortcut, ack, client, context, respond }) => {
+      await ack();
+      try {
+        const { channel, message } = shortcut;
+        const own =
+          message.user === context.botUserId || (context.botId !== undefined && message.bot_id === context.botId);
+        // The payload's blocks usually carry the id; metadata only comes with a fetch.
+        const exchangeId = own
+          ? (exchangeIdOf(message) ?? exchangeIdOf(await fetchMessage(client, channel.id, message.ts)))
+          : undefined;
+        if (!exchangeId) {
+          await respond({ response_type: 'ephemeral', text: 'Use “Correct answer” on one of my weather answers.' });
+          return;
+        }
+        const threadTs = typeof message.thread_ts === 'string' ? message.thread_ts : undefined;
+        await client.views.open({
+          trigger_id: shortcut.trigger_id,
+          view: correctionModal({ channel: channel.id, ts: message.ts, threadTs, exchangeId }, message.text ?? ''),
+        });
+      } catch (error) {
+        log.error('could not open the Slack correction modal', { error });
+        await respond({ response_type: 'ephemeral', text: replies.internalError }).catch(() => undefined);
       }
-      const threadTs = typeof message.thread_ts === 'string' ? message.thread_ts : undefined;
-      await client.views.open({ trigger_id: shortcut.trigger_id, view: correctionModal({ channel: channel.id, ts: message.ts, threadTs, exchangeId }, message.text ?? '') });
-    } catch (error) {
-      log.error('could not open the Slack correction modal', { error });
-      await respond({ response_type: 'ephemeral', text: replies.internalError }).catch(() => undefined);
-    }
-  });
+    },
+  );
 
   app.view(CORRECT_MODAL, async ({ ack, view, body, client }) => {
     const target = correctionTargetOf(view.private_metadata);
     const correction = view.state.values[CORRECTION_BLOCK]?.[CORRECTION_INPUT]?.value?.trim();
     if (!target) return ack();
-    if (!correction) return ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: 'Write the corrected answer.' } });
+    if (!correction)
+      return ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: 'Write the corrected answer.' } });
     try {
-      const message: IncomingMessage = { platform: PLATFORM, channelId: target.channel, author: await authorOf(body.user.id, body.user.name), text: correction };
-      const reply = await assistant.command(message, { name: 'correct', options: { exchange: target.exchangeId, answer: correction } });
+      const message: IncomingMessage = {
+        platform: PLATFORM,
+        channelId: target.channel,
+        author: await authorOf(body.user.id, body.user.name),
+        text: correction,
+      };
+      const reply = await assistant.command(message, {
+        name: 'correct',
+        options: { exchange: target.exchangeId, answer: correction },
+      });
       // Refusals and errors show in the modal, which stays open; success closes it.
-      if (reply.kind !== 'command') return ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: reply.text } });
+      if (reply.kind !== 'command')
+        return ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: reply.text } });
       await ack();
       await confirm(client, target.channel, body.user.id, target.threadTs, reply);
     } catch (error) {
       log.error('could not save a Slack correction', { error });
-      await ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: replies.internalError } }).catch(() => undefined);
+      await ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: replies.internalError } }).catch(
+        () => undefined,
+      );
     }
   });
 
   async function confirm(client: Client, channel: string, user: string, threadTs: string | undefined, reply: Reply) {
-    await client.chat.postEphemeral({ channel, user, thread_ts: threadTs, text: escapeText(reply.text) }).catch((error) => log.warn('could not confirm to the moderator in Slack', { error: slackErrorCode(error) ?? error }));
+    await client.chat
+      .postEphemeral({ channel, user, thread_ts: threadTs, text: escapeText(reply.text) })
+      .catch((error) =>
+        log.warn('could not confirm to the moderator in Slack', { error: slackErrorCode(error) ?? error }),
+      );
   }
 
   return {
@@ -268,8 +375,11 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
         await app.init();
       } catch (error) {
         const code = slackErrorCode(error);
-        if (code) throw new Error(`Slack did not accept SLACK_BOT_TOKEN (${code})`);
-        throw new Error(`could not reach Slack at ${config.apiUrl} (${error instanceof Error ? error.message : String(error)}) — check the network or SLACK_API_URL`);
+        if (code) throw new Error(`Slack did not accept SLACK_BOT_TOKEN (${code})`, { cause: error });
+        throw new Error(
+          `could not reach Slack at ${config.apiUrl} (${error instanceof Error ? error.message : String(error)}) — check the network or SLACK_API_URL`,
+          { cause: error },
+        );
       }
       const started = await app.start();
       if (config.mode === 'http') {

@@ -49,12 +49,15 @@ function unescapeText(text: string): string {
  */
 export function plainText(text: string, botUserId?: string): string {
   const withoutBot = botUserId ? text.replace(new RegExp(`<@${botUserId}(\\|[^>]*)?>[,:]?`, 'g'), ' ') : text;
-  const linked = withoutBot.replace(/<([@#!]?)([^>|]+)(?:\|([^>]+))?>/g, (_all, sigil: string, target: string, label?: string) => {
-    if (sigil === '#') return `#${label ?? target}`;
-    if (sigil === '@') return `@${label ?? target}`;
-    if (sigil === '!') return label ?? `@${target.split('^')[0]}`;
-    return label ?? target;
-  });
+  const linked = withoutBot.replace(
+    /<([@#!]?)([^>|]+)(?:\|([^>]+))?>/g,
+    (_all, sigil: string, target: string, label?: string) => {
+      if (sigil === '#') return `#${label ?? target}`;
+      if (sigil === '@') return `@${label ?? target}`;
+      if (sigil === '!') return label ?? `@${target.split('^')[0]}`;
+      return label ?? target;
+    },
+  );
   return unescapeText(linked).replace(/\s+/g, ' ').trim();
 }
 
@@ -65,12 +68,16 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-const PROVIDER_NAMES: Record<WeatherReport['provider'], string> = { 'open-meteo': 'Open-Meteo', openweather: 'OpenWeather' };
+const PROVIDER_NAMES: Record<WeatherReport['provider'], string> = {
+  'open-meteo': 'Open-Meteo',
+  openweather: 'OpenWeather',
+};
 
 function temperatureField(period: FactPeriod, unit: string): string | undefined {
   const feels = period.feelsLike === undefined ? '' : `, feels like ${period.feelsLike}${unit}`;
   if (period.temperature !== undefined) return `${period.temperature}${unit}${feels}`;
-  if (period.high !== undefined && period.low !== undefined) return `${period.high}${unit} / ${period.low}${unit}${feels}`;
+  if (period.high !== undefined && period.low !== undefined)
+    return `${period.high}${unit} / ${period.low}${unit}${feels}`;
   if (period.low !== undefined) return `low ${period.low}${unit}${feels}`;
   return undefined;
 }
@@ -92,7 +99,10 @@ function weatherSections(facts: WeatherFacts, report: WeatherReport): types.Sect
   const general = buildFacts(report, { when: facts.when, aspect: 'general' });
   const { units } = general;
   return general.periods.map((period, index) => {
-    const wind = period.windSpeed === undefined ? undefined : `${period.windSpeed} ${units.speed}${period.windDirection ? ` ${period.windDirection}` : ''}`;
+    const wind =
+      period.windSpeed === undefined
+        ? undefined
+        : `${period.windSpeed} ${units.speed}${period.windDirection ? ` ${period.windDirection}` : ''}`;
     const fields: [string, string | undefined][] = [
       ['Temperature', temperatureField(period, units.temperature)],
       ['Wind', wind],
@@ -103,7 +113,9 @@ function weatherSections(facts: WeatherFacts, report: WeatherReport): types.Sect
     return {
       type: 'section',
       text: mrkdwn(`*${escapeText(period.label)}* · ${escapeText(period.condition)}`),
-      fields: fields.filter(([, value]) => value !== undefined).map(([name, value]) => mrkdwn(`*${name}*\n${escapeText(value!)}`)),
+      fields: fields
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => mrkdwn(`*${name}*\n${escapeText(value!)}`)),
     };
   });
 }
@@ -118,17 +130,23 @@ export function renderReply(reply: Reply, options: RenderOptions = {}): SlackMes
   const text = escapeText(reply.text);
   const blocks: types.KnownBlock[] = [];
   if (options.askedBy) {
-    blocks.push({ type: 'context', elements: [mrkdwn(`<@${options.askedBy.userId}> asked \`${escapeText(clip(options.askedBy.command, 200))}\``)] });
+    blocks.push({
+      type: 'context',
+      elements: [mrkdwn(`<@${options.askedBy.userId}> asked \`${escapeText(clip(options.askedBy.command, 200))}\``)],
+    });
   }
   blocks.push({ type: 'section', text: mrkdwn(clip(text, SECTION_TEXT_MAX)) });
   if (reply.facts && reply.report) blocks.push(...weatherSections(reply.facts, reply.report));
 
   const notes: string[] = [];
   if (reply.report) notes.push(`Weather data by ${PROVIDER_NAMES[reply.report.provider]}`);
-  if (reply.exchangeId) notes.push(`exchange ${reply.exchangeId}`, 'moderators: ✅ approve · ❌ reject · ⋮ Correct answer');
+  if (reply.exchangeId)
+    notes.push(`exchange ${reply.exchangeId}`, 'moderators: ✅ approve · ❌ reject · ⋮ Correct answer');
   if (notes.length) blocks.push({ type: 'context', elements: [mrkdwn(notes.join(' · '))] });
 
-  const metadata = reply.exchangeId ? { event_type: ANSWER_EVENT_TYPE, event_payload: { exchange_id: reply.exchangeId } } : undefined;
+  const metadata = reply.exchangeId
+    ? { event_type: ANSWER_EVENT_TYPE, event_payload: { exchange_id: reply.exchangeId } }
+    : undefined;
   return { text, blocks, ...(metadata ? { metadata } : {}) };
 }
 
@@ -150,7 +168,10 @@ const EXCHANGE_IN_TEXT = /\bexchange (\d{6}-\d{4,})\b/;
 export function exchangeIdOf(found: object | undefined): string | undefined {
   if (!found) return undefined;
   const message = found as MessageLike;
-  const payload = message.metadata?.event_type === ANSWER_EVENT_TYPE ? (message.metadata.event_payload as { exchange_id?: unknown }) : undefined;
+  const payload =
+    message.metadata?.event_type === ANSWER_EVENT_TYPE
+      ? (message.metadata.event_payload as { exchange_id?: unknown })
+      : undefined;
   if (typeof payload?.exchange_id === 'string') return payload.exchange_id;
   for (const block of message.blocks ?? []) {
     const { type, elements } = block as { type?: string; elements?: { text?: unknown }[] };
@@ -173,7 +194,10 @@ export function correctionModal(target: CorrectionTarget, answerText: string): t
     submit: plain('Save correction'),
     close: plain('Cancel'),
     blocks: [
-      { type: 'context', elements: [mrkdwn(`exchange ${target.exchangeId} · the corrected answer becomes training data`)] },
+      {
+        type: 'context',
+        elements: [mrkdwn(`exchange ${target.exchangeId} · the corrected answer becomes training data`)],
+      },
       {
         type: 'input',
         block_id: CORRECTION_BLOCK,

@@ -48,7 +48,10 @@ export class SlackRoles {
     } catch (error) {
       // Ask again on the next check instead of trusting an empty list for a minute.
       this.group = null;
-      this.log.warn('could not read the Slack moderator group; its members count as regular users for now', { usergroup, error });
+      this.log.warn('could not read the Slack moderator group; its members count as regular users for now', {
+        usergroup,
+        error,
+      });
       return new Set();
     }
   }

@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TORCH_DTYPES, type TorchDType } from '../training/model/config';
+import { TORCH_DTYPES, type TorchDType } from '../training/model/llama-config';
 import { createTinyModel, type TinyModelOptions } from '../training/model/tiny';
 import { UsageError, wholeNumber } from './cli/options';
 

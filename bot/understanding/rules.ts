@@ -14,7 +14,7 @@ import { NICKNAMES } from './places';
 import { findPhrases, weekdayOf } from './phrases';
 import { Reading } from './reading';
 import { cleanMessage, tokenize, type Token } from '../core/text';
-import { findWhen } from './time';
+import { findWhen } from './when';
 import { findUnits } from './units';
 
 const TIME_WORDS = new Set(['today', 'tonight', 'tomorrow', 'weekend', 'morning', 'afternoon', 'evening', 'night']);

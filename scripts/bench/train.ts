@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import type { LlamaConfig } from '../../training/model/config';
+import type { LlamaConfig } from '../../training/model/llama-config';
 import { toHfConfig } from '../../training/model/hf-config';
 import { randomWeights } from '../../training/model/init';
 import { linearShape, loraConfig, type LoraConfig } from '../../training/model/lora';

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { slackManifest } from '../../bot/adapters/slack/manifest';
+import { slackManifest } from '../../bot/adapters/slack/app-manifest';
 
 const USAGE = 'usage: manifest slack [--out file]';
 

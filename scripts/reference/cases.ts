@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { random } from '../../training/random';
-import type { LlamaConfig } from '../../training/model/config';
+import type { LlamaConfig } from '../../training/model/llama-config';
 import { initLoraWeights } from '../../training/model/init';
 import { loraConfig, type LoraAdapter } from '../../training/model/lora';
 import {

@@ -10,7 +10,7 @@ import {
   renderProgress,
   renderReply,
 } from '../../bot/adapters/slack/blocks';
-import { slackManifest } from '../../bot/adapters/slack/manifest';
+import { slackManifest } from '../../bot/adapters/slack/app-manifest';
 import { buildFacts } from '../../bot/answers/facts';
 import { findCommand, menuCommands } from '../../bot/commands';
 import { makeReport } from '../helpers/report';

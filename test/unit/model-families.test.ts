@@ -1,4 +1,4 @@
-import { ModelConfigError } from '../../training/model/config';
+import { ModelConfigError } from '../../training/model/llama-config';
 import { LLAMA, MODEL_FAMILIES, modelFamily } from '../../training/model/families';
 import { parseLlamaConfig, toHfConfig } from '../../training/model/hf-config';
 import { buildLossGraph, llamaWeightShapes } from '../../training/model/llama';

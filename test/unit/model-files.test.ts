@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelConfigError } from '../../training/model/config';
+import { ModelConfigError } from '../../training/model/llama-config';
 import { parseLlamaConfig, readLlamaConfig, toHfConfig } from '../../training/model/hf-config';
 import { llamaWeightShapes } from '../../training/model/llama';
 import {

@@ -1,7 +1,7 @@
 import { AdamW } from '../../training/trainer/adamw';
 import { clipGradients, globalNorm, GradientAccumulator } from '../../training/trainer/gradients';
 import { formatDuration } from '../../training/trainer/progress';
-import { learningRateAt } from '../../training/trainer/schedule';
+import { learningRateAt } from '../../training/trainer/lr-schedule';
 
 const params = (values: Record<string, number[]>) =>
   new Map(Object.entries(values).map(([name, v]) => [name, { data: Float32Array.from(v) }]));

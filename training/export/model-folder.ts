@@ -11,7 +11,7 @@
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { saveModel } from '../engine/onnx';
-import type { LlamaConfig } from '../model/config';
+import type { LlamaConfig } from '../model/llama-config';
 import { modelFamily } from '../model/families';
 import { readLlamaConfig, toHfConfig } from '../model/hf-config';
 import type { GraphWeight } from '../model/llama';

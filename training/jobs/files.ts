@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { DurableFile } from '../../bot/core/durable-file';
 import type { ModelRegistry } from '../registry';
-import { serializeJson } from '../registry/manifest';
+import { serializeJson } from '../registry/version-manifest';
 
 export function jobsDir(dataDir: string): string {
   return join(dataDir, 'jobs');

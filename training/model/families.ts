@@ -4,7 +4,7 @@
  * builds its graphs. All four are Llama-shaped and share llama.ts; another Llama-shaped family is
  * one more entry here.
  */
-import { ModelConfigError, type LlamaConfig } from './config';
+import { ModelConfigError, type LlamaConfig } from './llama-config';
 import { buildCachedLogitsGraph, buildLogitsGraph, buildLossGraph, isLinearWeight, llamaWeightShapes } from './llama';
 
 /** What the rest of training asks of a model definition. */

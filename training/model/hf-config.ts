@@ -5,7 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelConfigError, TORCH_DTYPES, type Llama3RopeScaling, type LlamaConfig, type TorchDType } from './config';
+import {
+  ModelConfigError,
+  TORCH_DTYPES,
+  type Llama3RopeScaling,
+  type LlamaConfig,
+  type TorchDType,
+} from './llama-config';
 import { isModelType, modelFamily, MODEL_TYPES, type ModelFamily } from './families';
 
 type Json = Record<string, unknown>;

@@ -2,7 +2,7 @@
  * Initial weights, seeded: a new LoRA adapter as PEFT makes it, and a random base model as HF
  * initialises one. The same seed gives the same values, tensor by tensor.
  */
-import type { LlamaConfig } from './config';
+import type { LlamaConfig } from './llama-config';
 import { modelFamily } from './families';
 import { loraShapes, type LoraConfig, type LoraTensor } from './lora';
 import { random, seededRandom } from '../random';

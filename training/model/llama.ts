@@ -13,7 +13,7 @@ import { Graph } from '../engine/graph';
 import type { Dim, Value } from '../engine/graph';
 import { crossEntropy } from '../engine/loss';
 import * as op from '../engine/ops';
-import type { LlamaConfig } from './config';
+import type { LlamaConfig } from './llama-config';
 import { loraNames, loraScale, loraShapes, modulePath, type LoraConfig, type LoraTarget } from './lora';
 import { applyRope, ropeTables, type RopeTables } from './rope';
 

@@ -8,7 +8,7 @@
  */
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LlamaConfig } from './config';
+import type { LlamaConfig } from './llama-config';
 import {
   openSafetensors,
   SHARD_INDEX,

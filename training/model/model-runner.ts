@@ -8,7 +8,7 @@ import { gradients } from '../engine/autodiff';
 import type { Graph } from '../engine/graph';
 import { Runner, type Feed, type RunnerOptions } from '../engine/session';
 import type { Batch, LossResult, TrainableModel, TrainableParameter } from '../trainer/trainable';
-import type { LlamaConfig } from './config';
+import type { LlamaConfig } from './llama-config';
 import { modelFamily } from './families';
 import { readLlamaConfig } from './hf-config';
 import { initLoraWeights } from './init';

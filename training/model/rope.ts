@@ -6,7 +6,7 @@
  */
 import type { DType, Value } from '../engine/graph';
 import * as op from '../engine/ops';
-import type { LlamaConfig } from './config';
+import type { LlamaConfig } from './llama-config';
 
 export type RopeConfig = Pick<LlamaConfig, 'headDim' | 'ropeTheta' | 'ropeScaling'>;
 

@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Llama3RopeScaling, LlamaConfig, TorchDType } from './config';
+import type { Llama3RopeScaling, LlamaConfig, TorchDType } from './llama-config';
 import { parseLlamaConfig, toHfConfig } from './hf-config';
 import { randomWeights } from './init';
 import { SINGLE_FILE, writeSafetensors, type TensorToWrite } from './safetensors';

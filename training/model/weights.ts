@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { TrainableParameter } from '../trainer/trainable';
-import type { LlamaConfig } from './config';
+import type { LlamaConfig } from './llama-config';
 import { modelFamily } from './families';
 import type { GraphWeight } from './llama';
 import { openSafetensors, SINGLE_FILE, writeSafetensors, type TensorToWrite } from './safetensors';

@@ -8,7 +8,7 @@ export type {
   NewVersion,
   VersionManifest,
   VersionStatus,
-} from './manifest';
+} from './version-manifest';
 export {
   CorruptFileError,
   InvalidSourceError,

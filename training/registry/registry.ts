@@ -37,8 +37,8 @@ import {
   parsePointer,
   serializeJson,
   versionSequence,
-} from './manifest';
-import type { ActivePointer, NewVersion, VersionManifest, VersionStatus } from './manifest';
+} from './version-manifest';
+import type { ActivePointer, NewVersion, VersionManifest, VersionStatus } from './version-manifest';
 import { watchFile } from './watch';
 
 /** A version as the registry hands it out; `manifest.status` is its status now. */

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { syncFolder } from '../../bot/core/durable-file';
-import type { FileRecord } from './manifest';
+import type { FileRecord } from './version-manifest';
 
 /**
  * Paths ('/'-separated, relative to `dir`) of every file under `dir`, sorted, except the names

@@ -9,8 +9,8 @@
 export type { Batch, LossResult, TrainableModel, TrainableParameter } from './trainable';
 export { AdamW } from './adamw';
 export type { AdamWOptions, AdamWState } from './adamw';
-export { learningRateAt } from './schedule';
-export type { ScheduleOptions } from './schedule';
+export { learningRateAt } from './lr-schedule';
+export type { ScheduleOptions } from './lr-schedule';
 export { clipGradients, globalNorm, GradientAccumulator } from './gradients';
 export { CHECKPOINT_FILE, CheckpointError, readCheckpoint } from './checkpoint';
 export type { Checkpoint, EpochRecord, StepRecord, TrainerState } from './checkpoint';

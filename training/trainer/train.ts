@@ -18,7 +18,7 @@ import {
   type TrainerState,
 } from './checkpoint';
 import { clipGradients, globalNorm, GradientAccumulator } from './gradients';
-import { learningRateAt } from './schedule';
+import { learningRateAt } from './lr-schedule';
 import type { Batch, TrainableModel } from './trainable';
 
 /** Where batches come from (training/encoding/batching.ts builds one from encoded examples). */

@@ -25,8 +25,8 @@ function slashCommand(command: Command): string {
 export function slackManifest(): string {
   const commands = menuCommands.filter((command) => !SLACK_OWN_COMMANDS.has(command.name));
   return `# WeatherBot's Slack app manifest. Paste it at https://api.slack.com/apps → Create New App →
-# From an app manifest. It sets up Socket Mode (no public URL needed). For HTTP mode see
-# docs/slack.md: switch socket_mode_enabled off and fill in the three request URLs below.
+# From an app manifest. It sets up Socket Mode (no public URL needed). For HTTP mode (README,
+# "HTTP mode"): switch socket_mode_enabled off and fill in the three request URLs below.
 # Written by \`npm run --silent cli -- manifest slack\` (its commands come from bot/commands/).
 display_information:
   name: WeatherBot

@@ -5,8 +5,9 @@
  *   field, answers `{ok: true, ...}` or `{ok: false, error}` with HTTP 200) for the methods the bot
  *   calls: auth.test, apps.connections.open, chat.postMessage/update/postEphemeral,
  *   reactions.add/remove, conversations.history/replies (metadata only with
- *   `include_all_metadata`), views.open (trigger ids expire after 3 s, used once),
- *   usergroups.users.list;
+ *   `include_all_metadata`; `not_in_channel` where the bot is no member), views.open (trigger ids
+ *   expire after 3 s, used once), usergroups.users.list (`plan_upgrade_required` on a free
+ *   workspace; Tier 2: beyond 20 calls a minute, HTTP 429 with `Retry-After`);
  * - Socket Mode: `apps.connections.open` hands out a ws:// URL; the socket greets with `hello`,
  *   carries envelopes `{envelope_id, type: events_api|slash_commands|interactive, payload,
  *   accepts_response_payload}` and takes the app's acks `{envelope_id, payload?}`;
@@ -14,6 +15,10 @@
  *   "v0:{ts}:{body}")`, `X-Slack-Request-Timestamp`): events as JSON, slash commands and
  *   interactivity form-encoded (`payload=` JSON), the url_verification challenge;
  * - response URLs for slash commands and shortcuts.
+ * Slack knows the app by its manifest: only the slash commands, message shortcuts and bot events it
+ * declares reach the app, and events only from conversations the bot is a member of. An ack later
+ * than the deadline (3 s) is a failure the user sees ("We had some trouble connecting"); the
+ * emulator records it in `expiredAcks`.
  * The workspace holds users, channels, DMs with the bot, user groups and their messages. A test
  * acts as a user (posts, mentions, reacts, runs commands and shortcuts, submits modals), which
  * delivers the events an app subscribed to, and reads everything the app sent.
@@ -23,14 +28,16 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseForm, stringify as encodeForm } from 'node:querystring';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 /** Slack's limit for acknowledging an event, command or interaction. */
 export const ACK_WINDOW_MS = 3000;
 /** How long a trigger_id can open a modal. */
 const TRIGGER_LIFETIME_MS = 3000;
-/** The bot events the app subscribes to, as the manifest lists them. */
-const DEFAULT_SUBSCRIPTIONS = ['app_mention', 'message.im', 'reaction_added'];
+/** Calls a minute the rate-limited methods allow (Tier 2: "20+ per minute"); more get HTTP 429 and `Retry-After`. */
+const RATE_LIMITS: Readonly<Record<string, number>> = { 'usergroups.users.list': 20 };
+const MINUTE_MS = 60_000;
 /** Web API fields that the client sends JSON-encoded inside a form. */
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
 
@@ -74,6 +81,8 @@ export interface ApiCall {
 export interface Delivery {
   acked: boolean;
   ackMs: number;
+  /** No ack within the deadline: Slack gave up, and the user saw "We had some trouble connecting". */
+  expired?: boolean;
   /** HTTP mode: the response status. */
   status?: number;
   /** The ack's payload (a slash command's response, a modal's `response_action`). */
@@ -195,14 +204,50 @@ function metadataError(metadata: unknown): string | undefined {
   return undefined;
 }
 
+/** What an app's manifest declares, and so all that Slack delivers to it. */
+export interface AppDeclarations {
+  /** Slash commands ("/weather"): Slack answers any other with "/x is not a valid command" and sends nothing. */
+  commands: Set<string>;
+  /** Message shortcuts' callback ids: only these show in a message's menu. */
+  shortcuts: Set<string>;
+  /** Bot events ("app_mention", "message.im"). */
+  botEvents: Set<string>;
+}
+
+/** Reads the declarations of a manifest written as docs/slack-manifest.yml is. */
+export function readManifest(manifest: string): AppDeclarations {
+  const all = (text: string, pattern: RegExp) => new Set([...text.matchAll(pattern)].map((match) => match[1]));
+  const botEvents = manifest.match(/^\s*bot_events:\n((?:[ \t]+- [\w.]+[ \t]*\n)+)/m)?.[1] ?? '';
+  return {
+    commands: all(manifest, /^\s*- command: (\/[\w-]+)\s*$/gm),
+    shortcuts: all(manifest, /^\s*callback_id: (\S+)\s*$/gm),
+    botEvents: all(botEvents, /- ([\w.]+)/g),
+  };
+}
+
 export type SlackEmulator = Awaited<ReturnType<typeof startSlackEmulator>>;
 
 export interface SlackEmulatorOptions {
-  /** Bot events delivered to the app, as in the app's event subscriptions. */
-  subscriptions?: string[];
+  /** The app's manifest (YAML): Slack delivers only the slash commands, shortcuts and bot events it declares. */
+  manifest: string;
+  /** How long the app has to acknowledge a request: Slack allows 3 s; tests shorten it to stay fast. */
+  ackWindowMs?: number;
+  /** A free workspace: user groups need a paid plan, so usergroups.users.list answers `plan_upgrade_required`. */
+  freePlan?: boolean;
+  /** The window the rate limits count calls in: a minute on Slack. */
+  rateLimitWindowMs?: number;
 }
 
-export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
+/** An ack Slack gave up waiting for. */
+export interface ExpiredAck {
+  kind: Kind;
+  /** The payload's type: "view_submission", "message_action", "event_callback", or the slash command. */
+  type: string;
+  /** When the ack came after all (Socket Mode), how long after the request. */
+  lateAckMs?: number;
+}
+
+export async function startSlackEmulator(options: SlackEmulatorOptions) {
   const team = { id: 'T0WEATHER', domain: 'weatherbot-test', name: 'WeatherBot Test' };
   const app = { id: 'A0WEATHER' };
   const bot: SlackUser & { botId: string } = { id: 'U0BOT', name: 'weatherbot', botId: 'B0BOT' };
@@ -210,7 +255,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
   const appToken = `xapp-1-${app.id}-${randomBytes(12).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
   const verificationToken = randomBytes(12).toString('hex');
-  const subscriptions = new Set(options.subscriptions ?? DEFAULT_SUBSCRIPTIONS);
+  const declared = readManifest(options.manifest);
+  const ackWindowMs = options.ackWindowMs ?? ACK_WINDOW_MS;
+  const rateLimitWindowMs = options.rateLimitWindowMs ?? MINUTE_MS;
 
   const users = new Map<string, SlackUser>([[bot.id, bot]]);
   const channels = new Map<string, Channel>();
@@ -220,6 +267,10 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
   const calls: ApiCall[] = [];
   const responses: ResponseUrlPost[] = [];
   const failures: { method: string; error: string }[] = [];
+  const expiredAcks: ExpiredAck[] = [];
+  /** When each rate-limited method was last called, within its window. */
+  const recentCalls = new Map<string, number[]>();
+  const latencies = new Map<string, number>();
   const changes = new EventEmitter();
   changes.setMaxListeners(100);
   let requestUrl: string | null = null;
@@ -330,7 +381,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
       },
       body,
-      signal: AbortSignal.timeout(ACK_WINDOW_MS),
+      signal: AbortSignal.timeout(ackWindowMs),
     });
     return { status: response.status, body: await response.text() };
   }
@@ -349,14 +400,23 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         ? (JSON.parse(response.body) as Record<string, unknown>)
         : undefined;
       return { acked: response.status === 200, ackMs: Date.now() - started, status: response.status, payload: parsed };
-    } catch {
-      return { acked: false, ackMs: Date.now() - started };
+    } catch (error) {
+      const expired = (error as Error).name === 'TimeoutError';
+      if (expired) expiredAcks.push({ kind, type: typeOf(kind, payload) });
+      return { acked: false, ackMs: Date.now() - started, ...(expired ? { expired } : {}) };
     }
   }
 
+  /** What a request is, as the expired acks name it. */
+  function typeOf(kind: Kind, payload: Record<string, unknown>): string {
+    if (kind === 'events_api') return String((payload.event as { type?: unknown } | undefined)?.type);
+    return String(kind === 'slash_commands' ? payload.command : payload.type);
+  }
+
   function deliverSocket(kind: Kind, payload: Record<string, unknown>): Promise<Delivery> {
-    const socket = [...sockets].at(-1);
-    if (!socket) return Promise.reject(new Error('no app is connected in Socket Mode'));
+    const connected = [...sockets].at(-1);
+    if (!connected) return Promise.reject(new Error('no app is connected in Socket Mode'));
+    const socket: WebSocket = connected;
     const envelopeId = randomUUID();
     const envelope = {
       envelope_id: envelopeId,
@@ -367,7 +427,20 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     };
     const started = Date.now();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => settle(null), ACK_WINDOW_MS);
+      const timer = setTimeout(() => expire(), ackWindowMs);
+      function expire() {
+        const expired: ExpiredAck = { kind, type: typeOf(kind, payload) };
+        expiredAcks.push(expired);
+        // Slack has given up; an ack that still comes is only noted.
+        pendingAcks.set(envelopeId, {
+          socket,
+          settle: (ack) => {
+            pendingAcks.delete(envelopeId);
+            if (ack) expired.lateAckMs = Date.now() - started;
+          },
+        });
+        resolve({ acked: false, ackMs: Date.now() - started, expired: true });
+      }
       function settle(ack: Record<string, unknown> | null) {
         clearTimeout(timer);
         pendingAcks.delete(envelopeId);
@@ -407,16 +480,23 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     };
   }
 
-  /** Delivers an event if the app subscribed to it; undefined when it did not. */
-  function deliverEvent(subscription: string, event: Record<string, unknown>): Promise<Delivery> | undefined {
-    if (!subscriptions.has(subscription)) return undefined;
+  /**
+   * Delivers an event if the app subscribed to it and its bot is in the conversation it happened in; undefined when
+   * not: Slack tells an app nothing of conversations its bot is not a member of.
+   */
+  function deliverEvent(
+    subscription: string,
+    channel: Channel,
+    event: Record<string, unknown>,
+  ): Promise<Delivery> | undefined {
+    if (!declared.botEvents.has(subscription) || !channel.members.has(bot.id)) return undefined;
     return deliver('events_api', eventPayload(event));
   }
 
   /** Events caused by the app's own calls reach it too, as on Slack; nobody awaits them. */
-  function deliverInBackground(subscription: string, event: Record<string, unknown>) {
+  function deliverInBackground(subscription: string, channel: Channel, event: Record<string, unknown>) {
     if (!requestUrl && sockets.size === 0) return;
-    const delivery = deliverEvent(subscription, event)?.catch(() => undefined);
+    const delivery = deliverEvent(subscription, channel, event)?.catch(() => undefined);
     if (!delivery) return;
     background.add(delivery);
     void delivery.finally(() => background.delete(delivery));
@@ -519,7 +599,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         if (invalid) return invalid;
         const message = botMessage(args, nextTs());
         store(channel, message);
-        deliverInBackground(messageSubscription(channel), messageEvent(channel, message));
+        deliverInBackground(messageSubscription(channel), channel, messageEvent(channel, message));
         return { ok: true, channel: channel.id, ts: message.ts, message: shown(message, true) };
       },
     },
@@ -538,7 +618,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         if (args.metadata !== undefined) message.metadata = args.metadata as StoredMessage['metadata'];
         message.edited = { user: bot.id, ts: nextTs() };
         changes.emit('change');
-        deliverInBackground(messageSubscription(channel), {
+        deliverInBackground(messageSubscription(channel), channel, {
           type: 'message',
           subtype: 'message_changed',
           hidden: true,
@@ -572,7 +652,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         if (!name || !/^[a-z0-9_+'-]+$/.test(name)) return fail('invalid_name');
         const error = react(message, bot.id, name);
         if (error) return fail(error);
-        deliverInBackground('reaction_added', {
+        deliverInBackground('reaction_added', channel, {
           type: 'reaction_added',
           user: bot.id,
           reaction: name,
@@ -665,6 +745,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     'usergroups.users.list': {
       token: 'bot',
       run: (args) => {
+        if (options.freePlan) return fail('plan_upgrade_required');
         const group = userGroups.get(asString(args.usergroup) ?? '');
         return group ? { ok: true, users: [...group.members] } : fail('no_such_subteam');
       },
@@ -710,20 +791,38 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     const bearer = String(request.headers.authorization ?? '').match(/^Bearer (.+)$/)?.[1];
     const token = bearer ?? asString(args.token) ?? null;
     const entry = methods[method];
+    await sleep(latencies.get(method) ?? 0);
     let result: Result;
+    let retryAfter: number | undefined;
     const failure = failures.findIndex((f) => f.method === method);
     if (!entry) result = fail('unknown_method');
     else if (authenticate(token, entry.token)) result = fail(authenticate(token, entry.token)!);
+    else if ((retryAfter = rateLimited(method)) !== undefined) result = fail('ratelimited');
     else if (failure >= 0) result = fail(failures.splice(failure, 1)[0].error);
     else result = entry.run(args);
     calls.push({ method, args, token, response: result });
     changes.emit('change');
-    send(response, 200, result);
+    if (retryAfter === undefined) send(response, 200, result);
+    else send(response, 429, result, { 'retry-after': String(retryAfter) });
+  }
+
+  /** Seconds until a rate-limited method may be called again when this call is one too many; else counts the call. */
+  function rateLimited(method: string): number | undefined {
+    const limit = RATE_LIMITS[method];
+    if (limit === undefined) return undefined;
+    const now = Date.now();
+    const recent = (recentCalls.get(method) ?? []).filter((at) => at > now - rateLimitWindowMs);
+    recentCalls.set(method, recent);
+    if (recent.length < limit) {
+      recent.push(now);
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((recent[0] + rateLimitWindowMs - now) / 1000));
   }
 
   async function handleResponseUrl(url: string, request: IncomingMessage, response: ServerResponse) {
     const body = JSON.parse((await readBody(request)) || '{}') as Record<string, unknown>;
-    const channelId = url.split('/')[3];
+    const channelId = url.split('/')[2];
     responses.push({ url, body });
     if (body.response_type === 'in_channel' && channels.has(channelId)) {
       store(channels.get(channelId)!, botMessage(body, nextTs()));
@@ -732,11 +831,12 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     send(response, 200, { ok: true });
   }
 
-  function send(response: ServerResponse, status: number, body: unknown) {
+  function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     const text = JSON.stringify(body);
     response.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(text),
+      ...headers,
     });
     response.end(text);
   }
@@ -866,6 +966,19 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     failNext(method: string, error: string) {
       failures.push({ method, error });
     },
+    /** From now on Slack takes this long to answer `method`. */
+    slowDown(method: string, ms: number) {
+      latencies.set(method, ms);
+    },
+    /** Another client with the app's token has just used up `method`'s rate limit (Tier 2: 20 calls a minute). */
+    useUpRateLimit(method: string) {
+      recentCalls.set(
+        method,
+        Array.from({ length: RATE_LIMITS[method] }, () => Date.now()),
+      );
+    },
+    /** Requests the app did not acknowledge in time, in order. */
+    expiredAcks,
 
     callsTo(method: string): ApiCall[] {
       return calls.filter((call) => call.method === method);
@@ -908,11 +1021,12 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
       const deliveries: Promise<Delivery>[] = [];
       const asMessage = deliverEvent(
         channel.kind === 'im' ? 'message.im' : 'message.channels',
+        channel,
         messageEvent(channel, message),
       );
       if (asMessage) deliveries.push(asMessage);
       if (channel.kind !== 'im' && text.includes(`<@${bot.id}>`)) {
-        const mention = deliverEvent('app_mention', {
+        const mention = deliverEvent('app_mention', channel, {
           type: 'app_mention',
           user: user.id,
           text,
@@ -933,7 +1047,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
       const previous = shown(message, false);
       message.text = text;
       message.edited = { user: user.id, ts: nextTs() };
-      return deliverEvent(messageSubscription(channel), {
+      return deliverEvent(messageSubscription(channel), channel, {
         type: 'message',
         subtype: 'message_changed',
         hidden: true,
@@ -945,8 +1059,12 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
       });
     },
 
-    /** A user runs a slash command in a channel. */
-    slashCommand(user: SlackUser, channel: Channel, command: string, text = '') {
+    /**
+     * A user runs a slash command in a channel. One the app's manifest does not declare never reaches the app: Slack
+     * tells the user it is not a valid command (rejects here).
+     */
+    async slashCommand(user: SlackUser, channel: Channel, command: string, text = ''): Promise<Delivery> {
+      if (!declared.commands.has(command)) throw new Error(`${command} is not a valid command`);
       return deliver('slash_commands', {
         token: verificationToken,
         team_id: team.id,
@@ -964,13 +1082,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
       });
     },
 
-    /** A user adds an emoji reaction to a message. */
+    /** A user adds an emoji reaction to a message; undefined when the app hears nothing of it (its bot is not in). */
     react(user: SlackUser, channel: Channel, ts: string, name: string) {
       const message = findMessage(channel, ts);
       if (!message) throw new Error(`no message ${ts} in ${channel.id}`);
       const error = react(message, user.id, name);
       if (error) throw new Error(error);
-      return deliverEvent('reaction_added', {
+      return deliverEvent('reaction_added', channel, {
         type: 'reaction_added',
         user: user.id,
         reaction: name,
@@ -983,6 +1101,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     messageShortcut(user: SlackUser, channel: Channel, ts: string, callbackId: string) {
       const message = findMessage(channel, ts);
       if (!message) throw new Error(`no message ${ts} in ${channel.id}`);
+      if (!declared.shortcuts.has(callbackId)) throw new Error(`the app declares no message shortcut ${callbackId}`);
       return deliver('interactive', {
         type: 'message_action',
         token: verificationToken,

@@ -12,7 +12,7 @@ import {
 } from '../../bot/adapters/slack/blocks';
 import { slackManifest } from '../../bot/adapters/slack/app-manifest';
 import { buildFacts } from '../../bot/answers/facts';
-import { findCommand, menuCommands } from '../../bot/commands';
+import { commands, findCommand, menuCommands } from '../../bot/commands';
 import { makeReport } from '../helpers/report';
 import { runScript } from '../helpers/run-script';
 
@@ -138,6 +138,18 @@ describe('the Slack app manifest', () => {
       'usergroups:read',
     ]) {
       expect(manifest).toContain(`      - ${scope}\n`);
+    }
+  });
+
+  test("the README's Slack section lists the manifest's slash commands and says how every other command is used", async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('\n### Slack\n');
+    const section = readme.slice(start, readme.indexOf('\n## ', start));
+    const registered = [...(await committed()).matchAll(/- command: (\/\w+)/g)].map((match) => match[1]);
+    const listed = section.match(/\*\*Slash commands:\*\* (.*)\./)![1];
+    expect([...listed.matchAll(/`(\/\w+)`/g)].map((match) => match[1])).toEqual(registered);
+    for (const command of commands.filter((command) => !registered.includes(`/${command.name}`))) {
+      expect(section).toContain(`@WeatherBot /${command.name}`);
     }
   });
 });

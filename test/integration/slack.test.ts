@@ -3,6 +3,8 @@
  * signed HTTP requests), on the real assistant, store and a local Open-Meteo.
  */
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { slackManifest } from '../../bot/adapters/slack/app-manifest';
 import { createSlackAdapter, EVENTS_PATH, WORKING_REACTION, type SlackAdapter } from '../../bot/adapters/slack/adapter';
 import {
   ANSWER_EVENT_TYPE,
@@ -18,6 +20,7 @@ import {
   type ApiCall,
   type Channel,
   type SlackEmulator,
+  type SlackEmulatorOptions,
   type SlackUser,
 } from '../emulators/slack';
 import { startTestBot, type TestBot } from '../helpers/bot';
@@ -38,8 +41,12 @@ interface Workspace {
   dana: SlackUser;
 }
 
-async function startWorkspace(mode: 'socket' | 'http'): Promise<Workspace> {
-  const slack = await startSlackEmulator();
+/** A workspace where Slack knows the app by the manifest the project writes (`cli manifest slack`). */
+async function startWorkspace(
+  mode: 'socket' | 'http',
+  options: Omit<SlackEmulatorOptions, 'manifest'> = {},
+): Promise<Workspace> {
+  const slack = await startSlackEmulator({ manifest: slackManifest(), ...options });
   const [alice, bob, carol, dana] = ['alice', 'bob', 'carol', 'dana'].map((name) => slack.addUser(name));
   const group = slack.addUserGroup('weather-mods', [carol]);
   const bot = await startTestBot({
@@ -180,14 +187,30 @@ describe('Slack in Socket Mode', () => {
     expect(stored).toMatchObject({ question: '/weather London tomorrow', source: { understanding: 'command' } });
   });
 
-  test('/weather where the bot is not a member is answered through the response URL', async () => {
-    const { slack, bob } = w;
+  test('/weather where the bot is not a member is answered through the response URL, offering no ✅/❌', async () => {
+    const { slack, alice, bob } = w;
     const elsewhere = slack.addChannel('random', false);
     await slack.slashCommand(bob, elsewhere, '/weather', 'Reykjavík');
     const posted = await slack.waitForResponse();
     expect(slack.callsTo('chat.postMessage')[0].response.error).toBe('not_in_channel');
     expect(posted.body).toMatchObject({ response_type: 'in_channel', text: expect.stringMatching(/Reykjavík/) });
-    expect(JSON.stringify(posted.body.blocks)).toMatch(/exchange \d{6}-\d{4}/);
+    const footer = JSON.stringify(posted.body.blocks);
+    expect(footer).toMatch(/exchange \d{6}-\d{4}/);
+    // Slack tells the bot of no reaction here and would refuse to show it the answer (not_in_channel).
+    expect(footer).not.toContain('✅ approve');
+    expect(footer).toContain('invite the bot to this channel to moderate with ✅ ❌');
+    const answer = slack.messages(elsewhere).find((m) => m.user === slack.bot.id)!;
+    expect(slack.react(alice, elsewhere, answer.ts, 'white_check_mark')).toBeUndefined();
+
+    // The Correct answer shortcut works anywhere; its outcome comes back through the shortcut's response URL.
+    await slack.messageShortcut(alice, elsewhere, answer.ts, CORRECT_SHORTCUT);
+    const modal = await slack.waitForView((v) => v.user === alice.id);
+    const { exchangeId } = JSON.parse(modal.view.private_metadata as string) as { exchangeId: string };
+    const correction = 'Cold and windy in Reykjavík.';
+    await slack.submitView(alice, modal.id, { [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: correction } });
+    const told = await slack.waitForResponse((post) => post.body.response_type === 'ephemeral');
+    expect(told.body.text).toBe(`Correction saved ✏️ — exchange ${exchangeId}.`);
+    expect((await w.bot.store.get(exchangeId))!.moderation).toMatchObject({ status: 'corrected', correction });
   });
 
   test("a moderator's ✅ approves the answer; another user's ✅ is ignored", async () => {
@@ -238,6 +261,7 @@ describe('Slack in Socket Mode', () => {
     const second = await mentionAndWait(w, bob, slack.general, 'weather in Tokyo');
     await slack.react(carol, slack.general, first.ts, 'white_check_mark');
     await slack.react(carol, slack.general, second.ts, 'x');
+    await slack.waitForCall('chat.postEphemeral', (c) => c.args.text === `Approved ✅ — exchange ${first.exchangeId}.`);
     await slack.waitForCall(
       'chat.postEphemeral',
       (c) => c.args.text === `Rejected ❌ — exchange ${second.exchangeId}.`,
@@ -263,33 +287,41 @@ describe('Slack in Socket Mode', () => {
       ts: answer.ts,
       threadTs: answer.call.args.thread_ts,
       exchangeId: answer.exchangeId,
+      responseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/respond\//),
     });
 
     const correction = 'Right now in New York it is cool and breezy.';
     const submitted = await slack.submitView(alice, modal.id, {
       [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: correction },
     });
+    // The modal closes at once; the correction is confirmed privately once it is saved.
     expect(submitted).toMatchObject({ acked: true, payload: undefined });
-    const stored = await w.bot.store.get(answer.exchangeId);
-    expect(stored!.moderation).toMatchObject({ status: 'corrected', correction });
     await slack.waitForCall(
       'chat.postEphemeral',
       (c) => c.args.user === alice.id && c.args.text === `Correction saved ✏️ — exchange ${answer.exchangeId}.`,
     );
+    const stored = await w.bot.store.get(answer.exchangeId);
+    expect(stored!.moderation).toMatchObject({ status: 'corrected', correction });
   });
 
-  test('a correction from someone who may not moderate is refused inside the modal', async () => {
+  test('a correction from someone who may not moderate is refused privately; an empty one stays in the modal', async () => {
     const { slack, bob } = w;
     const answer = await mentionAndWait(w, bob, slack.general, 'weather in New York');
     await slack.messageShortcut(bob, slack.general, answer.ts, CORRECT_SHORTCUT);
     const modal = await slack.waitForView((v) => v.user === bob.id);
+    const empty = await slack.submitView(bob, modal.id, { [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: '  ' } });
+    expect(empty.payload).toEqual({
+      response_action: 'errors',
+      errors: { [CORRECTION_BLOCK]: 'Write the corrected answer.' },
+    });
     const submitted = await slack.submitView(bob, modal.id, {
       [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: 'It is always sunny.' },
     });
-    expect(submitted.payload).toEqual({
-      response_action: 'errors',
-      errors: { [CORRECTION_BLOCK]: replies.refused('correct', 'moderator') },
-    });
+    expect(submitted).toMatchObject({ acked: true, payload: undefined });
+    await slack.waitForCall(
+      'chat.postEphemeral',
+      (c) => c.args.user === bob.id && c.args.text === replies.refused('correct', 'moderator'),
+    );
     expect(await status(w, answer.exchangeId)).toBe('pending');
 
     // On someone else's message the shortcut only explains itself.
@@ -302,6 +334,30 @@ describe('Slack in Socket Mode', () => {
     });
   });
 
+  test('/approve, /reject and /correct are no slash commands on Slack: typed after a mention, they run for moderators', async () => {
+    const { slack, alice, bob, dana } = w;
+    const answer = await mentionAndWait(w, bob, slack.general, 'weather in Paris');
+    const id = answer.exchangeId;
+    // The manifest registers none of them, so Slack itself refuses them; the app would never hear of them.
+    await expect(slack.slashCommand(alice, slack.general, '/approve', id)).rejects.toThrow(
+      '/approve is not a valid command',
+    );
+    /** The bot's answer in the thread of a mention. */
+    const said = async (user: SlackUser, text: string) => {
+      const { ts } = await slack.post(user, slack.general, `${slack.mention} ${text}`);
+      return (await slack.waitForCall('chat.postMessage', (c) => c.args.thread_ts === ts)).args.text;
+    };
+
+    expect(await said(bob, `/approve ${id}`)).toBe(replies.refused('approve', 'moderator'));
+    expect(await status(w, id)).toBe('pending');
+    expect(await said(alice, `/approve ${id}`)).toBe(`Approved ✅ — exchange ${id}.`);
+    expect(await status(w, id)).toBe('approved');
+    expect(await said(dana, `/reject ${id}`)).toBe(`Rejected ❌ — exchange ${id}.`);
+    expect(await status(w, id)).toBe('rejected');
+    expect(await said(alice, `/correct ${id} Mild and dry in Paris.`)).toBe(`Correction saved ✏️ — exchange ${id}.`);
+    expect((await w.bot.store.get(id))!.moderation).toMatchObject({ status: 'corrected' });
+  });
+
   describe('permission-checked slash commands', () => {
     /** Runs a slash command and resolves with what the user was told privately. */
     async function run(user: SlackUser, command: string, args: string) {
@@ -309,27 +365,6 @@ describe('Slack in Socket Mode', () => {
       await w.slack.slashCommand(user, w.slack.general, command, args);
       return w.slack.waitForResponse((post) => w.slack.responses.indexOf(post) >= before);
     }
-
-    test('/approve is refused for a regular user and runs for a moderator or an admin', async () => {
-      const { alice, bob, dana } = w;
-      const answer = await mentionAndWait(w, bob, w.slack.general, 'weather in Paris');
-
-      expect((await run(bob, '/approve', answer.exchangeId)).body).toEqual({
-        response_type: 'ephemeral',
-        text: replies.refused('approve', 'moderator'),
-      });
-      expect(await status(w, answer.exchangeId)).toBe('pending');
-
-      expect((await run(alice, '/approve', answer.exchangeId)).body.text).toBe(
-        `Approved ✅ — exchange ${answer.exchangeId}.`,
-      );
-      expect(await status(w, answer.exchangeId)).toBe('approved');
-
-      expect((await run(dana, '/reject', answer.exchangeId)).body.text).toBe(
-        `Rejected ❌ — exchange ${answer.exchangeId}.`,
-      );
-      expect(await status(w, answer.exchangeId)).toBe('rejected');
-    });
 
     test('/retrain is refused for a moderator or a regular user and runs for an admin, its progress updating one message', async () => {
       const { alice, bob, dana, slack, bot } = w;
@@ -410,6 +445,80 @@ describe('Slack in Socket Mode', () => {
   });
 });
 
+describe('Slack deadlines and limits', () => {
+  let w: Workspace | undefined;
+  afterEach(async () => {
+    await stopWorkspace(w);
+    w = undefined;
+  });
+
+  test('a correction is acknowledged within the deadline however slow the roles are; the outcome comes after', async () => {
+    // Slack allows 3 s; here 300 ms against a user-group lookup of 600 ms.
+    w = await startWorkspace('socket', { ackWindowMs: 300 });
+    const { slack, carol, dana } = w;
+    slack.slowDown('usergroups.users.list', 600);
+    // An admin asks, so the group is first looked up when carol submits.
+    const answer = await mentionAndWait(w, dana, slack.general, 'weather in Lisbon');
+    await slack.messageShortcut(carol, slack.general, answer.ts, CORRECT_SHORTCUT);
+    const modal = await slack.waitForView((v) => v.user === carol.id);
+    const correction = 'Sunny and warm in Lisbon.';
+    const submitted = await slack.submitView(carol, modal.id, {
+      [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: correction },
+    });
+
+    expect(submitted).toMatchObject({ acked: true, payload: undefined });
+    await slack.waitForCall(
+      'chat.postEphemeral',
+      (c) => c.args.user === carol.id && c.args.text === `Correction saved ✏️ — exchange ${answer.exchangeId}.`,
+    );
+    expect((await w.bot.store.get(answer.exchangeId))!.moderation).toMatchObject({ status: 'corrected', correction });
+    expect(slack.expiredAcks).toEqual([]);
+  });
+
+  test('on a free workspace the user group is asked for once, and the log says plainly that group roles are unavailable', async () => {
+    w = await startWorkspace('socket', { freePlan: true });
+    const { slack, alice, bob, carol, bot } = w;
+    const answer = await mentionAndWait(w, bob, slack.general, 'weather in Oslo');
+    await mentionAndWait(w, carol, slack.general, 'weather in Bergen');
+    await slack.slashCommand(bob, slack.general, '/units', 'f');
+    await slack.waitForResponse();
+    await slack.react(carol, slack.general, answer.ts, 'white_check_mark');
+    await eventually(() => bot.logs.some((line) => line.includes('command refused')), 'the refusal');
+    await slack.react(alice, slack.general, answer.ts, 'white_check_mark');
+    await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === alice.id);
+
+    expect(slack.callsTo('usergroups.users.list').map((c) => c.response.error)).toEqual(['plan_upgrade_required']);
+    const told = bot.logs.filter((line) => line.includes('Slack user-group roles are unavailable'));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('user groups need a paid Slack plan');
+    expect(await status(w, answer.exchangeId)).toBe('approved');
+  });
+
+  test('a rate-limited group lookup is left alone as long as Retry-After says, and nobody waits for it', async () => {
+    const windowMs = 3000;
+    w = await startWorkspace('socket', { rateLimitWindowMs: windowMs });
+    const { slack, bob, carol, bot } = w;
+    // Another client with the app's token has used up usergroups.users.list's allowance (Tier 2).
+    slack.useUpRateLimit('usergroups.users.list');
+    const asked = Date.now();
+    const first = await mentionAndWait(w, bob, slack.general, 'weather in Oslo');
+    expect(Date.now() - asked).toBeLessThan(windowMs);
+    const second = await mentionAndWait(w, bob, slack.general, 'weather in Bergen');
+    // The group's members are not known yet: for now carol is a regular user.
+    await slack.react(carol, slack.general, first.ts, 'white_check_mark');
+    await eventually(() => bot.logs.some((line) => line.includes('command refused')), 'the refusal');
+    const [limited] = slack.callsTo('usergroups.users.list');
+    expect(slack.callsTo('usergroups.users.list')).toHaveLength(1);
+    expect(limited.response.error).toBe('ratelimited');
+
+    await sleep(asked + windowMs + 1000 - Date.now());
+    await slack.react(carol, slack.general, second.ts, 'white_check_mark');
+    await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === carol.id);
+    expect(await status(w, second.exchangeId)).toBe('approved');
+    expect(slack.callsTo('usergroups.users.list').map((c) => c.response.ok)).toEqual([false, true]);
+  });
+});
+
 describe('Slack in HTTP mode', () => {
   let w: Workspace;
   beforeEach(async () => {
@@ -470,7 +579,7 @@ describe('Slack in HTTP mode', () => {
 
 describe('Slack start-up', () => {
   test('a bot token Slack does not accept stops the start with the reason, not the token', async () => {
-    const slack = await startSlackEmulator();
+    const slack = await startSlackEmulator({ manifest: slackManifest() });
     const bot = await startTestBot();
     try {
       const config = {

@@ -12,7 +12,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Assistant } from '../../assistant/assistant';
-import type { Author, IncomingMessage, Reply } from '../../chat/message';
+import type { Author, IncomingMessage } from '../../chat/message';
 import { replies } from '../../chat/replies';
 import type { Config } from '../../config';
 import type { Logger } from '../../core/log';
@@ -25,6 +25,7 @@ import {
   correctionModal,
   correctionTargetOf,
   escapeText,
+  type CorrectionTarget,
   exchangeIdOf,
   plainText,
   renderProgress,
@@ -61,6 +62,12 @@ interface Destination {
   threadTs?: string;
 }
 
+/** Where a moderator is told privately how their moderation went. */
+interface Confirmation extends Destination {
+  /** A response URL to fall back on where the bot cannot post (it is no member of the channel). */
+  responseUrl?: string;
+}
+
 /** Bolt and its Slack clients log through the bot's scrubbing logger. */
 function boltLogger(log: Logger): BoltLogger {
   const line = (parts: unknown[]) =>
@@ -93,6 +100,23 @@ function slackErrorCode(error: unknown): string | undefined {
   return typeof data?.error === 'string' ? data.error : undefined;
 }
 
+/** Slack refused because the bot is no member of the conversation (or cannot see it). */
+function notMember(error: unknown): boolean {
+  const code = slackErrorCode(error);
+  return code === 'not_in_channel' || code === 'channel_not_found';
+}
+
+/** A message through a response URL (valid 30 minutes, five times), which needs no membership of the channel. */
+async function postToResponseUrl(url: string, message: Record<string, unknown>): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(message),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) throw new Error(`the response URL answered HTTP ${response.status}`);
+}
+
 /**
  * Slack for the assistant: mentions and direct messages answered in threads with Block Kit,
  * slash commands, moderation by reactions and a "Correct answer" message shortcut. Socket Mode
@@ -114,7 +138,9 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
       ? new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: EVENTS_PATH, port: config.port, logger })
       : new SocketModeReceiver({ appToken: config.appToken!, logger, installerOptions: { clientOptions } });
   const app = new App({ token: config.botToken, receiver, logger, clientOptions, deferInitialization: true });
-  const roles = new SlackRoles(app.client, config, log);
+  // The roles' own client rejects a rate-limited call instead of waiting it out (and pausing every call meanwhile).
+  const rolesClient = new webApi.WebClient(config.botToken, { ...clientOptions, logger, rejectRateLimitedCalls: true });
+  const roles = new SlackRoles(rolesClient, config, log);
   let eventsUrl: string | null = null;
 
   const authorOf = async (userId: string, name?: string): Promise<Author> => ({
@@ -249,8 +275,9 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
         { name: command.command.slice(1), text: command.text },
         { onProgress: answer.report },
       );
-      const content = renderReply(reply, { askedBy: { userId: command.user_id, command: invoked } });
-      if (answer.posted || reply.exchangeId) await postVisibly(answer.finish, respond, content);
+      const askedBy = { userId: command.user_id, command: invoked };
+      const render = (reactions: boolean) => renderReply(reply, { askedBy, reactions });
+      if (answer.posted || reply.exchangeId) await postVisibly(answer.finish, respond, render);
       else await ephemeral(reply.text);
     } catch (error) {
       log.error('could not answer a Slack slash command', { command: command.command, error });
@@ -260,19 +287,19 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
 
   /**
    * Answers go in the channel for everyone (and the moderators) to see; where the bot is no member, through the
-   * command's response URL.
+   * command's response URL. Slack tells the bot of no reaction there, so such an answer offers no ✅/❌.
    */
   async function postVisibly(
     post: (content: SlackMessage) => Promise<void>,
     respond: RespondFn,
-    content: SlackMessage,
+    render: (reactions: boolean) => SlackMessage,
   ) {
     try {
-      await post(content);
+      await post(render(true));
     } catch (error) {
-      const code = slackErrorCode(error);
-      if (code !== 'not_in_channel' && code !== 'channel_not_found') throw error;
-      await respond({ response_type: 'in_channel', text: content.text, blocks: content.blocks });
+      if (!notMember(error)) throw error;
+      const { text, blocks } = render(false);
+      await respond({ response_type: 'in_channel', text, blocks });
     }
   }
 
@@ -293,7 +320,7 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
       const reply = await assistant.command(message, { name: verdict, options: { exchange: exchangeId } });
       // Anyone may add the emoji; a reaction from someone who may not moderate stays just a reaction.
       if (reply.kind === 'refused' || reply.kind === 'limited') return;
-      await confirm(client, channel, event.user, answer?.thread_ts, reply);
+      await confirm(client, { channel, threadTs: answer?.thread_ts }, event.user, reply.text);
     } catch (error) {
       log.error('could not moderate from a Slack reaction', { error });
     }
@@ -316,10 +343,14 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
           return;
         }
         const threadTs = typeof message.thread_ts === 'string' ? message.thread_ts : undefined;
-        await client.views.open({
-          trigger_id: shortcut.trigger_id,
-          view: correctionModal({ channel: channel.id, ts: message.ts, threadTs, exchangeId }, message.text ?? ''),
-        });
+        const target = {
+          channel: channel.id,
+          ts: message.ts,
+          threadTs,
+          exchangeId,
+          responseUrl: shortcut.response_url,
+        };
+        await client.views.open({ trigger_id: shortcut.trigger_id, view: correctionModal(target, message.text ?? '') });
       } catch (error) {
         log.error('could not open the Slack correction modal', { error });
         await respond({ response_type: 'ephemeral', text: replies.internalError }).catch(() => undefined);
@@ -333,36 +364,44 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
     if (!target) return ack();
     if (!correction)
       return ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: 'Write the corrected answer.' } });
+    // Slack waits 3 s for the ack and the roles may take longer to look up: the modal closes now, the outcome
+    // (a refusal too) is told privately once the correction has run.
+    await ack();
+    await confirm(client, target, body.user.id, await saveCorrection(target, correction, body.user));
+  });
+
+  async function saveCorrection(target: CorrectionTarget, correction: string, user: { id: string; name: string }) {
     try {
       const message: IncomingMessage = {
         platform: PLATFORM,
         channelId: target.channel,
-        author: await authorOf(body.user.id, body.user.name),
+        author: await authorOf(user.id, user.name),
         text: correction,
       };
       const reply = await assistant.command(message, {
         name: 'correct',
         options: { exchange: target.exchangeId, answer: correction },
       });
-      // Refusals and errors show in the modal, which stays open; success closes it.
-      if (reply.kind !== 'command')
-        return ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: reply.text } });
-      await ack();
-      await confirm(client, target.channel, body.user.id, target.threadTs, reply);
+      return reply.text;
     } catch (error) {
       log.error('could not save a Slack correction', { error });
-      await ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: replies.internalError } }).catch(
-        () => undefined,
-      );
+      return replies.internalError;
     }
-  });
+  }
 
-  async function confirm(client: Client, channel: string, user: string, threadTs: string | undefined, reply: Reply) {
-    await client.chat
-      .postEphemeral({ channel, user, thread_ts: threadTs, text: escapeText(reply.text) })
-      .catch((error) =>
-        log.warn('could not confirm to the moderator in Slack', { error: slackErrorCode(error) ?? error }),
-      );
+  /** Tells a moderator privately how it went: in the channel, else through the shortcut's response URL. */
+  async function confirm(client: Client, where: Confirmation, user: string, text: string) {
+    const said = escapeText(text);
+    try {
+      await client.chat.postEphemeral({ channel: where.channel, user, thread_ts: where.threadTs, text: said });
+    } catch (error) {
+      try {
+        if (!where.responseUrl || !notMember(error)) throw error;
+        await postToResponseUrl(where.responseUrl, { response_type: 'ephemeral', text: said });
+      } catch (failure) {
+        log.warn('could not confirm to the moderator in Slack', { error: slackErrorCode(failure) ?? failure });
+      }
+    }
   }
 
   return {

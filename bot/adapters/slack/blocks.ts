@@ -32,6 +32,8 @@ export interface CorrectionTarget {
   ts: string;
   threadTs?: string;
   exchangeId: string;
+  /** The shortcut's response URL: where the outcome is told when the bot cannot post in the channel. */
+  responseUrl?: string;
 }
 
 /** Slack's mrkdwn (message text included) needs &, < and > escaped; nothing else. */
@@ -123,6 +125,18 @@ function weatherSections(facts: WeatherFacts, report: WeatherReport): types.Sect
 export interface RenderOptions {
   /** Who asked and how, shown above answers to slash commands (the command itself is not visible in the channel). */
   askedBy?: { userId: string; command: string };
+  /**
+   * False where the bot is no member of the channel: it hears no reactions there and cannot read the answer back, so
+   * the answer does not offer ✅/❌.
+   */
+  reactions?: boolean;
+}
+
+/** How moderators act on an answer, as its footer says. */
+function moderationNote(reactions: boolean): string {
+  return reactions
+    ? 'moderators: ✅ approve · ❌ reject · ⋮ Correct answer'
+    : 'moderators: ⋮ Correct answer (invite the bot to this channel to moderate with ✅ ❌)';
 }
 
 /** The assistant's reply as a Slack message: the answer, the numbers behind it, and the exchange id for moderation. */
@@ -140,8 +154,7 @@ export function renderReply(reply: Reply, options: RenderOptions = {}): SlackMes
 
   const notes: string[] = [];
   if (reply.report) notes.push(`Weather data by ${PROVIDER_NAMES[reply.report.provider]}`);
-  if (reply.exchangeId)
-    notes.push(`exchange ${reply.exchangeId}`, 'moderators: ✅ approve · ❌ reject · ⋮ Correct answer');
+  if (reply.exchangeId) notes.push(`exchange ${reply.exchangeId}`, moderationNote(options.reactions ?? true));
   if (notes.length) blocks.push({ type: 'context', elements: [mrkdwn(notes.join(' · '))] });
 
   const metadata = reply.exchangeId
@@ -219,7 +232,8 @@ export function correctionTargetOf(privateMetadata: string): CorrectionTarget | 
   try {
     const target = JSON.parse(privateMetadata) as Partial<CorrectionTarget>;
     if (typeof target.channel === 'string' && typeof target.ts === 'string' && typeof target.exchangeId === 'string') {
-      return { channel: target.channel, ts: target.ts, threadTs: target.threadTs, exchangeId: target.exchangeId };
+      const { channel, ts, threadTs, exchangeId, responseUrl } = target;
+      return { channel, ts, threadTs, exchangeId, ...(typeof responseUrl === 'string' ? { responseUrl } : {}) };
     }
   } catch {
     // Not JSON: not a modal this adapter opened.

@@ -10,9 +10,12 @@
  * anyway (DMs, messages that mention the bot, the bot's own).
  * REST: messages (create, get, edit; Discord's size limits answered with 50035), typing,
  * reactions, members, users, interaction callbacks (4, 5, 9; the 3-second window; one
- * response only), the interaction webhook (`@original`, follow-ups), and bulk overwrite of
- * global and guild commands. Every answer carries rate-limit headers; the bot's own permissions
- * (roles, @everyone, owner, Administrator) are checked where Discord checks them.
+ * response only), the interaction webhook (`@original`, follow-ups; its token dies 15 minutes
+ * after the interaction, then 401 Invalid Webhook Token, 50027), the server's roles, and bulk
+ * overwrite of global and guild commands. Every answer carries rate-limit headers; the bot's own
+ * permissions (roles, @everyone, owner, Administrator) are checked where Discord checks them:
+ * a reply (`message_reference`) needs Read Message History (160002), a thread Send Messages in
+ * Threads instead of Send Messages.
  *
  * Tests act as people: they add roles and members, post messages and DMs, react, run slash and
  * message commands (only those the bot registered, with Discord's option checks) and submit the
@@ -45,6 +48,8 @@ type Json = Record<string, unknown>;
 const API_PREFIX = '/api/v10';
 const DISCORD_EPOCH = 1_420_070_400_000n;
 const INTERACTION_RESPONSE_WINDOW_MS = 3000;
+/** How long an interaction's token works for the webhook routes (edits, follow-ups). */
+const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;
 const ALL_PERMISSIONS = Object.values(PermissionFlagsBits).reduce((all, bit) => all | bit, 0n);
 const KNOWN_INTENTS = Object.values(GatewayIntentBits)
   .filter((v): v is number => typeof v === 'number')
@@ -97,9 +102,11 @@ interface EmulatedMember {
 
 interface EmulatedChannel {
   id: string;
-  type: ChannelType.GuildText | ChannelType.DM;
+  type: ChannelType.GuildText | ChannelType.DM | ChannelType.PublicThread;
   name: string | null;
   guildId: string | null;
+  /** A thread's channel. */
+  parentId?: string;
   /** The other side of a DM. */
   recipientId: string | null;
   messages: Map<string, EmulatedMessage>;
@@ -188,6 +195,13 @@ export interface DiscordEmulatorOptions {
   /** Permissions of the role Discord makes for the bot from its invite link. */
   botPermissions?: bigint;
   everyonePermissions?: bigint;
+  /**
+   * Off: the gateway never announces the server (left out of READY, no GUILD_CREATE), so the client
+   * holds it uncached; interactions from it still arrive (with role ids only) and REST still works.
+   */
+  announceGuild?: boolean;
+  /** How long interaction tokens work (Discord: 15 minutes); shorter lets a test outlive one. */
+  interactionTokenLifetimeMs?: number;
 }
 
 export interface DiscordEmulator {
@@ -208,6 +222,10 @@ export interface DiscordEmulator {
   addMember(username: string, roles?: string[]): string;
   giveRole(userId: string, roleId: string): void;
   addChannel(name: string): string;
+  /** A public thread in a channel (#general by default), announced with THREAD_CREATE. */
+  addThread(name: string, parentId?: string): string;
+  /** Changes a role's permissions (GUILD_ROLE_UPDATE); the @everyone role's id is the server's. */
+  setRolePermissions(roleId: string, permissions: bigint): void;
   /** Permissions of a member in the server: owner and Administrator mean all of them. */
   permissionsOf(userId: string): bigint;
 
@@ -364,6 +382,8 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
   const applicationId = options.applicationId ?? snowflake();
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 41_250;
   const messageContentIntent = options.messageContentIntent ?? true;
+  const announceGuild = options.announceGuild ?? true;
+  const tokenLifetimeMs = options.interactionTokenLifetimeMs ?? INTERACTION_TOKEN_LIFETIME_MS;
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
   const changed = () => changes.emit('change');
@@ -428,6 +448,24 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
   };
   const generalId = addChannel('general');
 
+  const addThread = (name: string, parentId: string): string => {
+    const thread: EmulatedChannel = {
+      id: snowflake(),
+      type: ChannelType.PublicThread,
+      name,
+      guildId: guild.id,
+      parentId,
+      recipientId: null,
+      messages: new Map(),
+    };
+    channels.set(thread.id, thread);
+    return thread.id;
+  };
+  const isThread = (channel: EmulatedChannel) => channel.type === ChannelType.PublicThread;
+  /** What posting in a channel takes: in a thread, Send Messages in Threads instead of Send Messages. */
+  const sendPermission = (channel: EmulatedChannel) =>
+    isThread(channel) ? PermissionFlagsBits.SendMessagesInThreads : PermissionFlagsBits.SendMessages;
+
   function permissionsOf(userId: string): bigint {
     if (userId === guild.ownerId) return ALL_PERMISSIONS;
     const member = guild.members.get(userId);
@@ -456,29 +494,53 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     };
   };
 
-  const channelJson = (channel: EmulatedChannel) =>
-    channel.type === ChannelType.DM
-      ? {
-          id: channel.id,
-          type: channel.type,
-          last_message_id: null,
-          flags: 0,
-          recipients: [userJson(users.get(channel.recipientId!)!)],
-        }
-      : {
-          id: channel.id,
-          type: channel.type,
-          guild_id: channel.guildId,
-          name: channel.name,
-          position: 0,
-          permission_overwrites: [],
-          topic: null,
-          nsfw: false,
-          last_message_id: null,
-          rate_limit_per_user: 0,
-          parent_id: null,
-          flags: 0,
-        };
+  const threadJson = (channel: EmulatedChannel) => ({
+    id: channel.id,
+    type: channel.type,
+    guild_id: channel.guildId,
+    parent_id: channel.parentId,
+    name: channel.name,
+    owner_id: guild.ownerId,
+    last_message_id: null,
+    rate_limit_per_user: 0,
+    message_count: channel.messages.size,
+    member_count: 1,
+    total_message_sent: channel.messages.size,
+    flags: 0,
+    thread_metadata: {
+      archived: false,
+      auto_archive_duration: 1440,
+      archive_timestamp: new Date().toISOString(),
+      locked: false,
+      create_timestamp: new Date().toISOString(),
+    },
+  });
+
+  const channelJson = (channel: EmulatedChannel): Json =>
+    isThread(channel)
+      ? threadJson(channel)
+      : channel.type === ChannelType.DM
+        ? {
+            id: channel.id,
+            type: channel.type,
+            last_message_id: null,
+            flags: 0,
+            recipients: [userJson(users.get(channel.recipientId!)!)],
+          }
+        : {
+            id: channel.id,
+            type: channel.type,
+            guild_id: channel.guildId,
+            name: channel.name,
+            position: 0,
+            permission_overwrites: [],
+            topic: null,
+            nsfw: false,
+            last_message_id: null,
+            rate_limit_per_user: 0,
+            parent_id: null,
+            flags: 0,
+          };
 
   const guildJson = () => ({
     id: guild.id,
@@ -518,8 +580,8 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     voice_states: [],
     // Without the Guild Members intent Discord sends only the bot's own member.
     members: [memberJson(bot.id, true)],
-    channels: [...channels.values()].filter((c) => c.guildId === guild.id).map(channelJson),
-    threads: [],
+    channels: [...channels.values()].filter((c) => c.guildId === guild.id && !isThread(c)).map(channelJson),
+    threads: [...channels.values()].filter(isThread).map(channelJson),
     presences: [],
     stage_instances: [],
     guild_scheduled_events: [],
@@ -668,7 +730,7 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     dispatchTo(session, GatewayDispatchEvents.Ready, {
       v: 10,
       user: { ...userJson(bot), verified: true, mfa_enabled: false, email: null },
-      guilds: [{ id: guild.id, unavailable: true }],
+      guilds: announceGuild ? [{ id: guild.id, unavailable: true }] : [],
       session_id: session.id,
       resume_gateway_url: gatewayUrl,
       shard: [0, 1],
@@ -681,7 +743,8 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       geo_ordered_rtc_regions: [],
       _trace: ['["discord-emulator",{"micros":0}]'],
     });
-    if (intents & GatewayIntentBits.Guilds) dispatchTo(session, GatewayDispatchEvents.GuildCreate, guildJson());
+    if (announceGuild && intents & GatewayIntentBits.Guilds)
+      dispatchTo(session, GatewayDispatchEvents.GuildCreate, guildJson());
     changed();
     return session;
   }
@@ -818,6 +881,8 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     const interaction = [...interactions.values()].find((i) => i.token === interactionToken);
     if (appId !== applicationId || !interaction)
       throw new DiscordError(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
+    if (Date.now() - interaction.createdAt > tokenLifetimeMs)
+      throw new DiscordError(401, RESTJSONErrorCodes.InvalidWebhookToken, 'Invalid Webhook Token');
     return interaction;
   }
 
@@ -950,7 +1015,14 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       auth: true,
       handle: ([channelId], body) => {
         const channel = channelFor(channelId);
-        if (channel.guildId && !can(bot.id, PermissionFlagsBits.SendMessages)) throw missingPermissions();
+        if (channel.guildId && !can(bot.id, sendPermission(channel))) throw missingPermissions();
+        // A reply quotes an earlier message, which only a member who may read the history can do.
+        if (channel.guildId && body.message_reference && !can(bot.id, PermissionFlagsBits.ReadMessageHistory))
+          throw new DiscordError(
+            403,
+            RESTJSONErrorCodes.CannotReplyWithoutPermissionToReadMessageHistory,
+            'Cannot reply without permission to read message history',
+          );
         checkMessageBody(body, true);
         const message = createMessage(channel, bot.id, body);
         dispatchMessage(GatewayDispatchEvents.MessageCreate, message);
@@ -979,7 +1051,7 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       auth: true,
       handle: ([channelId]) => {
         const channel = channelFor(channelId);
-        if (channel.guildId && !can(bot.id, PermissionFlagsBits.SendMessages)) throw missingPermissions();
+        if (channel.guildId && !can(bot.id, sendPermission(channel))) throw missingPermissions();
         typing.push(channelId);
         return noContent();
       },
@@ -1007,6 +1079,15 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
         if (guildId !== guild.id) throw new DiscordError(404, RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild');
         if (!guild.members.has(userId)) throw new DiscordError(404, RESTJSONErrorCodes.UnknownMember, 'Unknown Member');
         return ok(memberJson(userId, true));
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/guilds\/(\d+)\/roles$/,
+      auth: true,
+      handle: ([guildId]) => {
+        if (guildId !== guild.id) throw new DiscordError(404, RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild');
+        return ok([...guild.roles.values()].map(roleJson));
       },
     },
     {
@@ -1426,11 +1507,31 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       guild.members.get(userId)!.roles.push(roleId);
     },
     addChannel,
+    addThread(name, parentId = generalId) {
+      const id = addThread(name, parentId);
+      if (announceGuild)
+        dispatch(GatewayDispatchEvents.ThreadCreate, GatewayIntentBits.Guilds, () => ({
+          ...channelJson(channels.get(id)!),
+          newly_created: true,
+        }));
+      return id;
+    },
+    setRolePermissions(roleId, permissions) {
+      const role = guild.roles.get(roleId);
+      if (!role) throw new Error(`no role ${roleId}`);
+      role.permissions = permissions;
+      if (announceGuild)
+        dispatch(GatewayDispatchEvents.GuildRoleUpdate, GatewayIntentBits.Guilds, () => ({
+          guild_id: guild.id,
+          role: roleJson(role),
+        }));
+    },
     permissionsOf,
 
     send(userId, content, channelId = generalId) {
-      requireMember(userId, PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages, 'send messages');
-      const message = createMessage(channels.get(channelId)!, userId, { content });
+      const channel = channels.get(channelId)!;
+      requireMember(userId, PermissionFlagsBits.ViewChannel | sendPermission(channel), 'send messages');
+      const message = createMessage(channel, userId, { content });
       dispatchMessage(GatewayDispatchEvents.MessageCreate, message);
       return message;
     },

@@ -76,7 +76,8 @@ test('the invite link asks for the bot and commands scopes and exactly the permi
   const url = new URL(inviteUrl('1234567890123456789'));
   expect(url.origin + url.pathname).toBe('https://discord.com/oauth2/authorize');
   expect(url.searchParams.get('scope')).toBe('bot applications.commands');
-  // View Channels, Send Messages, Embed Links, Add Reactions, Read Message History, Use Application Commands.
-  expect(BOT_PERMISSIONS).toBe(1024n + 2048n + 16384n + 64n + 65536n + 2147483648n);
-  expect(url.searchParams.get('permissions')).toBe('2147568704');
+  // View Channels, Send Messages, Embed Links, Add Reactions, Read Message History (replies quote the question),
+  // Use Application Commands, Send Messages in Threads.
+  expect(BOT_PERMISSIONS).toBe(1024n + 2048n + 16384n + 64n + 65536n + 2147483648n + 274877906944n);
+  expect(url.searchParams.get('permissions')).toBe('277025475648');
 });

@@ -222,7 +222,8 @@ describe('answering', () => {
 
     const answer = await ask(member, 'is it windy?');
     expect(answer.embeds[0].title).toMatch(/Tokyo, JP/);
-    expect(answer.embeds[0].fields!.find((f) => f.name === 'Wind')!.value).toMatch(/mph/);
+    // A "now" answer shows this hour and the rest of today, each field named with its period.
+    expect(answer.embeds[0].fields!.find((f) => f.name === 'right now · Wind')!.value).toMatch(/mph/);
   });
 
   test('a weather provider outage is answered politely in plain text, without moderation reactions', async () => {
@@ -234,6 +235,31 @@ describe('answering', () => {
     expect(reply.embeds).toEqual([]);
     await ask(member, 'hello'); // everything the bot did for the first reply has happened by now
     expect(reply.reactions.size).toBe(0);
+  });
+
+  test('a mention in a thread is answered there (the invite grants Send Messages in Threads)', async () => {
+    // The emulated @everyone, like many servers', may not post in threads: the bot's own role must allow it.
+    const thread = discord.addThread('weekend plans');
+    const question = discord.send(discord.ownerId, `<@${discord.bot.id}> weather in Tokyo`, thread);
+    const answer = await discord.waitFor(
+      () => discord.messages(thread).find((m) => m.referenceId === question.id),
+      'the answer in the thread',
+    );
+    expect(answer.embeds[0].title).toMatch(/Tokyo, JP/);
+  });
+
+  test('without Read Message History the reply is refused: the answer comes as a plain message, with a warning', async () => {
+    const withoutHistory = (permissions: bigint) => permissions & ~PermissionFlagsBits.ReadMessageHistory;
+    discord.setRolePermissions(discord.botRoleId, withoutHistory(BOT_PERMISSIONS));
+    discord.setRolePermissions(discord.everyoneRoleId, withoutHistory(discord.permissionsOf(member)));
+    discord.send(member, `<@${discord.bot.id}> weather in Tokyo`);
+    const answer = await discord.waitFor(() => botMessages()[0], 'the answer');
+    expect(answer.referenceId).toBeNull();
+    expect(answer.embeds[0].title).toMatch(/Tokyo, JP/);
+    expect(discord.requests).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: `/channels/${discord.channelId}/messages`, status: 403 }),
+    );
+    await eventually(() => bot.logs.some((line) => line.includes('Discord refused a reply')), 'the warning');
   });
 
   test('/help lists what the member may use, privately', async () => {
@@ -444,6 +470,65 @@ describe.each(checkedCommands)('permission-checked command: $name', (command) =>
     },
     command.timeoutMs,
   );
+});
+
+describe('interaction tokens and uncached servers', () => {
+  test('/retrain outliving its interaction token posts the rest of its progress and the result in the channel', async () => {
+    await adapter.stop();
+    await discord.close();
+    // A token that lives a second instead of 15 minutes: the retrain outlives it as a real one would.
+    discord = await startDiscordEmulator({ botPermissions: BOT_PERMISSIONS, interactionTokenLifetimeMs: 1000 });
+    const admin = discord.addMember('admin-ada', [discord.addRole('Bot Admins', PermissionFlagsBits.Administrator)]);
+    config = { ...config, token: discord.token, apiUrl: discord.apiUrl, applicationId: discord.applicationId };
+    await deployCommands({
+      token: config.token,
+      applicationId: discord.applicationId,
+      guildId: discord.guildId,
+      apiUrl: discord.apiUrl,
+    });
+    adapter = await connect();
+    bot.operations!.retrain = tinyRetrain(await writeSeedSubset(join(bot.dataDir, 'seed')), 1, {
+      generationSamples: 2,
+      hyperparameters: { maxTrainExamples: 24, maxValidationExamples: 8 },
+    });
+
+    const interaction = discord.slash(admin, 'retrain');
+    const result = await discord.waitFor(
+      () => botMessages().find((m) => !m.interactionId && /^Retrain finished/.test(m.content)),
+      'the retrain result in the channel',
+      60_000,
+    );
+    expect(result.content).toMatch(/promoted ✅/);
+    expect(discord.requests).toContainEqual(
+      expect.objectContaining({ method: 'PATCH', path: expect.stringMatching(/^\/webhooks\//), status: 401 }),
+    );
+    // One message of its own, edited as the job went on, not one per step.
+    expect(botMessages().filter((m) => !m.interactionId)).toEqual([result]);
+    expect(result.editedTimestamp).not.toBeNull();
+    expect(interaction.responses.map((r) => r.type)).toEqual([5]);
+  }, 120_000);
+
+  test('a moderator role given by name counts in a server the client has not cached', async () => {
+    await adapter.stop();
+    await discord.close();
+    discord = await startDiscordEmulator({ botPermissions: BOT_PERMISSIONS, announceGuild: false });
+    const moderator = discord.addMember('mod-mia', [discord.addRole('Weather Mods')]);
+    const member = discord.addMember('rain-fan');
+    config = { ...config, token: discord.token, apiUrl: discord.apiUrl, applicationId: discord.applicationId };
+    await deployCommands({
+      token: config.token,
+      applicationId: discord.applicationId,
+      guildId: discord.guildId,
+      apiUrl: discord.apiUrl,
+    });
+    adapter = await connect();
+
+    const allowed = await finalReply(discord.slash(moderator, 'dataset', { action: 'stats' }));
+    expect(allowed.content).toMatch(/^store: \d+ exchanges\n/);
+    const refused = await finalReply(discord.slash(member, 'dataset', { action: 'stats' }));
+    expect(refused.content).toMatch(/^Only moderators can use \//);
+    expect(discord.requests.filter((r) => r.path === `/guilds/${discord.guildId}/roles`)).toHaveLength(1);
+  });
 });
 
 describe('starting up', () => {

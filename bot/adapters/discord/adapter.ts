@@ -16,13 +16,18 @@ import {
   MessageFlags,
   ModalBuilder,
   Partials,
+  RESTJSONErrorCodes,
+  Routes,
   TextInputBuilder,
   TextInputStyle,
+  type APIRole,
   type ChatInputCommandInteraction,
   type Guild,
   type Interaction,
   type Message,
   type MessageContextMenuCommandInteraction,
+  type MessageCreateOptions,
+  type MessageEditOptions,
   type MessageReaction,
   type ModalSubmitInteraction,
   type PartialMessageReaction,
@@ -38,7 +43,7 @@ import type { Config } from '../../config';
 import type { Logger } from '../../core/log';
 import type { Adapter } from '../adapter';
 import { CORRECT_ANSWER_COMMAND, invocationOf } from './commands';
-import { authorOf, type DiscordRoleSettings } from './members';
+import { authorOf, isRoleName, type AnyMember, type DiscordRoleSettings } from './members';
 import {
   APPROVE_EMOJI,
   clip,
@@ -77,6 +82,24 @@ const STOP_GRACE_MS = 5000;
 const CORRECTION_MODAL = 'correct';
 const CORRECTION_INPUT = 'answer';
 const SORRY = 'Sorry — something went wrong on my side. Please try again in a moment.';
+/**
+ * An interaction's token (editReply, follow-ups) works for 15 minutes; a reply still changing after
+ * that (a /retrain) goes on in a message of its own, started a minute early while the first can
+ * still point to it.
+ */
+const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;
+const INTERACTION_TOKEN_MARGIN_MS = 60_000;
+const CONTINUED_BELOW = 'This is taking a while: the rest follows in a new message.';
+/** How long a server's role names (for a role configured by name, server not cached) are trusted. */
+const ROLE_NAMES_TTL_MS = 60_000;
+
+/** Discord's error code of a REST refusal, if that is what this is. */
+const discordCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
+/** What a refused reply says: the bot may not reply (quote) here, though it might still post. */
+const REPLY_REFUSED = new Set<unknown>([
+  RESTJSONErrorCodes.MissingPermissions,
+  RESTJSONErrorCodes.CannotReplyWithoutPermissionToReadMessageHistory,
+]);
 
 const MODERATION_BY_EMOJI: Record<string, 'approve' | 'reject'> = {
   [APPROVE_EMOJI]: 'approve',
@@ -122,6 +145,8 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
   });
   const settings: DiscordRoleSettings = { moderatorRole: config.moderatorRole, adminRole: config.adminRole };
   const inFlight = new Set<Promise<void>>();
+  const roleNames = new Map<string, { names: Promise<ReadonlyMap<string, string>>; until: number }>();
+  const warnedNoReply = new Set<string>();
 
   const me = () => client.user!;
 
@@ -145,10 +170,53 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     return authorOf(user, member, permissions, settings);
   }
 
-  function interactionAuthor(interaction: Interaction): Author {
-    const { member } = interaction;
-    const roles = member instanceof GuildMember ? member : member ? { roles: member.roles } : null;
+  /** A server's role names by id, read over REST: for servers the client has not cached. */
+  function roleNamesOf(guildId: string): Promise<ReadonlyMap<string, string>> {
+    const cached = roleNames.get(guildId);
+    if (cached && cached.until > Date.now()) return cached.names;
+    const names = (client.rest.get(Routes.guildRoles(guildId)) as Promise<APIRole[]>).then(
+      (roles) => new Map(roles.map((role) => [role.id, role.name])),
+      (error) => {
+        roleNames.delete(guildId);
+        log.warn('discord: could not read the server roles; roles configured by name do not count', { error });
+        return new Map<string, string>();
+      },
+    );
+    roleNames.set(guildId, { names, until: Date.now() + ROLE_NAMES_TTL_MS });
+    return names;
+  }
+
+  /** The interaction's member; in a server the client has not cached it has role ids only, so names are looked up. */
+  async function interactionAuthor(interaction: Interaction): Promise<Author> {
+    const { member, guildId } = interaction;
+    let roles: AnyMember = null;
+    if (member instanceof GuildMember) roles = member;
+    else if (member) {
+      const byName = isRoleName(settings.moderatorRole) || isRoleName(settings.adminRole);
+      roles = { roles: member.roles, roleNames: byName && guildId ? await roleNamesOf(guildId) : undefined };
+    }
     return authorOf(interaction.user, roles, interaction.memberPermissions, settings);
+  }
+
+  /**
+   * Answers a message as a reply to it; where Discord refuses the reply (no Read Message History
+   * there, which quoting needs), as a plain message in the channel instead.
+   */
+  async function replyTo(message: Message, body: MessageCreateOptions): Promise<Message> {
+    try {
+      return await message.reply(body);
+    } catch (error) {
+      if (!REPLY_REFUSED.has(discordCode(error)) || !message.channel.isSendable()) throw error;
+      if (!warnedNoReply.has(message.channelId)) {
+        warnedNoReply.add(message.channelId);
+        log.warn(
+          'discord: Discord refused a reply (it needs Read Message History; in threads Send Messages in Threads): ' +
+            'answering without quoting the question. Give the bot those permissions in this channel.',
+          { channel: message.channelId, code: discordCode(error) },
+        );
+      }
+      return message.channel.send(body);
+    }
   }
 
   function keepTyping(channel: TextBasedChannel): () => void {
@@ -207,7 +275,7 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     const showProgress = (content: string) =>
       queue(async () => {
         const body = { content: clip(content, DISCORD_LIMITS.content), embeds: [] };
-        progress = progress ? await progress.edit(body) : await message.reply(body);
+        progress = progress ? await progress.edit(body) : await replyTo(message, body);
       });
     const stopTyping = keepTyping(message.channel);
     let reply: Reply;
@@ -221,7 +289,7 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     }
     await queue(async () => {
       const body = renderReply(reply);
-      const sent = progress ? await progress.edit(body) : await message.reply(body);
+      const sent = progress ? await progress.edit(body) : await replyTo(message, body);
       if (isModeratable(reply, message.inGuild())) await addModerationReactions(sent);
     });
   }
@@ -260,16 +328,51 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     const privately = !command || command.replyPrivately === true;
     await interaction.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
     const queue = editQueue(log);
+    const put = interactionReply(interaction, privately);
     const options: ReplyOptions = {
-      onProgress: (text) =>
-        queue(() => interaction.editReply({ content: clip(text, DISCORD_LIMITS.content), embeds: [] })),
+      onProgress: (text) => queue(() => put({ content: clip(text, DISCORD_LIMITS.content), embeds: [] })),
     };
-    const message = incoming(interactionAuthor(interaction), interaction.channelId, invocationText(invocation));
+    const author = await interactionAuthor(interaction);
+    const message = incoming(author, interaction.channelId, invocationText(invocation));
     const reply = await assistant.command(message, invocation, options);
     await queue(async () => {
-      const sent = await interaction.editReply(renderReply(reply));
+      const sent = await put(renderReply(reply));
       if (isModeratable(reply, interaction.inGuild()) && !privately) await addModerationReactions(sent);
     });
+  }
+
+  /**
+   * Writes a slash command's reply: by editing the interaction's response while its token lives,
+   * then (or once Discord calls the token invalid, 50027) in a message of the bot's own that later
+   * writes edit: in the channel, or for a private reply in a DM to the user.
+   */
+  function interactionReply(interaction: ChatInputCommandInteraction, privately: boolean) {
+    const switchAt = interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS - INTERACTION_TOKEN_MARGIN_MS;
+    let own: Message | null = null;
+    let tokenDead = false;
+    return async (body: MessageEditOptions & MessageCreateOptions): Promise<Message> => {
+      if (own) return (own = await own.edit(body));
+      if (!tokenDead) {
+        if (Date.now() < switchAt) {
+          try {
+            return await interaction.editReply(body);
+          } catch (error) {
+            if (discordCode(error) !== RESTJSONErrorCodes.InvalidWebhookToken) throw error;
+          }
+        } else {
+          await interaction.editReply({ content: CONTINUED_BELOW, embeds: [] }).catch(() => undefined);
+        }
+        tokenDead = true;
+        log.info('discord: the interaction token has expired; the reply continues in a message of its own', {
+          command: interaction.commandName,
+        });
+      }
+      const channel = privately
+        ? await interaction.user.createDM()
+        : await client.channels.fetch(interaction.channelId);
+      if (!channel?.isSendable()) throw new Error(`cannot post in channel ${interaction.channelId}`);
+      return (own = await channel.send(body));
+    };
   }
 
   async function onCorrectAnswer(interaction: MessageContextMenuCommandInteraction): Promise<void> {
@@ -282,7 +385,7 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
       });
       return;
     }
-    const author = interactionAuthor(interaction);
+    const author = await interactionAuthor(interaction);
     // The command's own permission, asked ahead: it spares others a form they could not send.
     if (!mayRun(author, correct)) {
       await interaction.reply({ content: 'Only moderators can correct answers.', flags: MessageFlags.Ephemeral });
@@ -314,7 +417,7 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     const invocation: CommandInvocation = { name: correct.name, options: { exchange: exchangeId, answer: correction } };
     const channelId = interaction.channelId ?? interaction.user.id;
     const reply = await assistant.command(
-      incoming(interactionAuthor(interaction), channelId, invocationText(invocation)),
+      incoming(await interactionAuthor(interaction), channelId, invocationText(invocation)),
       invocation,
     );
     await interaction.editReply(renderReply(reply));

@@ -5,10 +5,14 @@
 import { OAuth2Scopes, PermissionFlagsBits, REST, Routes, type RESTPutAPIApplicationCommandsResult } from 'discord.js';
 import { commandDefinitions } from './commands';
 
-/** What the bot does in a channel: read it, answer (with embeds), react ✅/❌, fetch older answers, offer commands. */
+/**
+ * What the bot does in a channel: read it, answer (with embeds; in threads too), react ✅/❌, reply
+ * to the question and fetch older answers (both need Read Message History), offer commands.
+ */
 export const BOT_PERMISSIONS =
   PermissionFlagsBits.ViewChannel |
   PermissionFlagsBits.SendMessages |
+  PermissionFlagsBits.SendMessagesInThreads |
   PermissionFlagsBits.EmbedLinks |
   PermissionFlagsBits.AddReactions |
   PermissionFlagsBits.ReadMessageHistory |

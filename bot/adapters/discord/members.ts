@@ -12,13 +12,22 @@ export interface DiscordRoleSettings {
   adminRole: string | null;
 }
 
-/** An interaction's member is a GuildMember when its server is cached, else the raw payload with role ids. */
-type AnyMember = GuildMember | { roles: string[] } | null;
+/**
+ * An interaction's member is a GuildMember when its server is cached, else the raw payload with role
+ * ids; `roleNames` (id → name, fetched from the server) lets a role configured by name match those.
+ */
+export type AnyMember = GuildMember | { roles: string[]; roleNames?: ReadonlyMap<string, string> } | null;
+
+/** A role setting that is not a snowflake is a name; only names need the server's role list. */
+export const isRoleName = (setting: string | null): boolean => setting !== null && !/^\d{17,20}$/.test(setting);
 
 function holdsRole(member: AnyMember, wanted: string | null): boolean {
   if (!member || !wanted) return false;
-  if (Array.isArray(member.roles)) return member.roles.includes(wanted);
   const name = wanted.toLowerCase();
+  if (Array.isArray(member.roles)) {
+    const { roleNames } = member as { roleNames?: ReadonlyMap<string, string> };
+    return member.roles.some((id) => id === wanted || roleNames?.get(id)?.toLowerCase() === name);
+  }
   return (member as GuildMember).roles.cache.some((role) => role.id === wanted || role.name.toLowerCase() === name);
 }
 

@@ -44,7 +44,8 @@ const ASPECT_FIELDS: Record<Aspect, (keyof FactPeriod)[]> = {
     'windDirection',
     'humidity',
   ],
-  temperature: ['temperature', 'feelsLike', 'high', 'low'],
+  // The rain and wind say what to wear besides.
+  temperature: ['temperature', 'feelsLike', 'high', 'low', 'precipitationChance', 'windSpeed'],
   rain: ['precipitationChance', 'precipitation'],
   snow: ['snowfall', 'precipitationChance', 'temperature', 'high', 'low'],
   wind: ['windSpeed', 'windGust', 'windDirection'],
@@ -124,50 +125,58 @@ function dailyPeriod(day: DailyForecast, label: string, units: WeatherReport['un
   };
 }
 
+/** This hour only: the day's figures (high, low, the day's rain, sunrise) are in the day's own period beside it. */
 function nowPeriod(report: WeatherReport): FactPeriod {
   const { current, units } = report;
-  const today = report.daily[0];
   const hour = report.hourly.find((h) => h.time.slice(0, 13) === current.time.slice(0, 13));
   return {
     label: 'right now',
     condition: current.condition.text,
     temperature: whole(current.temperature),
     feelsLike: whole(current.feelsLike),
-    high: whole(today?.temperatureMax),
-    low: whole(today?.temperatureMin),
     humidity: whole(current.humidity),
-    precipitationChance: whole(hour?.precipitationProbability ?? today?.precipitationProbability),
+    precipitationChance: whole(hour?.precipitationProbability),
     precipitation: amount(current.precipitation, units),
     snowfall: amount(hour?.snowfall, units),
     windSpeed: whole(current.windSpeed),
     windGust: whole(current.windGust),
     windDirection: compass(current.windDirection),
-    sunrise: clockTime(today?.sunrise ?? null, units),
-    sunset: clockTime(today?.sunset ?? null, units),
-    uvIndex: whole(current.uvIndex ?? today?.uvIndexMax),
+    uvIndex: whole(current.uvIndex),
   };
 }
 
-/** Tonight: from 18:00 (or now, if later) until 06:00 the next morning. */
-function tonightPeriod(report: WeatherReport): FactPeriod {
-  const today = report.daily[0].date;
-  const start = report.current.time > `${today}T18:00` ? report.current.time.slice(0, 13) : `${today}T18`;
-  const tomorrow = report.daily[1]?.date;
-  const hours = report.hourly.filter(
-    (h) =>
-      h.time.slice(0, 13) >= start &&
-      (!tomorrow || h.time < `${tomorrow}T06:00`) &&
-      (tomorrow || h.time.startsWith(today)),
-  );
-  if (hours.length === 0) throw new HorizonError(0);
+/** Evenings start, and nights end, at these local hours. */
+const EVENING = 'T18:00';
+const MORNING = 'T06:00';
+const SATURDAY = WEEKDAYS.indexOf('saturday');
+const SUNDAY = WEEKDAYS.indexOf('sunday');
+
+/** The "YYYY-MM-DD" date `days` after `date`. */
+function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** The forecast steps that cover part of [from, to): the one under way at `from` and those after it. */
+function hoursBetween(report: WeatherReport, from: string, to: string): HourlyForecast[] {
+  const underWay = report.hourly.findLast((h) => h.time <= from)?.time ?? from;
+  return report.hourly.filter((h) => h.time >= underWay && h.time < to);
+}
+
+/** A sunrise or sunset still to come, as shown; one already past is no news. */
+function sunAhead(time: string | null, report: WeatherReport): string | undefined {
+  return time !== null && time > report.current.time ? clockTime(time, report.units) : undefined;
+}
+
+/** Part of a day or night from its hours: the worst sky, the coldest and windiest hour, the rain summed. */
+function hoursPeriod(hours: HourlyForecast[], label: string, units: WeatherReport['units']): FactPeriod {
   const values = (pick: (h: HourlyForecast) => number | null) => hours.map(pick).filter((v): v is number => v !== null);
   const max = (xs: number[]) => (xs.length ? Math.max(...xs) : undefined);
   const sum = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) : undefined);
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
   const windiest = hours.reduce((a, b) => (b.windSpeed > a.windSpeed ? b : a));
-  const { units } = report;
   return {
-    label: 'tonight',
+    label,
     condition: worst(hours.map((h) => h.condition)).text,
     temperature: whole(hours[0].temperature),
     low: whole(Math.min(...hours.map((h) => h.temperature))),
@@ -179,25 +188,109 @@ function tonightPeriod(report: WeatherReport): FactPeriod {
     windGust: whole(max(values((h) => h.windGust))),
     windDirection: compass(windiest.windDirection),
     humidity: whole(mean(values((h) => h.humidity))),
-    sunset: clockTime(report.daily[0].sunset, units),
-    sunrise: clockTime(report.daily[1]?.sunrise ?? null, units),
   };
 }
 
-/** Days (offsets from today) a `when` covers. */
+/**
+ * Tonight: from 18:00 (or now, if later) until 06:00 the next morning. Asked before 06:00, it is the
+ * rest of the night under way, until this morning.
+ */
+function tonightPeriod(report: WeatherReport): FactPeriod {
+  const now = report.current.time;
+  const today = report.daily[0];
+  const beforeDawn = now < `${today.date}${MORNING}`;
+  const start = beforeDawn || now > `${today.date}${EVENING}` ? now : `${today.date}${EVENING}`;
+  const end = `${beforeDawn ? today.date : addDays(today.date, 1)}${MORNING}`;
+  const hours = hoursBetween(report, start, end);
+  if (hours.length === 0) throw new HorizonError(0);
+  const morning = beforeDawn ? today : report.daily[1];
+  return {
+    ...hoursPeriod(hours, 'tonight', report.units),
+    sunset: beforeDawn ? undefined : sunAhead(today.sunset, report),
+    sunrise: clockTime(morning?.sunrise ?? null, report.units),
+  };
+}
+
+/** What is left of today, from now until midnight; null when the forecast has no hours for it. */
+function restOfToday(report: WeatherReport): FactPeriod | null {
+  const today = report.daily[0];
+  const hours = hoursBetween(report, report.current.time, `${addDays(today.date, 1)}T00:00`);
+  if (hours.length === 0) return null;
+  const label = `the rest of today (${dayLabel(today.date)})`;
+  return { ...hoursPeriod(hours, label, report.units), sunset: sunAhead(today.sunset, report) };
+}
+
+/** Days (offsets from today) a `when` names. */
 function dayOffsets(when: When, todayWeekday: number): number[] {
   if (when === 'today') return [0];
   if (when === 'tomorrow') return [1];
-  if (when === 'weekend') return todayWeekday === 6 ? [0] : [(5 - todayWeekday + 7) % 7, (6 - todayWeekday + 7) % 7];
   if (when.startsWith('+')) return [Number(when.slice(1, -1))];
   const target = WEEKDAYS.indexOf(when as (typeof WEEKDAYS)[number]);
   return [(target - todayWeekday + 7) % 7];
 }
 
-function periodName(when: When, offset: number, date: string): string {
+function periodName(offset: number, date: string): string {
   if (offset === 0) return `today (${dayLabel(date)})`;
   if (offset === 1) return `tomorrow (${dayLabel(date)})`;
   return dayLabel(date);
+}
+
+function dayPeriods(report: WeatherReport, offsets: number[], name = periodName): FactPeriod[] {
+  const horizon = report.daily.length - 1;
+  if (offsets.some((offset) => offset > horizon)) throw new HorizonError(horizon);
+  return offsets.map((offset) => {
+    const day = report.daily[offset];
+    return dailyPeriod(day, name(offset, day.date), report.units);
+  });
+}
+
+/** "next Saturday (Sat 5 Dec)": a day of the weekend after this one. */
+function nextWeekendDay(offset: number, date: string): string {
+  const weekday = WEEKDAYS[weekdayOf(date)];
+  return `next ${weekday[0].toUpperCase()}${weekday.slice(1)} (${dayLabel(date)})`;
+}
+
+interface Periods {
+  periods: FactPeriod[];
+  /** Human label of them all. */
+  period: string;
+}
+
+/**
+ * The weekend still ahead. On a weekend evening today is only what is left of it; on Sunday evening,
+ * with the weekend all but over, the next weekend follows as far as the forecast reaches.
+ */
+function weekendPeriods(report: WeatherReport): Periods {
+  const today = report.daily[0];
+  const weekday = weekdayOf(today.date);
+  if (weekday < SATURDAY)
+    return { periods: dayPeriods(report, [SATURDAY - weekday, SUNDAY - weekday]), period: 'this weekend' };
+  const evening = report.current.time >= `${today.date}${EVENING}`;
+  const rest = (evening && restOfToday(report)) || dailyPeriod(today, periodName(0, today.date), report.units);
+  if (weekday === SATURDAY) return { periods: [rest, ...dayPeriods(report, [1])], period: 'this weekend' };
+  if (!evening) return { periods: [rest], period: 'this weekend' };
+  const next = [SATURDAY, SUNDAY].map((day) => day + 7 - weekday).filter((offset) => offset < report.daily.length);
+  if (next.length === 0) return { periods: [rest], period: 'the rest of this weekend' };
+  return {
+    periods: [rest, ...dayPeriods(report, next, nextWeekendDay)],
+    period: 'the rest of this weekend and the next',
+  };
+}
+
+function periodsOf(report: WeatherReport, when: When): Periods {
+  if (when === 'now') {
+    // Now, then the rest of the day as its own period, so each figure keeps the period it belongs to.
+    const today = report.daily[0];
+    const periods = [
+      nowPeriod(report),
+      ...(today ? [dailyPeriod(today, periodName(0, today.date), report.units)] : []),
+    ];
+    return { periods, period: 'right now' };
+  }
+  if (when === 'tonight') return { periods: [tonightPeriod(report)], period: 'tonight' };
+  if (when === 'weekend') return weekendPeriods(report);
+  const periods = dayPeriods(report, dayOffsets(when, weekdayOf(report.daily[0].date)));
+  return { periods, period: periods[0].label };
 }
 
 function keepFields(period: FactPeriod, aspect: Aspect): FactPeriod {
@@ -211,24 +304,7 @@ function keepFields(period: FactPeriod, aspect: Aspect): FactPeriod {
 /** The compact slice of a report that answers the query, rounded as it will be shown. */
 export function buildFacts(report: WeatherReport, query: Pick<WeatherQuery, 'when' | 'aspect'>): WeatherFacts {
   const { when, aspect } = query;
-  let periods: FactPeriod[];
-  let period: string;
-  if (when === 'now') {
-    periods = [nowPeriod(report)];
-    period = 'right now';
-  } else if (when === 'tonight') {
-    periods = [tonightPeriod(report)];
-    period = 'tonight';
-  } else {
-    const offsets = dayOffsets(when, weekdayOf(report.daily[0].date));
-    const horizon = report.daily.length - 1;
-    if (offsets.some((offset) => offset > horizon)) throw new HorizonError(horizon);
-    periods = offsets.map((offset) => {
-      const day = report.daily[offset];
-      return dailyPeriod(day, periodName(when, offset, day.date), report.units);
-    });
-    period = when === 'weekend' ? 'this weekend' : periods[0].label;
-  }
+  const { periods, period } = periodsOf(report, when);
   return {
     place: placeLabel(report.place),
     when,

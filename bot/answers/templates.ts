@@ -19,12 +19,17 @@ function wordsFor(facts: WeatherFacts) {
     rain: (n: number) => `${n} ${units.precipitation}`,
     snow: (n: number) => `${n} ${units.snowfall}`,
     /** Thresholds for advice, in the report's units; never printed. */
+    freezing: metric ? 0 : 32,
     cold: metric ? 5 : 41,
     cool: metric ? 12 : 54,
+    warm: metric ? 22 : 72,
     hot: metric ? 30 : 86,
     windy: metric ? 40 : 25,
   };
 }
+
+const isWet = (condition: string) => /rain|drizzle|shower|thunder/i.test(condition);
+const isSnowy = (condition: string) => /snow|sleet|flurr/i.test(condition);
 
 function join(parts: (string | undefined | false)[]): string {
   return parts.filter((p): p is string => Boolean(p)).join(', ');
@@ -51,20 +56,48 @@ function wind(p: FactPeriod, w: Words, upTo: boolean): string | undefined {
   return `wind ${upTo ? 'up to ' : ''}${w.speed(p.windSpeed)}${from}${gust}`;
 }
 
-function temperatureAdvice(p: FactPeriod, w: Words): string {
-  const coldest = Math.min(...[p.feelsLike, p.temperature, p.low].filter(defined));
-  const warmest = Math.max(...[p.temperature, p.high].filter(defined));
+/** This hour's chance and the last hour's fall, each said with its own hour. */
+function rainThisHour(p: FactPeriod, w: Words): string | undefined {
+  return join([
+    defined(p.precipitationChance) && `${p.precipitationChance}% chance of precipitation this hour`,
+    defined(p.precipitation) && p.precipitation > 0 && `${w.rain(p.precipitation)} in the last hour`,
+  ]);
+}
+
+function warmth(coldest: number, warmest: number, w: Words): string {
+  if (coldest <= w.freezing) return ' Wrap up warm — a proper coat, a hat and gloves.';
   if (coldest <= w.cold) return ' Wrap up warm — a proper coat is a good idea.';
+  if (coldest <= w.cool && warmest >= w.warm)
+    return ' Dress in layers — a jacket for the cool hours, a T-shirt under it.';
   if (coldest <= w.cool) return ' A jacket is a good idea.';
-  if (warmest >= w.hot) return " It's hot — stay hydrated.";
+  if (warmest >= w.hot) return " It's hot — light clothes, and stay hydrated.";
+  if (warmest >= w.warm) return ' T-shirt weather.';
+  return Number.isFinite(coldest) ? ' A light layer should do.' : '';
+}
+
+function rainGear(periods: FactPeriod[], chance: number): string {
+  if (periods.some((p) => isSnowy(p.condition))) return ' Waterproof boots for the snow.';
+  if (chance >= 50 || periods.some((p) => isWet(p.condition))) return ' Bring a waterproof or an umbrella.';
+  if (chance >= 30) return " An umbrella wouldn't hurt.";
   return '';
+}
+
+/**
+ * What to wear through these periods, from their temperatures (felt ones too), rain and wind. Words
+ * only: the numbers behind them are in the answer, each with its own period.
+ */
+function wearAdvice(periods: FactPeriod[], w: Words): string {
+  const figures = (pick: (p: FactPeriod) => (number | undefined)[]) => periods.flatMap(pick).filter(defined);
+  const coldest = Math.min(...figures((p) => [p.feelsLike, p.temperature, p.low]));
+  const warmest = Math.max(...figures((p) => [p.temperature, p.high]));
+  const wettest = Math.max(...figures((p) => [p.precipitationChance]));
+  const windiest = Math.max(...figures((p) => [p.windSpeed]));
+  const wind = windiest >= w.windy ? " It's windy, so something windproof." : '';
+  return warmth(coldest, warmest, w) + rainGear(periods, wettest) + wind;
 }
 
 /** "an 80% chance", "a 30% chance" (percentages only). */
 const article = (n: number) => (n === 8 || n === 11 || n === 18 || (n >= 80 && n < 90) ? 'an' : 'a');
-
-const isWet = (condition: string) => /rain|drizzle|shower|thunder/i.test(condition);
-const isSnowy = (condition: string) => /snow|sleet|flurr/i.test(condition);
 
 function uvWord(uv: number): string {
   if (uv < 3) return 'low';
@@ -72,6 +105,18 @@ function uvWord(uv: number): string {
   if (uv < 8) return 'high';
   if (uv < 11) return 'very high';
   return 'extreme';
+}
+
+/** "the sun rises at 07:40 and sets at 16:50"; a night's sunset comes first; either alone when only it is ahead. */
+function sunTimes(p: FactPeriod): string | undefined {
+  const { sunrise, sunset } = p;
+  if (sunrise && sunset)
+    return p.label === 'tonight'
+      ? `the sun sets at ${sunset} and rises again at ${sunrise}`
+      : `the sun rises at ${sunrise} and sets at ${sunset}`;
+  if (sunset) return `the sun sets at ${sunset}`;
+  if (sunrise) return `the sun rises at ${sunrise}`;
+  return undefined;
 }
 
 /** "Right now in Paris, FR" / "Tomorrow (Thu 26 Nov) in Paris, FR". */
@@ -85,29 +130,23 @@ const ASPECT_ANSWERS: Record<Aspect, (p: FactPeriod, place: string, w: Words) =>
         defined(p.temperature) &&
           `${w.deg(p.temperature)}${defined(p.feelsLike) ? ` (feels like ${w.deg(p.feelsLike)})` : ''}`,
       ]);
-      const rest = join([
-        highLow(p, w) && `today ${highLow(p, w)}`,
-        rainChance(p, w),
-        wind(p, w, false),
-        defined(p.humidity) && `humidity ${p.humidity}%`,
-      ]);
+      const rest = join([rainThisHour(p, w), wind(p, w, false), defined(p.humidity) && `humidity ${p.humidity}%`]);
       return `${opening(p, place)}: ${now}.${rest ? ` ${capitalize(rest)}.` : ''}`;
     }
     return `${opening(p, place)}: ${join([p.condition, highLow(p, w), rainChance(p, w), wind(p, w, true)])}.`;
   },
 
+  // What to wear follows each answer (see ASPECT_ADVICE).
   temperature(p, place, w) {
-    const advice = temperatureAdvice(p, w);
     if (defined(p.temperature) && p.label === 'right now') {
       const feels = defined(p.feelsLike) && p.feelsLike !== p.temperature ? ` (feels like ${w.deg(p.feelsLike)})` : '';
-      const today = defined(p.high) && defined(p.low) ? `, between ${w.deg(p.low)} and ${w.deg(p.high)} today` : '';
-      return `It's ${w.deg(p.temperature)} in ${place} right now${feels}${today}.${advice}`;
+      return `It's ${w.deg(p.temperature)} in ${place} right now${feels}.`;
     }
     if (p.label === 'tonight' && defined(p.low)) {
       const feels = defined(p.feelsLike) && p.feelsLike !== p.low ? ` (feels like ${w.deg(p.feelsLike)})` : '';
-      return `${opening(p, place)} it drops to ${w.deg(p.low)}${feels}.${advice}`;
+      return `${opening(p, place)} it drops to ${w.deg(p.low)}${feels}.`;
     }
-    return `${opening(p, place)}: ${join([highLow(p, w), p.condition])}.${advice}`;
+    return `${opening(p, place)}: ${join([highLow(p, w), p.condition])}.`;
   },
 
   rain(p, place, w) {
@@ -115,8 +154,10 @@ const ASPECT_ANSWERS: Record<Aspect, (p: FactPeriod, place: string, w: Words) =>
     const amount = defined(p.precipitation) && p.precipitation > 0 ? `, about ${w.rain(p.precipitation)}` : '';
     if (p.label === 'right now') {
       const later = defined(chance) ? ` ${chance}% chance of precipitation this hour.` : '';
+      const fell =
+        defined(p.precipitation) && p.precipitation > 0 ? `, ${w.rain(p.precipitation)} in the last hour` : '';
       return isWet(p.condition)
-        ? `Yes, it's raining in ${place} right now (${p.condition}${amount}). Take an umbrella ☔`
+        ? `Yes, it's raining in ${place} right now (${p.condition}${fell}). Take an umbrella ☔`
         : `It's not raining in ${place} right now (${p.condition}).${later}`;
     }
     if (!defined(chance)) {
@@ -160,20 +201,46 @@ const ASPECT_ANSWERS: Record<Aspect, (p: FactPeriod, place: string, w: Words) =>
   },
 
   sun(p, place) {
-    const times = !(p.sunrise && p.sunset)
-      ? p.condition
-      : p.label === 'tonight'
-        ? `the sun sets at ${p.sunset} and rises again at ${p.sunrise}`
-        : `the sun rises at ${p.sunrise} and sets at ${p.sunset}`;
-    const uv = defined(p.uvIndex)
-      ? `; the UV index reaches ${p.uvIndex} (${uvWord(p.uvIndex)})${p.uvIndex >= 3 ? ' — wear sunscreen' : ''}`
-      : '';
-    return `${opening(p, place)}: ${times}${uv}.`;
+    const verb = p.label === 'right now' ? 'is' : 'reaches';
+    const uv =
+      defined(p.uvIndex) &&
+      `the UV index ${verb} ${p.uvIndex} (${uvWord(p.uvIndex)})${p.uvIndex >= 3 ? ' — wear sunscreen' : ''}`;
+    return `${opening(p, place)}: ${sunTimes(p) ?? p.condition}${uv ? `; ${uv}` : ''}.`;
   },
 };
 
+/** Advice that follows an aspect's answer, drawn from all the periods it covers. */
+const ASPECT_ADVICE: Partial<Record<Aspect, (periods: FactPeriod[], w: Words) => string>> = {
+  temperature: wearAdvice,
+};
+
+/** A day beside the hour asked about, with its own label and only its own figures. */
+function daySummary(p: FactPeriod, w: Words): string {
+  const figures = join([
+    p.condition,
+    highLow(p, w),
+    rainChance(p, w),
+    defined(p.snowfall) && p.snowfall > 0 && `${w.snow(p.snowfall)} of snow`,
+    wind(p, w, true),
+    defined(p.humidity) && `humidity around ${p.humidity}%`,
+    sunTimes(p),
+    defined(p.uvIndex) && `UV index up to ${p.uvIndex} (${uvWord(p.uvIndex)})`,
+  ]);
+  return `${capitalize(p.label)}: ${figures}.`;
+}
+
+/**
+ * One line per period. Asked about right now, the hour's answer comes first and the day follows as
+ * a line of its own, so no figure of the day reads as the hour's.
+ */
 export function renderAnswer(facts: WeatherFacts): string {
   const w = wordsFor(facts);
   const answer = ASPECT_ANSWERS[facts.aspect];
-  return facts.periods.map((p) => answer(p, facts.place, w)).join('\n');
+  const advise = ASPECT_ADVICE[facts.aspect];
+  if (facts.when === 'now') {
+    const [now, ...days] = facts.periods;
+    const lines = [answer(now, facts.place, w), ...days.map((day) => daySummary(day, w))];
+    return `${lines.join('\n')}${advise?.(facts.periods, w) ?? ''}`;
+  }
+  return facts.periods.map((p) => `${answer(p, facts.place, w)}${advise?.([p], w) ?? ''}`).join('\n');
 }

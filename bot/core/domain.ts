@@ -9,13 +9,16 @@ export type Aspect = (typeof ASPECTS)[number];
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-/** When the user asks about: a named time, a weekday, or `+Nd` (N days ahead). */
+/**
+ * When the user asks about: a named time, a weekday, or `+Nd` (N days ahead; beyond the forecast's reach too, so
+ * "in 40 days" is answered with the horizon, never with today).
+ */
 export type When = 'now' | 'today' | 'tonight' | 'tomorrow' | 'weekend' | Weekday | `+${number}d`;
 export const NAMED_WHENS = ['now', 'today', 'tonight', 'tomorrow', 'weekend', ...WEEKDAYS] as const;
 
 export function isWhen(value: unknown): value is When {
   if (typeof value !== 'string') return false;
-  return (NAMED_WHENS as readonly string[]).includes(value) || /^\+([1-9]|1[0-5])d$/.test(value);
+  return (NAMED_WHENS as readonly string[]).includes(value) || /^\+[1-9]\d{0,2}d$/.test(value);
 }
 
 export type TemperatureUnit = 'celsius' | 'fahrenheit';

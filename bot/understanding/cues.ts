@@ -149,8 +149,22 @@ function cueInUse(reading: Reading, { index, cue }: FoundCue): boolean {
   if (token.capitalised && !token.clauseStart && !shouted && !WEATHER_NOUNS.has(token.key)) return false;
   if (cue.strength === 'adjective') return adjectiveInUse(reading, index);
   if (cue.strength === 'clothing')
-    return reading.has(WEAR_VERBS) || reading.roles.includes('time') || isShortQuestion(reading);
+    return (
+      reading.has(WEAR_VERBS) ||
+      reading.roles.includes('time') ||
+      isShortQuestion(reading) ||
+      reading.tokens[index + 1]?.key === 'weather' ||
+      choosesBetweenGarments(reading, index)
+    );
   return true;
+}
+
+/** "jacket or t-shirt?", "coat or no coat": a choice of what to wear. */
+function choosesBetweenGarments(reading: Reading, index: number): boolean {
+  const isGarment = (key: string | undefined) => key !== undefined && cueOf(key)?.strength === 'clothing';
+  const after = reading.tokens.slice(index + 1, index + 4).map((t) => t.key);
+  const or = after.findIndex((key) => key === 'or' || key === 'vs');
+  return or >= 0 && after.slice(or + 1).some(isGarment);
 }
 
 /** "how's Chicago looking tomorrow?": asking how a place or a day looks is asking about its weather. */

@@ -10,9 +10,10 @@ import { compile, type PhraseRule } from './phrases';
  * How a cue may be used. `strong` words make a message a weather question on their own;
  * `weak` ones ("hot", "jacket", "sun") need a weather frame around them ("is it", a time, a place).
  * An `adjective` cue does not count when it qualifies a noun ("hot dog", "cold brew") or is one
- * ("a cold"); a `clothing` cue counts when something is to be worn or brought.
+ * ("a cold"); a `clothing` cue counts when something is to be worn or brought. A `wearing` cue
+ * ("what should I wear") is weak, and gives its aspect only when no garment or other cue names one.
  */
-export type CueStrength = 'strong' | 'weak' | 'adjective' | 'clothing';
+export type CueStrength = 'strong' | 'weak' | 'adjective' | 'clothing' | 'wearing';
 
 export interface Cue {
   aspect: Aspect;
@@ -31,10 +32,16 @@ export const CUE_WORDS = new Map<string, Cue>([
   ...cues(
     'general',
     'strong',
-    `weather forecast forecasts forecasted forecasting meteo cloudy clouds overcast fog
-    foggy haze hazy misty smog smoggy visibility`,
+    `weather forecast forecasts forecasted forecasting meteo fog foggy haze hazy misty smog smoggy visibility`,
   ),
-  ...cues('general', 'weak', 'conditions outlook outside skies clear'),
+  // The sky: sunshine and cloud ask what the sky looks like (its condition), not for the sun's times or its UV.
+  ...cues(
+    'general',
+    'strong',
+    'sunny sunnier sunniest sunshine sunshiny cloudy cloudier clouds cloud cloudless overcast',
+  ),
+  ...cues('general', 'weak', 'conditions outlook outside skies clear sun'),
+  ...cues('general', 'adjective', 'grey gray gloomy dreary bright'),
   ...cues(
     'rain',
     'strong',
@@ -67,8 +74,10 @@ export const CUE_WORDS = new Map<string, Cue>([
     'temperature',
     'clothing',
     `jacket jackets coat coats sweater sweaters hoodie jumper shorts scarf gloves
-    mittens layers parka tshirt t-shirt beanie`,
+    mittens layers parka tshirt tshirts t-shirt t-shirts beanie hat hats sandals boots fleece
+    cardigan thermals sleeves windbreaker`,
   ),
+  ...cues('temperature', 'wearing', 'wear wearing dress dressed'),
   ...cues(
     'wind',
     'strong',
@@ -78,13 +87,8 @@ export const CUE_WORDS = new Map<string, Cue>([
   ...cues('wind', 'weak', 'breeze'),
   ...cues('humidity', 'strong', 'humid humidity muggy dewpoint sultry clammy'),
   ...cues('humidity', 'weak', 'sticky dew damp moisture steamy sweaty'),
-  ...cues(
-    'sun',
-    'strong',
-    `sunny sunshine sunscreen sunblock suncream sunrise sunset sundown sunup uv daylight
-    sunburn sunglasses`,
-  ),
-  ...cues('sun', 'weak', 'sun dawn dusk'),
+  ...cues('sun', 'strong', 'sunscreen sunblock suncream sunrise sunset sundown sunup uv daylight sunburn sunglasses'),
+  ...cues('sun', 'weak', 'dawn dusk'),
 ]);
 
 /** Several-word cues, read before single words ("freezing rain" is rain, not temperature). */
@@ -99,7 +103,16 @@ export const CUE_PHRASES: PhraseRule<Cue>[] = [
   ['high|low temperature|temp', 'temperature', 'strong'],
   ['dew point', 'humidity', 'strong'],
   ['uv index', 'sun', 'strong'],
-  ['sun rise|set|up|down', 'sun', 'strong'],
+  ['sun rise|rises|rising|set|sets|setting|up|down', 'sun', 'strong'],
+  ['how strong|intense|harsh is the sun', 'sun', 'strong'],
+  ['sun strong|intense|harsh|strength|intensity', 'sun', 'strong'],
+  ['strong|intense|harsh sun', 'sun', 'strong'],
+  ['sun come|comes|coming|be out', 'general', 'strong'],
+  ['blue|grey|gray sky|skies', 'general', 'strong'],
+  ['sunny spells|intervals|periods', 'general', 'strong'],
+  ['clear|clearing|brighten|brightening up', 'general', 'weak'],
+  ['flip flops|flop', 'temperature', 'clothing'],
+  ['bundle up', 'temperature', 'clothing'],
   ['golden hour', 'sun', 'strong'],
   ['wind speed|speeds', 'wind', 'strong'],
   ['clear skies|sky', 'general', 'strong'],
@@ -163,6 +176,9 @@ export const IDIOMS: PhraseRule<true>[] = [
   'cold war',
   'blow hot and cold',
   'sunny side up',
+  'dress code',
+  'hat trick',
+  'bright side',
 ].map((pattern) => compile(pattern, true as const));
 
 /** Greetings that open a message with a time-of-day word ("Morning!", "Evening all"). */
@@ -255,6 +271,9 @@ export const OFF_TOPIC = new Set([
   'suggestions',
   'favorite',
   'favourite',
+  'sale',
+  'sales',
+  'discount',
 ]);
 /** Topics that rule out a message carried only by weak cues ("what's hot in tech news"). */
 export const WEAK_OFF_TOPIC = new Set(['news', 'game', 'match', 'team', 'playoffs', 'score', 'film', 'band', 'show']);

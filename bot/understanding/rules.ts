@@ -6,7 +6,7 @@
  */
 import type { Aspect, Understanding } from '../core/domain';
 import type { RulesReader } from '../core/guard';
-import { cueOf, findCues } from './cues';
+import { cueOf, findCues, type FoundCue } from './cues';
 import { isWeatherQuestion } from './intent';
 import { CUE_WORDS, GREETING_WORDS, IDIOMS, WEATHER_NOUNS } from './lexicon';
 import { findPlace, findPlaceNames } from './location';
@@ -72,6 +72,12 @@ function markIgnored(reading: Reading): void {
     reading.mark(0, 1, 'ignored');
 }
 
+/** The first specific aspect named; a verb of wearing only when nothing else names one ("wear sunscreen" is sun). */
+function aspectOf(cues: FoundCue[]): Aspect {
+  const specific = cues.filter((c) => c.cue.aspect !== 'general');
+  return (specific.find((c) => c.cue.strength !== 'wearing') ?? specific[0])?.cue.aspect ?? 'general';
+}
+
 /** Parses a chat message into a weather query, or `{ weather: false }` when it is not one. */
 export function understandByRules(text: string): Understanding {
   const { tokens } = tokenize(cleanMessage(text), isKeyword);
@@ -97,13 +103,12 @@ export function understandByRules(text: string): Understanding {
   if (!isWeatherQuestion(reading, { cues, hasTime: time.spans.length > 0, placeEvidence: place?.evidence ?? 0 })) {
     return { weather: false };
   }
-  const aspect: Aspect = cues.find((c) => c.cue.aspect !== 'general')?.cue.aspect ?? 'general';
   return {
     weather: true,
     location: place?.location ?? null,
     region: place?.region ?? null,
     when: time.when,
-    aspect,
+    aspect: aspectOf(cues),
     units: units.units,
   };
 }

@@ -11,11 +11,11 @@ interface TimeValue {
   vague: boolean;
 }
 
-/** N days ahead as a `When`: 0 is today, 1 tomorrow, 2..15 "+Nd"; further is out of range. */
+/** N days ahead as a `When`: 0 is today, 1 tomorrow, then "+Nd" (the answer says when that is past the forecast). */
 function daysAhead(days: number): When | null {
   if (days === 0) return 'today';
   if (days === 1) return 'tomorrow';
-  if (days >= 2 && days <= 15) return `+${days}d`;
+  if (days >= 2 && days <= 999) return `+${days}d`;
   return null;
 }
 

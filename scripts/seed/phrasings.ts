@@ -48,6 +48,11 @@ const FRAME_TEXT: Record<Aspect, string[]> = {
     "later:heading to {P} {W}, what's the forecast",
     'weather check[ for {P}] {W}',
     'what kind of weather are we looking at[ in {P}] {W}',
+    'is it sunny[ in {P}] {W}',
+    'later:will it be sunny[ in {P}] {W}',
+    '☀️[ in {P}] {W}',
+    'later:will it be cloudy[ in {P}] {W}',
+    'later:is it going to be clear[ in {P}] {W}',
   ],
   temperature: [
     'now:how hot is it[ in {P}] {W}',
@@ -62,6 +67,7 @@ const FRAME_TEXT: Record<Aspect, string[]> = {
     'later:is it going to be cold[ in {P}] {W}',
     'do i need a jacket[ in {P}] {W}',
     'do i need a coat[ in {P}] {W}',
+    'what should i wear[ in {P}] {W}',
     'is it cold[ in {P}] {W}',
     'is it freezing[ in {P}] {W}',
     'now:how many degrees is it[ in {P}] {W}',
@@ -162,13 +168,10 @@ const FRAME_TEXT: Record<Aspect, string[]> = {
     'sunset time[ in {P}] {W}',
     'uv index[ in {P}] {W}',
     'do i need sunscreen[ in {P}] {W}',
-    'is it sunny[ in {P}] {W}',
-    'later:will it be sunny[ in {P}] {W}',
     'how strong is the sun[ in {P}] {W}',
     'how much daylight[ in {P}] {W}',
     '{P} sunset {W}',
     'golden hour[ in {P}] {W}',
-    '☀️[ in {P}] {W}',
     'when does it get dark[ in {P}] {W}',
     'sunrise and sunset[ in {P}] {W}',
     'how high is the uv[ in {P}] {W}',
@@ -374,7 +377,7 @@ const ASPECT_EMOJI: Record<Aspect, string[]> = {
   snow: ['❄️', '☃️', '🌨️'],
   wind: ['💨', '🌬️', '🪁'],
   humidity: ['💦', '🥵', '😓'],
-  sun: ['☀️', '😎', '🌅'],
+  sun: ['🌅', '😎', '🌇'],
 };
 
 /** Misspellings people make of common words; the question means the same. */

@@ -27,7 +27,10 @@ describe('isUnderstanding: exactly the query JSON', () => {
     const { units: _units, ...missing } = query();
     expect(isUnderstanding(missing)).toBe(false);
     expect(isUnderstanding(query({ when: 'yesterday' as never }))).toBe(false);
-    expect(isUnderstanding(query({ when: '+20d' }))).toBe(false);
+    // Days past the forecast are a question all the same (answered with the horizon); nonsense counts are not.
+    expect(isUnderstanding(query({ when: '+20d' }))).toBe(true);
+    expect(isUnderstanding(query({ when: '+0d' }))).toBe(false);
+    expect(isUnderstanding(query({ when: '+1000d' }))).toBe(false);
     expect(isUnderstanding(query({ aspect: 'fog' as never }))).toBe(false);
     expect(isUnderstanding(query({ units: 'kelvin' as never }))).toBe(false);
     expect(isUnderstanding(query({ location: '' }))).toBe(false);

@@ -221,13 +221,79 @@ describe('understandByRules', () => {
       ['is it sticky out?', 'humidity'],
       ['when is sunrise?', 'sun'],
       ['UV today?', 'sun'],
-      ['will it be sunny tomorrow?', 'sun'],
+      ['will it be sunny tomorrow?', 'general'],
       ['flurries tonight?', 'snow'],
       ["what's the weather?", 'general'],
       ['is it cloudy?', 'general'],
     ];
     for (const [message, aspect] of cases)
       expect([message, understandByRules(message)]).toMatchObject([message, { aspect }]);
+  });
+
+  it('reads sunshine and cloud as the sky (general), and keeps the sun’s times and UV as sun', () => {
+    const sky = [
+      'is it sunny in Phoenix this weekend?',
+      'Will it be sunny in Cabo this weekend?',
+      'any sunshine in Dublin on saturday?',
+      'will the sun come out in Paris tomorrow?',
+      'is it grey in London today?',
+      'blue skies in Rome tomorrow?',
+      'overcast in Leeds tonight?',
+      'will it be clear tonight in Denver?',
+      'is it gloomy in Glasgow?',
+      'how much sun will we get in Nice this weekend?',
+      'sunny spells tomorrow?',
+    ];
+    for (const message of sky)
+      expect([message, understandByRules(message)]).toMatchObject([message, { weather: true, aspect: 'general' }]);
+    const sun = [
+      'when is sunrise in Oslo?',
+      'what time does the sun set tomorrow?',
+      'UV index in Sydney today?',
+      'should I wear sunscreen in Cancun tomorrow?',
+      'how many hours of daylight in Tromso today?',
+      'how strong is the sun in Madrid today?',
+    ];
+    for (const message of sun)
+      expect([message, understandByRules(message)]).toMatchObject([message, { weather: true, aspect: 'sun' }]);
+  });
+
+  it('reads what to wear as a question about the temperature, unless the garment names another aspect', () => {
+    const wear = [
+      'what should I wear in London today',
+      'what to wear in Berlin tomorrow?',
+      'do I need a coat in Oslo tomorrow',
+      'jacket or t-shirt in Rome?',
+      'should I bring a sweater',
+      'shorts weather in Miami?',
+      'how should I dress for Chicago tomorrow?',
+      'sandals in Athens tomorrow?',
+      'coat or no coat today in Boston?',
+    ];
+    for (const message of wear)
+      expect([message, understandByRules(message)]).toMatchObject([message, { weather: true, aspect: 'temperature' }]);
+    expect(understandByRules('what should I wear in Rome tomorrow?')).toMatchObject({
+      location: 'Rome',
+      when: 'tomorrow',
+    });
+    expect(understandByRules('should I wear a raincoat in Bergen tomorrow?')).toMatchObject({ aspect: 'rain' });
+    expect(understandByRules('should I wear sunglasses today?')).toMatchObject({ aspect: 'sun' });
+  });
+
+  it('says no to wearing, dress and sky words that are not about the weather', () => {
+    for (const message of [
+      'I wear glasses',
+      'what should I wear to the wedding?',
+      "what's the dress code tomorrow?",
+      'is the leather jacket on sale in Boston?',
+      'look on the bright side',
+      'can you clear up the confusion',
+      'Earl Grey tea please',
+      'what colour is the sky',
+      "I'm wearing shorts today lol",
+    ]) {
+      expect([message, understandByRules(message)]).toEqual([message, { weather: false }]);
+    }
   });
 
   it('never throws and always returns a well-formed answer', () => {

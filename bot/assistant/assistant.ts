@@ -21,6 +21,7 @@ import type {
   WeatherReport,
 } from '../core/domain';
 import type { Logger } from '../core/log';
+import { safeText } from '../core/text';
 import type { ActiveModels } from '../model/runtime';
 import { writeAnswer, writeQuery, type Generate, type ModelLimits } from '../model/steps';
 import type { Preferences, Store } from '../core/store';
@@ -141,7 +142,7 @@ export class Assistant {
 
   /** A free-text chat message. A leading "/" makes it a command; nothing inside the text does. */
   async handle(message: IncomingMessage, options: ReplyOptions = {}): Promise<Reply> {
-    const text = message.text.replace(LEADING_MENTIONS, '').trim();
+    const text = safeText(message.text).replace(LEADING_MENTIONS, '').trim();
     const guard = this.guard(message, text);
     if (guard) return guard;
     if (text.startsWith('/')) {
@@ -152,7 +153,8 @@ export class Assistant {
   }
 
   /** A command delivered by a platform: a slash command from its own UI, a reaction, a form. */
-  async command(message: IncomingMessage, invocation: CommandInvocation, options: ReplyOptions = {}): Promise<Reply> {
+  async command(message: IncomingMessage, given: CommandInvocation, options: ReplyOptions = {}): Promise<Reply> {
+    const invocation = safeInvocation(given);
     return this.guard(message, invocationText(invocation)) ?? this.runCommand(message, invocation, options);
   }
 
@@ -356,4 +358,15 @@ export class Assistant {
       return reply;
     }
   }
+}
+
+/** A platform's invocation with its name, text and string options made safe to store and echo (see safeText). */
+function safeInvocation(given: CommandInvocation): CommandInvocation {
+  const name = safeText(given.name);
+  if ('text' in given) return { name, text: safeText(given.text) };
+  const options = Object.entries(given.options).map(([key, value]) => [
+    key,
+    typeof value === 'string' ? safeText(value) : value,
+  ]);
+  return { name, options: Object.fromEntries(options) };
 }

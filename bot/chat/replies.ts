@@ -1,4 +1,5 @@
 /** Every fixed sentence the bot says in chat (the assistant, the commands, the adapters), in one place. */
+import { echo } from '../core/text';
 
 export const EXAMPLE = '“Will it rain in Paris tomorrow?”';
 
@@ -12,12 +13,12 @@ export const replies = {
   rateLimited: "You're sending messages quickly — give me a few seconds and try again.",
   askPlace: 'Which place do you mean? Try “weather in Lisbon”, or save yours with /setlocation <place>.',
   placeNotFound: (place: string) =>
-    `I couldn't find “${place}”. Check the spelling, or add the region or country — e.g. “Paris, TX”.`,
+    `I couldn't find “${echo(place)}”. Check the spelling, or add the region or country — e.g. “Paris, TX”.`,
   providerDown: "The weather service isn't answering right now, so I can't look that up. Please try again in a minute.",
   badResponse: 'The weather service sent back something I could not read. Please try again shortly.',
   horizon: (days: number) => `I can only see ${days} days ahead — ask me about a day within that.`,
   internalError: 'Something went wrong on my side. Please try again.',
-  unknownCommand: (name: string) => `I don't know the command /${name}. Type /help to see what I can do.`,
+  unknownCommand: (name: string) => `I don't know the command /${echo(name, 30)}. Type /help to see what I can do.`,
   refused: (name: string, role: string) => `Only ${role}s can use /${name}.`,
 };
 

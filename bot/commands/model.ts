@@ -1,7 +1,14 @@
-import type { ActiveModel, ModelRegistry } from '../../training/registry';
+import {
+  NothingToRollBackError,
+  RegistryBusyError,
+  UnknownVersionError,
+  VersionIntegrityError,
+  type ActiveModel,
+  type ModelRegistry,
+} from '../../training/registry';
 import { who } from '../operations';
 import { defineCommand } from './command';
-import { formatMetrics, operationsOf } from './operations';
+import { formatMetrics, operationsOf, plainMessage } from './operations';
 
 /** `/model status|history|rollback [version]|activate <version>` (admins). */
 export const model = defineCommand({
@@ -57,6 +64,7 @@ export const model = defineCommand({
       await audit.record({ who: who(message), action: `model ${action}`, target: active.id, outcome: 'done' });
       return { kind: 'command', text: `${change.done(active.id)} The bot switches to it within seconds.` };
     } catch (error) {
+      services.log.warn('model change failed', { action, version, error });
       await audit.record({
         who: who(message),
         action: `model ${action}`,
@@ -66,11 +74,25 @@ export const model = defineCommand({
       });
       return {
         kind: 'error',
-        text: `Could not ${change.verb}: ${error instanceof Error ? error.message : String(error)}`,
+        text: `Could not ${change.verb}: ${plainReason(error)}`,
       };
     }
   },
 });
+
+/**
+ * Why a change was refused, in words for the admin in chat: the registry's own messages name folders and functions,
+ * which stay in the log and the audit.
+ */
+function plainReason(error: unknown): string {
+  if (error instanceof UnknownVersionError) return 'there is no model version of that name (see /model history).';
+  if (error instanceof VersionIntegrityError)
+    return `the files of ${error.id} have changed since it was saved, so it cannot be used. Pick another version.`;
+  if (error instanceof NothingToRollBackError) return 'there is no other kept version to go back to.';
+  if (error instanceof RegistryBusyError) return 'a training job is changing the models right now. Try again shortly.';
+  // The registry's refusals that name no folder or function ("v3 is marked failed …") are already plain.
+  return plainMessage(error) ?? 'something is wrong with the saved models; the details are in the bot’s log.';
+}
 
 /** The ways an admin switches the active version. */
 const CHANGES: Record<

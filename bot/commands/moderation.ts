@@ -8,6 +8,7 @@ const exchange = {
   type: 'string',
   description: 'an exchange id such as 000042-0137',
   pattern: /^\d{6}-\d{4,}$/,
+  looksLike: /^\d+-\d+$/,
 } as const;
 
 async function moderate(
@@ -56,6 +57,5 @@ export const correct = defineCommand({
   permission: 'moderator',
   chatOnly: true,
   options: [exchange, { name: 'answer', type: 'string', description: 'the better answer', required: true }],
-  hint: 'Write the corrected answer after the command: /correct <the better answer>.',
   run: (context) => moderate(context, 'corrected', context.options.exchange, context.options.answer),
 });

@@ -12,3 +12,12 @@ export const formatMetrics = (metrics: Record<string, number>): string =>
   Object.entries(metrics)
     .map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`)
     .join(', ') || 'no metrics';
+
+/**
+ * An error's own message when it reads as plain words (no file path, no function call); null when it must stay in the
+ * log.
+ */
+export function plainMessage(error: unknown): string | null {
+  const message = error instanceof Error ? error.message : '';
+  return message && !/[\\/]|\w\(\)|\b(readOnly|undefined|null|NaN)\b/.test(message) ? message : null;
+}

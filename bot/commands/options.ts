@@ -9,6 +9,8 @@
  * does not fit is an error, and so is a word left over.
  */
 
+import { echo } from '../core/text';
+
 interface BaseOption {
   name: string;
   description: string;
@@ -20,6 +22,11 @@ export interface StringOption extends BaseOption {
   maxLength?: number;
   /** The form of a value (an exchange id); in text one word of it. */
   pattern?: RegExp;
+  /**
+   * Words meant as this option even when they do not fit `pattern` ("00001-0003" for an exchange id): in text such a
+   * word is refused, never passed over to the next option.
+   */
+  looksLike?: RegExp;
 }
 
 export interface IntegerOption extends BaseOption {
@@ -101,7 +108,8 @@ function valueOf(option: OptionSpec, given: Value): Value | undefined {
 /** The option's value, or what is wrong with it. */
 function read(option: OptionSpec, given: Value): { value: Value } | { problem: string } {
   const value = valueOf(option, given);
-  if (value === undefined) return { problem: `${option.name} must be ${expected(option)}, not “${given}”.` };
+  if (value === undefined)
+    return { problem: `${option.name} must be ${expected(option)}, not “${echo(String(given))}”.` };
   if (option.type === 'string' && option.maxLength !== undefined && String(value).length > option.maxLength) {
     return { problem: `${option.name} must be at most ${option.maxLength} characters.` };
   }
@@ -128,14 +136,15 @@ export function parseOptions<S extends readonly OptionSpec[]>(options: S, text: 
     const [word, after] = option.type === 'string' && !option.pattern ? [rest, ''] : firstWord(rest);
     const result = read(option, word);
     if ('problem' in result) {
-      const mayBeLeftOut = !option.required && options.slice(index + 1).some((later) => later.required);
+      const meant = option.type === 'string' && option.looksLike?.test(word);
+      const mayBeLeftOut = !meant && !option.required && options.slice(index + 1).some((later) => later.required);
       if (mayBeLeftOut) continue;
       return result;
     }
     values[option.name] = result.value;
     rest = after;
   }
-  if (rest) return { problem: `I did not expect “${rest}”.` };
+  if (rest) return { problem: `I did not expect “${echo(rest)}”.` };
   return { values: values as OptionValues<S> };
 }
 

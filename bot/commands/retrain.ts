@@ -2,7 +2,7 @@ import { JobAlreadyRunningError, JobCancelledError } from '../../training/jobs/r
 import { renderRetrainProgress, type RetrainProgress } from '../../training/jobs/progress';
 import { who } from '../operations';
 import { defineCommand } from './command';
-import { formatMetrics, operationsOf } from './operations';
+import { formatMetrics, operationsOf, plainMessage } from './operations';
 
 /** Progress lines at most this often (platforms rate-limit message edits), except when a step begins. */
 const PROGRESS_INTERVAL_MS = 3000;
@@ -54,7 +54,10 @@ export const retrain = defineCommand({
     try {
       job = await ops.jobs.start('retrain', ops.retrain, { by: actor, onProgress });
     } catch (error) {
-      if (error instanceof JobAlreadyRunningError) return { kind: 'command', text: `Not started: ${error.message}.` };
+      if (error instanceof JobAlreadyRunningError) {
+        const text = `Not started: ${plainMessage(error) ?? 'a training job is already running; wait for it or cancel it'}.`;
+        return { kind: 'command', text };
+      }
       throw error;
     }
     await ops.audit.record({ who: actor, action: 'retrain start', target: job.id, outcome: 'done' });
@@ -89,7 +92,7 @@ export const retrain = defineCommand({
       services.log.error('retrain failed', { job: job.id, error });
       return {
         kind: 'error',
-        text: `Training failed (${error instanceof Error ? error.message : String(error)}); the active model is unchanged.`,
+        text: `Training failed (${plainMessage(error) ?? 'the details are in the bot’s log'}); the active model is unchanged.`,
       };
     }
   },

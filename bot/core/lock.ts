@@ -6,8 +6,13 @@ export class StoreLockedError extends Error {
     readonly file: string,
     readonly pid: number,
   ) {
-    const holder = pid === process.pid ? 'this process (the store is already open)' : `process ${pid}`;
-    super(`${file} is held by ${holder}: only one process may write a data folder; readers open it with readOnly`);
+    // Said to whoever started the bot: plain words; the lock file stays on the error for the log.
+    super(
+      pid === process.pid
+        ? 'This WeatherBot already has its data folder open.'
+        : `Another WeatherBot (process ${pid}) is already using this data folder. Only one can run on it at a time: ` +
+            'stop the other one first, or start this one with a data folder of its own.',
+    );
     this.name = 'StoreLockedError';
   }
 }

@@ -25,6 +25,43 @@ export interface TokenizedMessage {
   caseless: boolean;
 }
 
+/**
+ * Terminal escape sequences (CSI "ESC [ … letter", OSC "ESC ] … BEL or ESC \\", and two-character ones), C0 and C1
+ * controls other than newline and tab, bidi overrides and isolates, and invisible zero-width characters (the emoji
+ * joiner U+200D and the non-joiner U+200C stay: scripts and emoji need them).
+ */
+const UNSAFE_TEXT =
+  // eslint-disable-next-line no-control-regex -- the control characters are what this removes
+  /\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]?|[\x00-\x08\x0b-\x1f\x7f-\x9f]|[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/**
+ * A message or command as it may be stored and echoed: no control characters, escape sequences or invisible
+ * direction changes, so nothing typed can drive a terminal, a log viewer or the way a reply reads.
+ */
+export function safeText(raw: string): string {
+  return raw.replace(/\r\n?/g, '\n').replace(UNSAFE_TEXT, '');
+}
+
+/** Mentions that would ping people if a platform rendered them: @everyone/@here, Discord's <@…>, Slack's <!…>. */
+const MENTION = /@(everyone|here)\b|<([@!#])/gi;
+
+/**
+ * User text as a reply may quote it: mentions defused (a look-alike ＠ and ‹, which ping no one) and cut to at most
+ * `max` characters, ending in an ellipsis, never splitting a pair.
+ */
+export function echo(text: string, max = 60): string {
+  const defused = text.replace(MENTION, (_, word: string | undefined, sigil: string | undefined) =>
+    word ? `＠${word}` : `‹${sigil}`,
+  );
+  const chars = [...defused];
+  return chars.length <= max
+    ? defused
+    : `${chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`;
+}
+
 const EMOJI_WORDS: [RegExp, string][] = [
   [/[☔☂🌧🌦⛈🌩]/gu, ' rain '],
   [/[❄🌨☃⛄]/gu, ' snow '],

@@ -101,8 +101,11 @@ export class OpenMeteoProvider implements WeatherProvider {
     const url = new URL(this.geocodingUrl);
     url.search = new URLSearchParams({ name, count: '10', language: 'en', format: 'json' }).toString();
     const body = this.read.object(await getJson('Open-Meteo geocoding', url.href, signal), 'geocoding body');
-    // No match is a body without `results`.
-    if (body.results === undefined) return [];
+    // No match is a body without `results` that is still an answer (it says how long it took); `{}` is no answer.
+    if (body.results === undefined) {
+      this.read.number(body.generationtime_ms, 'generationtime_ms');
+      return [];
+    }
     const now = new Date();
     return this.read
       .array(body.results, 'results')

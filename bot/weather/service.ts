@@ -12,6 +12,8 @@ export interface WeatherServiceOptions {
   /** Forecast cache lifetime; 0 turns caching off. */
   ttlMs?: number;
   geocodeTtlMs?: number;
+  /** How long "no such place" is remembered; short, so a place the geocoder missed once is found again soon. */
+  notFoundTtlMs?: number;
   /** Entries kept per cache before the oldest go. */
   maxEntries?: number;
   now?: () => number;
@@ -25,6 +27,8 @@ interface Entry<T> {
 }
 
 const MINUTE = 60_000;
+/** "No such place" answers are kept this long at most; found places for `geocodeTtlMs`. */
+export const NOT_FOUND_TTL_MS = 5 * MINUTE;
 
 /** Normalized for cache keys: case, accents and spacing do not make a new lookup. */
 function key(text: string): string {
@@ -38,6 +42,7 @@ export class WeatherService {
   private readonly backoffMs: number;
   private readonly ttlMs: number;
   private readonly geocodeTtlMs: number;
+  private readonly notFoundTtlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -55,6 +60,7 @@ export class WeatherService {
     this.backoffMs = options.backoffMs ?? 250;
     this.ttlMs = options.ttlMs ?? 10 * MINUTE;
     this.geocodeTtlMs = options.geocodeTtlMs ?? 24 * 60 * MINUTE;
+    this.notFoundTtlMs = Math.min(options.notFoundTtlMs ?? NOT_FOUND_TTL_MS, this.geocodeTtlMs);
     this.maxEntries = options.maxEntries ?? 1000;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -74,8 +80,11 @@ export class WeatherService {
       name = name.slice(0, comma).trim();
     }
     if (!name) throw new WeatherError('place-not-found', 'No place was named');
-    const candidates = await this.cached(this.geocodes, `geocode:${key(name)}`, this.geocodeTtlMs, (signal) =>
-      this.provider.geocode(name, signal),
+    const candidates = await this.cached(
+      this.geocodes,
+      `geocode:${key(name)}`,
+      (found) => (found.length > 0 ? this.geocodeTtlMs : this.notFoundTtlMs),
+      (signal) => this.provider.geocode(name, signal),
     );
     const place =
       within === null ? candidates[0] : candidates.find((candidate) => placeMatchesRegion(candidate, within));
@@ -90,13 +99,19 @@ export class WeatherService {
   /** The report for a place; places within about a kilometre share one cache entry. */
   async forecast(place: Place, units: UnitSystem): Promise<WeatherReport> {
     const cacheKey = `forecast:${place.latitude.toFixed(2)},${place.longitude.toFixed(2)}:${units}`;
-    return this.cached(this.forecasts, cacheKey, this.ttlMs, (signal) => this.provider.forecast(place, units, signal));
+    return this.cached(
+      this.forecasts,
+      cacheKey,
+      () => this.ttlMs,
+      (signal) => this.provider.forecast(place, units, signal),
+    );
   }
 
   private cached<T>(
     cache: Map<string, Entry<T>>,
     cacheKey: string,
-    ttlMs: number,
+    /** How long a loaded value is kept; failures are never kept. */
+    ttlOf: (value: T) => number,
     load: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const hit = cache.get(cacheKey);
@@ -106,6 +121,7 @@ export class WeatherService {
     if (pending) return pending as Promise<T>;
     const request = this.withRetries(load)
       .then((value) => {
+        const ttlMs = ttlOf(value);
         if (ttlMs > 0) {
           cache.set(cacheKey, { value, expiresAt: this.now() + ttlMs });
           if (cache.size > this.maxEntries) cache.delete(cache.keys().next().value!);

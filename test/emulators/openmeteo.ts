@@ -12,8 +12,13 @@ import { readFileSync } from 'node:fs';
 // ---------------------------------------------------------------------------------------------
 // Shared emulator plumbing
 
-/** What a test can make the next requests do. */
-export type EmulatorFailure = 'http-500' | 'http-429' | 'hang' | 'malformed' | 'partial';
+/**
+ * What a test can make the next requests do: answer an HTTP error, never answer, send half a JSON
+ * body, a body with parts missing, an empty object (`{}`, status 200), or, for the geocoder, a
+ * well-formed answer that finds nothing (`{"generationtime_ms": …}`, what Open-Meteo says for an
+ * unknown name).
+ */
+export type EmulatorFailure = 'http-500' | 'http-429' | 'hang' | 'malformed' | 'partial' | 'empty' | 'no-results';
 
 export interface RecordedRequest {
   method: string;
@@ -29,6 +34,11 @@ export interface EmulatorControl {
   requestCount(path?: string): number;
   /** The next `count` requests (to paths starting with `path`, if given) fail this way. */
   failNext(mode: EmulatorFailure, count?: number, path?: string): void;
+  /** Forgets the failures still queued: the service answers normally again. */
+  clearFailures(): void;
+  /** Stops listening (new connections are refused) and drops open ones; `restart` listens again on the same port. */
+  stop(): Promise<void>;
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +76,8 @@ export async function serveEmulator(behaviour: EmulatorBehaviour): Promise<Emula
     if (failure === 'hang') return; // left open until close()
     if (failure === 'http-500') return send(response, 500, behaviour.errorBody(500));
     if (failure === 'http-429') return send(response, 429, behaviour.errorBody(429));
+    if (failure === 'empty') return send(response, 200, {});
+    if (failure === 'no-results') return send(response, 200, { generationtime_ms: 0.5 });
     const { status, body } = behaviour.answer(url.pathname, url.searchParams);
     if (failure === 'malformed') {
       const text = JSON.stringify(body);
@@ -74,7 +86,21 @@ export async function serveEmulator(behaviour: EmulatorBehaviour): Promise<Emula
     if (failure === 'partial') return send(response, status, behaviour.partial(url.pathname, body));
     send(response, status, body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listen = (at: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(at, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  await listen(0);
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -84,11 +110,10 @@ export async function serveEmulator(behaviour: EmulatorBehaviour): Promise<Emula
     failNext(mode, count = 1, path = '/') {
       for (let i = 0; i < count; i++) failures.push({ mode, path });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    clearFailures: () => void failures.splice(0),
+    stop,
+    restart: () => (server.listening ? Promise.resolve() : listen(port)),
+    close: stop,
   };
 }
 

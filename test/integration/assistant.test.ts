@@ -39,7 +39,7 @@ describe('the assistant, end to end on the real store and a local Open-Meteo', (
   });
 
   test('region qualifiers pick the right place, and units follow the country, the user and the message', async () => {
-    expect((await ask('temperature in Paris, TX')).text).toMatch(/Paris, Texas, US.*°F/);
+    expect((await ask('temperature in Paris, TX')).text).toMatch(/\d+°F in Paris, Texas, US/);
     expect((await ask('temperature in Paris, TX in celsius')).text).toMatch(/°C/);
     expect((await ask('/units c')).text).toMatch(/°C, km\/h and mm/);
     expect((await ask('temperature in Paris, TX')).text).toMatch(/°C/);
@@ -75,6 +75,14 @@ describe('the assistant, end to end on the real store and a local Open-Meteo', (
     expect(bot.emulator.requests.length).toBe(before);
   });
 
+  test('a day past the forecast is answered with how far it reaches, never with today', async () => {
+    for (const question of ['weather in Paris in 40 days', 'will it rain in Tokyo in 3 weeks?']) {
+      const reply = await ask(question);
+      expect(reply.text).toMatch(/^I can only see \d+ days ahead/);
+      expect((await bot.store.get(reply.exchangeId!))!.error).toBe('beyond-horizon');
+    }
+  });
+
   test('only moderators moderate; approvals, rejections and corrections are stored with who and when', async () => {
     const answer = await ask('weather in Tokyo');
     expect((await ask('/approve')).kind).toBe('refused');
@@ -97,6 +105,36 @@ describe('the assistant, end to end on the real store and a local Open-Meteo', (
     await ask(`/reject ${answer.exchangeId}`, moderator);
     expect((await bot.store.get(answer.exchangeId!))!.moderation.status).toBe('rejected');
     expect((await bot.store.get(other.exchangeId!))!.moderation.status).toBe('pending');
+  });
+
+  test('a malformed or unknown exchange id is refused with a clear reply and changes nothing', async () => {
+    const answer = await ask('weather in Tokyo');
+    const wrong = ['/approve ../../etc/passwd', '/reject 42', '/approve 00001-0003', '/approve 999999-9999'];
+    for (const command of wrong) {
+      const reply = await ask(command, moderator);
+      expect(reply.text).toMatch(/exchange/);
+      expect(reply.text).not.toMatch(/^(Approved|Rejected)/);
+    }
+    const correction = await ask('/correct 00001-0003 Chicago stays dry all day.', moderator);
+    expect(correction.text).toMatch(
+      /^\/correct: exchange must be an exchange id such as 000042-0137, not “00001-0003”/,
+    );
+    expect(await bot.store.countByStatus()).toMatchObject({ approved: 0, rejected: 0, corrected: 0 });
+    expect((await bot.store.get(answer.exchangeId!))!.moderation.status).toBe('pending');
+  });
+
+  test('control and escape characters are stripped before anything is stored or echoed; echoes are cut short', async () => {
+    const clearScreen = '\x1b[2J\x1b[H';
+    const saved = await ask(`/setlocation ${clearScreen}Tokyo\u0007\u202e`);
+    expect(saved.text).toBe('Saved your location: Tokyo, JP. Now just ask “will it rain tomorrow?”.');
+    const question = await ask(`weather in\u0000 Tokyo${clearScreen} tomorrow\u0085`);
+    const stored = (await bot.store.get(question.exchangeId!))!;
+    expect(stored.question).toBe('weather in Tokyo tomorrow');
+    expect(await allStoredText()).not.toMatch(/\\u00(0[0-8]|1[b-f])|\\u001b|\\u0085|\\u202e/i);
+
+    const unknown = await ask(`weather in ${'Q'.repeat(480)}`);
+    expect(unknown.text.length).toBeLessThan(160);
+    expect(unknown.text).toMatch(/q…”/i);
   });
 
   test('text inside a message never triggers a command', async () => {

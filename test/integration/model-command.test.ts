@@ -45,7 +45,7 @@ test('with no version active, an admin puts a candidate in charge by hand; rollb
   );
   expect(await ask('/model rollback')).toMatchObject({
     kind: 'error',
-    text: expect.stringMatching(/^Could not roll back: nothing to roll back: no version of .* is active yet$/),
+    text: 'Could not roll back: there is no other kept version to go back to.',
   });
   expect((await ask('/model activate')).text).toBe('Name the version: /model activate <version> (see /model history).');
 
@@ -76,7 +76,7 @@ test('a version that does not exist, or is marked failed, is refused with the re
   await bot.operations!.registry.markFailed(v3.id, 'its files were damaged');
   expect(await ask('/model activate v9999-20260101T0000Z')).toMatchObject({
     kind: 'error',
-    text: expect.stringMatching(/^Could not activate: .*v9999-20260101T0000Z/),
+    text: 'Could not activate: there is no model version of that name (see /model history).',
   });
   expect(await ask(`/model activate ${v3.id}`)).toMatchObject({
     kind: 'error',

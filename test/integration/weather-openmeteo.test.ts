@@ -1,8 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { UnitSystem } from '../../bot/core/domain';
 import { conditionFromWmo } from '../../bot/weather/conditions';
 import { OpenMeteoProvider } from '../../bot/weather/openmeteo';
 import { WeatherError } from '../../bot/weather/provider';
-import { WeatherService, type WeatherServiceOptions } from '../../bot/weather/service';
+import { NOT_FOUND_TTL_MS, WeatherService, type WeatherServiceOptions } from '../../bot/weather/service';
 import { startOpenMeteoEmulator, type OpenMeteoEmulator } from '../emulators/openmeteo';
 
 /** 20:10 UTC: already tomorrow in Tokyo, still today in the Americas. */
@@ -349,6 +351,46 @@ describe('Open-Meteo caching and coalescing', () => {
     expect(emulator.requestCount('/v1/forecast')).toBe(1);
     expect((await weather.forecast(place, 'metric')).place.name).toBe('Tokyo');
     expect(emulator.requestCount('/v1/forecast')).toBe(2);
+  });
+});
+
+describe('Open-Meteo places not found', () => {
+  test('"no such place" is remembered for a few minutes only', async () => {
+    let clock = 1_000_000;
+    const weather = service({ now: () => clock });
+    expect((await failure(weather.resolvePlace('Atlantis', null))).kind).toBe('place-not-found');
+    clock += NOT_FOUND_TTL_MS - 1000;
+    expect((await failure(weather.resolvePlace('Atlantis', null))).kind).toBe('place-not-found');
+    expect(emulator.requestCount('/v1/search')).toBe(1);
+    clock += 2000;
+    await failure(weather.resolvePlace('Atlantis', null));
+    expect(emulator.requestCount('/v1/search')).toBe(2);
+    expect(NOT_FOUND_TTL_MS).toBeLessThanOrEqual(10 * 60_000);
+  });
+
+  test('a malformed geocoding answer ({}) is bad-response, never "not found": the place is found once it recovers', async () => {
+    // The geocoder answers {} once, then as Open-Meteo does.
+    let broken = true;
+    const flaky = createServer((request, response) => {
+      const body = broken
+        ? Promise.resolve('{}')
+        : fetch(`${emulator.url}${request.url!.slice(1)}`).then((r) => r.text());
+      broken = false;
+      void body.then((text) => response.writeHead(200, { 'content-type': 'application/json' }).end(text));
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = flaky.address() as AddressInfo;
+      const provider = new OpenMeteoProvider({
+        geocodingUrl: `http://127.0.0.1:${port}/v1/search`,
+        forecastUrl: emulator.forecastUrl,
+      });
+      const weather = new WeatherService(provider, { backoffMs: 5, retries: 0 });
+      expect((await failure(weather.resolvePlace('London', null))).kind).toBe('bad-response');
+      expect((await weather.resolvePlace('London', null)).name).toBe('London');
+    } finally {
+      await new Promise((resolve) => flaky.close(resolve));
+    }
   });
 });
 

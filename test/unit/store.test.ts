@@ -372,7 +372,7 @@ describe('one writer per folder', () => {
     const first = await open();
     expect((await readFile(join(dir, 'store.lock'), 'utf-8')).trim()).toBe(String(process.pid));
     await expect(openStore({ dir })).rejects.toThrow(StoreLockedError);
-    await expect(openStore({ dir })).rejects.toThrow(/held by this process/);
+    await expect(openStore({ dir })).rejects.toThrow('This WeatherBot already has its data folder open.');
     await first.close();
     await expect(stat(join(dir, 'store.lock'))).rejects.toThrow(/ENOENT/);
     await open();
@@ -382,7 +382,13 @@ describe('one writer per folder', () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
     try {
       await writeFile(join(dir, 'store.lock'), `${holder.pid}\n`);
-      await expect(openStore({ dir })).rejects.toThrow(`store.lock is held by process ${holder.pid}`);
+      const refusal = await openStore({ dir }).then(
+        () => null,
+        (error: unknown) => error as StoreLockedError,
+      );
+      expect(refusal).toBeInstanceOf(StoreLockedError);
+      expect(refusal!.message).toMatch(new RegExp(`^Another WeatherBot \\(process ${holder.pid}\\) is already using`));
+      expect(refusal!.file).toBe(join(dir, 'store.lock'));
       expect((await readFile(join(dir, 'store.lock'), 'utf-8')).trim()).toBe(String(holder.pid));
     } finally {
       holder.kill('SIGKILL');

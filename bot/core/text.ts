@@ -43,7 +43,7 @@ export function safeText(raw: string): string {
 }
 
 /** Mentions that would ping people if a platform rendered them: @everyone/@here, Discord's <@…>, Slack's <!…>. */
-const MENTION = /@(everyone|here)\b|<([@!#])/gi;
+const MENTION = /@(everyone|here)|<([@!#])/gi;
 
 /**
  * User text as a reply may quote it: mentions defused (a look-alike ＠ and ‹, which ping no one) and cut to at most

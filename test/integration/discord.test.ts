@@ -473,12 +473,11 @@ describe.each(checkedCommands)('permission-checked command: $name', (command) =>
 });
 
 describe('interaction tokens and uncached servers', () => {
-  test('/retrain outliving its interaction token posts the rest of its progress and the result in the channel', async () => {
+  /** The adapter reconnected to a fresh Discord that behaves as `options` say. */
+  async function reconnect(options: Parameters<typeof startDiscordEmulator>[0]): Promise<void> {
     await adapter.stop();
     await discord.close();
-    // A token that lives a second instead of 15 minutes: the retrain outlives it as a real one would.
-    discord = await startDiscordEmulator({ botPermissions: BOT_PERMISSIONS, interactionTokenLifetimeMs: 1000 });
-    const admin = discord.addMember('admin-ada', [discord.addRole('Bot Admins', PermissionFlagsBits.Administrator)]);
+    discord = await startDiscordEmulator({ botPermissions: BOT_PERMISSIONS, ...options });
     config = { ...config, token: discord.token, apiUrl: discord.apiUrl, applicationId: discord.applicationId };
     await deployCommands({
       token: config.token,
@@ -487,6 +486,12 @@ describe('interaction tokens and uncached servers', () => {
       apiUrl: discord.apiUrl,
     });
     adapter = await connect();
+  }
+
+  test('/retrain outliving its interaction token posts the rest of its progress and the result in the channel', async () => {
+    // A token that lives a second instead of 15 minutes: the retrain outlives it as a real one would.
+    await reconnect({ interactionTokenLifetimeMs: 1000 });
+    const admin = discord.addMember('admin-ada', [discord.addRole('Bot Admins', PermissionFlagsBits.Administrator)]);
     bot.operations!.retrain = tinyRetrain(await writeSeedSubset(join(bot.dataDir, 'seed')), 1, {
       generationSamples: 2,
       hyperparameters: { maxTrainExamples: 24, maxValidationExamples: 8 },
@@ -509,19 +514,9 @@ describe('interaction tokens and uncached servers', () => {
   }, 120_000);
 
   test('a moderator role given by name counts in a server the client has not cached', async () => {
-    await adapter.stop();
-    await discord.close();
-    discord = await startDiscordEmulator({ botPermissions: BOT_PERMISSIONS, announceGuild: false });
+    await reconnect({ announceGuild: false });
     const moderator = discord.addMember('mod-mia', [discord.addRole('Weather Mods')]);
     const member = discord.addMember('rain-fan');
-    config = { ...config, token: discord.token, apiUrl: discord.apiUrl, applicationId: discord.applicationId };
-    await deployCommands({
-      token: config.token,
-      applicationId: discord.applicationId,
-      guildId: discord.guildId,
-      apiUrl: discord.apiUrl,
-    });
-    adapter = await connect();
 
     const allowed = await finalReply(discord.slash(moderator, 'dataset', { action: 'stats' }));
     expect(allowed.content).toMatch(/^store: \d+ exchanges\n/);

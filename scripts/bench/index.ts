@@ -26,6 +26,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     usage: '[--requests 12] [--tokens 32] [--warmup 1]',
     load: () => import('./reply'),
   },
+  fuzz: {
+    usage: '[--cases 100000] [--seed N] [--progress 1000]',
+    load: () => import('./fuzz'),
+  },
 };
 
 async function main([name, ...args]: string[]): Promise<number> {
@@ -38,7 +42,8 @@ async function main([name, ...args]: string[]): Promise<number> {
     return 2;
   }
   await (await benchmark.load()).run(args);
-  return 0;
+  // A benchmark that found a problem (fuzz) says so in its exit code.
+  return Number(process.exitCode ?? 0);
 }
 
 main(process.argv.slice(2)).then(

@@ -98,6 +98,11 @@ interface Provenance {
  * With a model, the model writes the query and the answer (bot/core/guard.ts says when the
  * rules and the templates stand in); a reply keeps the model it started with to its end.
  */
+/** The weather a query asks for, or the reply that says why there is none (and its code for the exchange). */
+type LookUp =
+  | { kind: 'weather'; report: WeatherReport; facts: WeatherFacts }
+  | { kind: 'clarify' | 'error'; text: string; code: string | null };
+
 export class Assistant {
   private readonly limiter: RateLimiter;
   private readonly lastExchangeByChannel = new Map<string, string>();
@@ -117,6 +122,12 @@ export class Assistant {
         ask: (message, text) => this.answer(message, text),
         understand: options.understand,
         answer: (message, question, query) => this.answerWeather(message, question, query, 'command'),
+        lookUp: async (message, query) => {
+          const found = await this.lookUp(message, query);
+          if (found.kind === 'weather') return { ...found, text: renderAnswer(found.facts) };
+          const { code: _code, ...reply } = found;
+          return reply;
+        },
       },
       operations: options.operations,
       log: options.log,
@@ -264,6 +275,23 @@ export class Assistant {
       modelVersion: model?.version ?? null,
       error,
     });
+    const found = await this.lookUp(message, query);
+    if (found.kind !== 'weather') {
+      const { code, ...reply } = found;
+      return this.record(message, text, reply, how(found.kind, code), started);
+    }
+    const { report, facts } = found;
+    const written = model && (await this.answerWith(model, text, query, facts));
+    const reply: Reply = { kind: 'weather', text: written ?? renderAnswer(facts), report, facts };
+    // The query is stored as parsed (a saved place stays out of it): it is what the model learns to write.
+    return this.record(message, text, reply, how(written ? 'model' : 'template'), started);
+  }
+
+  /**
+   * The weather a query asks for, as this message's author would get it (a saved place when it names none, their
+   * units): the report and facts, or the reply that says why not.
+   */
+  private async lookUp(message: IncomingMessage, query: WeatherQuery): Promise<LookUp> {
     const [user, channel] = await Promise.all([
       this.store.getPreferences('user', message.platform, message.author.id),
       this.store.getPreferences('channel', message.platform, message.channelId),
@@ -274,23 +302,15 @@ export class Assistant {
       : saved
         ? splitPlace(saved)
         : null;
-    if (!target)
-      return this.record(message, text, { kind: 'clarify', text: replies.askPlace }, how('clarify'), started);
+    if (!target) return { kind: 'clarify', text: replies.askPlace, code: null };
     try {
       const place = await this.weather.resolvePlace(target.location, target.region);
       const units = this.chooseUnits(query, user, channel, place);
       const report = await this.weather.forecast(place, units);
-      const facts = buildFacts(report, query);
-      const written = model && (await this.answerWith(model, text, query, facts));
-      const reply: Reply = { kind: 'weather', text: written ?? renderAnswer(facts), report, facts };
-      // The query is stored as parsed (a saved place stays out of it): it is what the model learns to write.
-      return this.record(message, text, reply, how(written ? 'model' : 'template'), started);
+      return { kind: 'weather', report, facts: buildFacts(report, query) };
     } catch (error) {
-      const { text: friendly, code } = this.explain(
-        error,
-        target.region ? `${target.location}, ${target.region}` : target.location,
-      );
-      return this.record(message, text, { kind: 'error', text: friendly }, how('error', code), started);
+      const place = target.region ? `${target.location}, ${target.region}` : target.location;
+      return { kind: 'error', ...this.explain(error, place) };
     }
   }
 

@@ -15,6 +15,8 @@ export interface WeatherAnswers {
   understand(text: string): Understanding;
   /** Answers a query the command made; the exchange records `question` as understood by the command. */
   answer(message: IncomingMessage, question: string, query: WeatherQuery): Promise<Reply>;
+  /** The weather for a query as the message's author would get it, with the template answer; nothing is captured. */
+  lookUp(message: IncomingMessage, query: WeatherQuery): Promise<Reply>;
 }
 
 /** What commands act on, each service as narrow as they use it. */
@@ -24,7 +26,7 @@ export interface CommandServices {
   /** Finds a place as someone typed it, for /setlocation to check before saving. */
   places: { resolvePlace(location: string, region: string | null): Promise<Place> };
   /** The captured exchanges: moderated by /approve, /reject and /correct, counted by /dataset. */
-  exchanges: Pick<Store, 'get' | 'moderate' | 'exchanges'>;
+  exchanges: Pick<Store, 'get' | 'moderate' | 'undoModeration' | 'exchanges'>;
   /** The exchange of the last answer in a channel: what a moderation command without an id acts on. */
   lastExchange(platform: string, channelId: string): string | undefined;
   weather: WeatherAnswers;

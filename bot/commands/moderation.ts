@@ -1,5 +1,16 @@
-import type { Reply } from '../chat/message';
+import type { IncomingMessage, Reply } from '../chat/message';
+import {
+  ASPECTS,
+  isWhen,
+  type Exchange,
+  type TemperatureUnit,
+  type Understanding,
+  type WeatherQuery,
+} from '../core/domain';
+import { unsupportedNumbers } from '../core/fact-guard';
 import type { ModerationChange } from '../core/store';
+import { echo } from '../core/text';
+import { who } from '../operations';
 import { defineCommand, type CommandContext } from './command';
 
 /** The exchange to act on; without it, the last answer in the channel. */
@@ -11,20 +22,38 @@ const exchange = {
   looksLike: /^\d+-\d+$/,
 } as const;
 
-async function moderate(
-  { message, services }: CommandContext<unknown>,
-  status: ModerationChange['status'],
+type Services = CommandContext<unknown>['services'];
+
+/** The exchange an id names, or the channel's last answer: with the reply that says why there is none. */
+async function target(
+  { message, services }: { message: IncomingMessage; services: Services },
   id: string | undefined,
-  correction?: string,
-): Promise<Reply> {
+): Promise<Exchange | Reply> {
   const exchangeId = id ?? services.lastExchange(message.platform, message.channelId);
   if (!exchangeId) return { kind: 'command', text: 'There is no answer here to moderate yet.' };
-  if (!(await services.exchanges.get(exchangeId))) return { kind: 'error', text: `I have no exchange ${exchangeId}.` };
+  return (await services.exchanges.get(exchangeId)) ?? { kind: 'error', text: `I have no exchange ${exchangeId}.` };
+}
+
+const isReply = (value: Exchange | Reply): value is Reply => 'kind' in value;
+
+async function moderate(
+  context: CommandContext<unknown>,
+  id: string | undefined,
+  change: Omit<ModerationChange, 'moderatorId' | 'platform'>,
+): Promise<Exchange | Reply> {
+  const found = await target(context, id);
+  if (isReply(found)) return found;
+  const { message, services } = context;
   const { author, platform } = message;
-  await services.exchanges.moderate(exchangeId, { status, moderatorId: author.id, platform, correction });
-  services.log.info('exchange moderated', { exchange: exchangeId, status, platform });
-  const done = { approved: 'Approved ✅', rejected: 'Rejected ❌', corrected: 'Correction saved ✏️' }[status];
-  return { kind: 'command', text: `${done} — exchange ${exchangeId}.` };
+  await services.exchanges.moderate(found.id, { ...change, moderatorId: author.id, platform });
+  services.log.info('exchange moderated', { exchange: found.id, status: change.status, platform });
+  await services.operations?.audit.record({
+    who: who(message),
+    action: change.status === 'corrected' ? 'correct' : change.status === 'approved' ? 'approve' : 'reject',
+    target: found.id,
+    outcome: 'done',
+  });
+  return found;
 }
 
 export const approve = defineCommand({
@@ -35,7 +64,10 @@ export const approve = defineCommand({
   permission: 'moderator',
   chatOnly: true,
   options: [exchange],
-  run: (context) => moderate(context, 'approved', context.options.exchange),
+  run: async (context) => {
+    const done = await moderate(context, context.options.exchange, { status: 'approved' });
+    return isReply(done) ? done : { kind: 'command', text: `Approved ✅ — exchange ${done.id}.` };
+  },
 });
 
 export const reject = defineCommand({
@@ -46,16 +78,166 @@ export const reject = defineCommand({
   permission: 'moderator',
   chatOnly: true,
   options: [exchange],
-  run: (context) => moderate(context, 'rejected', context.options.exchange),
+  run: async (context) => {
+    const done = await moderate(context, context.options.exchange, { status: 'rejected' });
+    return isReply(done) ? done : { kind: 'command', text: `Rejected ❌ — exchange ${done.id}.` };
+  },
 });
+
+const UNITS: Record<'c' | 'f', TemperatureUnit> = { c: 'celsius', f: 'fahrenheit' };
+
+/** The parts of a reading a moderator may correct, as options: typed name=value in chat, fields in a form. */
+const readingOptions = [
+  {
+    name: 'weather',
+    type: 'choice',
+    named: true,
+    description: 'whether it asks about the weather',
+    choices: [
+      { value: 'yes', aliases: ['y', 'true'] },
+      { value: 'no', aliases: ['n', 'false'] },
+    ],
+  },
+  { name: 'place', type: 'string', named: true, description: 'the place meant, e.g. Dallas', maxLength: 100 },
+  { name: 'region', type: 'string', named: true, description: 'its region or country, e.g. TX', maxLength: 60 },
+  {
+    name: 'when',
+    type: 'string',
+    named: true,
+    description: 'now, today, tonight, tomorrow, weekend, a weekday or +Nd (N days ahead)',
+    pattern:
+      /^(now|today|tonight|tomorrow|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\+\d{1,3}d)$/i,
+  },
+  {
+    name: 'aspect',
+    type: 'choice',
+    named: true,
+    description: 'what about the weather it asks',
+    choices: ASPECTS.map((value) => ({ value })),
+  },
+  {
+    name: 'units',
+    type: 'choice',
+    named: true,
+    description: 'the units it asked for',
+    choices: [
+      { value: 'c', aliases: ['celsius', 'metric'] },
+      { value: 'f', aliases: ['fahrenheit', 'imperial'] },
+    ],
+  },
+] as const;
+
+interface ReadingFix {
+  weather?: 'yes' | 'no';
+  place?: string;
+  region?: string;
+  when?: string;
+  aspect?: (typeof ASPECTS)[number];
+  units?: 'c' | 'f';
+}
+
+const NO_READING: WeatherQuery = {
+  weather: true,
+  location: null,
+  region: null,
+  when: 'now',
+  aspect: 'general',
+  units: null,
+};
+
+/** The reading as corrected: the fields given over what the exchange was read as; null when none is given. */
+function correctedReading(original: Understanding | null, fix: ReadingFix): Understanding | null {
+  const given = Object.values(fix).some((value) => value !== undefined);
+  if (!given) return null;
+  if (fix.weather === 'no') return { weather: false };
+  const base = original?.weather ? original : NO_READING;
+  const when = fix.when?.toLowerCase();
+  return {
+    weather: true,
+    location: fix.place ?? base.location,
+    region: fix.region ?? (fix.place ? null : base.region),
+    when: when && isWhen(when) ? when : base.when,
+    aspect: fix.aspect ?? base.aspect,
+    units: fix.units ? UNITS[fix.units] : base.units,
+  };
+}
+
+/** "Dallas, TX · tomorrow · rain", for the moderator to see what was saved. */
+function describe(reading: Understanding): string {
+  if (!reading.weather) return 'not a weather question';
+  const place = reading.location ? [reading.location, reading.region].filter(Boolean).join(', ') : 'no place named';
+  return [place, reading.when, reading.aspect, reading.units].filter(Boolean).join(' · ');
+}
 
 export const correct = defineCommand({
   name: 'correct',
-  usage: '/correct [exchange-id] <the better answer>',
-  summary: 'replace the last answer (or the given one) with a corrected one',
-  description: 'Replace an answer with a corrected one (moderators)',
+  usage: '/correct [exchange-id] [place=… region=… when=… aspect=… units=c|f weather=yes|no] [the better answer]',
+  summary: 'correct what the last answer (or the given one) understood and/or its text; the weather is looked up again',
+  description: 'Correct what an answer understood, or its text (moderators)',
   permission: 'moderator',
   chatOnly: true,
-  options: [exchange, { name: 'answer', type: 'string', description: 'the better answer', required: true }],
-  run: (context) => moderate(context, 'corrected', context.options.exchange, context.options.answer),
+  options: [
+    exchange,
+    ...readingOptions,
+    { name: 'answer', type: 'string', description: 'the better answer', maxLength: 2000 },
+  ],
+  run: async (context) => {
+    const { options, message, services } = context;
+    const found = await target(context, options.exchange);
+    if (isReply(found)) return found;
+    const { weather, place, region, when, aspect, units } = options;
+    const reading = correctedReading(found.query, { weather, place, region, when, aspect, units });
+    const answer = options.answer?.trim();
+    if (!reading && !answer)
+      return { kind: 'error', text: 'Say what to correct: /correct place=Dallas when=tomorrow, or the better answer.' };
+    if (!reading) {
+      // Only the text: it must hold to the facts the exchange already has.
+      const stray = found.facts ? unsupportedNumbers(answer!, found.facts) : [];
+      if (stray.length) return { kind: 'error', text: strayNumbers(stray, 'the weather the answer was given') };
+      await moderate(context, found.id, { status: 'corrected', correction: answer });
+      return { kind: 'command', text: `Correction saved ✏️ — exchange ${found.id}.` };
+    }
+    if (!reading.weather) {
+      const correction = answer ?? found.answer;
+      await moderate(context, found.id, { status: 'corrected', correction, reading, facts: null });
+      return { kind: 'command', text: `Correction saved ✏️ — exchange ${found.id}, read as ${describe(reading)}.` };
+    }
+    const fresh = await services.weather.lookUp(message, reading);
+    if (fresh.kind !== 'weather' || !fresh.facts) return { kind: 'error', text: `Not saved: ${fresh.text}` };
+    const stray = answer ? unsupportedNumbers(answer, fresh.facts) : [];
+    if (stray.length) return { kind: 'error', text: strayNumbers(stray, `the weather for ${fresh.facts.place}`) };
+    const correction = answer ?? fresh.text;
+    await moderate(context, found.id, { status: 'corrected', correction, reading, facts: fresh.facts });
+    return {
+      kind: 'weather',
+      text: `Correction saved ✏️ — exchange ${found.id}, read as ${describe(reading)}.\n${correction}`,
+      report: fresh.report,
+      facts: fresh.facts,
+    };
+  },
+});
+
+/** Why a corrected answer was refused: training data may only hold numbers the weather holds. */
+const strayNumbers = (numbers: number[], source: string) =>
+  `Not saved: ${echo(numbers.join(', '), 40)} ${numbers.length > 1 ? 'are' : 'is'} not in ${source}. ` +
+  'Leave the numbers out, or correct what the question meant and I will look the weather up again.';
+
+export const undo = defineCommand({
+  name: 'undo',
+  usage: '/undo [exchange-id]',
+  summary: 'take back the last moderation of the last answer (or the given one)',
+  description: 'Take back a moderation (moderators)',
+  permission: 'moderator',
+  chatOnly: true,
+  options: [exchange],
+  run: async (context) => {
+    const found = await target(context, context.options.exchange);
+    if (isReply(found)) return found;
+    if (found.moderation.status === 'pending')
+      return { kind: 'command', text: `Exchange ${found.id} is not moderated.` };
+    const { message, services } = context;
+    const restored = await services.exchanges.undoModeration(found.id);
+    await services.operations?.audit.record({ who: who(message), action: 'undo', target: found.id, outcome: 'done' });
+    return { kind: 'command', text: `Undone ↩️ — exchange ${found.id} is ${restored.moderation.status} again.` };
+  },
 });

@@ -15,6 +15,8 @@ interface BaseOption {
   name: string;
   description: string;
   required?: boolean;
+  /** Typed in text as name=value (quoted when it has spaces), in any order, before the words of other options. */
+  named?: boolean;
 }
 
 export interface StringOption extends BaseOption {
@@ -124,11 +126,38 @@ function firstWord(text: string): [string, string] {
   return [word, rest];
 }
 
+/** A leading name=value pair: the value one word, or quoted ("Fort Worth", “Fort Worth”). */
+const NAMED_PAIR = /^([a-z]+)=(?:"([^"]*)"|“([^”]*)”|(\S*))\s*/i;
+
+/** Reads the name=value pairs at the start of `text` into `values`; returns the text after them, or a problem. */
+function readNamed(options: readonly OptionSpec[], text: string, values: Record<string, Value>) {
+  let rest = text;
+  for (let pair = rest.match(NAMED_PAIR); pair; pair = rest.match(NAMED_PAIR)) {
+    const option = options.find((candidate) => candidate.named && candidate.name === pair![1].toLowerCase());
+    if (!option) {
+      const names = options.filter((candidate) => candidate.named).map((candidate) => `${candidate.name}=`);
+      return { problem: `there is no option “${echo(pair[1])}=”; use ${list(names)}.` };
+    }
+    const result = read(option, pair[2] ?? pair[3] ?? pair[4]);
+    if ('problem' in result) return result;
+    values[option.name] = result.value;
+    rest = rest.slice(pair[0].length);
+  }
+  return { rest };
+}
+
 /** Reads the text after the command name ("channel f") into typed options. */
 export function parseOptions<S extends readonly OptionSpec[]>(options: S, text: string): ReadOptions<S> {
   const values: Record<string, Value> = {};
+  const hasNamed = options.some((option) => option.named);
   let rest = text.trim();
   for (const [index, option] of options.entries()) {
+    if (hasNamed) {
+      const named = readNamed(options, rest, values);
+      if ('problem' in named) return named;
+      rest = named.rest;
+    }
+    if (option.named) continue;
     if (!rest) {
       if (option.required) return missing(option);
       continue;
@@ -137,7 +166,11 @@ export function parseOptions<S extends readonly OptionSpec[]>(options: S, text: 
     const result = read(option, word);
     if ('problem' in result) {
       const meant = option.type === 'string' && option.looksLike?.test(word);
-      const mayBeLeftOut = !meant && !option.required && options.slice(index + 1).some((later) => later.required);
+      // Left out when a later option needs these words, or when they are plainly not meant as this one.
+      const later = options.slice(index + 1).filter((next) => !next.named);
+      const notMeant = option.type === 'string' && option.looksLike !== undefined && !meant;
+      const mayBeLeftOut =
+        !meant && !option.required && later.some((next) => next.required || (notMeant && next.type === 'string'));
       if (mayBeLeftOut) continue;
       return result;
     }
@@ -169,6 +202,7 @@ export function checkOptions<S extends readonly OptionSpec[]>(options: S, given:
 /** How the options are typed after the command's name, as a hint: "[me|channel] c|f". */
 export function textSyntax(options: readonly OptionSpec[]): string {
   const syntax = (option: OptionSpec) => {
+    if (option.named) return `[${option.name}=…]`;
     if (option.type !== 'choice') return option.required ? `<${option.name}>` : `[${option.name}]`;
     const words = option.choices.map((choice) => choice.value).join('|');
     return option.required ? words : `[${words}]`;

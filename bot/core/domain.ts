@@ -223,7 +223,14 @@ export interface Moderation {
   /** Hashed id of the moderator. */
   by: string | null;
   at: string | null;
+  /** The better answer, grounded in `facts` when it carries a reading (else in the exchange's own facts). */
   correction: string | null;
+  /** What the message meant, as a moderator corrected it; absent when only the answer was corrected. */
+  reading?: Understanding;
+  /** The facts looked up again for `reading` (null when it is not a weather question). */
+  facts?: WeatherFacts | null;
+  /** The moderation this one replaced, for undo (one step). */
+  previous?: Moderation | null;
 }
 
 /** What every captured exchange says, whoever wrote it down. */

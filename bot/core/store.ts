@@ -1,4 +1,4 @@
-import type { Exchange, ModerationStatus, NewExchange, UnitSystem } from './domain';
+import type { Exchange, ModerationStatus, NewExchange, Understanding, UnitSystem, WeatherFacts } from './domain';
 
 export interface Preferences {
   units?: UnitSystem;
@@ -14,6 +14,9 @@ export interface ModerationChange {
   moderatorId: string;
   platform: string;
   correction?: string;
+  /** With status 'corrected': what the message meant, and the facts looked up for it. */
+  reading?: Understanding;
+  facts?: WeatherFacts | null;
 }
 
 export interface ExchangeFilter {
@@ -30,6 +33,8 @@ export interface Store {
   get(id: string): Promise<Exchange | undefined>;
   /** Sets the moderation (again, if already moderated); throws for an unknown id. */
   moderate(id: string, change: ModerationChange): Promise<Exchange>;
+  /** Puts back the moderation the last change replaced (pending after the first); throws for an unknown id. */
+  undoModeration(id: string): Promise<Exchange>;
   /** Every stored exchange matching the filter, oldest first, read a file at a time. */
   exchanges(filter?: ExchangeFilter): AsyncIterable<Exchange>;
   countByStatus(): Promise<Record<ModerationStatus, number>>;

@@ -36,6 +36,11 @@ const MAX_CHUNK_SIZE = 10_000;
 /** Chunks besides the open one kept parsed in memory (the ones last read or moderated). */
 const CACHED_CHUNKS = 4;
 
+const PENDING: Moderation = { status: 'pending', by: null, at: null, correction: null };
+
+/** A moderation kept for undo: one step back is all undo goes. */
+const withoutPrevious = ({ previous: _previous, ...moderation }: Moderation): Moderation => moderation;
+
 export class UnknownExchangeError extends Error {
   constructor(readonly id: string) {
     super(`no exchange with id ${JSON.stringify(id)}`);
@@ -231,16 +236,27 @@ class LowdbStore implements Store {
     return this.#useChunk(place.chunk, (chunk) => chunk.exchanges[place.index]);
   }
 
-  moderate(id: string, change: ModerationChange): Promise<Exchange> {
+  async moderate(id: string, change: ModerationChange): Promise<Exchange> {
+    const moderation = this.#moderation(change);
+    return this.#rewriteModeration(id, (current) =>
+      current.status === 'pending' ? moderation : { ...moderation, previous: withoutPrevious(current) },
+    );
+  }
+
+  undoModeration(id: string): Promise<Exchange> {
+    return this.#rewriteModeration(id, (current) => current.previous ?? PENDING);
+  }
+
+  #rewriteModeration(id: string, next: (current: Moderation) => Moderation): Promise<Exchange> {
     return this.#track(async () => {
       this.#writable(this.#open);
-      const moderation = this.#moderation(change);
       const place = parseExchangeId(id);
       if (place === null || !this.#chunkNumbers.includes(place.chunk)) throw new UnknownExchangeError(id);
       return this.#useChunk(place.chunk, (chunk) => {
         if (chunk.exchanges[place.index] === undefined) throw new UnknownExchangeError(id);
         return chunk.writer.apply((draft) => {
-          const updated = deepFreeze({ ...draft.exchanges[place.index], moderation });
+          const exchange = draft.exchanges[place.index];
+          const updated = deepFreeze({ ...exchange, moderation: next(exchange.moderation) });
           draft.exchanges[place.index] = updated;
           return updated;
         });
@@ -327,7 +343,7 @@ class LowdbStore implements Store {
       error: input.error,
       createdAt: new Date().toISOString(),
       latencyMs: input.latencyMs,
-      moderation: { status: 'pending', by: null, at: null, correction: null },
+      moderation: PENDING,
     });
   }
 
@@ -344,11 +360,15 @@ class LowdbStore implements Store {
     if (change.status !== 'corrected' && hasCorrection) {
       throw new Error(`a correction goes with status 'corrected', not '${change.status}'`);
     }
+    if (change.status !== 'corrected' && change.reading !== undefined) {
+      throw new Error(`a corrected reading goes with status 'corrected', not '${change.status}'`);
+    }
     return {
       status: change.status,
       by: hashPlatformId(this.#salt, change.platform, change.moderatorId),
       at: new Date().toISOString(),
       correction: change.status === 'corrected' ? (change.correction as string) : null,
+      ...(change.reading && { reading: change.reading, facts: change.facts ?? null }),
     };
   }
 

@@ -113,16 +113,18 @@ interface Candidate {
 
 async function* storeCandidates(store: Pick<ExchangeSource, 'exchanges'>): AsyncGenerator<Candidate> {
   for await (const exchange of store.exchanges()) {
-    const { status, correction } = exchange.moderation;
+    const { status, correction, reading } = exchange.moderation;
+    // A corrected reading is the gold: the query, the facts looked up for it and the answer grounded in them.
+    const gold = status === 'corrected' && reading !== undefined;
     yield {
       id: exchange.id,
       source: 'store',
       status,
       question: exchange.question,
-      query: exchange.query,
-      facts: exchange.facts,
+      query: gold ? reading : exchange.query,
+      facts: gold ? (exchange.moderation.facts ?? null) : exchange.facts,
       answer: status === 'corrected' ? correction : exchange.answer,
-      error: exchange.error,
+      error: gold ? null : exchange.error,
       corrected: status === 'corrected',
       createdAt: exchange.createdAt,
     };

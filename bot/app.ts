@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SHIPPED_SEED_DIR } from '../training/dataset/seed';
+import { loadSeed, SHIPPED_SEED_DIR } from '../training/dataset/seed';
 import { JobRunner } from '../training/jobs/runner';
 import { openRegistry, registryPath, type ModelRegistry } from '../training/registry';
 import { Assistant } from './assistant/assistant';
@@ -9,6 +9,7 @@ import { ModelRuntime } from './model/runtime';
 import { fileAudit, type Operations } from './operations';
 import { openStore } from './store/lowdb-store';
 import type { Store } from './core/store';
+import { everydayWords, lessonsOf } from './understanding/lessons';
 import { understandByRules } from './understanding/rules';
 import { createWeatherProvider } from './weather/factory';
 import { WeatherService } from './weather/service';
@@ -51,6 +52,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     store,
     weather,
     understand: understandByRules,
+    lessons: await lessonsOf(store.exchanges({ status: ['corrected'] }), understandByRules, await everyday(log)),
     model: models && { models, limits: { maxNewTokens: config.model.maxNewTokens, timeoutMs: config.model.timeoutMs } },
     log,
     rateLimitPerMinute: config.rateLimitPerMinute,
@@ -82,4 +84,14 @@ function createOperations(config: Config, registry: ModelRegistry, log: Logger):
     seedDir: SHIPPED_SEED_DIR,
     audit: fileAudit(join(config.dataDir, 'audit.jsonl')),
   };
+}
+
+/** The words of the seed's messages: what the bot reads every day, so no lesson teaches them. */
+async function everyday(log: Logger): Promise<Set<string>> {
+  try {
+    return everydayWords((await loadSeed(SHIPPED_SEED_DIR, 'train')).map((example) => example.message));
+  } catch (error) {
+    log.warn('the seed could not be read: lessons may teach everyday words', { error });
+    return new Set();
+  }
 }

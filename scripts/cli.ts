@@ -11,8 +11,14 @@ interface CliCommand {
 
 const COMMANDS: Record<string, CliCommand> = {
   parse: {
-    usage: 'parse              one message per line on stdin -> one JSON query per line on stdout',
+    usage:
+      'parse [--rules|--model]   one message per line on stdin -> one JSON query per line (default: as the chat reads it)',
     load: () => import('./cli/parse'),
+  },
+  teach: {
+    usage:
+      'teach              JSONL {"message","reading"} on stdin: each asked, then corrected to its reading -> one JSON line each',
+    load: () => import('./cli/teach'),
   },
   ask: { usage: 'ask "<message>"    print the reply the assistant would give', load: () => import('./cli/ask') },
   dataset: {
@@ -35,7 +41,8 @@ const COMMANDS: Record<string, CliCommand> = {
     load: () => import('./cli/evaluate'),
   },
   model: {
-    usage: 'model pull [repo] [--revision main] [--offline]   download a base model into the HF cache',
+    usage:
+      'model pull [repo] [--revision main] [--offline] | model list | model activate <version|latest> | model rollback [version]',
     load: () => import('./cli/model'),
   },
   manifest: {

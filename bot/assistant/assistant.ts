@@ -23,6 +23,7 @@ import type {
 import type { Logger } from '../core/log';
 import { safeText } from '../core/text';
 import type { ActiveModels } from '../model/runtime';
+import { Lessons } from '../understanding/lessons';
 import { writeAnswer, writeQuery, type Generate, type ModelLimits } from '../model/steps';
 import type { Preferences, Store } from '../core/store';
 import { WeatherError } from '../weather/provider';
@@ -46,6 +47,8 @@ export interface AssistantOptions {
   weather: WeatherLookup;
   /** Message -> query by rules: the model's guard, and its stand-in. */
   understand: (text: string) => Understanding;
+  /** What moderators taught, read into every message with `understand`; none when absent. */
+  lessons?: Lessons;
   /** Absent or null: rules and templates only. */
   model?: AssistantModel | null;
   log: Logger;
@@ -84,6 +87,11 @@ interface HeldModel {
  * How a reply came about, as its exchange records it. `modelVersion` is the model the reply was
  * made with (null: none ran); `source` says whether its query and answer were used.
  */
+/** The weather a query asks for, or the reply that says why there is none (and its code for the exchange). */
+type LookUp =
+  | { kind: 'weather'; report: WeatherReport; facts: WeatherFacts }
+  | { kind: 'clarify' | 'error'; text: string; code: string | null };
+
 interface Provenance {
   query: Understanding | null;
   source: ReplySource;
@@ -98,20 +106,17 @@ interface Provenance {
  * With a model, the model writes the query and the answer (bot/core/guard.ts says when the
  * rules and the templates stand in); a reply keeps the model it started with to its end.
  */
-/** The weather a query asks for, or the reply that says why there is none (and its code for the exchange). */
-type LookUp =
-  | { kind: 'weather'; report: WeatherReport; facts: WeatherFacts }
-  | { kind: 'clarify' | 'error'; text: string; code: string | null };
-
 export class Assistant {
   private readonly limiter: RateLimiter;
   private readonly lastExchangeByChannel = new Map<string, string>();
   private readonly now: () => number;
   /** What the commands act on: narrow parts of this assistant and of its options. */
   private readonly services: Omit<CommandServices, 'commands'>;
+  private readonly lessons: Lessons;
 
   constructor(private readonly options: AssistantOptions) {
     this.now = options.now ?? Date.now;
+    this.lessons = options.lessons ?? new Lessons(options.understand);
     this.limiter = new RateLimiter(options.rateLimitPerMinute, this.now);
     this.services = {
       preferences: options.store,
@@ -120,7 +125,7 @@ export class Assistant {
       lastExchange: (platform, channelId) => this.lastExchangeByChannel.get(`${platform}:${channelId}`),
       weather: {
         ask: (message, text) => this.answer(message, text),
-        understand: options.understand,
+        understand: (text) => this.understandByRules(text),
         answer: (message, question, query) => this.answerWeather(message, question, query, 'command'),
         lookUp: async (message, query) => {
           const found = await this.lookUp(message, query);
@@ -129,9 +134,15 @@ export class Assistant {
           return reply;
         },
       },
+      lessons: this.lessons,
       operations: options.operations,
       log: options.log,
     };
+  }
+
+  /** The rules' reading with what moderators taught. */
+  private understandByRules(text: string): Understanding {
+    return this.lessons.read(text);
   }
 
   get store(): Store {
@@ -149,6 +160,11 @@ export class Assistant {
   /** What a user should know about how replies are written now (no model yet, say); null when all is as expected. */
   get notice(): string | null {
     return this.options.model?.models.notice() ?? null;
+  }
+
+  /** How the chat reads a message: the model's query as the rules and lessons let it through, or theirs. */
+  async read(text: string): Promise<Understanding> {
+    return this.withModel(async (model) => (await this.understandWith(model, safeText(text))).query);
   }
 
   /** A free-text chat message. A leading "/" makes it a command; nothing inside the text does. */
@@ -225,7 +241,7 @@ export class Assistant {
     model: HeldModel | null,
     text: string,
   ): Promise<{ query: Understanding; by: 'model' | 'rules' }> {
-    const rules = this.options.understand(text);
+    const rules = this.understandByRules(text);
     if (!model) return { query: rules, by: 'rules' };
     const step = await writeQuery(model.generator, text, rules, model.limits);
     const { generation } = step;

@@ -35,4 +35,10 @@ export interface Reply {
   exchangeId?: string;
   report?: WeatherReport;
   facts?: WeatherFacts;
+  /**
+   * A saved correction's answer, for the asker: platforms post it where the question was asked (with `report` and
+   * `facts` when the weather was looked up again), while `text` tells the moderator what was saved. Empty when the
+   * correction leaves nothing new to say.
+   */
+  corrected?: string;
 }

@@ -3,6 +3,7 @@ import type { Place, Understanding, WeatherQuery } from '../core/domain';
 import type { Logger } from '../core/log';
 import type { Store } from '../core/store';
 import type { Operations } from '../operations';
+import type { Correction, Lesson } from '../understanding/lessons';
 import type { GivenOptions, OptionSpec, OptionValues } from './options';
 
 export type Permission = 'everyone' | Role;
@@ -26,7 +27,15 @@ export interface CommandServices {
   /** Finds a place as someone typed it, for /setlocation to check before saving. */
   places: { resolvePlace(location: string, region: string | null): Promise<Place> };
   /** The captured exchanges: moderated by /approve, /reject and /correct, counted by /dataset. */
-  exchanges: Pick<Store, 'get' | 'moderate' | 'undoModeration' | 'exchanges'>;
+  exchanges: Pick<Store, 'get' | 'moderate' | 'undoModeration' | 'forgetLesson' | 'exchanges'>;
+  /** What moderators taught by correcting readings, read into every message from then on. */
+  lessons: {
+    /** Learns what a correction teaches (replacing what that exchange taught before); null when nothing. */
+    learn(correction: Correction): Lesson | null;
+    /** Stops reading messages by the lesson of that exchange; false when there was none. */
+    forget(id: string): boolean;
+    list(): Lesson[];
+  };
   /** The exchange of the last answer in a channel: what a moderation command without an id acts on. */
   lastExchange(platform: string, channelId: string): string | undefined;
   weather: WeatherAnswers;

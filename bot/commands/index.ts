@@ -5,7 +5,7 @@ import { mayRun, type Command, type CommandInvocation, type CommandServices, typ
 import { dataset } from './dataset';
 import { help } from './help';
 import { model } from './model';
-import { approve, correct, reject, undo } from './moderation';
+import { approve, correct, forget, reject, undo } from './moderation';
 import { checkOptions, parseOptions } from './options';
 import { setlocation, units } from './preferences';
 import { retrain } from './retrain';
@@ -28,6 +28,7 @@ export const commands: readonly Command[] = [
   reject,
   correct,
   undo,
+  forget,
   help,
 ];
 

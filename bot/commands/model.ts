@@ -8,7 +8,7 @@ import {
 } from '../../training/registry';
 import { who } from '../operations';
 import { defineCommand } from './command';
-import { formatMetrics, operationsOf, plainMessage } from './operations';
+import { formatMetrics, learnedSinceRetrain, operationsOf, plainMessage } from './operations';
 
 /** `/model status|history|rollback [version]|activate <version>` (admins). */
 export const model = defineCommand({
@@ -39,12 +39,15 @@ export const model = defineCommand({
       if (!active)
         return {
           kind: 'command',
-          text: 'No model is active: answers come from rules and templates. An admin can run /retrain.',
+          text: `No model is active: answers come from rules and templates. An admin can run /retrain. ${await learnedSinceRetrain(services)}`,
         };
       const { manifest } = active;
       return {
         kind: 'command',
-        text: `Active model ${active.id}, fine-tuned from ${manifest.baseModel} on ${manifest.createdAt.slice(0, 16).replace('T', ' ')} UTC. Metrics: ${formatMetrics(manifest.metrics)}.`,
+        text:
+          `Active model ${active.id}, fine-tuned from ${manifest.baseModel} on ` +
+          `${manifest.createdAt.slice(0, 16).replace('T', ' ')} UTC. Metrics: ${formatMetrics(manifest.metrics)}.\n` +
+          (await learnedSinceRetrain(services)),
       };
     }
     if (action === 'history') {

@@ -11,6 +11,7 @@ import { unsupportedNumbers } from '../core/fact-guard';
 import type { ModerationChange } from '../core/store';
 import { echo } from '../core/text';
 import { who } from '../operations';
+import { correctionOf, type Lesson } from '../understanding/lessons';
 import { defineCommand, type CommandContext } from './command';
 
 /** The exchange to act on; without it, the last answer in the channel. */
@@ -195,12 +196,18 @@ export const correct = defineCommand({
       const stray = found.facts ? unsupportedNumbers(answer!, found.facts) : [];
       if (stray.length) return { kind: 'error', text: strayNumbers(stray, 'the weather the answer was given') };
       await moderate(context, found.id, { status: 'corrected', correction: answer });
-      return { kind: 'command', text: `Correction saved ✏️ — exchange ${found.id}.` };
+      services.lessons.forget(found.id);
+      return { kind: 'command', text: `Correction saved ✏️ — exchange ${found.id}.`, corrected: answer };
     }
     if (!reading.weather) {
       const correction = answer ?? found.answer;
       await moderate(context, found.id, { status: 'corrected', correction, reading, facts: null });
-      return { kind: 'command', text: `Correction saved ✏️ — exchange ${found.id}, read as ${describe(reading)}.` };
+      const learned = learn(services, found, reading);
+      return {
+        kind: 'command',
+        text: `Correction saved ✏️ — exchange ${found.id}, read as ${describe(reading)}.${learned}`,
+        corrected: answer ?? '',
+      };
     }
     const fresh = await services.weather.lookUp(message, reading);
     if (fresh.kind !== 'weather' || !fresh.facts) return { kind: 'error', text: `Not saved: ${fresh.text}` };
@@ -208,11 +215,13 @@ export const correct = defineCommand({
     if (stray.length) return { kind: 'error', text: strayNumbers(stray, `the weather for ${fresh.facts.place}`) };
     const correction = answer ?? fresh.text;
     await moderate(context, found.id, { status: 'corrected', correction, reading, facts: fresh.facts });
+    const learned = learn(services, found, reading);
     return {
       kind: 'weather',
-      text: `Correction saved ✏️ — exchange ${found.id}, read as ${describe(reading)}.\n${correction}`,
+      text: `Correction saved ✏️ — exchange ${found.id}, read as ${describe(reading)}.${learned}\n${correction}`,
       report: fresh.report,
       facts: fresh.facts,
+      corrected: correction,
     };
   },
 });
@@ -237,7 +246,57 @@ export const undo = defineCommand({
       return { kind: 'command', text: `Exchange ${found.id} is not moderated.` };
     const { message, services } = context;
     const restored = await services.exchanges.undoModeration(found.id);
+    const { reading, forgotten } = restored.moderation;
+    if (reading && !forgotten) learn(services, restored, reading);
+    else services.lessons.forget(found.id);
     await services.operations?.audit.record({ who: who(message), action: 'undo', target: found.id, outcome: 'done' });
     return { kind: 'command', text: `Undone ↩️ — exchange ${found.id} is ${restored.moderation.status} again.` };
+  },
+});
+
+/** Learns what the corrected reading teaches; says what, for the moderator (empty when nothing). */
+function learn(services: Services, exchange: Exchange, reading: Understanding): string {
+  const lesson = services.lessons.learn(correctionOf(exchange, reading));
+  return lesson ? ` Learned: ${describeLesson(lesson)}.` : '';
+}
+
+/** "“big d” means Dallas, TX; regnen, morgen mean rain, tomorrow" */
+export function describeLesson(lesson: Lesson): string {
+  const parts: string[] = [];
+  const { reading } = lesson;
+  if (lesson.nickname && reading.weather)
+    parts.push(`“${lesson.nickname}” means ${[reading.location, reading.region].filter(Boolean).join(', ')}`);
+  const meaning = [
+    lesson.teaches.weather === true && 'the weather',
+    lesson.teaches.weather === false && 'not the weather',
+    lesson.teaches.when,
+    lesson.teaches.aspect,
+  ].filter(Boolean);
+  if (lesson.words.length && meaning.length)
+    parts.push(
+      `${echo(lesson.words.join(', '), 80)} ${lesson.words.length > 1 ? 'point' : 'points'} to ${meaning.join(', ')}`,
+    );
+  return parts.join('; ');
+}
+
+export const forget = defineCommand({
+  name: 'forget',
+  usage: '/forget <exchange-id>',
+  summary: 'stop reading other messages by what the correction of that exchange taught (it stays training data)',
+  description: 'Forget a lesson (moderators)',
+  permission: 'moderator',
+  chatOnly: true,
+  options: [{ ...exchange, required: true }],
+  run: async ({ options, message, services }) => {
+    const id = options.exchange;
+    const lesson = services.lessons.list().find((candidate) => candidate.id === id);
+    if (!lesson) return { kind: 'error', text: `Exchange ${id} taught nothing I still use. See /dataset lessons.` };
+    await services.exchanges.forgetLesson(id);
+    services.lessons.forget(id);
+    await services.operations?.audit.record({ who: who(message), action: 'forget', target: id, outcome: 'done' });
+    return {
+      kind: 'command',
+      text: `Forgotten: ${describeLesson(lesson)}. The corrected exchange stays training data.`,
+    };
   },
 });

@@ -7,6 +7,16 @@ export function operationsOf({ operations }: Pick<CommandServices, 'operations'>
   return operations;
 }
 
+/** What moderators taught since the newest model version was trained, for /model status and /dataset stats. */
+export async function learnedSinceRetrain({ operations, lessons }: Pick<CommandServices, 'operations' | 'lessons'>) {
+  const newest = (await operations?.registry.history())?.[0];
+  const since = newest?.manifest.createdAt ?? '';
+  const all = lessons.list();
+  if (!newest) return `Lessons: ${all.length} in use; no model trained on them yet (/dataset lessons).`;
+  const recent = all.filter((lesson) => lesson.at > since).length;
+  return `Lessons: ${all.length} in use, ${recent} taught since ${newest.id} was trained (/dataset lessons).`;
+}
+
 /** "validationLoss 0.894, parseMean 0.437" for chat. */
 export const formatMetrics = (metrics: Record<string, number>): string =>
   Object.entries(metrics)

@@ -231,6 +231,8 @@ export interface Moderation {
   facts?: WeatherFacts | null;
   /** The moderation this one replaced, for undo (one step). */
   previous?: Moderation | null;
+  /** The corrected reading stays training data, but the bot no longer reads other messages by it (/forget). */
+  forgotten?: boolean;
 }
 
 /** What every captured exchange says, whoever wrote it down. */

@@ -35,6 +35,8 @@ export interface Store {
   moderate(id: string, change: ModerationChange): Promise<Exchange>;
   /** Puts back the moderation the last change replaced (pending after the first); throws for an unknown id. */
   undoModeration(id: string): Promise<Exchange>;
+  /** Marks a corrected reading as no lesson for other messages (it stays training data); throws for an unknown id. */
+  forgetLesson(id: string): Promise<Exchange>;
   /** Every stored exchange matching the filter, oldest first, read a file at a time. */
   exchanges(filter?: ExchangeFilter): AsyncIterable<Exchange>;
   countByStatus(): Promise<Record<ModerationStatus, number>>;

@@ -247,6 +247,10 @@ class LowdbStore implements Store {
     return this.#rewriteModeration(id, (current) => current.previous ?? PENDING);
   }
 
+  forgetLesson(id: string): Promise<Exchange> {
+    return this.#rewriteModeration(id, (current) => ({ ...current, forgotten: true }));
+  }
+
   #rewriteModeration(id: string, next: (current: Moderation) => Moderation): Promise<Exchange> {
     return this.#track(async () => {
       this.#writable(this.#open);

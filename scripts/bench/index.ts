@@ -26,6 +26,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     usage: '[--requests 12] [--tokens 32] [--warmup 1]',
     load: () => import('./reply'),
   },
+  learning: {
+    usage: '[--drift test/fixtures/learning/drift.jsonl] [--show-misses]',
+    load: () => import('./learning'),
+  },
   fuzz: {
     usage: '[--cases 100000] [--seed N] [--progress 1000]',
     load: () => import('./fuzz'),

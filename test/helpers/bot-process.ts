@@ -85,7 +85,8 @@ async function main([dataDir, mode, lanes, backlogFile]: string[]): Promise<void
     const id = backlog.shift();
     if (!id) return;
     const status = STATUSES[moderations++ % STATUSES.length];
-    const correction = status === 'corrected' ? `A better answer for ${id}, by lane ${lane}.` : null;
+    // No digits: a corrected answer may hold only numbers its weather holds.
+    const correction = status === 'corrected' ? `A better answer, by lane ${String.fromCharCode(97 + lane)}.` : null;
     say({ moderating: id, status });
     const reply = await app.assistant.handle(
       message(`/${COMMAND[status]} ${id}${correction ? ` ${correction}` : ''}`, {

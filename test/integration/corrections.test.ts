@@ -30,7 +30,10 @@ test('a misread place is corrected: the asker gets the right weather now, the ex
   const fixed = await ask('/correct place=Dallas region=TX', moderator);
   expect(fixed.kind).toBe('weather');
   expect(fixed.text).toMatch(
-    new RegExp(`^Correction saved ✏️ — exchange ${question.exchangeId}, read as Dallas, TX · now · temperature\\.\\n`),
+    new RegExp(
+      `^Correction saved ✏️ — exchange ${question.exchangeId}, read as Dallas, TX · now · temperature\\. ` +
+        'Learned: “big d” means Dallas, TX\\.\\n',
+    ),
   );
   expect(fixed.text).toMatch(/-?\d+°F in Dallas, Texas, US right now/);
   expect(fixed.facts!.place).toBe('Dallas, Texas, US');
@@ -108,4 +111,69 @@ test('training takes the corrected reading, its facts and the grounded answer as
   expect(answer.content).toMatch(/in Dallas, Texas, US right now/);
   expect(prepared.report.bySource.store).toBe(1);
   expect(question.exchangeId).toBeDefined();
+});
+
+describe('lessons: what a correction teaches is read into the next messages, with no retrain', () => {
+  test('a nickname: "the Big D" corrected to Dallas reads as Dallas from then on, in other questions too', async () => {
+    await ask('how cold is it in the Big D right now');
+    await ask('/correct place=Dallas region=TX', moderator);
+    const next = await ask('will it rain in Big D tomorrow?', { user: 'someone-else' });
+    expect(next.kind).toBe('weather');
+    expect(next.text).toMatch(/tomorrow \(.*\) in Dallas, Texas, US/i);
+    expect((await bot.store.get(next.exchangeId!))!.query).toMatchObject({ location: 'Dallas', region: 'TX' });
+  });
+
+  test('a place the geocoder did not know, corrected, is a nickname; a found place replaced is not', async () => {
+    await ask('rain in Cowtown tomorrow?');
+    await ask('/correct place="Fort Worth"', moderator);
+    expect((await ask('is it windy in cowtown')).text).toMatch(/Fort Worth, Texas, US/);
+    await ask('weather in Paris');
+    await ask('/correct place=Tokyo', moderator);
+    expect((await ask('weather in Paris tomorrow')).text).toMatch(/Paris, Île-de-France, FR/);
+  });
+
+  test('words of another language: taught once, read in a message never seen; not in unrelated chat', async () => {
+    const german = await ask('wird es morgen in Paris regnen?');
+    expect(german.kind).toBe('smalltalk');
+    const taught = await ask('/correct weather=yes place=Paris when=tomorrow aspect=rain', moderator);
+    expect(taught.text).toMatch(/Learned: wird, es, morgen, regnen point to the weather, tomorrow, rain\./);
+    const unseen = await ask('regnet es morgen in Tokyo?', { user: 'anna' });
+    expect(unseen.kind).toBe('weather');
+    expect((await bot.store.get(unseen.exchangeId!))!.query).toMatchObject({
+      location: 'Tokyo',
+      when: 'tomorrow',
+      aspect: 'rain',
+    });
+    expect((await ask('guten Abend, wie geht es dir?', { user: 'anna' })).kind).toBe('smalltalk');
+  });
+
+  test('/dataset lessons lists them; /forget stops one, keeps the gold, and says so; lessons survive a restart', async () => {
+    const question = await ask('how cold is it in the Big D right now');
+    await ask('/correct place=Dallas region=TX', moderator);
+    const admin = { roles: ['admin' as const, 'moderator' as const], user: 'ada' };
+    expect((await ask('/model status', admin)).text).toMatch(
+      /Lessons: 1 in use; no model trained on them yet \(\/dataset lessons\)\.$/,
+    );
+    expect((await ask('/dataset stats', moderator)).text).toMatch(/\nLessons: 1 in use; no model trained/);
+    const listed = (await ask('/dataset lessons', moderator)).text;
+    expect(listed).toContain(
+      `${question.exchangeId} “how cold is it in the Big D right now” — “big d” means Dallas, TX`,
+    );
+
+    // A second app on the same data folder reads the lessons from the store.
+    const { env } = bot;
+    await bot.close();
+    const reopened = await startTestBot({ ...env });
+    try {
+      expect((await reopened.assistant.handle(message('rain in big d tomorrow'))).text).toMatch(/Dallas/);
+      expect((await reopened.assistant.handle(message(`/forget ${question.exchangeId}`, moderator))).text).toBe(
+        'Forgotten: “big d” means Dallas, TX. The corrected exchange stays training data.',
+      );
+      expect((await reopened.assistant.handle(message('rain in big d tomorrow'))).text).not.toMatch(/Dallas/);
+      const kept = (await reopened.store.get(question.exchangeId!))!.moderation;
+      expect(kept).toMatchObject({ status: 'corrected', forgotten: true, reading: { location: 'Dallas' } });
+    } finally {
+      await reopened.stop();
+    }
+  });
 });

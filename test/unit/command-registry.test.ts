@@ -8,7 +8,13 @@ const definition = (name: string) => definitions.find((d: { name: string }) => d
 
 test('one registry: unique names; the moderation commands are typed in chat only, the rest are in the menus', () => {
   expect(new Set(commands.map((c) => c.name)).size).toBe(commands.length);
-  expect(commands.filter((c) => c.chatOnly).map((c) => c.name)).toEqual(['approve', 'reject', 'correct', 'undo']);
+  expect(commands.filter((c) => c.chatOnly).map((c) => c.name)).toEqual([
+    'approve',
+    'reject',
+    'correct',
+    'undo',
+    'forget',
+  ]);
   expect(menuCommands.map((c) => c.name)).toEqual([
     'weather',
     'units',

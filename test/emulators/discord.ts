@@ -10,7 +10,9 @@
  * anyway (DMs, messages that mention the bot, the bot's own).
  * REST: messages (create, get, edit; Discord's size limits answered with 50035), typing,
  * reactions, members, users, interaction callbacks (4, 5, 9; the 3-second window; one
- * response only), the interaction webhook (`@original`, follow-ups; its token dies 15 minutes
+ * response only; a modal checked as Discord checks it: at most 5 top-level components, Labels
+ * holding one text input or select, Discord's length limits, unique custom ids, component ids
+ * filled in), the interaction webhook (`@original`, follow-ups; its token dies 15 minutes
  * after the interaction, then 401 Invalid Webhook Token, 50027), the server's roles, and bulk
  * overwrite of global and guild commands. Every answer carries rate-limit headers; the bot's own
  * permissions (roles, @everyone, owner, Administrator) are checked where Discord checks them:
@@ -19,7 +21,8 @@
  *
  * Tests act as people: they add roles and members, post messages and DMs, react, run slash and
  * message commands (only those the bot registered, with Discord's option checks) and submit the
- * modals the bot opened; they read what the bot sent, and wait for it.
+ * modals the bot opened (text typed, options picked, each checked against what the modal allows,
+ * sent in Discord's submission shape); they read what the bot sent, and wait for it.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -160,6 +163,9 @@ interface CommandOption {
   options?: CommandOption[];
 }
 
+/** What a person enters in a modal, by custom id: text for a text input, option values for a select. */
+export type ModalValues = Record<string, string | string[]>;
+
 export interface ModalData {
   custom_id: string;
   title: string;
@@ -221,6 +227,7 @@ export interface DiscordEmulator {
   addRole(name: string, permissions?: bigint): string;
   addMember(username: string, roles?: string[]): string;
   giveRole(userId: string, roleId: string): void;
+  takeRole(userId: string, roleId: string): void;
   addChannel(name: string): string;
   /** A public thread in a channel (#general by default), announced with THREAD_CREATE. */
   addThread(name: string, parentId?: string): string;
@@ -244,10 +251,10 @@ export interface DiscordEmulator {
   /** A member runs a registered message command on a message. */
   messageCommand(userId: string, name: string, messageId: string): EmulatedInteraction;
   /**
-   * Submits the modal the bot opened in `opened`, with the text inputs' values by custom id (others keep their
-   * prefilled value).
+   * Submits the modal the bot opened in `opened`, by custom id: a text input's text, a select's picked option
+   * values (one value or a list); the others as the modal prefilled them (a text input's value, a select's defaults).
    */
-  submitModal(opened: EmulatedInteraction, values?: Record<string, string>): EmulatedInteraction;
+  submitModal(opened: EmulatedInteraction, values?: ModalValues): EmulatedInteraction;
 
   message(id: string): EmulatedMessage | undefined;
   /** Messages of a channel, oldest first (#general by default). */
@@ -360,6 +367,174 @@ function checkMessageBody(body: Json, creating: boolean): void {
   if (creating && !content && embeds.length === 0 && !(body.components as unknown[] | undefined)?.length) {
     throw new DiscordError(400, RESTJSONErrorCodes.CannotSendAnEmptyMessage, 'Cannot send an empty message');
   }
+}
+
+/** `{ a: { 0: { b: error } } }` for the path a.0.b, as Discord nests a field's errors. */
+const nested = (path: ReadonlyArray<string | number>, error: Json): Json =>
+  path.reduceRight<Json>((inner, key) => ({ [key]: inner }), error);
+
+/** Fields a modal may hold inside a Label (Discord's modal components). */
+const LABELLED_FIELDS = new Set<number>([
+  ComponentType.TextInput,
+  ComponentType.StringSelect,
+  ComponentType.UserSelect,
+  ComponentType.RoleSelect,
+  ComponentType.MentionableSelect,
+  ComponentType.ChannelSelect,
+  ComponentType.FileUpload,
+]);
+const TOP_LEVEL_IN_MODAL = [ComponentType.ActionRow, ComponentType.TextDisplay, ComponentType.Label];
+const MODAL_LIMITS = { components: 5, title: 45, customId: 100, label: 45, description: 100, options: 25 } as const;
+
+/** The fields of a modal (text inputs, selects), in order, wherever they sit. */
+function modalFields(components: Json[]): Json[] {
+  return components.flatMap((component) => {
+    if (component.type === ComponentType.Label) return [component.component as Json];
+    if (component.type === ComponentType.ActionRow) return component.components as Json[];
+    return [];
+  });
+}
+
+/**
+ * A modal as Discord accepts it in an interaction response (type 9), or Invalid Form Body (50035)
+ * naming the first field broken; components without an `id` get one, numbered in order as Discord does.
+ */
+function checkedModal(data: Json): ModalData {
+  const refuse = (path: ReadonlyArray<string | number>, code: string, message: string) =>
+    invalidForm({ data: nested(path, fieldError(code, message)) });
+  const text = (value: unknown, path: ReadonlyArray<string | number>, max: number, required = true) => {
+    if (value === undefined || value === null || value === '') {
+      if (required) throw refuse(path, 'BASE_TYPE_REQUIRED', 'This field is required');
+      return;
+    }
+    if (String(value).length > max) throw refuse(path, 'BASE_TYPE_MAX_LENGTH', `Must be ${max} or fewer in length.`);
+  };
+  text(data.custom_id, ['custom_id'], MODAL_LIMITS.customId);
+  text(data.title, ['title'], MODAL_LIMITS.title);
+  const components = (data.components ?? []) as Json[];
+  if (components.length === 0) throw refuse(['components'], 'BASE_TYPE_MIN_LENGTH', 'Must be 1 or more in length.');
+  if (components.length > MODAL_LIMITS.components)
+    throw refuse(['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${MODAL_LIMITS.components} or fewer in length.`);
+  components.forEach((component, i) => {
+    const at = ['components', i];
+    if (!TOP_LEVEL_IN_MODAL.includes(component.type as ComponentType))
+      throw refuse(
+        [...at, 'type'],
+        'UNION_TYPE_CHOICES',
+        `Value of field "type" must be one of (${TOP_LEVEL_IN_MODAL}).`,
+      );
+    if (component.type === ComponentType.Label) {
+      text(component.label, [...at, 'label'], MODAL_LIMITS.label);
+      text(component.description, [...at, 'description'], MODAL_LIMITS.description, false);
+      const field = component.component as Json | undefined;
+      if (!field || !LABELLED_FIELDS.has(Number(field.type)))
+        throw refuse(
+          [...at, 'component'],
+          'COMPONENT_TYPE_INVALID',
+          'Label holds one text input, select or file upload.',
+        );
+      checkModalField(field, [...at, 'component'], refuse, text);
+    }
+    if (component.type === ComponentType.ActionRow) {
+      const row = (component.components ?? []) as Json[];
+      // Rows in modals are the old way, and hold a single text input only.
+      if (row.length !== 1 || row[0].type !== ComponentType.TextInput)
+        throw refuse([...at, 'components'], 'COMPONENT_TYPE_INVALID', 'Action rows in modals hold one text input.');
+      checkModalField(row[0], [...at, 'components', 0], refuse, text);
+    }
+  });
+  const ids = modalFields(components).map((field) => String(field.custom_id));
+  const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (duplicate !== undefined)
+    throw refuse(['components'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
+  return { custom_id: String(data.custom_id), title: String(data.title), components: withComponentIds(components) };
+}
+
+function checkModalField(
+  field: Json,
+  at: ReadonlyArray<string | number>,
+  refuse: (path: ReadonlyArray<string | number>, code: string, message: string) => DiscordError,
+  text: (value: unknown, path: ReadonlyArray<string | number>, max: number, required?: boolean) => void,
+): void {
+  text(field.custom_id, [...at, 'custom_id'], MODAL_LIMITS.customId);
+  if (field.type === ComponentType.TextInput) {
+    const max = Number(field.max_length ?? 4000);
+    if (max > 4000)
+      throw refuse([...at, 'max_length'], 'NUMBER_TYPE_MAX', 'int value should be less than or equal to 4000.');
+    text(field.value, [...at, 'value'], max, false);
+    text(field.placeholder, [...at, 'placeholder'], 100, false);
+  }
+  if (field.type === ComponentType.StringSelect) {
+    const options = (field.options ?? []) as Json[];
+    if (options.length === 0 || options.length > MODAL_LIMITS.options)
+      throw refuse(
+        [...at, 'options'],
+        'BASE_TYPE_BAD_LENGTH',
+        `Must be between 1 and ${MODAL_LIMITS.options} in length.`,
+      );
+    options.forEach((option, j) => {
+      text(option.label, [...at, 'options', j, 'label'], 100);
+      text(option.value, [...at, 'options', j, 'value'], 100);
+      text(option.description, [...at, 'options', j, 'description'], 100, false);
+    });
+    if (new Set(options.map((option) => option.value)).size !== options.length)
+      throw refuse(
+        [...at, 'options'],
+        'SELECT_COMPONENT_OPTION_VALUE_DUPLICATED',
+        'Select option values must be unique',
+      );
+    text(field.placeholder, [...at, 'placeholder'], 150, false);
+    const max = Number(field.max_values ?? 1);
+    if (max < 1 || max > options.length)
+      throw refuse(
+        [...at, 'max_values'],
+        'NUMBER_TYPE_MAX',
+        `int value should be less than or equal to ${options.length}.`,
+      );
+  }
+}
+
+/** The components with Discord's `id`s: a given one is kept, the rest numbered in order after the largest. */
+function withComponentIds(components: Json[]): Json[] {
+  let next = 1;
+  const number = (component: Json): Json => {
+    const id = typeof component.id === 'number' ? component.id : next;
+    next = Math.max(next, id) + 1;
+    const numbered: Json = { ...component, id };
+    if (component.component) numbered.component = number(component.component as Json);
+    if (Array.isArray(component.components)) numbered.components = (component.components as Json[]).map(number);
+    return numbered;
+  };
+  return components.map(number);
+}
+
+/** A select as submitted: the options picked, or its defaults; checked against its options and counts. */
+function picked(select: Json, values: ModalValues): Json {
+  const customId = String(select.custom_id);
+  const options = (select.options ?? []) as Array<{ value: string; default?: boolean }>;
+  const given = values[customId];
+  const chosen = given === undefined ? options.filter((option) => option.default).map((o) => o.value) : [given].flat();
+  const unknown = chosen.find((value) => !options.some((option) => option.value === value));
+  if (unknown !== undefined) throw new Error(`"${unknown}" is not an option of the modal's "${customId}"`);
+  const [min, max] = [Number(select.min_values ?? 1), Number(select.max_values ?? 1)];
+  if (chosen.length === 0 && select.required !== false) throw new Error(`the modal's "${customId}" is required`);
+  if (chosen.length > 0 && (chosen.length < min || chosen.length > max))
+    throw new Error(`the modal's "${customId}" takes ${min} to ${max} options`);
+  return { type: ComponentType.StringSelect, id: select.id, custom_id: customId, values: chosen };
+}
+
+/** A text input as submitted: the text typed, or its prefilled value. */
+function typed(input: Json, values: ModalValues): Json {
+  const customId = String(input.custom_id);
+  const given = values[customId];
+  if (Array.isArray(given)) throw new Error(`the modal's "${customId}" is a text input: type text, not options`);
+  const value = given ?? String(input.value ?? '');
+  if (input.required !== false && !value) throw new Error(`the modal's "${customId}" is required`);
+  if (typeof input.max_length === 'number' && value.length > input.max_length)
+    throw new Error(`the modal's "${customId}" takes at most ${input.max_length} characters`);
+  if (value && typeof input.min_length === 'number' && value.length < input.min_length)
+    throw new Error(`the modal's "${customId}" takes at least ${input.min_length} characters`);
+  return { type: ComponentType.TextInput, id: input.id, custom_id: customId, value };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1217,10 +1392,7 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       case InteractionResponseType.Modal: {
         if (interaction.type === InteractionType.ModalSubmit)
           throw invalidForm({ type: fieldError('INTERACTION_RESPONSE_TYPE_INVALID', 'A modal cannot answer a modal') });
-        const components = (data.components ?? []) as Json[];
-        if (!data.custom_id || !data.title || components.length === 0)
-          throw invalidForm({ data: fieldError('BASE_TYPE_REQUIRED', 'custom_id, title and components are required') });
-        interaction.modal = { custom_id: String(data.custom_id), title: String(data.title), components };
+        interaction.modal = checkedModal(data);
         break;
       }
       default:
@@ -1452,24 +1624,21 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     });
   }
 
-  /** The submitted modal, shaped as Discord echoes it: each text input with its value, in its label or row. */
-  function submittedComponents(modal: ModalData, values: Record<string, string>): Json[] {
-    const input = (component: Json): Json => {
-      const customId = String(component.custom_id);
-      const value = values[customId] ?? String(component.value ?? '');
-      if (component.required !== false && !value) throw new Error(`the modal's "${customId}" is required`);
-      if (typeof component.max_length === 'number' && value.length > component.max_length)
-        throw new Error(`the modal's "${customId}" takes at most ${component.max_length} characters`);
-      return { type: ComponentType.TextInput, id: component.id, custom_id: customId, value };
-    };
+  /** The submitted modal as Discord sends it: each field in its label or row, with its value or values. */
+  function submittedComponents(modal: ModalData, values: ModalValues): Json[] {
+    const known = new Set(modalFields(modal.components).map((field) => String(field.custom_id)));
+    for (const customId of Object.keys(values))
+      if (!known.has(customId)) throw new Error(`the modal has no field "${customId}"`);
+    const field = (component: Json): Json =>
+      component.type === ComponentType.StringSelect ? picked(component, values) : typed(component, values);
     return modal.components.map((component) => {
       if (component.type === ComponentType.Label)
-        return { type: ComponentType.Label, id: component.id, component: input(component.component as Json) };
+        return { type: ComponentType.Label, id: component.id, component: field(component.component as Json) };
       if (component.type === ComponentType.ActionRow)
         return {
           type: ComponentType.ActionRow,
           id: component.id,
-          components: (component.components as Json[]).map(input),
+          components: (component.components as Json[]).map(field),
         };
       return { type: component.type, id: component.id };
     });
@@ -1505,6 +1674,10 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     },
     giveRole(userId, roleId) {
       guild.members.get(userId)!.roles.push(roleId);
+    },
+    takeRole(userId, roleId) {
+      const member = guild.members.get(userId)!;
+      member.roles = member.roles.filter((id) => id !== roleId);
     },
     addChannel,
     addThread(name, parentId = generalId) {

@@ -6,7 +6,9 @@
  *   calls: auth.test, apps.connections.open, chat.postMessage/update/postEphemeral,
  *   reactions.add/remove, conversations.history/replies (metadata only with
  *   `include_all_metadata`; `not_in_channel` where the bot is no member), views.open (trigger ids
- *   expire after 3 s, used once), usergroups.users.list (`plan_upgrade_required` on a free
+ *   expire after 3 s, used once; the view validated as Slack does: block types, at most 100 blocks,
+ *   unique block_ids, input elements — plain_text_input, static_select with options of text and
+ *   value — and their limits), usergroups.users.list (`plan_upgrade_required` on a free
  *   workspace; Tier 2: beyond 20 calls a minute, HTTP 429 with `Retry-After`);
  * - Socket Mode: `apps.connections.open` hands out a ws:// URL; the socket greets with `hello`,
  *   carries envelopes `{envelope_id, type: events_api|slash_commands|interactive, payload,
@@ -20,7 +22,8 @@
  * than the deadline (3 s) is a failure the user sees ("We had some trouble connecting"); the
  * emulator records it in `expiredAcks`.
  * The workspace holds users, channels, DMs with the bot, user groups and their messages. A test
- * acts as a user (posts, mentions, reacts, runs commands and shortcuts, submits modals), which
+ * acts as a user (posts, mentions, reacts, runs commands and shortcuts, fills in and submits modals:
+ * the app gets `view.state.values[block_id][action_id]` with `type` and `value` or `selected_option`), which
  * delivers the events an app subscribed to, and reads everything the app sent.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -153,12 +156,65 @@ function textErrors(where: string, text: unknown, max: number, types = TEXT_TYPE
   return [];
 }
 
+/** Slack's limits on ids: a block_id or an action_id is at most 255 characters. */
+const ID_MAX = 255;
+
+function optionErrors(where: string, option: unknown): string[] {
+  const { text, value } = (option ?? {}) as { text?: unknown; value?: unknown };
+  const errors = textErrors(`${where}.text`, text, 75, ['plain_text']);
+  if (typeof value !== 'string' || value.length === 0 || value.length > 150)
+    errors.push(`${where}.value must be 1 to 150 characters`);
+  return errors;
+}
+
+/** The elements an input block takes (of those this emulator knows), checked as Slack checks them. */
+function inputElementErrors(at: string, element: Record<string, unknown> | undefined): string[] {
+  const errors: string[] = [];
+  if (typeof element?.action_id !== 'string' || element.action_id.length > ID_MAX)
+    errors.push(`${at}.action_id is required (at most ${ID_MAX} characters)`);
+  if (element?.placeholder !== undefined)
+    errors.push(...textErrors(`${at}.placeholder`, element.placeholder, 150, ['plain_text']));
+  switch (element?.type) {
+    case 'plain_text_input': {
+      const max = (element.max_length as number | undefined) ?? 3000;
+      const min = (element.min_length as number | undefined) ?? 0;
+      if (max < 1 || max > 3000) errors.push(`${at}.max_length must be 1 to 3000`);
+      if (min < 0 || min > max) errors.push(`${at}.min_length must be 0 to max_length`);
+      if (typeof element.initial_value === 'string' && element.initial_value.length > max)
+        errors.push(`${at}.initial_value is longer than max_length`);
+      return errors;
+    }
+    case 'static_select': {
+      const options = element.options as unknown[] | undefined;
+      if (!Array.isArray(options) || options.length === 0 || options.length > 100)
+        return [...errors, `${at}.options must have 1 to 100 items`];
+      options.forEach((option, i) => errors.push(...optionErrors(`${at}.options[${i}]`, option)));
+      const values = options.map((option) => (option as { value?: unknown }).value);
+      if (new Set(values).size !== values.length) errors.push(`${at}.options must have distinct values`);
+      const initial = element.initial_option as { value?: unknown } | undefined;
+      if (initial !== undefined && !values.includes(initial.value))
+        errors.push(`${at}.initial_option must be one of the options`);
+      return errors;
+    }
+    default:
+      return [...errors, `${at}: unsupported element ${String(element?.type)}`];
+  }
+}
+
 /** The checks Slack's block validation makes on the blocks this bot sends. */
 function blockErrors(blocks: unknown, surface: 'message' | 'modal'): string[] {
   if (!Array.isArray(blocks)) return ['blocks must be an array'];
   if (blocks.length > (surface === 'message' ? 50 : 100)) return ['too many blocks'];
+  const blockIds = new Set<string>();
   return blocks.flatMap((block: Record<string, unknown>, index) => {
     const at = `blocks[${index}]`;
+    const id = block.block_id;
+    if (id !== undefined) {
+      if (typeof id !== 'string' || id.length === 0 || id.length > ID_MAX)
+        return [`${at}.block_id must be 1 to ${ID_MAX} characters`];
+      if (blockIds.has(id)) return [`${at}.block_id ${id} is used by another block`];
+      blockIds.add(id);
+    }
     switch (block.type) {
       case 'section': {
         const fields = block.fields as unknown[] | undefined;
@@ -180,20 +236,77 @@ function blockErrors(blocks: unknown, surface: 'message' | 'modal'): string[] {
         return [];
       case 'input': {
         if (surface !== 'modal') return [`${at}: input blocks belong in modals`];
-        const element = block.element as Record<string, unknown> | undefined;
         const errors = textErrors(`${at}.label`, block.label, 2000, ['plain_text']);
-        if (element?.type !== 'plain_text_input') return [...errors, `${at}.element: unsupported element`];
-        const max = (element.max_length as number | undefined) ?? 3000;
-        if (max > 3000) errors.push(`${at}.element.max_length must be at most 3000`);
-        if (typeof element.initial_value === 'string' && element.initial_value.length > max)
-          errors.push(`${at}.element.initial_value is longer than max_length`);
-        if (typeof element.action_id !== 'string') errors.push(`${at}.element.action_id is required`);
-        return errors;
+        if (block.hint !== undefined) errors.push(...textErrors(`${at}.hint`, block.hint, 2000, ['plain_text']));
+        if (block.optional !== undefined && typeof block.optional !== 'boolean')
+          errors.push(`${at}.optional must be a boolean`);
+        return [...errors, ...inputElementErrors(`${at}.element`, block.element as Record<string, unknown>)];
       }
       default:
         return [`${at}: unknown block type ${String(block.type)}`];
     }
   });
+}
+
+/** An input block of an open view, as its submission reads it. */
+interface InputBlock {
+  block_id: string;
+  optional?: boolean;
+  element: {
+    type: 'plain_text_input' | 'static_select';
+    action_id: string;
+    min_length?: number;
+    max_length?: number;
+    initial_value?: string;
+    options?: { text: unknown; value: string }[];
+    initial_option?: { text: unknown; value: string };
+  };
+}
+
+/**
+ * `view.state.values` as Slack sends it with a view_submission: every input block by its block_id, then its element's
+ * action_id, with the element's `type` and `value` (text inputs; null when empty) or `selected_option` (selects; null
+ * when none is picked). `typed` is what the user typed or picked (block_id -> action_id -> text or option value); an
+ * input left alone keeps its initial value. What the user could not have done in Slack's client throws.
+ */
+function submittedState(view: Record<string, unknown>, typed: Record<string, Record<string, string>>) {
+  const inputs = ((view.blocks ?? []) as { type?: string }[]).filter(
+    (block): block is InputBlock & { type: 'input' } => block.type === 'input',
+  );
+  for (const [blockId, actions] of Object.entries(typed)) {
+    const input = inputs.find((block) => block.block_id === blockId);
+    if (!input) throw new Error(`the view has no input block ${blockId}`);
+    const unknown = Object.keys(actions).find((action) => action !== input.element.action_id);
+    if (unknown) throw new Error(`input block ${blockId} has no element ${unknown}`);
+  }
+  const state: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const input of inputs) {
+    const { element } = input;
+    const given = typed[input.block_id]?.[element.action_id];
+    const value =
+      element.type === 'static_select' ? { selected_option: picked(input, given) } : { value: typedText(input, given) };
+    const filled = element.type === 'static_select' ? value.selected_option !== null : value.value !== null;
+    if (!filled && !input.optional) throw new Error(`input block ${input.block_id} is required: Slack will not submit`);
+    state[input.block_id] = { [element.action_id]: { type: element.type, ...value } };
+  }
+  return state;
+}
+
+function picked(input: InputBlock, given: string | undefined) {
+  const { options = [], initial_option } = input.element;
+  if (given === undefined) return initial_option ?? null;
+  const option = options.find((candidate) => candidate.value === given);
+  if (!option) throw new Error(`input block ${input.block_id} offers no option ${given}`);
+  return option;
+}
+
+function typedText(input: InputBlock, given: string | undefined): string | null {
+  const text = given ?? input.element.initial_value ?? '';
+  const { min_length: min = 0, max_length: max = 3000 } = input.element;
+  if (text.length > max) throw new Error(`input block ${input.block_id} takes at most ${max} characters`);
+  if (text.length > 0 && text.length < min)
+    throw new Error(`input block ${input.block_id} needs at least ${min} characters`);
+  return text === '' ? null : text;
 }
 
 function metadataError(metadata: unknown): string | undefined {
@@ -1007,6 +1120,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions) {
       while (background.size) await Promise.all([...background]);
     },
 
+    /** A trigger_id as an interaction of this user would carry one (for calling views.open by hand). */
+    trigger: issueTrigger,
+
     /** A user writes in a channel (or thread); the app gets `app_mention` and/or `message.*` events as subscribed. */
     async post(user: SlackUser, channel: Channel, text: string, options: { threadTs?: string } = {}) {
       const message: StoredMessage = {
@@ -1119,18 +1235,15 @@ export async function startSlackEmulator(options: SlackEmulatorOptions) {
       });
     },
 
-    /** A user submits an open modal with these input values (block_id -> action_id -> text). */
+    /**
+     * A user fills in an open modal and submits it: `values` is what they typed or picked (block_id -> action_id ->
+     * text, or a select's option value); the app gets the view's state as Slack sends it (see `submittedState`).
+     */
     async submitView(user: SlackUser, viewId: string, values: Record<string, Record<string, string>>) {
       const opened = views.get(viewId);
       if (!opened || opened.closed) throw new Error(`no open view ${viewId}`);
-      const state = Object.fromEntries(
-        Object.entries(values).map(([block, actions]) => [
-          block,
-          Object.fromEntries(
-            Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }]),
-          ),
-        ]),
-      );
+      if (opened.user !== user.id) throw new Error(`view ${viewId} is open for another user`);
+      const state = submittedState(opened.view, values);
       const delivery = await deliver('interactive', {
         type: 'view_submission',
         team: { id: team.id, domain: team.domain },

@@ -31,6 +31,7 @@ let adapter: Adapter;
 /** Server members: no rights; moderator by role name; Manage Messages; admin by role id; Administrator. */
 let member: string;
 let moderator: string;
+let moderatorRole: string;
 let messageManager: string;
 let admin: string;
 let administrator: string;
@@ -45,7 +46,7 @@ async function connect(): Promise<Adapter> {
 
 beforeEach(async () => {
   discord = await startDiscordEmulator({ botPermissions: BOT_PERMISSIONS, heartbeatIntervalMs: 500 });
-  const moderatorRole = discord.addRole('Weather Mods');
+  moderatorRole = discord.addRole('Weather Mods');
   const adminRole = discord.addRole('Bot Admins');
   member = discord.addMember('rain-fan');
   moderator = discord.addMember('mod-mia', [moderatorRole]);
@@ -329,29 +330,110 @@ describe('moderation with reactions', () => {
 });
 
 describe('"Correct answer" message command', () => {
-  test('a moderator gets a form prefilled with the answer; submitting stores the correction', async () => {
-    const answer = await ask(member, 'weather in Tokyo');
-    const opened = discord.messageCommand(moderator, 'Correct answer', answer.id);
+  interface FormField {
+    type: number;
+    custom_id: string;
+    value?: string;
+    placeholder?: string;
+    options?: Array<{ value: string }>;
+  }
+  /** The form's fields by custom id, each in its Label, as the bot opened it. */
+  async function openForm(userId: string, answer: EmulatedMessage) {
+    const opened = discord.messageCommand(userId, 'Correct answer', answer.id);
     const modal = await discord.waitFor(() => opened.modal, 'the correction form');
-    expect(opened.responses.map((r) => r.type)).toEqual([9]);
-    const [label] = modal.components as Array<{
-      type: number;
-      component: { type: number; style: number; value: string; custom_id: string };
-    }>;
-    expect(label.type).toBe(18);
-    expect(label.component).toMatchObject({ type: 4, style: 2, value: answer.embeds[0].description });
+    const labels = modal.components as Array<{ type: number; component: FormField }>;
+    const fields = Object.fromEntries(labels.map((label) => [label.component.custom_id, label.component]));
+    return { opened, labels, fields };
+  }
+  /** The bot's public messages that answer the question `answer` answered, after it. */
+  const laterAnswers = (answer: EmulatedMessage) =>
+    botMessages().filter((m) => m.referenceId === answer.referenceId && m.id !== answer.id);
 
-    const submitted = discord.submitModal(opened, {
-      [label.component.custom_id]: 'Tokyo is mild and dry today, 15°C.',
-    });
+  test('a moderator corrects what was understood (place, when, aspect): saved, and the asker gets the new answer', async () => {
+    const answer = await ask(member, 'weather in Tokyo');
+    const id = exchangeOf(answer);
+    const { opened, labels, fields } = await openForm(moderator, answer);
+    expect(opened.responses.map((r) => r.type)).toEqual([9]);
+    // Five Labels, Discord's most: the place and the answer typed, the rest picked.
+    expect(labels.map((label) => [label.type, label.component.type, label.component.custom_id])).toEqual([
+      [18, 4, 'place'],
+      [18, 3, 'when'],
+      [18, 3, 'aspect'],
+      [18, 3, 'kind'],
+      [18, 4, 'answer'],
+    ]);
+    expect(fields.place.placeholder).toBe('Keep: Tokyo, JP');
+    expect(fields.when.placeholder).toMatch(/^Keep: (right now|today|now)/);
+    expect(fields.aspect.options!.map((o) => o.value)).toEqual([
+      'general',
+      'temperature',
+      'rain',
+      'snow',
+      'wind',
+      'humidity',
+      'sun',
+    ]);
+    expect(fields.answer.value).toBe(answer.embeds[0].description);
+    expect(() => discord.submitModal(opened, { when: 'yesterday' })).toThrow(/not an option/);
+
+    const submitted = discord.submitModal(opened, { place: 'Paris, TX', when: 'tomorrow', aspect: 'rain' });
     const confirmation = await finalReply(submitted);
+    const [corrected] = await discord.waitFor(
+      () => laterAnswers(answer).length === 1 && laterAnswers(answer),
+      'the corrected answer',
+    );
+
+    expect(submitted.responses[0]).toMatchObject({ type: 5, data: { flags: 64 } });
     expect(confirmation.flags & 64).toBe(64);
-    expect(confirmation.content).toBe(`Correction saved ✏️ — exchange ${exchangeOf(answer)}.`);
-    expect((await bot.store.get(exchangeOf(answer)))!.moderation).toMatchObject({
+    expect(confirmation.content).toMatch(
+      new RegExp(`^Correction saved ✏️ — exchange ${id}, read as Paris, TX · tomorrow · rain`),
+    );
+    expect(confirmation.content).toContain(corrected.id);
+    expect(corrected.flags & 64).toBe(0);
+    expect(corrected.content).toBe('A moderator corrected my answer ✏️');
+    expect(corrected.embeds[0].title).toMatch(/Paris, Texas, US — tomorrow/);
+    expect(corrected.embeds[0].description).toMatch(/rain/);
+    expect(corrected.embeds[0].footer!.text).toBe(`exchange ${id} · corrected ✏️`);
+    expect(corrected.reactions.size).toBe(0);
+    expect((await bot.store.get(id))!.moderation).toMatchObject({
       status: 'corrected',
-      correction: 'Tokyo is mild and dry today, 15°C.',
+      by: expect.stringMatching(/^discord:/),
+      correction: corrected.embeds[0].description,
+      reading: { weather: true, location: 'Paris', region: 'TX', when: 'tomorrow', aspect: 'rain' },
     });
     await footerShows(answer, 'corrected');
+  });
+
+  test('an edited answer alone is saved as typed and shown to the asker', async () => {
+    const answer = await ask(member, 'weather in Tokyo');
+    const { opened } = await openForm(moderator, answer);
+    const better = 'Tokyo stays dry; a light jacket is enough.';
+    const confirmation = await finalReply(discord.submitModal(opened, { answer: better }));
+    expect(confirmation.content).toMatch(new RegExp(`^Correction saved ✏️ — exchange ${exchangeOf(answer)}\\.`));
+    const [corrected] = await discord.waitFor(
+      () => laterAnswers(answer).length === 1 && laterAnswers(answer),
+      'the corrected answer',
+    );
+    expect(corrected).toMatchObject({ content: `A moderator corrected my answer ✏️\n${better}`, embeds: [] });
+    expect((await bot.store.get(exchangeOf(answer)))!.moderation).toMatchObject({
+      status: 'corrected',
+      correction: better,
+    });
+  });
+
+  test('a refusal (a place nobody knows, nothing changed) goes to the moderator only and changes nothing', async () => {
+    const answer = await ask(member, 'weather in Tokyo');
+    const unknownPlace = await finalReply(
+      discord.submitModal((await openForm(moderator, answer)).opened, { place: 'Nowhereville' }),
+    );
+    expect(unknownPlace.flags & 64).toBe(64);
+    expect(unknownPlace.content).toMatch(/^Not saved: .*Nowhereville/);
+    const unchanged = await finalReply(discord.submitModal((await openForm(moderator, answer)).opened));
+    expect(unchanged.content).toBe('Nothing was changed: pick what I misunderstood, or edit the answer.');
+
+    expect(laterAnswers(answer)).toEqual([]);
+    expect(await statusOf(exchangeOf(answer))).toBe('pending');
+    expect(answer.embeds[0].footer!.text).toBe(`exchange ${exchangeOf(answer)}`);
   });
 
   test('anyone else is told so privately, and gets no form', async () => {
@@ -363,6 +445,48 @@ describe('"Correct answer" message command', () => {
 
     const notAnAnswer = discord.messageCommand(moderator, 'Correct answer', discord.send(member, 'hi').id);
     expect((await finalReply(notAnAnswer)).content).toMatch(/not one of my weather answers/);
+  });
+
+  test('a moderator who lost the role before sending the form is refused privately; nothing changes', async () => {
+    const answer = await ask(member, 'weather in Tokyo');
+    const { opened } = await openForm(moderator, answer);
+    discord.takeRole(moderator, moderatorRole);
+    const refused = await finalReply(discord.submitModal(opened, { place: 'Paris, TX' }));
+    expect(refused).toMatchObject({ content: expect.stringMatching(/^Only moderators can use \/correct/), flags: 64 });
+    expect(laterAnswers(answer)).toEqual([]);
+    expect(await statusOf(exchangeOf(answer))).toBe('pending');
+  });
+
+  test("Discord refuses a form of more than five components, with its error (the emulator keeps Discord's rule)", async () => {
+    await adapter.stop();
+    const answer = discord.send(member, 'a message to open a form on');
+    const interaction = discord.messageCommand(moderator, 'Correct answer', answer.id);
+    const field = (i: number) => ({
+      type: 18,
+      label: `Field ${i}`,
+      component: { type: 4, custom_id: `f${i}`, style: 1 },
+    });
+    const callback = (count: number) =>
+      fetch(`${discord.apiUrl}/v10/interactions/${interaction.id}/${interaction.token}/callback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 9,
+          data: { custom_id: 'form', title: 'Form', components: Array.from({ length: count }, (_, i) => field(i)) },
+        }),
+      });
+    const refused = await callback(6);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      message: 'Invalid Form Body',
+      code: 50035,
+      errors: {
+        data: { components: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 5 or fewer in length.' }] } },
+      },
+    });
+    expect((await callback(5)).status).toBe(204);
+    expect(interaction.modal!.components.map((c) => c.id)).toEqual([1, 3, 5, 7, 9]);
+    adapter = await connect();
   });
 });
 

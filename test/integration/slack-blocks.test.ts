@@ -3,18 +3,32 @@ import { readFile } from 'node:fs/promises';
 import {
   ANSWER_EVENT_TYPE,
   CORRECT_SHORTCUT,
+  CORRECTION_BLOCKS,
+  CORRECTION_INPUT,
+  CORRECTION_SELECT,
   correctionModal,
+  correctionOf,
   correctionTargetOf,
   exchangeIdOf,
   plainText,
   renderProgress,
   renderReply,
+  splitPlace,
 } from '../../bot/adapters/slack/blocks';
 import { slackManifest } from '../../bot/adapters/slack/app-manifest';
 import { buildFacts } from '../../bot/answers/facts';
 import { commands, findCommand, menuCommands } from '../../bot/commands';
+import { checkOptions } from '../../bot/commands/options';
 import { makeReport } from '../helpers/report';
 import { runScript } from '../helpers/run-script';
+
+type ModalElement = { type: string; max_length?: number; options?: { value: string }[] };
+
+/** The longest text an input block of the modal takes. */
+function maxLengthOf(modal: ReturnType<typeof correctionModal>, blockId: string): number {
+  const input = (modal.blocks as { block_id?: string; element?: ModalElement }[]).find((b) => b.block_id === blockId);
+  return input!.element!.max_length!;
+}
 
 describe('Slack text and blocks', () => {
   test("plainText drops the bot's mention and shows links, channels and people as a reader sees them", () => {
@@ -91,7 +105,7 @@ describe('Slack text and blocks', () => {
     expect(exchangeIdOf(undefined)).toBeUndefined();
   });
 
-  test('the correction modal carries its target and starts from the answer as written', () => {
+  test('the correction modal carries its target, shows the answer as written and asks for each part of the reading', () => {
     const target = {
       channel: 'C0GENERAL',
       ts: '1764086400.000002',
@@ -100,8 +114,69 @@ describe('Slack text and blocks', () => {
     };
     const modal = correctionModal(target, 'Sun &amp; clouds');
     expect(correctionTargetOf(modal.private_metadata!)).toEqual(target);
-    expect(JSON.stringify(modal.blocks)).toContain('"initial_value":"Sun & clouds"');
     expect(correctionTargetOf('not ours')).toBeUndefined();
+    const blocks = modal.blocks as { type: string; block_id?: string; optional?: boolean; element?: ModalElement }[];
+    expect(JSON.stringify(blocks)).toContain('*The answer now*\\nSun &amp; clouds');
+    const inputs = blocks.filter((block) => block.type === 'input');
+    expect(inputs.map((block) => [block.block_id, block.element!.type, block.optional])).toEqual([
+      [CORRECTION_BLOCKS.weather, 'static_select', true],
+      [CORRECTION_BLOCKS.place, 'plain_text_input', true],
+      [CORRECTION_BLOCKS.when, 'static_select', true],
+      [CORRECTION_BLOCKS.aspect, 'static_select', true],
+      [CORRECTION_BLOCKS.units, 'static_select', true],
+      [CORRECTION_BLOCKS.answer, 'plain_text_input', true],
+    ]);
+    // Nothing is prefilled: a modal submitted as it opened corrects nothing.
+    expect(JSON.stringify(inputs)).not.toMatch(/initial_(value|option)/);
+  });
+
+  test('every choice the modal offers is one the correct command takes, and no text is longer than it takes', () => {
+    const modal = correctionModal({ channel: 'C0GENERAL', ts: '1.000001', exchangeId: '000042-0137' }, '');
+    const command = findCommand('correct')!;
+    for (const block of modal.blocks as { block_id?: string; element?: ModalElement }[]) {
+      const element = block.element;
+      if (element?.type !== 'static_select') continue;
+      for (const { value } of element.options!) {
+        const read = checkOptions(command.options, { exchange: '000042-0137', [block.block_id!]: value });
+        expect([block.block_id, value, 'problem' in read ? read.problem : 'ok']).toEqual([block.block_id, value, 'ok']);
+      }
+    }
+    const place = 'P'.repeat(maxLengthOf(modal, CORRECTION_BLOCKS.place));
+    const answer = 'A'.repeat(maxLengthOf(modal, CORRECTION_BLOCKS.answer));
+    expect(checkOptions(command.options, { exchange: '000042-0137', place, answer })).toHaveProperty('values');
+  });
+
+  test('a submitted modal becomes the options that were filled in; "Dallas, TX" is a place and a region', () => {
+    const text = (value: string | null) => ({ [CORRECTION_INPUT]: { type: 'plain_text_input', value } });
+    const select = (value: string | null) => ({
+      [CORRECTION_SELECT]: {
+        type: 'static_select',
+        selected_option: value === null ? null : { text: { type: 'plain_text' as const, text: value }, value },
+      },
+    });
+    const state = (filled: Partial<Record<keyof typeof CORRECTION_BLOCKS, string>>) => ({
+      [CORRECTION_BLOCKS.weather]: select(filled.weather ?? null),
+      [CORRECTION_BLOCKS.place]: text(filled.place ?? null),
+      [CORRECTION_BLOCKS.when]: select(filled.when ?? null),
+      [CORRECTION_BLOCKS.aspect]: select(filled.aspect ?? null),
+      [CORRECTION_BLOCKS.units]: select(filled.units ?? null),
+      [CORRECTION_BLOCKS.answer]: text(filled.answer ?? null),
+    });
+
+    expect(correctionOf(state({ place: ' Fort Worth, Texas, US ', when: 'tomorrow', aspect: 'rain' }))).toEqual({
+      options: { place: 'Fort Worth, Texas', region: 'US', when: 'tomorrow', aspect: 'rain' },
+    });
+    expect(correctionOf(state({ place: 'Dallas', units: 'f', answer: ' Hot. ' }))).toEqual({
+      options: { place: 'Dallas', units: 'f', answer: 'Hot.' },
+    });
+    expect(correctionOf(state({ weather: 'no' }))).toEqual({ options: { weather: 'no' } });
+    expect(correctionOf(state({ answer: '   ' }))).toEqual({
+      errors: { [CORRECTION_BLOCKS.answer]: expect.any(String) },
+    });
+    expect(correctionOf(state({ place: ', TX' }))).toEqual({
+      errors: { [CORRECTION_BLOCKS.place]: expect.any(String) },
+    });
+    expect(splitPlace('Paris')).toEqual({ place: 'Paris', region: undefined });
   });
 });
 

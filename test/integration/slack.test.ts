@@ -2,6 +2,7 @@
  * The Slack adapter with a real Bolt App against the local Slack emulator (Web API, Socket Mode,
  * signed HTTP requests), on the real assistant, store and a local Open-Meteo.
  */
+import { LogLevel, webApi } from '@slack/bolt';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { slackManifest } from '../../bot/adapters/slack/app-manifest';
@@ -9,8 +10,9 @@ import { createSlackAdapter, EVENTS_PATH, WORKING_REACTION, type SlackAdapter } 
 import {
   ANSWER_EVENT_TYPE,
   CORRECT_SHORTCUT,
-  CORRECTION_BLOCK,
+  CORRECTION_BLOCKS,
   CORRECTION_INPUT,
+  CORRECTION_SELECT,
 } from '../../bot/adapters/slack/blocks';
 import { replies } from '../../bot/chat/replies';
 import { loadConfig } from '../../bot/config';
@@ -103,6 +105,20 @@ const contextText = (call: ApiCall) =>
     .flatMap((b) => b.elements!.map((e) => e.text))
     .join('\n');
 const status = async (w: Workspace, exchangeId: string) => (await w.bot.store.get(exchangeId))!.moderation.status;
+
+/** What a moderator fills in the Correct answer modal, as the emulator's submitView takes it. */
+function filled(fields: Partial<Record<keyof typeof CORRECTION_BLOCKS, string>>) {
+  const actionOf = (field: string) => (field === 'place' || field === 'answer' ? CORRECTION_INPUT : CORRECTION_SELECT);
+  return Object.fromEntries(
+    Object.entries(fields).map(([field, value]) => [
+      CORRECTION_BLOCKS[field as keyof typeof CORRECTION_BLOCKS],
+      { [actionOf(field)]: value },
+    ]),
+  );
+}
+
+/** How a saved correction begins, whatever it says after. */
+const savedFor = (exchangeId: string) => `Correction saved ✏️ — exchange ${exchangeId}`;
 
 describe('Slack in Socket Mode', () => {
   let w: Workspace;
@@ -202,15 +218,24 @@ describe('Slack in Socket Mode', () => {
     const answer = slack.messages(elsewhere).find((m) => m.user === slack.bot.id)!;
     expect(slack.react(alice, elsewhere, answer.ts, 'white_check_mark')).toBeUndefined();
 
-    // The Correct answer shortcut works anywhere; its outcome comes back through the shortcut's response URL.
+    // The Correct answer shortcut works anywhere: the corrected answer and the moderator's confirmation both go through
+    // the shortcut's response URL, for everyone and privately.
     await slack.messageShortcut(alice, elsewhere, answer.ts, CORRECT_SHORTCUT);
     const modal = await slack.waitForView((v) => v.user === alice.id);
     const { exchangeId } = JSON.parse(modal.view.private_metadata as string) as { exchangeId: string };
-    const correction = 'Cold and windy in Reykjavík.';
-    await slack.submitView(alice, modal.id, { [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: correction } });
+    await slack.submitView(alice, modal.id, filled({ when: 'tomorrow' }));
     const told = await slack.waitForResponse((post) => post.body.response_type === 'ephemeral');
-    expect(told.body.text).toBe(`Correction saved ✏️ — exchange ${exchangeId}.`);
-    expect((await w.bot.store.get(exchangeId))!.moderation).toMatchObject({ status: 'corrected', correction });
+    expect(told.body.text).toMatch(new RegExp(`^${savedFor(exchangeId)}`));
+    const shown = slack.responses.find((post) => post.body.response_type === 'in_channel' && post !== posted)!;
+    // Everyone sees the answer; only the moderator the confirmation.
+    expect(shown.body.text).toMatch(/Reykjavík/);
+    expect(shown.body.text).not.toContain(savedFor(exchangeId));
+    expect(shown.body.text).toMatch(/tomorrow/i);
+    expect(slack.messages(elsewhere).at(-1)!.text).toBe(shown.body.text);
+    expect((await w.bot.store.get(exchangeId))!.moderation).toMatchObject({
+      status: 'corrected',
+      reading: { weather: true, location: 'Reykjavík', when: 'tomorrow' },
+    });
   });
 
   test("a moderator's ✅ approves the answer; another user's ✅ is ignored", async () => {
@@ -271,17 +296,14 @@ describe('Slack in Socket Mode', () => {
     expect(slack.callsTo('usergroups.users.list')).toHaveLength(1);
   });
 
-  test('the Correct answer shortcut opens a prefilled modal whose submission stores the correction', async () => {
+  test('a moderator corrects what the bot understood; the corrected answer is posted where the question was asked', async () => {
     const { slack, alice, bob } = w;
-    const answer = await mentionAndWait(w, bob, slack.general, 'temperature in New York');
+    const answer = await mentionAndWait(w, bob, slack.general, 'weather in Paris');
+    expect(answer.call.args.text).toMatch(/Paris, Île-de-France, FR/);
 
     const shortcut = await slack.messageShortcut(alice, slack.general, answer.ts, CORRECT_SHORTCUT);
     expect(shortcut.acked).toBe(true);
     const modal = await slack.waitForView((v) => v.user === alice.id);
-    const input = (
-      modal.view.blocks as { type: string; element?: { initial_value: string; multiline: boolean } }[]
-    ).find((b) => b.type === 'input')!;
-    expect(input.element).toMatchObject({ multiline: true, initial_value: answer.call.args.text });
     expect(JSON.parse(modal.view.private_metadata as string)).toEqual({
       channel: slack.general.id,
       ts: answer.ts,
@@ -290,39 +312,115 @@ describe('Slack in Socket Mode', () => {
       responseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/respond\//),
     });
 
-    const correction = 'Right now in New York it is cool and breezy.';
-    const submitted = await slack.submitView(alice, modal.id, {
-      [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: correction },
-    });
-    // The modal closes at once; the correction is confirmed privately once it is saved.
+    // Slack's client offers only the modal's options.
+    await expect(slack.submitView(alice, modal.id, filled({ when: 'yesterday' }))).rejects.toThrow(
+      `input block ${CORRECTION_BLOCKS.when} offers no option yesterday`,
+    );
+    const submitted = await slack.submitView(
+      alice,
+      modal.id,
+      filled({ place: 'Paris, TX', when: 'tomorrow', aspect: 'rain' }),
+    );
+    // The modal closes at once; the weather is looked up again after.
     expect(submitted).toMatchObject({ acked: true, payload: undefined });
+    const thread = answer.call.args.thread_ts;
+    const corrected = await slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.thread_ts === thread && c !== answer.call,
+    );
+    expect(corrected.response.ok).toBe(true);
+    expect(corrected.args.text).not.toContain(savedFor(answer.exchangeId));
+    expect(corrected.args.text).toMatch(/Paris, Texas, US/);
+    expect(contextText(corrected)).toContain('Corrected by a moderator');
+    // The corrected answer is no new exchange to moderate: ✅/❌ on it must not touch the corrected one.
+    expect(corrected.args.metadata).toBeUndefined();
+    expect(contextText(corrected)).not.toMatch(/exchange \d/);
+
     await slack.waitForCall(
       'chat.postEphemeral',
-      (c) => c.args.user === alice.id && c.args.text === `Correction saved ✏️ — exchange ${answer.exchangeId}.`,
+      (c) => c.args.user === alice.id && String(c.args.text).startsWith(savedFor(answer.exchangeId)),
     );
     const stored = await w.bot.store.get(answer.exchangeId);
-    expect(stored!.moderation).toMatchObject({ status: 'corrected', correction });
+    expect(stored!.moderation).toMatchObject({
+      status: 'corrected',
+      reading: { weather: true, location: 'Paris', region: 'TX', when: 'tomorrow', aspect: 'rain' },
+      correction: expect.stringMatching(/Paris, Texas, US/),
+    });
   });
 
-  test('a correction from someone who may not moderate is refused privately; an empty one stays in the modal', async () => {
+  test('views.open refuses a view Slack would refuse, saying what is wrong', async () => {
+    const { slack, alice } = w;
+    const quiet = () => undefined;
+    const logger = { debug: quiet, info: quiet, warn: quiet, error: quiet, setLevel: quiet, setName: quiet };
+    const web = new webApi.WebClient(slack.botToken, {
+      slackApiUrl: slack.apiUrl,
+      retryConfig: { retries: 0 },
+      logger: { ...logger, getLevel: () => LogLevel.ERROR },
+    });
+    const input = (blockId: string, element: Record<string, unknown>) => ({
+      type: 'input',
+      block_id: blockId,
+      label: { type: 'plain_text', text: 'Field' },
+      element,
+    });
+    const select = {
+      type: 'static_select',
+      action_id: 'choice',
+      options: [{ text: { type: 'plain_text', text: 'A' }, value: 'a' }],
+    };
+    const refusal = async (blocks: unknown[]) => {
+      const view = {
+        type: 'modal',
+        title: { type: 'plain_text', text: 'Test' },
+        submit: { type: 'plain_text', text: 'OK' },
+        blocks,
+      };
+      type Refused = { data: { error: string; response_metadata: { messages: string[] } } };
+      const refused = await web.views.open({ trigger_id: slack.trigger(alice), view: view as never }).then(
+        () => undefined,
+        (error: Refused) => error.data,
+      );
+      expect(refused?.error).toBe('invalid_arguments');
+      return refused!.response_metadata.messages.join('\n');
+    };
+
+    expect(await refusal([input('a', select), input('a', select)])).toContain('block_id a is used by another block');
+    expect(await refusal([input('a', { ...select, options: [] })])).toContain('options must have 1 to 100 items');
+    expect(await refusal([input('a', { ...select, options: [{ text: 'A', value: 'a' }] })])).toContain(
+      'options[0].text must be a text object',
+    );
+    expect(await refusal([input('a', { type: 'datepicker', action_id: 'day' })])).toContain('unsupported element');
+    expect(await refusal(Array.from({ length: 101 }, (_, i) => input(`b${i}`, select)))).toContain('too many blocks');
+  });
+
+  test('a modal submitted empty is sent back with an error; a correction by someone who may not moderate is refused privately', async () => {
     const { slack, bob } = w;
     const answer = await mentionAndWait(w, bob, slack.general, 'weather in New York');
     await slack.messageShortcut(bob, slack.general, answer.ts, CORRECT_SHORTCUT);
     const modal = await slack.waitForView((v) => v.user === bob.id);
-    const empty = await slack.submitView(bob, modal.id, { [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: '  ' } });
+
+    const empty = await slack.submitView(bob, modal.id, filled({ answer: '  ' }));
+    expect(empty.acked).toBe(true);
+    expect(empty.ackMs).toBeLessThan(ACK_WINDOW_MS);
     expect(empty.payload).toEqual({
       response_action: 'errors',
-      errors: { [CORRECTION_BLOCK]: 'Write the corrected answer.' },
+      errors: { [CORRECTION_BLOCKS.answer]: expect.stringContaining('at least one') },
     });
-    const submitted = await slack.submitView(bob, modal.id, {
-      [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: 'It is always sunny.' },
-    });
+
+    const submitted = await slack.submitView(bob, modal.id, filled({ place: 'London', aspect: 'wind' }));
     expect(submitted).toMatchObject({ acked: true, payload: undefined });
     await slack.waitForCall(
       'chat.postEphemeral',
       (c) => c.args.user === bob.id && c.args.text === replies.refused('correct', 'moderator'),
     );
-    expect(await status(w, answer.exchangeId)).toBe('pending');
+    const stored = await w.bot.store.get(answer.exchangeId);
+    expect(stored!.moderation).toMatchObject({ status: 'pending', correction: null });
+    expect(stored!.moderation.reading).toBeUndefined();
+    // Nothing was posted for everyone: the answer is the bot's only message in the thread.
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === answer.call.args.thread_ts)).toEqual([
+      answer.call,
+    ]);
+    expect(slack.responses).toEqual([]);
 
     // On someone else's message the shortcut only explains itself.
     const chat = await slack.post(bob, slack.general, 'nice day');
@@ -462,14 +560,12 @@ describe('Slack deadlines and limits', () => {
     await slack.messageShortcut(carol, slack.general, answer.ts, CORRECT_SHORTCUT);
     const modal = await slack.waitForView((v) => v.user === carol.id);
     const correction = 'Sunny and warm in Lisbon.';
-    const submitted = await slack.submitView(carol, modal.id, {
-      [CORRECTION_BLOCK]: { [CORRECTION_INPUT]: correction },
-    });
+    const submitted = await slack.submitView(carol, modal.id, filled({ answer: correction }));
 
     expect(submitted).toMatchObject({ acked: true, payload: undefined });
     await slack.waitForCall(
       'chat.postEphemeral',
-      (c) => c.args.user === carol.id && c.args.text === `Correction saved ✏️ — exchange ${answer.exchangeId}.`,
+      (c) => c.args.user === carol.id && String(c.args.text).startsWith(savedFor(answer.exchangeId)),
     );
     expect((await w.bot.store.get(answer.exchangeId))!.moderation).toMatchObject({ status: 'corrected', correction });
     expect(slack.expiredAcks).toEqual([]);

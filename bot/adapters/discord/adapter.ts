@@ -12,14 +12,10 @@ import {
   Events,
   GatewayIntentBits,
   GuildMember,
-  LabelBuilder,
   MessageFlags,
-  ModalBuilder,
   Partials,
   RESTJSONErrorCodes,
   Routes,
-  TextInputBuilder,
-  TextInputStyle,
   type APIRole,
   type ChatInputCommandInteraction,
   type Guild,
@@ -43,6 +39,7 @@ import type { Config } from '../../config';
 import type { Logger } from '../../core/log';
 import type { Adapter } from '../adapter';
 import { CORRECT_ANSWER_COMMAND, invocationOf } from './commands';
+import { correctionModal, isCorrectionForm, savedCorrection, submittedCorrection } from './correction';
 import { authorOf, isRoleName, type AnyMember, type DiscordRoleSettings } from './members';
 import {
   APPROVE_EMOJI,
@@ -79,8 +76,9 @@ export const DISCORD_PARTIALS = [Partials.Channel, Partials.Message, Partials.Re
 const TYPING_RENEW_MS = 8000;
 /** How long `stop()` lets replies in progress finish. */
 const STOP_GRACE_MS = 5000;
-const CORRECTION_MODAL = 'correct';
-const CORRECTION_INPUT = 'answer';
+const CORRECTED_BY_MODERATOR = 'A moderator corrected my answer ✏️';
+const NOTHING_CHANGED = 'Nothing was changed: pick what I misunderstood, or edit the answer.';
+const NOT_POSTED = 'I could not post the corrected answer in the channel (Send Messages there?).';
 const SORRY = 'Sorry — something went wrong on my side. Please try again in a moment.';
 /**
  * An interaction's token (editReply, follow-ups) works for 15 minutes; a reply still changing after
@@ -391,39 +389,68 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
       await interaction.reply({ content: 'Only moderators can correct answers.', flags: MessageFlags.Ephemeral });
       return;
     }
-    const answer = target.embeds[0]?.description ?? target.content;
-    const input = new TextInputBuilder()
-      .setCustomId(CORRECTION_INPUT)
-      .setStyle(TextInputStyle.Paragraph)
-      .setRequired(true)
-      .setMaxLength(DISCORD_LIMITS.textInput)
-      .setValue(clip(answer, DISCORD_LIMITS.textInput));
-    const modal = new ModalBuilder()
-      .setCustomId(`${CORRECTION_MODAL}:${exchangeId}:${target.id}`)
-      .setTitle('Correct answer')
-      .addLabelComponents(
-        new LabelBuilder()
-          .setLabel('The better answer')
-          .setDescription(`Saved as the answer to exchange ${exchangeId}`)
-          .setTextInputComponent(input),
-      );
-    await interaction.showModal(modal);
+    await interaction.showModal(correctionModal(exchangeId, target));
   }
 
+  /**
+   * Saves a submitted correction, then gives the asker the corrected answer where they asked (a
+   * reply to their question when it can still be found) and tells the moderator privately; a
+   * refusal goes to the moderator only.
+   */
   async function onCorrection(interaction: ModalSubmitInteraction): Promise<void> {
-    const [, exchangeId, messageId] = interaction.customId.split(':');
-    const correction = interaction.fields.getTextInputValue(CORRECTION_INPUT).trim();
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const invocation: CommandInvocation = { name: correct.name, options: { exchange: exchangeId, answer: correction } };
+    const { exchangeId, messageId, changed, invocation } = submittedCorrection(interaction);
+    if (!changed) {
+      await interaction.editReply({ content: NOTHING_CHANGED, embeds: [] });
+      return;
+    }
     const channelId = interaction.channelId ?? interaction.user.id;
     const reply = await assistant.command(
       incoming(await interactionAuthor(interaction), channelId, invocationText(invocation)),
       invocation,
     );
-    await interaction.editReply(renderReply(reply));
-    if (reply.kind !== 'command' || !interaction.channel) return;
-    const answer = await interaction.channel.messages.fetch(messageId).catch(() => null);
+    const saved = savedCorrection(reply);
+    if (!saved) {
+      await interaction.editReply(renderReply(reply));
+      return;
+    }
+    const answer = await answerMessage(interaction.channelId, messageId);
     if (answer) await showModeration(answer, exchangeId);
+    let confirmation = saved.confirmation;
+    if (saved.answer) {
+      const posted = await postCorrectedAnswer(interaction.channelId, answer, exchangeId, saved.answer).catch(
+        (error) => void log.warn('discord: could not post a corrected answer', { error, exchange: exchangeId }),
+      );
+      confirmation += posted ? ` The asker sees the corrected answer: ${posted.url}` : ` ${NOT_POSTED}`;
+    }
+    await interaction.editReply({ content: clip(confirmation, DISCORD_LIMITS.content), embeds: [] });
+  }
+
+  /** The answer message a form was opened on, if the bot can still read it. */
+  async function answerMessage(channelId: string | null, messageId: string): Promise<Message | null> {
+    const channel = channelId ? await client.channels.fetch(channelId).catch(() => null) : null;
+    if (!channel?.isTextBased()) return null;
+    return channel.messages.fetch(messageId).catch(() => null);
+  }
+
+  /** Posts the corrected answer as a reply to the question the wrong one answered, or in the channel. */
+  async function postCorrectedAnswer(
+    channelId: string | null,
+    answer: Message | null,
+    exchangeId: string,
+    corrected: Reply,
+  ): Promise<Message | null> {
+    const rendered = renderReply({ ...corrected, exchangeId });
+    const body = {
+      content: rendered.embeds.length
+        ? CORRECTED_BY_MODERATOR
+        : clip(`${CORRECTED_BY_MODERATOR}\n${corrected.text}`, DISCORD_LIMITS.content),
+      embeds: withModerationStatus(rendered.embeds, exchangeId, 'corrected'),
+    };
+    const question = answer?.reference?.messageId ? await answer.fetchReference().catch(() => null) : null;
+    if (question) return replyTo(question, body);
+    const channel = answer?.channel ?? (channelId ? await client.channels.fetch(channelId) : null);
+    return channel?.isSendable() ? channel.send(body) : null;
   }
 
   async function onInteraction(interaction: Interaction): Promise<void> {
@@ -431,8 +458,7 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
       if (interaction.isChatInputCommand()) await onSlashCommand(interaction);
       else if (interaction.isMessageContextMenuCommand() && interaction.commandName === CORRECT_ANSWER_COMMAND)
         await onCorrectAnswer(interaction);
-      else if (interaction.isModalSubmit() && interaction.customId.startsWith(`${CORRECTION_MODAL}:`))
-        await onCorrection(interaction);
+      else if (interaction.isModalSubmit() && isCorrectionForm(interaction.customId)) await onCorrection(interaction);
     } catch (error) {
       log.error('discord: interaction failed', { error, interaction: interaction.type });
       if (!interaction.isRepliable()) return;

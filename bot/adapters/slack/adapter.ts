@@ -12,7 +12,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Assistant } from '../../assistant/assistant';
-import type { Author, IncomingMessage } from '../../chat/message';
+import type { Author, IncomingMessage, Reply } from '../../chat/message';
 import { replies } from '../../chat/replies';
 import type { Config } from '../../config';
 import type { Logger } from '../../core/log';
@@ -20,14 +20,14 @@ import type { Adapter } from '../adapter';
 import {
   CORRECT_MODAL,
   CORRECT_SHORTCUT,
-  CORRECTION_BLOCK,
-  CORRECTION_INPUT,
   correctionModal,
+  correctionOf,
   correctionTargetOf,
   escapeText,
   type CorrectionTarget,
   exchangeIdOf,
   plainText,
+  renderCorrection,
   renderProgress,
   renderReply,
   type SlackMessage,
@@ -45,6 +45,10 @@ export interface SlackAdapter extends Adapter {
 }
 
 const PLATFORM = 'slack';
+/** What a moderator's correction is, as the assistant hears it: the shortcut they chose. */
+const CORRECT_ACTION = 'Correct answer';
+/** Told to a moderator whose correction was saved but could not be shown where the question was asked. */
+const NOT_PUBLISHED = 'I could not post the corrected answer where the question was asked.';
 /** One Request URL for events, slash commands and interactivity, as the manifest sets it. */
 export const EVENTS_PATH = '/slack/events';
 /** Shown on the user's message while the answer is worked out: Slack has no typing indicator for apps. */
@@ -99,6 +103,9 @@ function slackErrorCode(error: unknown): string | undefined {
   const data = (error as { data?: { error?: unknown } } | null)?.data;
   return typeof data?.error === 'string' ? data.error : undefined;
 }
+
+/** Direct-message conversations' ids start with D; the bot answers there in the conversation, not in threads. */
+const isDirectMessage = (channel: string) => channel.startsWith('D');
 
 /** Slack refused because the bot is no member of the conversation (or cannot see it). */
 function notMember(error: unknown): boolean {
@@ -236,7 +243,7 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
 
   app.event('app_mention', async ({ event, context, client }) => {
     // A mention inside a direct message is answered by the direct-message listener.
-    if (!event.user || event.channel.startsWith('D')) return;
+    if (!event.user || isDirectMessage(event.channel)) return;
     await answerMessage(client, context, {
       channel: event.channel,
       user: event.user,
@@ -360,32 +367,62 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
 
   app.view(CORRECT_MODAL, async ({ ack, view, body, client }) => {
     const target = correctionTargetOf(view.private_metadata);
-    const correction = view.state.values[CORRECTION_BLOCK]?.[CORRECTION_INPUT]?.value?.trim();
     if (!target) return ack();
-    if (!correction)
-      return ack({ response_action: 'errors', errors: { [CORRECTION_BLOCK]: 'Write the corrected answer.' } });
-    // Slack waits 3 s for the ack and the roles may take longer to look up: the modal closes now, the outcome
-    // (a refusal too) is told privately once the correction has run.
+    const correction = correctionOf(view.state.values);
+    if ('errors' in correction) return ack({ response_action: 'errors', errors: correction.errors });
+    // Slack waits 3 s for the ack, and the roles and the weather may take longer: the modal closes now, and the outcome
+    // (a refusal too) is told once the correction has run.
     await ack();
-    await confirm(client, target, body.user.id, await saveCorrection(target, correction, body.user));
+    const reply = await saveCorrection(target, correction.options, body.user);
+    const answers = Boolean(reply.corrected);
+    const shown = answers && (await publishCorrection(client, target, { ...reply, text: reply.corrected! }));
+    // Saved: its first line says what; the rest is the answer, shown to everyone above.
+    const confirmation = reply.corrected === undefined ? reply.text : reply.text.split('\n')[0];
+    await confirm(client, target, body.user.id, answers && !shown ? `${confirmation}\n${NOT_PUBLISHED}` : confirmation);
   });
 
-  async function saveCorrection(target: CorrectionTarget, correction: string, user: { id: string; name: string }) {
+  async function saveCorrection(
+    target: CorrectionTarget,
+    options: Record<string, string>,
+    user: { id: string; name: string },
+  ): Promise<Reply> {
     try {
       const message: IncomingMessage = {
         platform: PLATFORM,
         channelId: target.channel,
         author: await authorOf(user.id, user.name),
-        text: correction,
+        text: CORRECT_ACTION,
       };
-      const reply = await assistant.command(message, {
+      return await assistant.command(message, {
         name: 'correct',
-        options: { exchange: target.exchangeId, answer: correction },
+        options: { exchange: target.exchangeId, ...options },
       });
-      return reply.text;
     } catch (error) {
       log.error('could not save a Slack correction', { error });
-      return replies.internalError;
+      return { kind: 'error', text: replies.internalError };
+    }
+  }
+
+  /**
+   * The corrected answer, for everyone where the question was asked: in the answer's thread (in a direct message the
+   * conversation, as the bot answers there), else through the shortcut's response URL where the bot is no member.
+   * Whether it was posted.
+   */
+  async function publishCorrection(client: Client, target: CorrectionTarget, reply: Reply): Promise<boolean> {
+    const content = renderCorrection(reply);
+    const threadTs = target.threadTs ?? (isDirectMessage(target.channel) ? undefined : target.ts);
+    try {
+      await client.chat.postMessage({ channel: target.channel, thread_ts: threadTs, ...content });
+      return true;
+    } catch (error) {
+      try {
+        if (!target.responseUrl || !notMember(error)) throw error;
+        await postToResponseUrl(target.responseUrl, { response_type: 'in_channel', ...content });
+        return true;
+      } catch (failure) {
+        log.warn('could not post a corrected answer in Slack', { error: slackErrorCode(failure) ?? failure });
+        return false;
+      }
     }
   }
 

@@ -2,18 +2,30 @@
  * The assistant's replies in Slack's shapes (Block Kit, message metadata, the correction modal),
  * and the way back: the exchange id read from one of the bot's messages, the text a user typed.
  */
-import type { types } from '@slack/bolt';
+import type { types, ViewOutput } from '@slack/bolt';
 import { buildFacts } from '../../answers/facts';
 import type { Reply } from '../../chat/message';
-import type { FactPeriod, WeatherFacts, WeatherReport } from '../../core/domain';
+import { correct } from '../../commands/moderation';
+import type { OptionSpec } from '../../commands/options';
+import { ASPECTS, NAMED_WHENS, type FactPeriod, type WeatherFacts, type WeatherReport } from '../../core/domain';
 
 /** `metadata.event_type` of every answer; its payload carries the exchange id. */
 export const ANSWER_EVENT_TYPE = 'weatherbot_answer';
 /** The message shortcut a moderator uses on an answer, and the modal it opens. */
 export const CORRECT_SHORTCUT = 'correct_answer';
 export const CORRECT_MODAL = 'correct_answer_modal';
-export const CORRECTION_BLOCK = 'correction';
+/** The modal's input blocks, by the correct command's option each fills ("place" fills place and region). */
+export const CORRECTION_BLOCKS = {
+  weather: 'weather',
+  place: 'place',
+  when: 'when',
+  aspect: 'aspect',
+  units: 'units',
+  answer: 'correction',
+} as const;
+/** The action ids of the modal's text inputs and of its selects. */
 export const CORRECTION_INPUT = 'text';
+export const CORRECTION_SELECT = 'choice';
 
 /** Slack limits: a section's text, a message's blocks, a plain_text_input's value. */
 const SECTION_TEXT_MAX = 3000;
@@ -163,6 +175,15 @@ export function renderReply(reply: Reply, options: RenderOptions = {}): SlackMes
   return { text, blocks, ...(metadata ? { metadata } : {}) };
 }
 
+/**
+ * A moderator's corrected answer as everyone sees it where the question was asked. It carries no exchange id: a
+ * reaction on it must not moderate the exchange the correction has just settled.
+ */
+export function renderCorrection(reply: Reply): SlackMessage {
+  const { text, blocks } = renderReply({ ...reply, exchangeId: undefined });
+  return { text, blocks: [{ type: 'context', elements: [mrkdwn('✏️ Corrected by a moderator')] }, ...blocks] };
+}
+
 /** What a long-running command shows while it works. */
 export function renderProgress(progress: string): SlackMessage {
   const text = escapeText(`⏳ ${progress}`);
@@ -197,7 +218,72 @@ export function exchangeIdOf(found: object | undefined): string | undefined {
   return undefined;
 }
 
-/** The modal a moderator writes a correction in, prefilled with the answer as it stands. */
+/** A select's choices: the value the command takes, and what the moderator reads. */
+type Choices = readonly (readonly [value: string, label: string])[];
+
+const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+const WEATHER_CHOICES: Choices = [
+  ['yes', 'Yes, about the weather'],
+  ['no', 'No, not about the weather'],
+];
+const WHEN_LABELS: Partial<Record<string, string>> = { now: 'Right now', weekend: 'The weekend' };
+const WHEN_CHOICES: Choices = NAMED_WHENS.map((when) => [when, WHEN_LABELS[when] ?? capitalised(when)]);
+const ASPECT_LABELS: Partial<Record<string, string>> = { general: 'Everything (general)', sun: 'Sun and sky' };
+const ASPECT_CHOICES: Choices = ASPECTS.map((aspect) => [aspect, ASPECT_LABELS[aspect] ?? capitalised(aspect)]);
+const UNIT_CHOICES: Choices = [
+  ['c', '°C'],
+  ['f', '°F'],
+];
+/** The modal takes no longer text than the correct command does. */
+function maxLengthOf(option: 'place' | 'answer'): number {
+  const declared: OptionSpec | undefined = correct.options.find((candidate) => candidate.name === option);
+  const max = declared?.type === 'string' ? declared.maxLength : undefined;
+  return Math.min(max ?? INPUT_MAX, INPUT_MAX);
+}
+
+function selectBlock(block: string, label: string, choices: Choices): types.InputBlock {
+  return {
+    type: 'input',
+    block_id: block,
+    optional: true,
+    label: plain(label),
+    element: {
+      type: 'static_select',
+      action_id: CORRECTION_SELECT,
+      placeholder: plain('unchanged'),
+      options: choices.map(([value, text]) => ({ text: plain(text), value })),
+    },
+  };
+}
+
+function textBlock(
+  block: string,
+  label: string,
+  element: Partial<types.PlainTextInput>,
+  hint: string,
+): types.InputBlock {
+  return {
+    type: 'input',
+    block_id: block,
+    optional: true,
+    label: plain(label),
+    hint: plain(hint),
+    element: { type: 'plain_text_input', action_id: CORRECTION_INPUT, ...element },
+  };
+}
+
+/** The answer as it stands (message text, already mrkdwn), for the moderator to read while correcting it. */
+function answerNow(answerText: string): types.SectionBlock[] {
+  const answer = answerText.trim();
+  return answer ? [{ type: 'section', text: mrkdwn(clip(`*The answer now*\n${answer}`, SECTION_TEXT_MAX)) }] : [];
+}
+
+/**
+ * The modal a moderator corrects an answer in: what the bot understood (each field left empty stays as it was read),
+ * and the answer text itself. The answer as it stands is shown, not prefilled, so that an untouched modal corrects
+ * nothing.
+ */
 export function correctionModal(target: CorrectionTarget, answerText: string): types.ModalView {
   return {
     type: 'modal',
@@ -209,22 +295,65 @@ export function correctionModal(target: CorrectionTarget, answerText: string): t
     blocks: [
       {
         type: 'context',
-        elements: [mrkdwn(`exchange ${target.exchangeId} · the corrected answer becomes training data`)],
+        elements: [mrkdwn(`exchange ${target.exchangeId} · the correction becomes training data`)],
       },
-      {
-        type: 'input',
-        block_id: CORRECTION_BLOCK,
-        label: plain('The better answer'),
-        element: {
-          type: 'plain_text_input',
-          action_id: CORRECTION_INPUT,
-          multiline: true,
-          max_length: INPUT_MAX,
-          initial_value: clip(unescapeText(answerText), INPUT_MAX),
-        },
-      },
+      ...answerNow(answerText),
+      selectBlock(CORRECTION_BLOCKS.weather, 'A weather question?', WEATHER_CHOICES),
+      textBlock(
+        CORRECTION_BLOCKS.place,
+        'Place',
+        { placeholder: plain('Dallas, TX'), max_length: maxLengthOf('place') },
+        'A region or country may follow a comma.',
+      ),
+      selectBlock(CORRECTION_BLOCKS.when, 'When', WHEN_CHOICES),
+      selectBlock(CORRECTION_BLOCKS.aspect, 'About', ASPECT_CHOICES),
+      selectBlock(CORRECTION_BLOCKS.units, 'Units', UNIT_CHOICES),
+      textBlock(
+        CORRECTION_BLOCKS.answer,
+        'A better answer',
+        { multiline: true, max_length: maxLengthOf('answer') },
+        'Leave it empty to have the answer written again from the corrected reading.',
+      ),
     ],
   };
+}
+
+type ViewValues = ViewOutput['state']['values'];
+
+const typedText = (values: ViewValues, block: string) => values[block]?.[CORRECTION_INPUT]?.value?.trim() || undefined;
+const chosen = (values: ViewValues, block: string) =>
+  values[block]?.[CORRECTION_SELECT]?.selected_option?.value || undefined;
+
+/** "Dallas, TX" → Dallas and TX: a region or country follows the last comma. */
+export function splitPlace(text: string): { place?: string; region?: string } {
+  const comma = text.lastIndexOf(',');
+  const [place, region] = comma < 0 ? [text, ''] : [text.slice(0, comma), text.slice(comma + 1)];
+  return { place: place.trim() || undefined, region: region.trim() || undefined };
+}
+
+/** What a submitted correction asks for: the correct command's options (those filled in only), or the errors. */
+export type CorrectionInput = { options: Record<string, string> } | { errors: Record<string, string> };
+
+/** Reads a submitted correction modal; Slack gives every input block, with null for one left empty. */
+export function correctionOf(values: ViewValues): CorrectionInput {
+  const { place, region } = splitPlace(typedText(values, CORRECTION_BLOCKS.place) ?? '');
+  if (region && !place)
+    return { errors: { [CORRECTION_BLOCKS.place]: 'Name the place before the region: Dallas, TX.' } };
+  const given = {
+    weather: chosen(values, CORRECTION_BLOCKS.weather),
+    place,
+    region,
+    when: chosen(values, CORRECTION_BLOCKS.when),
+    aspect: chosen(values, CORRECTION_BLOCKS.aspect),
+    units: chosen(values, CORRECTION_BLOCKS.units),
+    answer: typedText(values, CORRECTION_BLOCKS.answer),
+  };
+  const options = Object.fromEntries(
+    Object.entries(given).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  if (Object.keys(options).length === 0)
+    return { errors: { [CORRECTION_BLOCKS.answer]: 'Correct at least one field, or write the better answer.' } };
+  return { options };
 }
 
 /** The target a submitted correction modal carries, or undefined when it is not ours. */

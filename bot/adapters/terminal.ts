@@ -18,7 +18,8 @@ const LONG_REPLY_MS = 5000;
 
 const BANNER = [
   'WeatherBot — terminal chat. Ask about the weather anywhere, e.g. “Will it rain in Paris tomorrow?”',
-  'Moderate the last answer with /approve, /reject or /correct <better answer>. /help lists commands; /quit leaves.',
+  'Moderate the last answer with /approve or /reject; teach me what I misread with /correct place=… when=… aspect=…',
+  '(or /correct <better answer>). /help lists commands; /quit leaves.',
 ];
 
 /** Platform I/O only: lines in, the assistant's replies out. Resolves when the input ends or on /quit. */

@@ -163,6 +163,14 @@ function correctedReading(original: Understanding | null, fix: ReadingFix): Unde
   };
 }
 
+/** A whole reading as /correct's options, as a moderator fills them in (`cli teach`, the learning benchmark). */
+export function correctionOptions(reading: Understanding): Record<string, string> {
+  if (!reading.weather) return { weather: 'no' };
+  const given = { place: reading.location, region: reading.region, units: reading.units?.[0] };
+  const named = Object.entries(given).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return { weather: 'yes', when: reading.when, aspect: reading.aspect, ...Object.fromEntries(named) };
+}
+
 /** "Dallas, TX · tomorrow · rain", for the moderator to see what was saved. */
 function describe(reading: Understanding): string {
   if (!reading.weather) return 'not a weather question';

@@ -21,6 +21,7 @@ import type { IncomingMessage } from '../../bot/chat/message';
 import { loadConfig } from '../../bot/config';
 import type { Understanding } from '../../bot/core/domain';
 import { createLogger } from '../../bot/core/log';
+import { correctionOptions } from '../../bot/commands/moderation';
 import { understandByRules } from '../../bot/understanding/rules';
 import { loadSeed } from '../../training/dataset';
 import { parseAccuracy, QUERY_FIELDS, type QueryField } from '../../training/jobs/metrics';
@@ -66,16 +67,6 @@ const moderator: IncomingMessage = {
   text: '/correct',
 };
 
-/** The reading as /correct's options, as a moderator fills them in. */
-function correction(reading: Understanding): Record<string, string> {
-  if (!reading.weather) return { weather: 'no' };
-  const options: Record<string, string> = { weather: 'yes', when: reading.when, aspect: reading.aspect };
-  if (reading.location) options.place = reading.location;
-  if (reading.region) options.region = reading.region;
-  if (reading.units) options.units = reading.units[0];
-  return options;
-}
-
 /** Teaches each line through the chat's correction path; returns how many were saved. */
 async function teach(app: App, lines: readonly Labelled[]): Promise<number> {
   let saved = 0;
@@ -84,7 +75,7 @@ async function teach(app: App, lines: readonly Labelled[]): Promise<number> {
     if (!asked.exchangeId) continue;
     const reply = await app.assistant.command(moderator, {
       name: 'correct',
-      options: { exchange: asked.exchangeId, ...correction(reading) },
+      options: { exchange: asked.exchangeId, ...correctionOptions(reading) },
     });
     if (reply.corrected !== undefined) saved += 1;
     else process.stdout.write(`  not taught: ${JSON.stringify(message)}: ${reply.text}\n`);

@@ -2,8 +2,9 @@ import { createInterface } from 'node:readline';
 import { createApp } from '../../bot/app';
 import type { IncomingMessage } from '../../bot/chat/message';
 import { loadConfig, loadDotEnv } from '../../bot/config';
-import { isUnderstanding, type Understanding } from '../../bot/core/domain';
+import { isUnderstanding } from '../../bot/core/domain';
 import { createLogger } from '../../bot/core/log';
+import { correctionOptions } from '../../bot/commands/moderation';
 
 /** Where taught messages are asked, and by whom: an ordinary user, then the operator as moderator. */
 const CHANNEL = 'cli-teach';
@@ -19,21 +20,6 @@ const operator: IncomingMessage = {
   author: { id: 'cli-operator', name: 'operator', roles: ['moderator'] },
   text: '/correct',
 };
-
-/** A reading as `/correct`'s options. */
-function correctionOptions(reading: Understanding): Record<string, string> {
-  if (!reading.weather) return { weather: 'no' };
-  return Object.fromEntries(
-    Object.entries({
-      weather: 'yes',
-      place: reading.location,
-      region: reading.region,
-      when: reading.when,
-      aspect: reading.aspect,
-      units: reading.units && reading.units[0],
-    }).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
-}
 
 /**
  * JSONL on stdin, one lesson a line: `{"message": "...", "reading": {...}}`. Each message is asked as an ordinary

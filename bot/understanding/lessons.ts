@@ -130,9 +130,10 @@ function lessonFrom(correction: Correction, rules: Read, everyday: ReadonlySet<s
   // "qeather in Chicago tomorrow?" the rules read "tomorrow" themselves, so "qeather" teaches the weather, not when.
   const cued = read.weather || !reading.weather ? read : rules(`${message} (weather)`);
   const teaches: Lesson['teaches'] = {};
-  if (reading.weather !== read.weather) teaches.weather = reading.weather;
   if (reading.weather && (!cued.weather || cued.when !== reading.when)) teaches.when = reading.when;
   if (reading.weather && (!cued.weather || cued.aspect !== reading.aspect)) teaches.aspect = reading.aspect;
+  // A word for a time or an aspect of the weather ("pluie") is a weather word too, even where the rules guessed right.
+  if (reading.weather !== read.weather || Object.keys(teaches).length) teaches.weather = reading.weather;
   const learnable = (key: string) => key.length > 1 && !placeKeys.has(key) && !isRulesWord(key) && !everyday.has(key);
   const words = Object.keys(teaches).length ? [...new Set(keys.filter(learnable))] : [];
   const placeWord = reading.weather && reading.location ? wordBefore(keys, keysOf(reading.location)) : null;

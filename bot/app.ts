@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadSeed, SHIPPED_SEED_DIR } from '../training/dataset/seed';
+import { SHIPPED_SEED_DIR } from '../training/dataset/seed';
 import { JobRunner } from '../training/jobs/runner';
 import { openRegistry, registryPath, type ModelRegistry } from '../training/registry';
 import { Assistant } from './assistant/assistant';
@@ -9,11 +9,11 @@ import { ModelRuntime } from './model/runtime';
 import { fileAudit, type Operations } from './operations';
 import { openStore } from './store/lowdb-store';
 import type { Store } from './core/store';
-import { everydayWords, lessonsOf } from './understanding/lessons';
+import { lessonsOf } from './understanding/lessons';
 import { understandByRules } from './understanding/rules';
 import { createWeatherProvider } from './weather/factory';
 import { WeatherService } from './weather/service';
-import { TRAINING_JOB_ENTRY } from './training';
+import { seedEverydayWords, TRAINING_JOB_ENTRY } from './training';
 
 export interface App {
   assistant: Assistant;
@@ -80,7 +80,11 @@ function createOperations(config: Config, registry: ModelRegistry, log: Logger):
   return {
     jobs: new JobRunner({ dataDir: config.dataDir, entry: TRAINING_JOB_ENTRY, log }),
     registry,
-    retrain: { base: config.model.base, storeSalt: config.storeSalt ?? undefined },
+    retrain: {
+      base: config.model.base,
+      storeSalt: config.storeSalt ?? undefined,
+      gate: { everydayTolerance: config.retrain.everydayTolerance },
+    },
     seedDir: SHIPPED_SEED_DIR,
     audit: fileAudit(join(config.dataDir, 'audit.jsonl')),
   };
@@ -89,7 +93,7 @@ function createOperations(config: Config, registry: ModelRegistry, log: Logger):
 /** The words of the seed's messages: what the bot reads every day, so no lesson teaches them. */
 async function everyday(log: Logger): Promise<Set<string>> {
   try {
-    return everydayWords((await loadSeed(SHIPPED_SEED_DIR, 'train')).map((example) => example.message));
+    return await seedEverydayWords();
   } catch (error) {
     log.warn('the seed could not be read: lessons may teach everyday words', { error });
     return new Set();

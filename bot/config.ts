@@ -16,6 +16,13 @@ const integer = (min: number, max: number) =>
     return value;
   });
 
+const decimal = (min: number, max: number) =>
+  makeValidator<number>((raw) => {
+    const value = Number(raw);
+    if (!/^\d*\.?\d+$/.test(raw.trim()) || value < min || value > max) throw new Error('not in range');
+    return value;
+  });
+
 /** Variables whose values must never be echoed, even in a config error. */
 export const SECRET_VARIABLES = [
   'OPENWEATHER_API_KEY',
@@ -111,6 +118,13 @@ const specs = {
     0,
     1_000_000,
   )({ default: 20, desc: 'a whole number of new approved or corrected exchanges needed before a scheduled retrain' }),
+  RETRAIN_EVERYDAY_TOLERANCE: decimal(
+    0,
+    1,
+  )({
+    default: 0.005,
+    desc: 'a number from 0 to 1: how much worse than now a retrained model may read everyday messages when it reads what moderators taught better (e.g. 0.005)',
+  }),
 
   DISCORD_TOKEN: str({ default: '', desc: 'a Discord bot token (Developer Portal > your app > Bot > Reset Token)' }),
   DISCORD_APPLICATION_ID: str({
@@ -190,6 +204,8 @@ export interface Config {
   retrain: {
     cron: string;
     minNew: number;
+    /** The gate's everydayTolerance (training/jobs/gate.ts). */
+    everydayTolerance: number;
   };
   /** Null when DISCORD_TOKEN is not set. */
   discord: {
@@ -281,7 +297,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: clean.MODEL_TIMEOUT_MS,
       base: clean.BASE_MODEL,
     },
-    retrain: { cron: clean.RETRAIN_CRON, minNew: clean.RETRAIN_MIN_NEW },
+    retrain: {
+      cron: clean.RETRAIN_CRON,
+      minNew: clean.RETRAIN_MIN_NEW,
+      everydayTolerance: clean.RETRAIN_EVERYDAY_TOLERANCE,
+    },
     discord: discordToken
       ? {
           token: discordToken,

@@ -21,6 +21,7 @@ import type {
   WeatherReport,
 } from '../core/domain';
 import type { Logger } from '../core/log';
+import type { EarnedSay } from '../core/say';
 import { safeText } from '../core/text';
 import type { ActiveModels } from '../model/runtime';
 import { Lessons } from '../understanding/lessons';
@@ -81,6 +82,7 @@ interface HeldModel {
   version: string;
   generator: Generate;
   limits: ModelLimits;
+  say: EarnedSay;
 }
 
 /**
@@ -232,7 +234,7 @@ export class Assistant {
     const option = this.options.model;
     if (!option) return work(null);
     return option.models.use((model) =>
-      work(model && { version: model.version, generator: model.generator, limits: option.limits }),
+      work(model && { version: model.version, generator: model.generator, limits: option.limits, say: model.say }),
     );
   }
 
@@ -243,7 +245,7 @@ export class Assistant {
   ): Promise<{ query: Understanding; by: 'model' | 'rules' }> {
     const rules = this.understandByRules(text);
     if (!model) return { query: rules, by: 'rules' };
-    const step = await writeQuery(model.generator, text, rules, model.limits);
+    const step = await writeQuery(model.generator, text, rules, model.limits, model.say);
     const { generation } = step;
     this.log.debug('model query', {
       version: model.version,

@@ -7,20 +7,28 @@
  *      a known `when` and aspect) -> the rules' query.
  *   2. The model and the rules disagree on whether the message is a weather question -> the
  *      rules' query: the model refines a weather question, it does not decide there is one.
+ *      Unless the model has earned its say on `weather` (say.ts: its version's evaluation measured
+ *      it reading intent better than the rules) and reads a weather question naming a place the
+ *      message supports (below): then its query stands, checked by 3 and 4 as any other. A model's
+ *      "not weather" never overrules the rules' weather question.
  *   3. A place the message does not support, or none where the rules found one -> the rules'
  *      place (location and region together). Supported: the location's words are in the
  *      message, or it is what a nickname in the message stands for ("Philly" -> "Philadelphia"),
  *      or the rules read the same location; and the region is null, in the message, or the
- *      rules' region.
+ *      rules' region. With its say earned on `location`, the model may also read no place where
+ *      the rules found one (no place invents nothing); a place the message does not support is
+ *      never kept, earned or not.
  *   4. Units the message does not ask for (not null and not the units the rules found) -> the
  *      rules' units.
  *   `when` and `aspect` are the model's. After 3 or 4 the query still counts as the model's.
+ *   With no say earned (versions evaluated before the say was measured: NO_SAY) the guard is 1-4 alone.
  *
  * The answer (step 2): empty, cut short by the token limit, longer than MAX_ANSWER_CHARS, or
  * stating a number the facts do not hold -> the template answer.
  */
 import { isGrounded } from './fact-guard';
 import { isUnderstanding, type Understanding, type WeatherFacts, type WeatherQuery } from './domain';
+import { NO_SAY, type EarnedSay } from './say';
 import { cleanMessage, keyOf } from './text';
 
 export const MAX_ANSWER_CHARS = 400;
@@ -60,16 +68,43 @@ export function readQuery(text: string): Understanding | null {
   }
 }
 
-/** The model's query for `message` as the rules let it through (see the policy above). */
-export function guardQuery(message: string, written: string, rules: Understanding, nicknames: Nicknames): GuardedQuery {
+/** The model's query for `message` as the rules let it through, given the say its version earned (see above). */
+export function guardQuery(
+  message: string,
+  written: string,
+  rules: Understanding,
+  nicknames: Nicknames,
+  say: EarnedSay = NO_SAY,
+): GuardedQuery {
   const model = readQuery(written);
   if (model === null) return { query: rules, by: 'rules', fallback: 'invalid', corrections: [] };
-  if (model.weather !== rules.weather) return { query: rules, by: 'rules', fallback: 'intent', corrections: [] };
+  if (model.weather !== rules.weather) {
+    if (model.weather && say.has('weather') && namesSupportedPlace(message, model, nicknames)) {
+      return corrected(message, model, NOTHING_READ, nicknames, say);
+    }
+    return { query: rules, by: 'rules', fallback: 'intent', corrections: [] };
+  }
   if (!model.weather || !rules.weather) return { query: model, by: 'model', fallback: null, corrections: [] };
+  return corrected(message, model, rules, nicknames, say);
+}
 
+/** The parts of the rules' reading the guard corrects a model's weather query with. */
+type RulesPlace = Pick<WeatherQuery, 'location' | 'region' | 'units'>;
+
+/** What the rules read in a message they do not take for a weather question: no place, no units. */
+const NOTHING_READ: RulesPlace = { location: null, region: null, units: null };
+
+/** Steps 3 and 4: the model's weather query with the rules' place and units where the message does not back its own. */
+function corrected(
+  message: string,
+  model: WeatherQuery,
+  rules: RulesPlace,
+  nicknames: Nicknames,
+  say: EarnedSay,
+): GuardedQuery {
   const query: WeatherQuery = { ...model };
   const corrections: QueryCorrection[] = [];
-  if (!placeSupported(message, model, rules, nicknames)) {
+  if (!placeSupported(message, model, rules, nicknames, say.has('location'))) {
     query.location = rules.location;
     query.region = rules.region;
     corrections.push('place');
@@ -107,8 +142,15 @@ function containsWords(haystack: string[], needle: string[]): boolean {
 const sameName = (a: string | null, b: string | null) =>
   a !== null && b !== null && wordsOf(a).join(' ') === wordsOf(b).join(' ');
 
-function placeSupported(message: string, model: WeatherQuery, rules: WeatherQuery, nicknames: Nicknames): boolean {
-  if (model.location === null) return rules.location === null && model.region === null;
+/** Step 3's test. With `location` earned, the model reading no place at all is supported too. */
+function placeSupported(
+  message: string,
+  model: WeatherQuery,
+  rules: RulesPlace,
+  nicknames: Nicknames,
+  locationEarned: boolean,
+): boolean {
+  if (model.location === null) return model.region === null && (rules.location === null || locationEarned);
   const words = wordsOf(message);
   const location = wordsOf(model.location);
   const nicknamed = Object.entries(nicknames).some(
@@ -118,4 +160,9 @@ function placeSupported(message: string, model: WeatherQuery, rules: WeatherQuer
   const regionSupported =
     model.region === null || containsWords(words, wordsOf(model.region)) || sameName(model.region, rules.region);
   return locationSupported && regionSupported;
+}
+
+/** Step 2's test where the rules read no weather question: the model names a place, and the message supports it. */
+function namesSupportedPlace(message: string, model: WeatherQuery, nicknames: Nicknames): boolean {
+  return model.location !== null && placeSupported(message, model, NOTHING_READ, nicknames, false);
 }

@@ -3,10 +3,12 @@
  * reloaded in the background when another version becomes active, and swapped in at once when
  * ready. A reply holds the model it started with until it ends (`use`), so replies in flight
  * finish on the old model; the old one is disposed when the last of them is done. A version
- * that fails to load is logged and the model already running stays.
+ * that fails to load is logged and the model already running stays. Each model comes with the say its version's
+ * evaluation earned it over the rules (bot/core/say.ts), read from the version's manifest.
  */
 import type { ActiveModel, ModelSource } from '../../training/registry';
 import type { Logger } from '../core/log';
+import { earnedSay, type EarnedSay } from '../core/say';
 import type { ModelGenerator } from './generator';
 
 export interface LoadedModel {
@@ -15,6 +17,8 @@ export interface LoadedModel {
   generator: ModelGenerator;
   /** How long loading it took. */
   loadMs: number;
+  /** Where the guard lets its reading stand against the rules', from its version's metrics. */
+  say: EarnedSay;
 }
 
 /** What the assistant needs: the active model, held for the length of one reply. */
@@ -41,6 +45,8 @@ interface Held extends LoadedModel {
   users: number;
   retired: boolean;
 }
+
+const loadedOf = ({ version, generator, loadMs, say }: Held): LoadedModel => ({ version, generator, loadMs, say });
 
 const loadGenerator = async (modelDir: string): Promise<ModelGenerator> =>
   (await import('./generator')).ModelGenerator.load(modelDir);
@@ -89,7 +95,7 @@ export class ModelRuntime implements ActiveModels {
 
   current(): LoadedModel | null {
     const held = this.#current;
-    return held && { version: held.version, generator: held.generator, loadMs: held.loadMs };
+    return held && loadedOf(held);
   }
 
   notice(): string | null {
@@ -103,7 +109,7 @@ export class ModelRuntime implements ActiveModels {
     const held = this.#current;
     if (held) held.users += 1;
     try {
-      return await work(held && { version: held.version, generator: held.generator, loadMs: held.loadMs });
+      return await work(held && loadedOf(held));
     } finally {
       if (held) {
         held.users -= 1;
@@ -177,9 +183,10 @@ export class ModelRuntime implements ActiveModels {
       return;
     }
     const previous = this.#current?.version ?? null;
-    this.#install({ version: target.id, generator, loadMs, users: 0, retired: false });
+    const say = earnedSay(target.manifest.metrics);
+    this.#install({ version: target.id, generator, loadMs, say, users: 0, retired: false });
     this.#failed = null;
-    this.#log.info('model loaded', { version: target.id, loadMs, replaced: previous });
+    this.#log.info('model loaded', { version: target.id, loadMs, say: [...say], replaced: previous });
   }
 
   #install(next: Held | null): void {

@@ -6,6 +6,7 @@
 import type { Understanding, WeatherFacts, WeatherQuery } from '../core/domain';
 import { answerProblem, guardQuery, type AnswerFallback, type GuardedQuery } from '../core/guard';
 import type { Generation, TextGenerator } from '../core/generation';
+import { NO_SAY, type EarnedSay } from '../core/say';
 import { answerPrompt, queryPrompt } from '../core/protocol';
 import { NICKNAMES } from '../understanding/places';
 
@@ -38,12 +39,13 @@ export interface AnswerStep {
 const failureOf = (error: unknown): GenerationFailure =>
   error instanceof Error && error.name === 'GenerationTimeoutError' ? 'timeout' : 'error';
 
-/** Step 1: the model's query for `message`, or the rules' where the guard says so. */
+/** Step 1: the model's query for `message`, or the rules' where the guard says so, given the say its version earned. */
 export async function writeQuery(
   generator: Generate,
   message: string,
   rules: Understanding,
   limits: ModelLimits,
+  say: EarnedSay = NO_SAY,
 ): Promise<QueryStep> {
   let generation: Generation;
   try {
@@ -51,7 +53,7 @@ export async function writeQuery(
   } catch (error) {
     return { query: rules, by: 'rules', fallback: failureOf(error), corrections: [], generation: null };
   }
-  return { ...guardQuery(message, generation.text, rules, NICKNAMES), generation };
+  return { ...guardQuery(message, generation.text, rules, NICKNAMES, say), generation };
 }
 
 /** Step 2: the model's answer from the facts, or null (with the reason) when the template must stand in. */

@@ -130,6 +130,7 @@ export async function run(args: string[]): Promise<number> {
         storeSalt: config.storeSalt ?? undefined,
         seedDir: values['seed-dir'],
         hyperparameters,
+        gate: { everydayTolerance: config.retrain.everydayTolerance },
         threads: wholeNumber(values.threads, 'threads'),
         extraTrain,
       },

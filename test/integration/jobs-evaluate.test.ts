@@ -10,7 +10,8 @@ import { conversation } from '../../bot/core/protocol';
 import type { PreparedExample } from '../../training/dataset';
 import { loadSeed, type SeedExample } from '../../training/dataset/seed';
 import { median, metricsOf } from '../../training/jobs/evaluate';
-import { parseAccuracy } from '../../training/jobs/metrics';
+import { parseAccuracy, QUERY_FIELDS } from '../../training/jobs/metrics';
+import { sayMetrics } from '../../bot/core/say';
 import { understandByRules } from '../../bot/understanding/rules';
 import { repoRoot } from '../helpers/registry-fixtures';
 import { taughtModel, untrainedModel } from '../helpers/model-fixtures';
@@ -23,6 +24,7 @@ function validationExample(seed: SeedExample): PreparedExample {
     id: seed.id,
     source: 'seed',
     split: 'validation',
+    slice: 'everyday',
     key: seed.message,
     query: seed.query,
     chat: { messages: conversation(seed.message, seed.query, seed.facts, seed.answer) },
@@ -61,6 +63,13 @@ test('a model taught the validation conversations parses them all and repeats th
     examples.map((e) => ({ expected: e.query, predicted: understandByRules(e.chat.messages[1].content) })),
   );
   expect(metrics.rulesParseMean).toBeCloseTo(Object.values(rules).reduce((a, b) => a + b, 0) / 6, 10);
+  // Per field, the model's reading beside the rules' on everything scored: what its say over the rules is earned by.
+  for (const field of QUERY_FIELDS) {
+    const names = sayMetrics(field);
+    expect(metrics[names.model]).toBe(1);
+    expect(metrics[names.rules]).toBe(rules[field]);
+    expect(metrics[names.samples]).toBe(field === 'weather' ? 3 : 2);
+  }
   expect(metrics.factConsistency).toBe(1);
   expect(metrics.answerUsable).toBe(1);
   expect(metrics.chrF).toBeCloseTo(100, 5);

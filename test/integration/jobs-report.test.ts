@@ -153,6 +153,7 @@ test('the Markdown report says the verdict first, then metrics beside the active
           duplicate: 0,
         },
         bySource: { seed: 55, store: 5 },
+        bySlice: { taught: 2, everyday: 58 },
         scrubbed: { url: 0, email: 0, mention: 0, channel: 0, handle: 0, phone: 0, name: 0 },
       },
       train: 54,
@@ -172,8 +173,21 @@ test('the Markdown report says the verdict first, then metrics beside the active
       tokensPerSecond: 3000,
       history: history(12, 4),
     },
-    metrics: { validationLoss: 2.4, baseValidationLoss: 3.1, activeValidationLoss: 2.6 },
-    active: { id: 'v0001-20261124T0300Z', metrics: { validationLoss: 2.6 }, incomparable: null },
+    slices: { everyday: 6, taught: { examples: 2, scoredOn: 'training' } },
+    metrics: {
+      validationLoss: 2.4,
+      baseValidationLoss: 3.1,
+      activeValidationLoss: 2.6,
+      guardedParseMean: 0.9,
+      rulesParseMean: 0.92,
+      taughtGuardedParseMean: 1,
+      taughtRulesParseMean: 0.75,
+    },
+    active: {
+      id: 'v0001-20261124T0300Z',
+      metrics: { validationLoss: 2.6, guardedParseMean: 0.88, taughtGuardedParseMean: 0.5 },
+      incomparable: null,
+    },
     decision: {
       promote: true,
       reason: "validation loss 2.4000 is no higher than the active version v0001-20261124T0300Z's 2.6000",
@@ -194,4 +208,11 @@ test('the Markdown report says the verdict first, then metrics beside the active
   expect(markdown).toContain('12 steps over 3 epoch(s) in 3.0 s, 3000 tokens/s; best epoch 3.');
   expect(markdown).toContain('![loss](loss.svg)');
   expect(markdown).toContain('| 3 | 12 | 2.4000 | 2.4000 |');
+  expect(markdown).toContain('| everyday | 6 | validation examples | 0.900 | 0.920 | 0.880 |');
+  expect(markdown).toContain(
+    '| taught | 2 | all of them, trained on (recall, not generalisation: none fell in validation) | 1.000 | 0.750 | 0.500 |',
+  );
+  expect(reportMarkdown({ ...report, slices: { everyday: 6, taught: null } })).toContain(
+    '| taught | 0 | nothing was taught | – | – | – |',
+  );
 });

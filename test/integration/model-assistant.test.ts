@@ -8,10 +8,12 @@ import { env } from '@huggingface/transformers';
 import { Assistant } from '../../bot/assistant/assistant';
 import { renderAnswer } from '../../bot/answers/templates';
 import type { Exchange } from '../../bot/core/domain';
-import { answerPrompt } from '../../bot/core/protocol';
+import { answerPrompt, queryText } from '../../bot/core/protocol';
+import { sayMetrics } from '../../bot/core/say';
 import { understandByRules } from '../../bot/understanding/rules';
 import type { RegisteredVersion } from '../../training/registry';
 import { message } from '../helpers/bot';
+import { eventually } from '../helpers/eventually';
 import {
   createModelWorld,
   scriptedCases,
@@ -19,12 +21,29 @@ import {
   startApp,
   type ModelWorld,
   type RunningApp,
+  type ScriptedCase,
 } from '../helpers/model-bot';
 import { taughtModel } from '../helpers/model-fixtures';
 
 env.allowRemoteModels = false;
 
 const cases = scriptedCases();
+/** A message the rules take for small talk that this model reads as a weather question about a place it names. */
+const placeOnly = {
+  weather: true,
+  location: 'Paris',
+  region: null,
+  when: 'tomorrow',
+  aspect: 'general',
+  units: null,
+} as const;
+const intent: ScriptedCase = {
+  message: 'Paris tomorrow?',
+  written: queryText(placeOnly),
+  query: placeOnly,
+  answer: 'A fair day in Paris.',
+};
+let source: string;
 let world: ModelWorld;
 let work: string;
 let version: RegisteredVersion;
@@ -33,7 +52,7 @@ let app: RunningApp;
 beforeAll(async () => {
   world = await createModelWorld();
   work = await mkdtemp(join(tmpdir(), 'model-assistant-'));
-  const source = await taughtModel(work, await scriptedExamples(world, Object.values(cases)));
+  source = await taughtModel(work, await scriptedExamples(world, [...Object.values(cases), intent]));
   version = await world.registry.register(source, { baseModel: 'tiny' });
   await world.registry.activate(version.id);
   app = await startApp(world);
@@ -131,6 +150,32 @@ describe('the assistant with the active model', () => {
     });
     expect(modelLogs('query').at(-1)).toMatchObject({ by: 'rules', fallback: 'timeout' });
     expect(modelLogs('answer').at(-1)).toMatchObject({ used: false, fallback: 'timeout' });
+  });
+
+  test('a version whose evaluation measured it reading intent better than the rules has its weather reading stand', async () => {
+    expect(understandByRules(intent.message)).toEqual({ weather: false });
+    // The version without those metrics: the rules decide, as before.
+    const before = await ask(intent.message);
+    expect(modelLogs('query').at(-1)).toMatchObject({ version: version.id, by: 'rules', fallback: 'intent' });
+    expect(before.exchange).toMatchObject({ query: { weather: false }, source: { answer: 'smalltalk' } });
+
+    const names = sayMetrics('weather');
+    const earned = await world.registry.register(source, {
+      baseModel: 'tiny',
+      metrics: { [names.model]: 0.97, [names.rules]: 0.81, [names.samples]: 64 },
+    });
+    await world.registry.activate(earned.id);
+    await eventually(() => app.models!.current()?.version === earned.id, 'the version with a say is current', 20_000);
+    expect([...app.models!.current()!.say]).toEqual(['weather']);
+
+    const { text, exchange } = await ask(intent.message);
+    expect(modelLogs('query').at(-1)).toMatchObject({ version: earned.id, by: 'model', fallback: null });
+    expect(exchange).toMatchObject({
+      query: placeOnly,
+      source: { understanding: 'model', answer: 'model' },
+      modelVersion: earned.id,
+    });
+    expect(text).toBe(intent.answer);
   });
 
   test('MODEL=off: rules and templates only, though a version is active', async () => {

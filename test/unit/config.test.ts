@@ -19,6 +19,16 @@ describe('config', () => {
     expect(config.slack).toBeNull();
     expect(config.defaultUnits).toBeNull();
     expect(config.secrets).toEqual([]);
+    expect(config.retrain.everydayTolerance).toBe(0.005);
+  });
+
+  test('the gate tolerance for everyday messages is a number from 0 to 1', () => {
+    expect(loadConfig({ RETRAIN_EVERYDAY_TOLERANCE: '0.02' }).retrain.everydayTolerance).toBe(0.02);
+    expect(loadConfig({ RETRAIN_EVERYDAY_TOLERANCE: '0' }).retrain.everydayTolerance).toBe(0);
+    for (const bad of ['-0.1', '1.5', 'a lot'])
+      expect(errorOf({ RETRAIN_EVERYDAY_TOLERANCE: bad })).toMatch(
+        new RegExp(`^RETRAIN_EVERYDAY_TOLERANCE must be a number from 0 to 1: .* \\(got "${bad}"\\)$`),
+      );
   });
 
   test('a wrong value names the variable and what it expects', () => {

@@ -231,6 +231,38 @@ describe('prepareDataset', () => {
     expect(dataset.train.length + dataset.validation.length).toBe(9);
   });
 
+  test('marks each example with its slice: a corrected reading is taught, everything else everyday', async () => {
+    const dir = join(root, 'slices-store');
+    const store = await openStore({ dir, fsync: false });
+    const misread = await store.capture(exchange('is it snwoing in Quito tmrw', query('Quito', 'now', 'general')));
+    const reading = query('Quito', 'tomorrow', 'snow');
+    const taughtFacts = factsOf(reading);
+    await store.moderate(misread.id, {
+      ...correct(renderAnswer(taughtFacts)),
+      reading,
+      facts: taughtFacts,
+    });
+    const answerOnly = await store.capture(
+      exchange('how cold is it in Oslo tonight', query('Oslo', 'tonight', 'general')),
+    );
+    await store.moderate(answerOnly.id, correct('Cold.'));
+    const approved = await store.capture(
+      exchange('Will it rain in Osaka tomorrow?', query('Osaka', 'tomorrow', 'rain')),
+    );
+    await store.moderate(approved.id, approve);
+    await store.close();
+    const sliced = await withStore((source) => prepareDataset({ store: source, seedDir }), dir);
+    const sliceOf = (id: string) => byId(sliced, id)?.slice;
+    expect([sliceOf(misread.id), sliceOf(answerOnly.id), sliceOf(approved.id), sliceOf('seed-2')]).toEqual([
+      'taught',
+      'everyday',
+      'everyday',
+      'everyday',
+    ]);
+    expect(byId(sliced, misread.id)?.query).toEqual(reading);
+    expect(sliced.report.bySlice).toEqual({ taught: 1, everyday: sliced.examples.length - 1 });
+  });
+
   test('writes the tool-call protocol: system, user, query, facts, answer; a corrected exchange answers with the correction', () => {
     const corrected = byId(dataset, ids.get('corrected')!)!;
     expect(corrected.chat.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);

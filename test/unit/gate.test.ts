@@ -113,3 +113,69 @@ describe('a configured gate', () => {
     expect(() => checkGate({ tolerance: 0 })).not.toThrow();
   });
 });
+
+describe('the taught slice', () => {
+  const noActive = (metrics: Record<string, number>): Evaluation => ({ metrics, active: null });
+  const everyday = { validationLoss: 1, guardedParseMean: 0.9, rulesParseMean: 0.9 };
+
+  test('with none active, the candidate must read what moderators taught better than the rules and lessons', () => {
+    expect(decidePromotion(noActive({ ...everyday, taughtGuardedParseMean: 0.8, taughtRulesParseMean: 0.6 }))).toEqual({
+      promote: true,
+      reason: 'no version is active yet',
+    });
+    expect(decidePromotion(noActive({ ...everyday, taughtGuardedParseMean: 0.6, taughtRulesParseMean: 0.6 }))).toEqual({
+      promote: false,
+      reason:
+        'it does not read what moderators taught better than the rules and lessons: taughtGuardedParseMean 0.600 (now 0.600)',
+    });
+    expect(
+      decidePromotion(noActive({ ...everyday, taughtGuardedParseMean: 0.5, taughtRulesParseMean: 0.6 })).promote,
+    ).toBe(false);
+    // Lessons already read all of it: nothing is left to read better, and the candidate keeps all of it.
+    expect(decidePromotion(noActive({ ...everyday, taughtGuardedParseMean: 1, taughtRulesParseMean: 1 })).promote).toBe(
+      true,
+    );
+  });
+
+  test('with a version active, it must read the taught slice better than that version', () => {
+    const active = { ...activeMetrics, guardedParseMean: 0.9, taughtGuardedParseMean: 0.7 };
+    const candidate = { validationLoss: 1.9, parseMean: 0.8, factConsistency: 0.9, guardedParseMean: 0.9 };
+    expect(
+      decidePromotion(scored({ ...candidate, taughtGuardedParseMean: 0.8, taughtRulesParseMean: 0.5 }, active)).promote,
+    ).toBe(true);
+    expect(
+      decidePromotion(scored({ ...candidate, taughtGuardedParseMean: 0.7, taughtRulesParseMean: 0.5 }, active)),
+    ).toEqual({
+      promote: false,
+      reason: `it does not read what moderators taught better than the active version ${ACTIVE}: taughtGuardedParseMean 0.700 (now 0.700)`,
+    });
+  });
+
+  test('reading everyday messages worse than now by more than the tolerance fails, however well it reads the taught', () => {
+    const taught = { taughtGuardedParseMean: 1, taughtRulesParseMean: 0.5 };
+    expect(decidePromotion(noActive({ ...everyday, ...taught, guardedParseMean: 0.896 })).promote).toBe(true);
+    expect(decidePromotion(noActive({ ...everyday, ...taught, guardedParseMean: 0.894 }))).toEqual({
+      promote: false,
+      reason:
+        'it reads everyday messages worse than the rules and lessons, beyond the tolerance of 0.005: guardedParseMean 0.894 (now 0.900)',
+    });
+    expect(
+      decidePromotion(noActive({ ...everyday, ...taught, guardedParseMean: 0.894 }), { everydayTolerance: 0.01 })
+        .promote,
+    ).toBe(true);
+    const active = { ...activeMetrics, guardedParseMean: 0.95, taughtGuardedParseMean: 0.5 };
+    const candidate = { validationLoss: 1.9, parseMean: 0.8, factConsistency: 0.9, guardedParseMean: 0.93, ...taught };
+    expect(decidePromotion(scored({ ...candidate, rulesParseMean: 0.9 }, active))).toEqual({
+      promote: false,
+      reason: `it reads everyday messages worse than the active version ${ACTIVE}, beyond the tolerance of 0.005: guardedParseMean 0.930 (now 0.950)`,
+    });
+  });
+
+  test('nothing taught: the rule is not checked; a bad tolerance is refused before training', () => {
+    expect(decidePromotion(noActive({ ...everyday, guardedParseMean: 0.895 })).promote).toBe(true);
+    expect(() => checkGate({ everydayTolerance: -0.1 })).toThrow(
+      /gate\.everydayTolerance must be from 0 to 1, got -0\.1/,
+    );
+    expect(() => checkGate({ everydayTolerance: 2 })).toThrow(RangeError);
+  });
+});

@@ -1,5 +1,6 @@
 import { isUnderstanding, type WeatherFacts, type WeatherQuery } from '../../bot/core/domain';
 import { answerProblem, guardQuery, MAX_ANSWER_CHARS, readQuery } from '../../bot/core/guard';
+import { earnedSay, NO_SAY, SAY_MIN_SAMPLES, sayMetrics, type EarnedSay, type SayField } from '../../bot/core/say';
 import { understandByRules } from '../../bot/understanding/rules';
 import { NICKNAMES } from '../../bot/understanding/places';
 
@@ -14,8 +15,9 @@ const query = (fields: Partial<WeatherQuery> = {}): WeatherQuery => ({
 });
 const json = (value: unknown) => JSON.stringify(value);
 
-/** The guard with the real rules' reading of the message. */
-const guard = (message: string, written: string) => guardQuery(message, written, understandByRules(message), NICKNAMES);
+/** The guard with the real rules' reading of the message, and the say the model earned (none unless given). */
+const guard = (message: string, written: string, say: EarnedSay = NO_SAY) =>
+  guardQuery(message, written, understandByRules(message), NICKNAMES, say);
 
 describe('isUnderstanding: exactly the query JSON', () => {
   test('accepts both shapes, refuses extra or missing keys and wrong types', () => {
@@ -140,6 +142,106 @@ describe('guardQuery: the rules guard the model', () => {
     expect(guard('rain in Paris tomorrow in fahrenheit?', json(query({ units: 'fahrenheit' })))).toMatchObject({
       query: { units: 'fahrenheit' },
       corrections: [],
+    });
+  });
+});
+
+/** A version's metrics for one field: the model's accuracy, the rules', and the examples measured. */
+const measured = (field: SayField, model: number, rules: number, samples = SAY_MIN_SAMPLES) => {
+  const names = sayMetrics(field);
+  return { [names.model]: model, [names.rules]: rules, [names.samples]: samples };
+};
+
+describe('earnedSay: where the evaluation measured the model reading better than the rules', () => {
+  test('names the fields and counts as the evaluation records them', () => {
+    expect(sayMetrics('weather')).toEqual({ model: 'modelWeather', rules: 'rulesWeather', samples: 'weatherSamples' });
+    expect(sayMetrics('location')).toEqual({
+      model: 'modelLocation',
+      rules: 'rulesLocation',
+      samples: 'locationSamples',
+    });
+  });
+
+  test('a field is earned by beating the rules by more than the margin, on enough examples', () => {
+    const metrics = {
+      ...measured('weather', 0.95, 0.8),
+      ...measured('location', 0.9, 0.89),
+      ...measured('region', 1, 0.5, SAY_MIN_SAMPLES - 1),
+      ...measured('aspect', 0.7, 0.9),
+      parseMean: 0.99,
+    };
+    expect([...earnedSay(metrics)]).toEqual(['weather']);
+    expect([...earnedSay({ ...metrics, ...measured('location', 0.93, 0.89) })]).toEqual(['weather', 'location']);
+  });
+
+  test('no metrics, or half of them, earn nothing: old versions are guarded as before', () => {
+    expect(earnedSay({}).size).toBe(0);
+    expect(earnedSay({ parseWeather: 1, rulesParseMean: 0.5, validationLoss: 1.2 }).size).toBe(0);
+    expect(earnedSay({ modelWeather: 1, rulesWeather: 0.5 }).size).toBe(0);
+  });
+});
+
+describe('guardQuery with the say the model earned', () => {
+  const weatherSay: EarnedSay = new Set(['weather']);
+  const placeSay: EarnedSay = new Set(['location']);
+
+  test("with `weather` earned, the model's weather question stands where the rules read none, if the message names its place", () => {
+    expect(understandByRules('Paris tomorrow?')).toEqual({ weather: false });
+    expect(guard('Paris tomorrow?', json(query()), weatherSay)).toEqual({
+      query: query(),
+      by: 'model',
+      fallback: null,
+      corrections: [],
+    });
+    expect(understandByRules('philly tomorrow?')).toEqual({ weather: false });
+    expect(guard('philly tomorrow?', json(query({ location: 'Philadelphia' })), weatherSay)).toMatchObject({
+      query: { location: 'Philadelphia' },
+      by: 'model',
+    });
+    // Unearned, or earned on another field: the rules decide, as before.
+    for (const say of [NO_SAY, placeSay]) {
+      expect(guard('Paris tomorrow?', json(query()), say)).toMatchObject({ by: 'rules', fallback: 'intent' });
+    }
+  });
+
+  test('an earned say never keeps a place the message does not support, nor units it does not ask for', () => {
+    const refused = { query: { weather: false }, by: 'rules', fallback: 'intent', corrections: [] };
+    expect(guard('Paris tomorrow?', json(query({ location: 'Berlin' })), weatherSay)).toEqual(refused);
+    expect(guard('Paris tomorrow?', json(query({ region: 'TX' })), weatherSay)).toEqual(refused);
+    expect(guard('thanks, you are great', json(query({ location: null })), weatherSay)).toEqual(refused);
+    expect(guard('Paris tomorrow?', json(query({ units: 'fahrenheit' })), weatherSay)).toEqual({
+      query: query({ units: null }),
+      by: 'model',
+      fallback: null,
+      corrections: ['units'],
+    });
+    const everything: EarnedSay = new Set(['weather', 'location', 'region', 'when', 'aspect', 'units']);
+    expect(guard('is it raining in Lyon tomorrow?', json(query({ location: 'Berlin' })), everything)).toMatchObject({
+      query: { location: 'Lyon' },
+      corrections: ['place'],
+    });
+  });
+
+  test('the model\'s "not weather" does not overrule the rules\' weather question, earned or not', () => {
+    expect(guard('will it rain in Paris tomorrow?', json({ weather: false }), weatherSay)).toMatchObject({
+      query: { location: 'Paris' },
+      by: 'rules',
+      fallback: 'intent',
+    });
+  });
+
+  test('with `location` earned, the model may read no place where the rules found one', () => {
+    const message = 'will it rain in Paris tomorrow?';
+    expect(guard(message, json(query({ location: null })), placeSay)).toEqual({
+      query: query({ location: null }),
+      by: 'model',
+      fallback: null,
+      corrections: [],
+    });
+    expect(guard(message, json(query({ location: null }))).query).toMatchObject({ location: 'Paris' });
+    expect(guard(message, json(query({ location: null, region: 'TX' })), placeSay)).toMatchObject({
+      query: { location: 'Paris', region: null },
+      corrections: ['place'],
     });
   });
 });

@@ -11,6 +11,7 @@ export type {
   PreparedExample,
   PrepareOptions,
   PrepareReport,
+  Slice,
 } from './prepare';
 export { loadSeed, SeedFormatError } from './seed';
 export type { SeedExample, SeedSplit } from './seed';

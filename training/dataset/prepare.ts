@@ -15,6 +15,8 @@ import { noneFound, PII_KINDS, scrubPersonalData, type PiiKind } from './scrub';
 import { loadSeed, type SeedExample } from './seed';
 
 export type ExampleSource = 'seed' | 'store';
+/** 'taught': a store exchange whose moderator corrected the reading (the gold); 'everyday': every other example. */
+export type Slice = 'taught' | 'everyday';
 
 export const DROP_REASONS = [
   'pending',
@@ -57,6 +59,8 @@ export interface PreparedExample {
   id: string;
   source: ExampleSource;
   split: Split;
+  /** The evaluation slice it belongs to. */
+  slice: Slice;
   /** The normalized question: the key of deduplication and of the split. */
   key: string;
   query: Understanding;
@@ -70,6 +74,8 @@ export interface PrepareReport {
   dropped: Record<DropReason, number>;
   /** Kept examples by where they came from. */
   bySource: Record<ExampleSource, number>;
+  /** Kept examples by evaluation slice. */
+  bySlice: Record<Slice, number>;
   train: number;
   validation: number;
   /** Personal data replaced, by kind. */
@@ -108,6 +114,8 @@ interface Candidate {
   error: string | null;
   /** For choosing between duplicates: corrected first, then the newest; seed examples are the oldest. */
   corrected: boolean;
+  /** The moderator corrected the reading: the example is in the taught slice. */
+  taught: boolean;
   createdAt: string;
 }
 
@@ -126,6 +134,7 @@ async function* storeCandidates(store: Pick<ExchangeSource, 'exchanges'>): Async
       answer: status === 'corrected' ? correction : exchange.answer,
       error: gold ? null : exchange.error,
       corrected: status === 'corrected',
+      taught: gold,
       createdAt: exchange.createdAt,
     };
   }
@@ -164,6 +173,7 @@ function seedCandidate(example: SeedExample): Candidate {
     answer,
     error: null,
     corrected: false,
+    taught: false,
     createdAt: '',
   };
 }
@@ -244,6 +254,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
       id: candidate.id,
       source: candidate.source,
       split: splitOf(key, validationFraction),
+      slice: candidate.taught ? ('taught' as const) : ('everyday' as const),
       key,
       query: candidate.query as Understanding,
       chat,
@@ -266,6 +277,10 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
       bySource: {
         seed: examples.filter((e) => e.source === 'seed').length,
         store: examples.filter((e) => e.source === 'store').length,
+      },
+      bySlice: {
+        taught: examples.filter((e) => e.slice === 'taught').length,
+        everyday: examples.filter((e) => e.slice === 'everyday').length,
       },
       train: train.length,
       validation: validation.length,

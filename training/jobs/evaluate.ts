@@ -6,12 +6,13 @@ import type { Understanding, WeatherFacts } from '../../bot/core/domain';
 import type { Generation, GeneratorLoader } from '../../bot/core/generation';
 import { answerProblem, guardQuery, readQuery, type RulesReader } from '../../bot/core/guard';
 import { answerPrompt, queryPrompt, type ProtocolMessage } from '../../bot/core/protocol';
+import { earnedSay, sayMetrics, type EarnedSay } from '../../bot/core/say';
 import type { PreparedExample } from '../dataset';
 import { loadLoraAdapter } from '../model/lora';
 import { LoraModel } from '../model/model-runner';
 import type { RegisteredVersion } from '../registry';
 import type { Batch, TrainableModel, TrainResult } from '../trainer';
-import { chrF, factConsistency, parseAccuracy, QUERY_FIELDS, type QueryField } from './metrics';
+import { chrF, factConsistency, parseAccuracy, parseSamples, QUERY_FIELDS, type QueryField } from './metrics';
 
 /**
  * The bot's side of an evaluation, handed in by the composition root (bot/training.ts): what it serves and reads with.
@@ -33,6 +34,8 @@ export interface EvaluationContext {
   /** The version active when the job started. */
   active: RegisteredVersion | null;
   validation: { batches: readonly Batch[]; examples: readonly ScoredExample[] };
+  /** The taught slice to score (see taughtSlice), apart from the everyday validation; none when empty. */
+  taught?: readonly ScoredExample[];
   training: TrainResult;
   signal?: AbortSignal;
   threads?: number;
@@ -111,8 +114,8 @@ export const PARSE_METRICS: Record<QueryField, string> = {
   units: 'parseUnits',
 };
 
-/** A conversation to score a model on: the whole chat and the query it should read. */
-export type ScoredExample = Pick<PreparedExample, 'chat' | 'query'>;
+/** A conversation to score a model on: the whole chat, the query it should read, its slice (absent: everyday). */
+export type ScoredExample = Pick<PreparedExample, 'chat' | 'query'> & { slice?: PreparedExample['slice'] };
 
 /**
  * A validation conversation taken apart: the message, the expected query, and the facts and reference answer when it
@@ -134,6 +137,23 @@ function caseOf(example: ScoredExample): Case | null {
   return { message: user.content, expected: example.query, answered };
 }
 
+/** Where the taught slice was scored: on held-out examples (generalisation) or on examples trained on (recall). */
+export type TaughtScope = 'validation' | 'training';
+
+/**
+ * The taught slice to score: its examples in the validation set, which measure whether the lesson generalises; with
+ * none there, every taught example, which were trained on and so measure recall only. Null when nothing was taught.
+ */
+export function taughtSlice(
+  validation: readonly PreparedExample[],
+  all: readonly PreparedExample[],
+): { examples: PreparedExample[]; scoredOn: TaughtScope } | null {
+  const heldOut = validation.filter((e) => e.slice === 'taught');
+  if (heldOut.length > 0) return { examples: heldOut, scoredOn: 'validation' };
+  const taught = all.filter((e) => e.slice === 'taught');
+  return taught.length > 0 ? { examples: taught, scoredOn: 'training' } : null;
+}
+
 /** The middle value (mean of the middle two); null for none. */
 export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
@@ -143,23 +163,37 @@ export function median(values: readonly number[]): number | null {
 }
 
 /**
- * What an exported model writes on the first `generationSamples` validation conversations, as
+ * What an exported model writes on the first `generationSamples` everyday validation conversations, as
  * the bot prompts it: per-field parse accuracy of its queries (parseMean over the fields); the
  * mean accuracy of those queries once the rules guard them, as the bot uses them
- * (guardedParseMean), and of the rules alone, as the bot reads with no model (rulesParseMean); and,
+ * (guardedParseMean), and of the rules alone, as the bot reads with no model (rulesParseMean) — the rules being
+ * the services' reader, which for a retrain holds the lessons moderators taught; and,
  * given the reference query and facts, the share of its answers whose numbers all come from the
  * facts (factConsistency), the share the bot would send (answerUsable), their mean chrF against
- * the reference answers, and the median time of one generation (latencyMsP50).
+ * the reference answers, and the median time of one generation (latencyMsP50). The taught slice
+ * (`taught`, corrected readings) is read apart: taughtParseMean, taughtGuardedParseMean, taughtRulesParseMean.
+ * On both together, per field, the model's own reading and the rules' (modelWeather, rulesWeather, weatherSamples, …:
+ * bot/core/say.ts), from which the say the model earns over the rules; the guarded readings use that say, as the bot
+ * will, or `say` when given (the active version's, earned when it was evaluated).
  */
 export async function metricsOf(
   modelDir: string,
-  context: Pick<EvaluationContext, 'services' | 'validation' | 'signal' | 'threads' | 'generationSamples'>,
+  context: Pick<
+    EvaluationContext,
+    'services' | 'validation' | 'taught' | 'signal' | 'threads' | 'generationSamples'
+  > & {
+    say?: EarnedSay;
+  },
 ): Promise<Record<string, number | null>> {
-  const cases = context.validation.examples
-    .map(caseOf)
-    .filter((c): c is Case => c !== null)
-    .slice(0, context.generationSamples ?? DEFAULT_GENERATION_SAMPLES);
-  if (cases.length === 0) return {};
+  const samples = context.generationSamples ?? DEFAULT_GENERATION_SAMPLES;
+  const casesOf = (examples: readonly ScoredExample[]) =>
+    examples
+      .map(caseOf)
+      .filter((c): c is Case => c !== null)
+      .slice(0, samples);
+  const cases = casesOf(context.validation.examples.filter((e) => e.slice !== 'taught'));
+  const taught = casesOf(context.taught ?? []);
+  if (cases.length === 0 && taught.length === 0) return {};
   const { loadGenerator, rules: reader } = context.services;
   const generator = await loadGenerator(modelDir, { threads: context.threads });
   const latencies: number[] = [];
@@ -169,17 +203,9 @@ export async function metricsOf(
     return generation;
   };
   try {
-    type Parse = { expected: Understanding; predicted: Understanding | null };
-    const parses: Parse[] = [];
-    const guarded: Parse[] = [];
-    const rules: Parse[] = [];
+    const everyday = await readingsOf(cases, generate, reader);
     const answers = [];
     for (const { message, expected, answered } of cases) {
-      const written = (await generate(queryPrompt(message))).text;
-      const byRules = reader.understand(message);
-      parses.push({ expected, predicted: readQuery(written) });
-      guarded.push({ expected, predicted: guardQuery(message, written, byRules, reader.nicknames).query });
-      rules.push({ expected, predicted: byRules });
       if (answered === null || !expected.weather) continue;
       const generation = await generate(answerPrompt(message, expected, answered.facts));
       const answer = generation.text.trim();
@@ -190,23 +216,92 @@ export async function metricsOf(
         usable: answerProblem(answer, generation.finish, answered.facts) === null,
       });
     }
-    const accuracy = parseAccuracy(parses);
-    const mean = (values: number[]) => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
-    const meanAccuracy = (pairs: Parse[]) => mean(Object.values(parseAccuracy(pairs)));
+    const slice = await readingsOf(taught, generate, reader);
+    const said = sayMetricsOf([...everyday, ...slice]);
+    const say = context.say ?? earnedSay(said);
+    const accuracy = parseAccuracy(ownParses(everyday));
     return {
-      ...Object.fromEntries(QUERY_FIELDS.map((field) => [PARSE_METRICS[field], accuracy[field]])),
-      parseMean: mean(QUERY_FIELDS.map((field) => accuracy[field])),
-      guardedParseMean: meanAccuracy(guarded),
-      rulesParseMean: meanAccuracy(rules),
-      factConsistency: answers.length === 0 ? null : factConsistency(answers),
-      answerUsable: mean(answers.map((a) => (a.usable ? 1 : 0))),
-      chrF: mean(answers.map((a) => chrF(a.answer, a.reference))),
+      ...(cases.length === 0
+        ? {}
+        : {
+            ...Object.fromEntries(QUERY_FIELDS.map((field) => [PARSE_METRICS[field], accuracy[field]])),
+            parseMean: mean(QUERY_FIELDS.map((field) => accuracy[field])),
+            guardedParseMean: meanAccuracy(guardedParses(everyday, reader, say)),
+            rulesParseMean: meanAccuracy(rulesParses(everyday)),
+            factConsistency: answers.length === 0 ? null : factConsistency(answers),
+            answerUsable: mean(answers.map((a) => (a.usable ? 1 : 0))),
+            chrF: mean(answers.map((a) => chrF(a.answer, a.reference))),
+            generationSamples: cases.length,
+          }),
+      ...(taught.length === 0
+        ? {}
+        : {
+            taughtParseMean: meanAccuracy(ownParses(slice)),
+            taughtGuardedParseMean: meanAccuracy(guardedParses(slice, reader, say)),
+            taughtRulesParseMean: meanAccuracy(rulesParses(slice)),
+            taughtSamples: taught.length,
+          }),
+      ...said,
       latencyMsP50: median(latencies),
-      generationSamples: cases.length,
     };
   } finally {
     await generator.dispose();
   }
+}
+
+type Parse = { expected: Understanding; predicted: Understanding | null };
+
+const mean = (values: number[]) => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
+const meanAccuracy = (pairs: Parse[]) => mean(Object.values(parseAccuracy(pairs)));
+
+/** A message as the model wrote its query and as the rules read it. */
+interface Reading {
+  message: string;
+  expected: Understanding;
+  written: string;
+  rules: Understanding;
+}
+
+async function readingsOf(
+  cases: readonly Case[],
+  generate: (prompt: ProtocolMessage[]) => Promise<Generation>,
+  reader: RulesReader,
+): Promise<Reading[]> {
+  const readings: Reading[] = [];
+  for (const { message, expected } of cases) {
+    const written = (await generate(queryPrompt(message))).text;
+    readings.push({ message, expected, written, rules: reader.understand(message) });
+  }
+  return readings;
+}
+
+/** Each message read by the model's query alone, by the rules, and by the model's query guarded as the bot does. */
+const ownParses = (readings: readonly Reading[]): Parse[] =>
+  readings.map(({ expected, written }) => ({ expected, predicted: readQuery(written) }));
+const rulesParses = (readings: readonly Reading[]): Parse[] =>
+  readings.map(({ expected, rules }) => ({ expected, predicted: rules }));
+const guardedParses = (readings: readonly Reading[], reader: RulesReader, say: EarnedSay): Parse[] =>
+  readings.map(({ message, expected, written, rules }) => ({
+    expected,
+    predicted: guardQuery(message, written, rules, reader.nicknames, say).query,
+  }));
+
+/** Per field, the model's own accuracy, the rules' and the examples scored (bot/core/say.ts names them). */
+function sayMetricsOf(readings: readonly Reading[]): Record<string, number> {
+  if (readings.length === 0) return {};
+  const model = parseAccuracy(ownParses(readings));
+  const rules = parseAccuracy(rulesParses(readings));
+  const samples = parseSamples(readings);
+  return Object.fromEntries(
+    QUERY_FIELDS.flatMap((field) => {
+      const names = sayMetrics(field);
+      return [
+        [names.model, model[field]],
+        [names.rules, rules[field]],
+        [names.samples, samples[field]],
+      ];
+    }),
+  );
 }
 
 async function scoreActive(context: EvaluationContext): Promise<ActiveScore | null> {
@@ -232,7 +327,11 @@ async function scoreActive(context: EvaluationContext): Promise<ActiveScore | nu
     const loss = await validationLoss(model, context.validation.batches, context.signal);
     return {
       id: active.id,
-      metrics: finite({ validationLoss: loss, ...(await metricsOf(active.modelDir, context)) }),
+      metrics: finite({
+        validationLoss: loss,
+        // Guarded as users get it now: with the say the active version earned when it was evaluated.
+        ...(await metricsOf(active.modelDir, { ...context, say: earnedSay(active.manifest.metrics) })),
+      }),
       incomparable: null,
     };
   } finally {

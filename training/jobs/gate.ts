@@ -22,10 +22,17 @@ export interface PromotionGate {
    * a model that reads worse would make the bot understand less. Default true.
    */
   rulesBaseline?: boolean;
+  /**
+   * When moderators taught something (the taught slice was scored), the candidate must read the taught slice better
+   * than what users get now — the active version, or the rules and lessons when none is active — and may read the
+   * everyday validation worse by at most this much (guardedParseMean, absolute). Default DEFAULT_EVERYDAY_TOLERANCE.
+   */
+  everydayTolerance?: number;
 }
 
 export const DEFAULT_NO_WORSE = ['parseMean', 'factConsistency'];
 export const DEFAULT_TOLERANCE = 0.01;
+export const DEFAULT_EVERYDAY_TOLERANCE = 0.005;
 
 export interface GateDecision {
   promote: boolean;
@@ -43,6 +50,40 @@ export function checkGate(gate: PromotionGate = {}): void {
     throw new RangeError(`gate.minImprovement must be at least 0 and below 1, got ${minImprovement}`);
   const tolerance = gate.tolerance ?? DEFAULT_TOLERANCE;
   if (!(tolerance >= 0)) throw new RangeError(`gate.tolerance must be at least 0, got ${tolerance}`);
+  const everyday = gate.everydayTolerance ?? DEFAULT_EVERYDAY_TOLERANCE;
+  if (!(everyday >= 0 && everyday <= 1))
+    throw new RangeError(`gate.everydayTolerance must be from 0 to 1, got ${everyday}`);
+}
+
+/** Reading accuracies closer than this are equal (means of a few hundred hits). */
+const SAME = 1e-9;
+
+/**
+ * The taught-slice rule: null when the candidate passes it (or nothing was taught), else the refusal. Users get the
+ * active version when it was scored on the slice, else the rules and lessons.
+ */
+function taughtRefusal(evaluation: Evaluation, everydayTolerance: number): GateDecision | null {
+  const { metrics, active } = evaluation;
+  const taught = metrics.taughtGuardedParseMean;
+  if (taught === undefined) return null;
+  const byActive = active !== null && active.metrics.taughtGuardedParseMean !== undefined;
+  const incumbent = byActive ? `the active version ${active.id}` : 'the rules and lessons';
+  const current = byActive ? active.metrics.taughtGuardedParseMean : metrics.taughtRulesParseMean;
+  if (current !== undefined && !(taught > current + SAME || (current >= 1 - SAME && taught >= 1 - SAME))) {
+    return {
+      promote: false,
+      reason: `it does not read what moderators taught better than ${incumbent}: taughtGuardedParseMean ${share(taught)} (now ${share(current)})`,
+    };
+  }
+  const everyday = metrics.guardedParseMean;
+  const before = byActive ? active.metrics.guardedParseMean : metrics.rulesParseMean;
+  if (everyday !== undefined && before !== undefined && everyday < before - everydayTolerance - SAME) {
+    return {
+      promote: false,
+      reason: `it reads everyday messages worse than ${incumbent}, beyond the tolerance of ${share(everydayTolerance)}: guardedParseMean ${share(everyday)} (now ${share(before)})`,
+    };
+  }
+  return null;
 }
 
 /** Whether the candidate replaces the active version, and why. */
@@ -60,9 +101,10 @@ export function decidePromotion(evaluation: Evaluation, gate: PromotionGate = {}
       reason: `with it the bot would read messages worse than the rules alone, beyond the tolerance of ${share(tolerance)}: guardedParseMean ${share(guarded)} (rules ${share(rules)})`,
     };
   }
+  if (active?.incomparable) return { promote: false, reason: `${active.incomparable}; activate the candidate by hand` };
+  const refusal = taughtRefusal(evaluation, gate.everydayTolerance ?? DEFAULT_EVERYDAY_TOLERANCE);
+  if (refusal) return refusal;
   if (active === null) return { promote: true, reason: 'no version is active yet' };
-  if (active.incomparable !== null)
-    return { promote: false, reason: `${active.incomparable}; activate the candidate by hand` };
   const candidate = metrics.validationLoss;
   const current = active.metrics.validationLoss;
   if (candidate === undefined || current === undefined)

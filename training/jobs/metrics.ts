@@ -31,6 +31,15 @@ export function parseAccuracy(
   >;
 }
 
+/** How many examples scored each field in parseAccuracy: `weather` every one, the rest the weather questions. */
+export function parseSamples(pairs: readonly { expected: Understanding }[]): Record<QueryField, number> {
+  const questions = pairs.filter((pair) => pair.expected.weather).length;
+  return Object.fromEntries(QUERY_FIELDS.map((f) => [f, f === 'weather' ? pairs.length : questions])) as Record<
+    QueryField,
+    number
+  >;
+}
+
 /** Share of answers that say something and whose every number comes from their facts (an empty answer is no answer). */
 export function factConsistency(answers: readonly { answer: string; facts: WeatherFacts }[]): number {
   if (answers.length === 0) return 1;

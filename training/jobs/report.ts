@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { PrepareReport } from '../dataset';
 import type { Hyperparameter } from '../registry';
 import type { EpochRecord, StepRecord } from '../trainer';
-import type { ActiveScore } from './evaluate';
+import type { ActiveScore, TaughtScope } from './evaluate';
 import type { GateDecision } from './gate';
 
 export const REPORT_FILES = { json: 'report.json', markdown: 'report.md', chart: 'loss.svg' } as const;
@@ -45,6 +45,11 @@ export interface RetrainReport {
     tokensPerSecond: number;
     history: { steps: StepRecord[]; epochs: EpochRecord[] };
   };
+  /**
+   * The evaluation slices: everyday validation examples, and the taught ones (corrected readings) with where they were
+   * scored; null when nothing was taught.
+   */
+  slices: { everyday: number; taught: { examples: number; scoredOn: TaughtScope } | null };
   metrics: Record<string, number>;
   active: ActiveScore | null;
   decision: GateDecision;
@@ -71,6 +76,30 @@ export async function writeReport(
 const fixed = (value: number | null | undefined, digits = 4) =>
   value === null || value === undefined ? '–' : value.toFixed(digits);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+const SCORED_ON: Record<TaughtScope, string> = {
+  validation: 'held-out validation examples (generalisation)',
+  training: 'all of them, trained on (recall, not generalisation: none fell in validation)',
+};
+
+/** Each slice as the bot reads it: the candidate guarded by the rules and lessons, those alone, and the active. */
+function sliceRows(report: RetrainReport): string[] {
+  const { metrics, active, slices } = report;
+  const scored = active && !active.incomparable ? active : null;
+  const row = (name: string, examples: number, prefix: string, scoredOn: string) => {
+    const metric = (base: string) => (prefix ? `${prefix}${base[0].toUpperCase()}${base.slice(1)}` : base);
+    const guarded = metric('guardedParseMean');
+    return `| ${name} | ${examples} | ${scoredOn} | ${fixed(metrics[guarded], 3)} | ${fixed(metrics[metric('rulesParseMean')], 3)} | ${fixed(scored?.metrics[guarded], 3)} |`;
+  };
+  return [
+    '| slice | examples | scored on | bot with candidate | rules and lessons | bot with active |',
+    '| --- | --- | --- | --- | --- | --- |',
+    row('everyday', slices.everyday, '', 'validation examples'),
+    slices.taught
+      ? row('taught', slices.taught.examples, 'taught', SCORED_ON[slices.taught.scoredOn])
+      : '| taught | 0 | nothing was taught | – | – | – |',
+  ];
+}
 
 export function reportMarkdown(report: RetrainReport): string {
   const { dataset, training, decision, active } = report;
@@ -100,6 +129,12 @@ export function reportMarkdown(report: RetrainReport): string {
     '| --- | --- | --- |',
     ...metricRows,
     ...(active?.incomparable ? ['', `The active version was not scored: ${active.incomparable}.`] : []),
+    '',
+    '## Slices',
+    '',
+    'Parse accuracy of the reading users get (guarded by the rules and the lessons moderators taught).',
+    '',
+    ...sliceRows(report),
     '',
     '## Data',
     '',

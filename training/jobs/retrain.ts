@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
+import type { RulesReader } from '../../bot/core/guard';
 import type { ExchangeSource } from '../../bot/core/store';
 import { batchedData, encodeChats, type ChatExample } from '../encoding';
 import { prepareDataset, type PreparedDataset, type PreparedExample } from '../dataset';
@@ -24,7 +25,7 @@ import { seededRandom } from '../random';
 import { openRegistry, registryPath, type Hyperparameter } from '../registry';
 import { train } from '../trainer';
 import { resolveBase, TINY_BASE } from './resolve-base';
-import { evaluateCandidate, type EvaluationServices } from './evaluate';
+import { evaluateCandidate, taughtSlice, type EvaluationServices, type TaughtScope } from './evaluate';
 import { checkGate, decidePromotion, type GateDecision, type PromotionGate } from './gate';
 import { jobsDir, writeLastTraining } from './files';
 import { RETRAIN_STEPS, type RetrainProgress, type RetrainStep } from './progress';
@@ -139,6 +140,11 @@ export interface RetrainOptions {
 export interface RetrainServices extends EvaluationServices {
   /** The bot's store, opened read-only for its moderated exchanges. */
   openStore(options: { dir: string; salt?: string }): Promise<ExchangeSource>;
+  /**
+   * The rules as the bot reads with them now: `rules` and the lessons the store's corrected exchanges taught. The
+   * evaluation reads with it, so the gate judges what users get (rules, lessons and model together).
+   */
+  readerOf(store: Pick<ExchangeSource, 'exchanges'>): Promise<RulesReader>;
 }
 
 export interface RetrainHooks {
@@ -160,6 +166,8 @@ export interface RetrainSummary {
   /** The version active when the run started. */
   parent: string | null;
   dataset: { sha256: string; train: number; validation: number };
+  /** The taught slice (corrected readings) and where it was scored; null when nothing was taught. */
+  taught: { examples: number; scoredOn: TaughtScope } | null;
 }
 
 /** The run was cancelled; nothing it did changed the active version. */
@@ -224,11 +232,12 @@ export async function retrain(
     info('resolve-base', `base model ${resolved.name}${resolved.name === resolved.dir ? '' : ` (${resolved.dir})`}`);
 
     const preparedAt = new Date();
-    const prepared = await step('prepare', async () => {
+    const { prepared, rules } = await step('prepare', async () => {
       const store =
         storeDir === null ? undefined : await services.openStore({ dir: storeDir, salt: options.storeSalt });
       try {
-        return await prepareDataset({
+        const rules = store ? await services.readerOf(store) : services.rules;
+        const prepared = await prepareDataset({
           store,
           seedDir: seedDir ?? undefined,
           tokenizer,
@@ -236,6 +245,7 @@ export async function retrain(
           validationFraction: hp.validationFraction,
           knownNames: options.knownNames,
         });
+        return { prepared, rules };
       } finally {
         await store?.close();
       }
@@ -250,9 +260,10 @@ export async function retrain(
       hp.maxValidationExamples,
       hp.seed,
     );
+    const taught = taughtSlice(validationSet, [...trainSet, ...validationSet]);
     info(
       'prepare',
-      `${prepared.report.kept} conversations prepared (${prepared.report.bySource.store} from moderated exchanges); training on ${trainSet.length}, validating on ${validationSet.length}`,
+      `${prepared.report.kept} conversations prepared (${prepared.report.bySource.store} from moderated exchanges, ${prepared.report.bySlice.taught} taught); training on ${trainSet.length}, validating on ${validationSet.length}`,
     );
 
     const encoded = await step('encode', async () => {
@@ -314,13 +325,14 @@ export async function retrain(
 
     const { evaluation, decision } = await step('evaluate', async () => {
       const evaluation = await evaluateCandidate({
-        services,
+        services: { ...services, rules },
         candidate,
         candidateModelDir: modelDir,
         baseDir: resolved.dir,
         baseModel: resolved.name,
         active,
         validation: { batches: encoded.data.validationBatches(), examples: validationSet },
+        taught: taught?.examples,
         training,
         signal,
         threads: options.threads,
@@ -331,6 +343,7 @@ export async function retrain(
     info('evaluate', `${decision.promote ? 'passes' : 'fails'} the gate: ${decision.reason}`);
 
     const hyperparameters = manifestHyperparameters(hp, lora);
+    const taughtSummary = taught && { examples: taught.examples.length, scoredOn: taught.scoredOn };
     await step('report', () =>
       writeReport(versionDir, {
         format: 'weatherbot-retrain-report/1',
@@ -347,6 +360,7 @@ export async function retrain(
           unencodable: encoded.unencodable,
         },
         hyperparameters,
+        slices: { everyday: validationSet.filter((e) => e.slice !== 'taught').length, taught: taughtSummary },
         training: {
           steps: training.steps,
           epochs: training.epochs,
@@ -403,6 +417,7 @@ export async function retrain(
       baseModel: resolved.name,
       parent: active?.id ?? null,
       dataset: { sha256: prepared.manifest.sha256, train: encoded.train, validation: encoded.validation },
+      taught: taughtSummary,
     };
   } catch (error) {
     if (registered !== null && !promoted) {

@@ -1,5 +1,6 @@
 import { JobAlreadyRunningError, JobCancelledError } from '../../training/jobs/runner';
 import { renderRetrainProgress, type RetrainProgress } from '../../training/jobs/progress';
+import type { RetrainSummary } from '../../training/jobs/retrain';
 import { who } from '../operations';
 import { defineCommand } from './command';
 import { formatMetrics, operationsOf, plainMessage } from './operations';
@@ -76,7 +77,8 @@ export const retrain = defineCommand({
         kind: 'command',
         text:
           `Retrain finished in ${seconds(summary.durationMs)}: ${summary.versionId} ${verdict}.\n` +
-          `Data: ${summary.dataset.train} training and ${summary.dataset.validation} validation examples. Metrics: ${formatMetrics(summary.metrics)}.\nReport: ${summary.reportPath}` +
+          `Data: ${summary.dataset.train} training and ${summary.dataset.validation} validation examples. ${slices(summary)}\n` +
+          `Metrics: ${formatMetrics(summary.metrics)}.\nReport (with the loss chart): ${summary.reportPath}` +
           (summary.promoted ? '' : `\nTo use it anyway: /model activate ${summary.versionId}`),
       };
     } catch (error) {
@@ -97,3 +99,15 @@ export const retrain = defineCommand({
     }
   },
 });
+
+/** How the bot reads with the candidate, slice by slice, beside what users get without it (rules and lessons). */
+function slices({ metrics, taught }: Pick<RetrainSummary, 'metrics' | 'taught'>): string {
+  const score = (value: number | undefined) => (value === undefined ? 'n/a' : value.toFixed(3));
+  const everyday = `everyday messages ${score(metrics.guardedParseMean)} (without it ${score(metrics.rulesParseMean)})`;
+  if (!taught) return `Reading with it: ${everyday}; nothing taught yet.`;
+  const where = taught.scoredOn === 'validation' ? 'held out' : 'all trained on, so this is recall';
+  return (
+    `Reading with it: ${everyday}; what moderators taught, ${taught.examples} ${where}, ` +
+    `${score(metrics.taughtGuardedParseMean)} (without it ${score(metrics.taughtRulesParseMean)}).`
+  );
+}

@@ -65,6 +65,10 @@ describe('in the bot', () => {
     const versionId = summary.text.match(/: (v\d{4}-\d{8}T\d{4}Z) promoted ✅/)?.[1];
     expect(versionId).toBeDefined();
     expect(summary.text).toMatch(/Metrics: .*validationLoss \d+\.\d{3}.*parseMean \d(\.\d{3})?.*factConsistency/);
+    // What users would get, slice by slice: an approval teaches no reading.
+    expect(summary.text).toMatch(
+      /Reading with it: everyday messages \d\.\d{3} \(without it \d\.\d{3}\); nothing taught yet\./,
+    );
     expect(progress[0]).toMatch(/^Training started/);
     expect(progress).toContain('Training… step 1/10: resolve-base');
     expect(progress).toContain('Training… step 10/10: promote');

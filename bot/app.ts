@@ -9,11 +9,10 @@ import { ModelRuntime } from './model/runtime';
 import { fileAudit, type Operations } from './operations';
 import { openStore } from './store/lowdb-store';
 import type { Store } from './core/store';
-import { lessonsOf } from './understanding/lessons';
 import { understandByRules } from './understanding/rules';
 import { createWeatherProvider } from './weather/factory';
 import { WeatherService } from './weather/service';
-import { seedEverydayWords, TRAINING_JOB_ENTRY } from './training';
+import { storeLessons, TRAINING_JOB_ENTRY } from './training';
 
 export interface App {
   assistant: Assistant;
@@ -52,7 +51,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     store,
     weather,
     understand: understandByRules,
-    lessons: await lessonsOf(store.exchanges({ status: ['corrected'] }), understandByRules, await everyday(log)),
+    lessons: await storeLessons(store, log),
     model: models && { models, limits: { maxNewTokens: config.model.maxNewTokens, timeoutMs: config.model.timeoutMs } },
     log,
     rateLimitPerMinute: config.rateLimitPerMinute,
@@ -88,14 +87,4 @@ function createOperations(config: Config, registry: ModelRegistry, log: Logger):
     seedDir: SHIPPED_SEED_DIR,
     audit: fileAudit(join(config.dataDir, 'audit.jsonl')),
   };
-}
-
-/** The words of the seed's messages: what the bot reads every day, so no lesson teaches them. */
-async function everyday(log: Logger): Promise<Set<string>> {
-  try {
-    return await seedEverydayWords();
-  } catch (error) {
-    log.warn('the seed could not be read: lessons may teach everyday words', { error });
-    return new Set();
-  }
 }

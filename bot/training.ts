@@ -10,20 +10,28 @@ import type { RulesReader } from './core/guard';
 import type { ExchangeSource } from './core/store';
 import { ModelGenerator } from './model/generator';
 import { openStore } from './store/lowdb-store';
-import { everydayWords, lessonsOf } from './understanding/lessons';
+import type { Logger } from './core/log';
+import { everydayWords, lessonsOf, type Lessons } from './understanding/lessons';
 import { NICKNAMES } from './understanding/places';
 import { RULES, understandByRules } from './understanding/rules';
 
-/** The words of the seed's messages: what the bot reads every day, so no lesson teaches them. */
-export async function seedEverydayWords(): Promise<Set<string>> {
-  return everydayWords((await loadSeed(SHIPPED_SEED_DIR, 'train')).map((example) => example.message));
+/**
+ * The lessons of the store's corrected exchanges, read with the rules; the words of the seed's messages (what the bot
+ * reads every day) teach nothing. The bot builds them at start-up (app.ts), a retrain before it evaluates.
+ */
+export async function storeLessons(store: Pick<ExchangeSource, 'exchanges'>, log?: Logger): Promise<Lessons> {
+  let everyday = new Set<string>();
+  try {
+    everyday = everydayWords((await loadSeed(SHIPPED_SEED_DIR, 'train')).map((example) => example.message));
+  } catch (error) {
+    log?.warn('the seed could not be read: lessons may teach everyday words', { error });
+  }
+  return lessonsOf(store.exchanges({ status: ['corrected'] }), understandByRules, everyday);
 }
 
-/** The rules with the lessons of the store's corrections, as the bot builds them at start-up (app.ts). */
+/** The rules with the lessons, as users get them. */
 async function readerOf(store: Pick<ExchangeSource, 'exchanges'>): Promise<RulesReader> {
-  // Without the seed, lessons may teach everyday words: the bot starts the same way (app.ts logs it).
-  const everyday = await seedEverydayWords().catch(() => new Set<string>());
-  const lessons = await lessonsOf(store.exchanges({ status: ['corrected'] }), understandByRules, everyday);
+  const lessons = await storeLessons(store);
   return { understand: (message) => lessons.read(message), nicknames: NICKNAMES };
 }
 

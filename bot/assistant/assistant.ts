@@ -85,15 +85,15 @@ interface HeldModel {
   say: EarnedSay;
 }
 
-/**
- * How a reply came about, as its exchange records it. `modelVersion` is the model the reply was
- * made with (null: none ran); `source` says whether its query and answer were used.
- */
 /** The weather a query asks for, or the reply that says why there is none (and its code for the exchange). */
 type LookUp =
   | { kind: 'weather'; report: WeatherReport; facts: WeatherFacts }
   | { kind: 'clarify' | 'error'; text: string; code: string | null };
 
+/**
+ * How a reply came about, as its exchange records it. `modelVersion` is the model the reply was
+ * made with (null: none ran); `source` says whether its query and answer were used.
+ */
 interface Provenance {
   query: Understanding | null;
   source: ReplySource;
@@ -127,7 +127,7 @@ export class Assistant {
       lastExchange: (platform, channelId) => this.lastExchangeByChannel.get(`${platform}:${channelId}`),
       weather: {
         ask: (message, text) => this.answer(message, text),
-        understand: (text) => this.understandByRules(text),
+        understand: (text) => this.lessons.read(text),
         answer: (message, question, query) => this.answerWeather(message, question, query, 'command'),
         lookUp: async (message, query) => {
           const found = await this.lookUp(message, query);
@@ -140,11 +140,6 @@ export class Assistant {
       operations: options.operations,
       log: options.log,
     };
-  }
-
-  /** The rules' reading with what moderators taught. */
-  private understandByRules(text: string): Understanding {
-    return this.lessons.read(text);
   }
 
   get store(): Store {
@@ -243,7 +238,7 @@ export class Assistant {
     model: HeldModel | null,
     text: string,
   ): Promise<{ query: Understanding; by: 'model' | 'rules' }> {
-    const rules = this.understandByRules(text);
+    const rules = this.lessons.read(text);
     if (!model) return { query: rules, by: 'rules' };
     const step = await writeQuery(model.generator, text, rules, model.limits, model.say);
     const { generation } = step;

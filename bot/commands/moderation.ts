@@ -37,24 +37,32 @@ async function target(
 
 const isReply = (value: Exchange | Reply): value is Reply => 'kind' in value;
 
+/** How the audit names each moderation. */
+const AUDITED: Record<ModerationChange['status'], string> = {
+  approved: 'approve',
+  rejected: 'reject',
+  corrected: 'correct',
+};
+
+/** Stores a moderation of the exchange by the message's author, logged and audited. */
 async function moderate(
-  context: CommandContext<unknown>,
-  id: string | undefined,
+  { message, services }: Pick<CommandContext<unknown>, 'message' | 'services'>,
+  exchange: Exchange,
   change: Omit<ModerationChange, 'moderatorId' | 'platform'>,
-): Promise<Exchange | Reply> {
-  const found = await target(context, id);
-  if (isReply(found)) return found;
-  const { message, services } = context;
+): Promise<void> {
   const { author, platform } = message;
-  await services.exchanges.moderate(found.id, { ...change, moderatorId: author.id, platform });
-  services.log.info('exchange moderated', { exchange: found.id, status: change.status, platform });
-  await services.operations?.audit.record({
-    who: who(message),
-    action: change.status === 'corrected' ? 'correct' : change.status === 'approved' ? 'approve' : 'reject',
-    target: found.id,
-    outcome: 'done',
-  });
-  return found;
+  await services.exchanges.moderate(exchange.id, { ...change, moderatorId: author.id, platform });
+  services.log.info('exchange moderated', { exchange: exchange.id, status: change.status, platform });
+  const action = AUDITED[change.status];
+  await services.operations?.audit.record({ who: who(message), action, target: exchange.id, outcome: 'done' });
+}
+
+/** /approve and /reject: the exchange's status, nothing else. */
+async function mark(context: CommandContext<{ exchange?: string }>, status: 'approved' | 'rejected', done: string) {
+  const found = await target(context, context.options.exchange);
+  if (isReply(found)) return found;
+  await moderate(context, found, { status });
+  return { kind: 'command' as const, text: `${done} — exchange ${found.id}.` };
 }
 
 export const approve = defineCommand({
@@ -65,10 +73,7 @@ export const approve = defineCommand({
   permission: 'moderator',
   chatOnly: true,
   options: [exchange],
-  run: async (context) => {
-    const done = await moderate(context, context.options.exchange, { status: 'approved' });
-    return isReply(done) ? done : { kind: 'command', text: `Approved ✅ — exchange ${done.id}.` };
-  },
+  run: (context) => mark(context, 'approved', 'Approved ✅'),
 });
 
 export const reject = defineCommand({
@@ -79,10 +84,7 @@ export const reject = defineCommand({
   permission: 'moderator',
   chatOnly: true,
   options: [exchange],
-  run: async (context) => {
-    const done = await moderate(context, context.options.exchange, { status: 'rejected' });
-    return isReply(done) ? done : { kind: 'command', text: `Rejected ❌ — exchange ${done.id}.` };
-  },
+  run: (context) => mark(context, 'rejected', 'Rejected ❌'),
 });
 
 const UNITS: Record<'c' | 'f', TemperatureUnit> = { c: 'celsius', f: 'fahrenheit' };
@@ -203,13 +205,13 @@ export const correct = defineCommand({
       // Only the text: it must hold to the facts the exchange already has.
       const stray = found.facts ? unsupportedNumbers(answer!, found.facts) : [];
       if (stray.length) return { kind: 'error', text: strayNumbers(stray, 'the weather the answer was given') };
-      await moderate(context, found.id, { status: 'corrected', correction: answer });
+      await moderate(context, found, { status: 'corrected', correction: answer });
       services.lessons.forget(found.id);
       return { kind: 'command', text: `Correction saved ✏️ — exchange ${found.id}.`, corrected: answer };
     }
     if (!reading.weather) {
       const correction = answer ?? found.answer;
-      await moderate(context, found.id, { status: 'corrected', correction, reading, facts: null });
+      await moderate(context, found, { status: 'corrected', correction, reading, facts: null });
       const learned = learn(services, found, reading);
       return {
         kind: 'command',
@@ -222,7 +224,7 @@ export const correct = defineCommand({
     const stray = answer ? unsupportedNumbers(answer, fresh.facts) : [];
     if (stray.length) return { kind: 'error', text: strayNumbers(stray, `the weather for ${fresh.facts.place}`) };
     const correction = answer ?? fresh.text;
-    await moderate(context, found.id, { status: 'corrected', correction, reading, facts: fresh.facts });
+    await moderate(context, found, { status: 'corrected', correction, reading, facts: fresh.facts });
     const learned = learn(services, found, reading);
     return {
       kind: 'weather',

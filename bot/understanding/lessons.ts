@@ -89,6 +89,9 @@ function nameAfterPreposition(message: string): string | null {
   return name.length ? name.join(' ') : null;
 }
 
+/** The rules' reading once told the message is about the weather: what they read besides whether it is. */
+const readAsWeather = (rules: Read, text: string) => rules(`${text} (weather)`);
+
 const mentions = (keys: string[], phrase: string) => ` ${keys.join(' ')} `.includes(` ${phrase} `);
 
 /** A correction: the message, what the bot read (null: read it with the lessons now) and what it meant. */
@@ -107,9 +110,12 @@ export interface Correction {
  * The lesson a correction teaches, or null when it teaches nothing the bot did not already read. `everyday` holds the
  * words of the bot's everyday messages (the seed's): they are read already, so they teach nothing.
  */
-function lessonFrom(correction: Correction, rules: Read, everyday: ReadonlySet<string>): Lesson | null {
-  const { id, message, misread, placeNotFound, reading } = correction;
-  const read = misread!;
+function lessonFrom(
+  correction: Correction & { misread: Understanding },
+  rules: Read,
+  everyday: ReadonlySet<string>,
+): Lesson | null {
+  const { id, message, misread: read, placeNotFound, reading } = correction;
   const keys = keysOf(message);
   let nickname: string | null = null;
   const placeKeys = new Set<string>();
@@ -128,7 +134,7 @@ function lessonFrom(correction: Correction, rules: Read, everyday: ReadonlySet<s
   if (read.weather && read.location) for (const key of keysOf(read.location)) placeKeys.add(key);
   // The words teach only what the rules still misread once told the message is about the weather: in
   // "qeather in Chicago tomorrow?" the rules read "tomorrow" themselves, so "qeather" teaches the weather, not when.
-  const cued = read.weather || !reading.weather ? read : rules(`${message} (weather)`);
+  const cued = read.weather || !reading.weather ? read : readAsWeather(rules, message);
   const teaches: Lesson['teaches'] = {};
   if (reading.weather && (!cued.weather || cued.when !== reading.when)) teaches.when = reading.when;
   if (reading.weather && (!cued.weather || cued.aspect !== reading.aspect)) teaches.aspect = reading.aspect;
@@ -202,7 +208,7 @@ export class Lessons {
     if (read.weather) query = read;
     else if (weather === true) {
       // The rules missed that it is about the weather: read again with the cue the taught words stand for.
-      const cued = this.rules(`${named} (weather)`);
+      const cued = readAsWeather(this.rules, named);
       if (!cued.weather) return read;
       query = cued;
     } else return read;
@@ -225,7 +231,7 @@ export class Lessons {
   }
 
   private isTaught(key: string): boolean {
-    return this.list().some((lesson) => lesson.words.some((word) => sameWord(word, key)));
+    return [...this.byId.values()].some((lesson) => lesson.words.some((word) => sameWord(word, key)));
   }
 
   /**
@@ -248,7 +254,9 @@ export class Lessons {
 
   /** The capitalised words after a word taught to come before places ("en Bilbao"); null when there are none. */
   private placeAfterTaughtWord(text: string): string | null {
-    const placeWords = new Set(this.list().flatMap((lesson) => (lesson.placeWord ? [lesson.placeWord] : [])));
+    const placeWords = new Set(
+      [...this.byId.values()].flatMap((lesson) => (lesson.placeWord ? [lesson.placeWord] : [])),
+    );
     const { tokens } = tokenize(cleanMessage(text), () => false);
     const at = tokens.findIndex((token, i) => placeWords.has(token.key) && tokens[i + 1]?.capitalised);
     if (at < 0) return null;
@@ -261,7 +269,7 @@ export class Lessons {
   }
 
   private nicknameIn(keys: string[]): { alias: string; location: string; region: string | null } | null {
-    const taught = this.list()
+    const taught = [...this.byId.values()]
       .filter((lesson) => lesson.nickname && lesson.reading.weather && mentions(keys, lesson.nickname))
       .sort((a, b) => b.nickname!.length - a.nickname!.length)[0];
     if (!taught?.reading.weather) return null;
@@ -272,7 +280,7 @@ export class Lessons {
   private vote(keys: string[]) {
     const ballots = { weather: new Ballot<boolean>(), when: new Ballot<When>(), aspect: new Ballot<Aspect>() };
     for (const key of new Set(keys)) {
-      const lessons = this.list().filter((lesson) => lesson.words.some((word) => sameWord(word, key)));
+      const lessons = [...this.byId.values()].filter((lesson) => lesson.words.some((word) => sameWord(word, key)));
       const short = key.length <= 3 ? 0.5 : 1;
       for (const field of ['weather', 'when', 'aspect'] as const) {
         const taught = lessons.filter((lesson) => lesson.teaches[field] !== undefined);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, loadDotEnv } from '../../bot/config';
 import { conversation } from '../../bot/core/protocol';
-import { understandByRules } from '../../bot/understanding/rules';
+import type { RulesReader } from '../../bot/core/guard';
 import { loadSeed, type SeedExample } from '../../training/dataset';
 import { SHIPPED_SEED_DIR } from '../../training/dataset/seed';
 import { parseAccuracy, QUERY_FIELDS } from '../../training/jobs/metrics';
@@ -18,8 +18,9 @@ export const USAGE = `usage: npm run --silent cli -- evaluate [options]
   --seed-dir <folder>       the seed dataset (default data/seed)
   --threads <n>             ORT intra-op threads
 Scores the model on the seed's held-out test split (cities and phrasings no training run sees),
-beside the rules on the same messages: parse accuracy per field of the model's own queries,
-the mean once the rules guard them as in the bot, and of its answers fact consistency, chrF and latency.
+beside the rules on the same messages — with the lessons moderators taught in DATA_DIR's store, as users get them:
+parse accuracy per field of the model's own queries, the mean once the rules guard them as in the bot, and of its
+answers fact consistency, chrF and latency.
 `;
 
 /** `n` examples spread evenly over the split, which the seed groups by city and phrasing. */
@@ -32,6 +33,20 @@ const scored = (e: SeedExample): ScoredExample => ({
   query: e.query,
   chat: { messages: conversation(e.message, e.query, e.facts, e.answer) },
 });
+
+/** The rules with the lessons of DATA_DIR's store (read-only: the bot may be running on it); the rules alone without one. */
+async function usersReader(): Promise<RulesReader> {
+  loadDotEnv();
+  const config = loadConfig();
+  const dir = join(config.dataDir, 'store');
+  if (!(await stat(dir).catch(() => null))) return trainingServices.rules;
+  const store = await trainingServices.openStore({ dir, salt: config.storeSalt ?? undefined });
+  try {
+    return await trainingServices.readerOf(store);
+  } finally {
+    await store.close();
+  }
+}
 
 async function modelFolder(model: string | undefined): Promise<{ dir: string; name: string }> {
   if (model !== undefined && (await stat(join(model, 'config.json')).catch(() => null)))
@@ -71,13 +86,14 @@ export async function run(args: string[]): Promise<number> {
     const threads = wholeNumber(values.threads, 'threads');
     const model = await modelFolder(values.model);
     const test = spread(await loadSeed(values['seed-dir'] ?? SHIPPED_SEED_DIR, 'test'), samples);
+    const reader = await usersReader();
     const metrics = await metricsOf(model.dir, {
-      services: trainingServices,
+      services: { ...trainingServices, rules: reader },
       validation: { batches: [], examples: test.map(scored) },
       generationSamples: samples,
       threads,
     });
-    const rules = parseAccuracy(test.map((e) => ({ expected: e.query, predicted: understandByRules(e.message) })));
+    const rules = parseAccuracy(test.map((e) => ({ expected: e.query, predicted: reader.understand(e.message) })));
     const rulesMean = QUERY_FIELDS.reduce((sum, field) => sum + rules[field], 0) / QUERY_FIELDS.length;
     const field = (name: string) => (metrics[name] ?? undefined) as number | undefined;
     const rows = QUERY_FIELDS.map(

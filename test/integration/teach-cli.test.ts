@@ -2,10 +2,11 @@
  * `cli teach`, `cli parse` and `cli model`, run as an operator runs them, on a temp data folder and a local
  * Open-Meteo: lessons taught through the chat's correction path, read by `parse` afterwards, not by `parse --rules`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOpenMeteoEmulator, type OpenMeteoEmulator } from '../emulators/openmeteo';
+import { untrainedModel } from '../helpers/model-fixtures';
 import { runScript } from '../helpers/run-script';
 
 let emulator: OpenMeteoEmulator;
@@ -73,6 +74,30 @@ test('teach: each lesson asked and corrected like a chat correction; parse reads
   expect(learned).toEqual([query('Fort Worth', 'friday', 'snow'), query('Tokyo', 'tomorrow', 'rain')]);
   const rules = jsonLines((await cli(['parse', '--rules'], input)).stdout);
   expect(rules).toEqual([query('Cowtown', 'friday', 'snow'), { weather: false }]);
+}, 60_000);
+
+test('evaluate scores the rules with what was taught, as users get them', async () => {
+  const seedDir = join(dataDir, 'seed');
+  await mkdir(seedDir, { recursive: true });
+  const example = (id: string, message: string, q: ReturnType<typeof query>) =>
+    JSON.stringify({ id, message, query: q, facts: null, answer: null, source: 'seed' });
+  await writeFile(
+    join(seedDir, 'test.jsonl'),
+    [
+      example('seed-1', '¿lloverá mañana en Oslo?', query('Oslo', 'tomorrow', 'rain')),
+      example('seed-2', 'snow in Oslo tomorrow', query('Oslo', 'tomorrow', 'snow')),
+    ].join('\n') + '\n',
+  );
+  const model = join(await untrainedModel(join(dataDir, 'untrained')), 'model');
+  const rulesMean = async () => {
+    const { stdout } = await cli(['evaluate', '--model', model, '--seed-dir', seedDir]);
+    return Number(/rules_parse_mean=([\d.]+)/.exec(stdout)?.[1]);
+  };
+  const before = await rulesMean();
+  const lesson = { message: '¿lloverá mañana en Paris?', reading: query('Paris', 'tomorrow', 'rain') };
+  expect((await cli(['teach'], JSON.stringify(lesson))).code).toBe(0);
+  expect(before).toBeLessThan(1);
+  expect(await rulesMean()).toBe(1);
 }, 60_000);
 
 test('parse --model without a model, and model list/activate/rollback on an empty registry, say so', async () => {

@@ -11,24 +11,27 @@
  *      it reading intent better than the rules) and reads a weather question naming a place the
  *      message supports (below): then its query stands, checked by 3 and 4 as any other. A model's
  *      "not weather" never overrules the rules' weather question.
- *   3. A place the message does not support, or none where the rules found one -> the rules'
- *      place (location and region together). Supported: the location's words are in the
+ *   3. A place the message does not support, or none where the rules found one, or another place than the rules'
+ *      -> the rules' place (location and region together). Supported: the location's words are in the
  *      message, or it is what a nickname in the message stands for ("Philly" -> "Philadelphia"),
  *      or the rules read the same location; and the region is null, in the message, or the
  *      rules' region. With its say earned on `location`, the model may also read no place where
- *      the rules found one (no place invents nothing); a place the message does not support is
- *      never kept, earned or not.
+ *      the rules found one (no place invents nothing), and another supported place than the rules' stands
+ *      (versions evaluated before the say was measured keep that too); a place the message does not support is never
+ *      kept, earned or not.
  *   4. Units the message does not ask for (not null and not the units the rules found) -> the
  *      rules' units.
- *   `when` and `aspect` are the model's. After 3 or 4 the query still counts as the model's.
- *   With no say earned (versions evaluated before the say was measured: NO_SAY) the guard is 1-4 alone.
+ *   5. `when` and `aspect`: the model's where it has earned its say on the field, else the rules' — a model that
+ *      reads them worse than the rules never makes the bot read them worse. Versions evaluated before the say was
+ *      measured keep the say on both that the guard always gave them (UNMEASURED_SAY).
+ *   After 3, 4 or 5 the query still counts as the model's.
  *
  * The answer (step 2): empty, cut short by the token limit, longer than MAX_ANSWER_CHARS, or
  * stating a number the facts do not hold -> the template answer.
  */
 import { isGrounded } from './fact-guard';
 import { isUnderstanding, type Understanding, type WeatherFacts, type WeatherQuery } from './domain';
-import { NO_SAY, type EarnedSay } from './say';
+import { UNMEASURED_SAY, type EarnedSay } from './say';
 import { cleanMessage, keyOf } from './text';
 
 export const MAX_ANSWER_CHARS = 400;
@@ -46,7 +49,7 @@ export interface RulesReader {
 }
 
 export type QueryFallback = 'invalid' | 'intent';
-export type QueryCorrection = 'place' | 'units';
+export type QueryCorrection = 'place' | 'units' | 'when' | 'aspect';
 
 export interface GuardedQuery {
   query: Understanding;
@@ -74,7 +77,7 @@ export function guardQuery(
   written: string,
   rules: Understanding,
   nicknames: Nicknames,
-  say: EarnedSay = NO_SAY,
+  say: EarnedSay = UNMEASURED_SAY,
 ): GuardedQuery {
   const model = readQuery(written);
   if (model === null) return { query: rules, by: 'rules', fallback: 'invalid', corrections: [] };
@@ -89,12 +92,15 @@ export function guardQuery(
 }
 
 /** The parts of the rules' reading the guard corrects a model's weather query with. */
-type RulesPlace = Pick<WeatherQuery, 'location' | 'region' | 'units'>;
+type RulesPlace = Pick<WeatherQuery, 'location' | 'region' | 'units'> & Partial<Pick<WeatherQuery, 'when' | 'aspect'>>;
 
-/** What the rules read in a message they do not take for a weather question: no place, no units. */
+/** What the rules read in a message they do not take for a weather question: no place, no units, no time or aspect. */
 const NOTHING_READ: RulesPlace = { location: null, region: null, units: null };
 
-/** Steps 3 and 4: the model's weather query with the rules' place and units where the message does not back its own. */
+/**
+ * Steps 3 to 5: the model's weather query with the rules' place and units where the message does not back its own,
+ * and the rules' time and aspect where it has not earned its say on them.
+ */
 function corrected(
   message: string,
   model: WeatherQuery,
@@ -104,7 +110,7 @@ function corrected(
 ): GuardedQuery {
   const query: WeatherQuery = { ...model };
   const corrections: QueryCorrection[] = [];
-  if (!placeSupported(message, model, rules, nicknames, say.has('location'))) {
+  if (!placeSupported(message, model, rules, nicknames, say.has('location')) || otherPlaceUnearned(model, rules, say)) {
     query.location = rules.location;
     query.region = rules.region;
     corrections.push('place');
@@ -112,6 +118,14 @@ function corrected(
   if (model.units !== null && model.units !== rules.units) {
     query.units = rules.units;
     corrections.push('units');
+  }
+  if (rules.when !== undefined && model.when !== rules.when && !say.has('when')) {
+    query.when = rules.when;
+    corrections.push('when');
+  }
+  if (rules.aspect !== undefined && model.aspect !== rules.aspect && !say.has('aspect')) {
+    query.aspect = rules.aspect;
+    corrections.push('aspect');
   }
   return { query, by: 'model', fallback: null, corrections };
 }
@@ -160,6 +174,16 @@ function placeSupported(
   const regionSupported =
     model.region === null || containsWords(words, wordsOf(model.region)) || sameName(model.region, rules.region);
   return locationSupported && regionSupported;
+}
+
+/**
+ * A supported place other than the one the rules read, from a model that has not earned its say on `location`: the
+ * rules' place stands. Versions evaluated before the say was measured keep theirs, as the guard always let them.
+ */
+function otherPlaceUnearned(model: WeatherQuery, rules: RulesPlace, say: EarnedSay): boolean {
+  if (say === UNMEASURED_SAY || say.has('location') || model.location === null || rules.location === null) return false;
+  const sameRegion = (model.region === null && rules.region === null) || sameName(model.region, rules.region);
+  return !(sameName(model.location, rules.location) && sameRegion);
 }
 
 /** Step 2's test where the rules read no weather question: the model names a place, and the message supports it. */

@@ -17,6 +17,12 @@ export type EarnedSay = ReadonlySet<SayField>;
 export const NO_SAY: EarnedSay = new Set();
 
 /**
+ * The say of a version evaluated before the say was measured: `when` and `aspect`, which the guard always left to the
+ * model, and nothing more.
+ */
+export const UNMEASURED_SAY: EarnedSay = new Set(['when', 'aspect']);
+
+/**
  * The model must beat the rules by more than two points: below that the two read alike, and ties stay with the rules,
  * which every earlier version was measured against.
  */
@@ -34,8 +40,12 @@ export function sayMetrics(field: SayField): { model: string; rules: string; sam
   return { model: `model${capitalised(field)}`, rules: `rules${capitalised(field)}`, samples: `${field}Samples` };
 }
 
-/** The fields where a version's metrics show the model reading better than the rules; none for old versions. */
+/**
+ * The fields where a version's metrics show the model reading better than the rules; UNMEASURED_SAY for versions
+ * evaluated before they were measured.
+ */
 export function earnedSay(metrics: Readonly<Record<string, number>>): EarnedSay {
+  if (!SAY_FIELDS.some((field) => Number.isFinite(metrics[sayMetrics(field).samples]))) return UNMEASURED_SAY;
   return new Set(
     SAY_FIELDS.filter((field) => {
       const names = sayMetrics(field);

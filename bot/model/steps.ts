@@ -6,7 +6,7 @@
 import type { Understanding, WeatherFacts, WeatherQuery } from '../core/domain';
 import { answerProblem, guardQuery, type AnswerFallback, type GuardedQuery } from '../core/guard';
 import type { Generation, TextGenerator } from '../core/generation';
-import { NO_SAY, type EarnedSay } from '../core/say';
+import { UNMEASURED_SAY, type EarnedSay } from '../core/say';
 import { answerPrompt, queryPrompt } from '../core/protocol';
 import { NICKNAMES } from '../understanding/places';
 
@@ -45,7 +45,7 @@ export async function writeQuery(
   message: string,
   rules: Understanding,
   limits: ModelLimits,
-  say: EarnedSay = NO_SAY,
+  say: EarnedSay = UNMEASURED_SAY,
 ): Promise<QueryStep> {
   let generation: Generation;
   try {

@@ -121,11 +121,12 @@ describe('with an active model', () => {
     expect(byActive.stdout).toMatch(/\n {2}aspect +67% +67%\n/);
     expect(byActive.stdout).toMatch(/\n {2}location +67% +100%\n/);
     expect(byActive.stdout.trim().split('\n').at(-1)).toBe(
-      'model_parse_mean=0.667 bot_parse_mean=1.000 rules_parse_mean=0.944 fact_consistency=0.667 samples=3',
+      // Three examples earn the model no say (say.ts): the bot reads as the rules do, its aspect too.
+      'model_parse_mean=0.667 bot_parse_mean=0.944 rules_parse_mean=0.944 fact_consistency=0.667 samples=3',
     );
     // Two samples spread over three: the first and the second.
     expect(byFolder.stdout.trim().split('\n').at(-1)).toBe(
-      'model_parse_mean=1.000 bot_parse_mean=1.000 rules_parse_mean=0.917 fact_consistency=0.500 samples=2',
+      'model_parse_mean=1.000 bot_parse_mean=0.917 rules_parse_mean=0.917 fact_consistency=0.500 samples=2',
     );
   }, 60_000);
 

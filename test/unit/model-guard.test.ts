@@ -1,6 +1,14 @@
 import { isUnderstanding, type WeatherFacts, type WeatherQuery } from '../../bot/core/domain';
 import { answerProblem, guardQuery, MAX_ANSWER_CHARS, readQuery } from '../../bot/core/guard';
-import { earnedSay, NO_SAY, SAY_MIN_SAMPLES, sayMetrics, type EarnedSay, type SayField } from '../../bot/core/say';
+import {
+  earnedSay,
+  NO_SAY,
+  SAY_MIN_SAMPLES,
+  sayMetrics,
+  UNMEASURED_SAY,
+  type EarnedSay,
+  type SayField,
+} from '../../bot/core/say';
 import { understandByRules } from '../../bot/understanding/rules';
 import { NICKNAMES } from '../../bot/understanding/places';
 
@@ -15,8 +23,11 @@ const query = (fields: Partial<WeatherQuery> = {}): WeatherQuery => ({
 });
 const json = (value: unknown) => JSON.stringify(value);
 
-/** The guard with the real rules' reading of the message, and the say the model earned (none unless given). */
-const guard = (message: string, written: string, say: EarnedSay = NO_SAY) =>
+/**
+ * The guard with the real rules' reading of the message, and the say the model earned (unless given, that of a version
+ * evaluated before the say was measured: time and aspect).
+ */
+const guard = (message: string, written: string, say: EarnedSay = UNMEASURED_SAY) =>
   guardQuery(message, written, understandByRules(message), NICKNAMES, say);
 
 describe('isUnderstanding: exactly the query JSON', () => {
@@ -174,14 +185,50 @@ describe('earnedSay: where the evaluation measured the model reading better than
     expect([...earnedSay({ ...metrics, ...measured('location', 0.93, 0.89) })]).toEqual(['weather', 'location']);
   });
 
-  test('no metrics, or half of them, earn nothing: old versions are guarded as before', () => {
-    expect(earnedSay({}).size).toBe(0);
-    expect(earnedSay({ parseWeather: 1, rulesParseMean: 0.5, validationLoss: 1.2 }).size).toBe(0);
-    expect(earnedSay({ modelWeather: 1, rulesWeather: 0.5 }).size).toBe(0);
+  test('versions evaluated before the say was measured keep the say the guard always gave: time and aspect', () => {
+    expect(earnedSay({})).toBe(UNMEASURED_SAY);
+    expect([...UNMEASURED_SAY].sort()).toEqual(['aspect', 'when']);
+    expect(earnedSay({ parseWeather: 1, rulesParseMean: 0.5, validationLoss: 1.2 })).toBe(UNMEASURED_SAY);
+    expect(earnedSay({ modelWeather: 1, rulesWeather: 0.5 })).toBe(UNMEASURED_SAY);
+    // Measured, and earned nowhere: no say at all.
+    expect(earnedSay({ modelWhen: 0.5, rulesWhen: 0.9, whenSamples: 40 }).size).toBe(0);
   });
 });
 
 describe('guardQuery with the say the model earned', () => {
+  test("time and aspect are the rules' unless the model earned its say on them; a field earned is the model's", () => {
+    const message = 'will it rain in Paris tomorrow?';
+    const rules = understandByRules(message);
+    expect(rules).toMatchObject({ when: 'tomorrow', aspect: 'rain' });
+    const misread = json(query({ when: 'today', aspect: 'wind' }));
+    expect(guard(message, misread, NO_SAY)).toEqual({
+      query: query({ when: 'tomorrow', aspect: 'rain' }),
+      by: 'model',
+      fallback: null,
+      corrections: ['when', 'aspect'],
+    });
+    expect(guard(message, misread, new Set(['aspect']))).toMatchObject({
+      query: { when: 'tomorrow', aspect: 'wind' },
+      corrections: ['when'],
+    });
+    expect(guard(message, json(query({ aspect: 'rain' })), NO_SAY)).toMatchObject({ corrections: [] });
+  });
+
+  test("another place the message supports than the rules' stands only with `location` earned, or from old versions", () => {
+    const message = 'rain in Paris, TX tomorrow?';
+    expect(understandByRules(message)).toMatchObject({ location: 'Paris', region: 'TX' });
+    const other = json(query({ location: 'TX', region: null, aspect: 'rain' }));
+    expect(guard(message, other, NO_SAY)).toMatchObject({
+      query: { location: 'Paris', region: 'TX' },
+      corrections: ['place'],
+    });
+    expect(guard(message, other, new Set(['location']))).toMatchObject({ query: { location: 'TX' }, corrections: [] });
+    expect(guard(message, other)).toMatchObject({ query: { location: 'TX' }, corrections: [] });
+    // The same place written otherwise is no other place.
+    const same = json(query({ location: 'paris', region: 'tx', aspect: 'rain' }));
+    expect(guard(message, same, NO_SAY)).toMatchObject({ query: { location: 'paris' }, corrections: [] });
+  });
+
   const weatherSay: EarnedSay = new Set(['weather']);
   const placeSay: EarnedSay = new Set(['location']);
 

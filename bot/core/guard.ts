@@ -11,12 +11,12 @@
  *      it reading intent better than the rules) and reads a weather question naming a place the
  *      message supports (below): then its query stands, checked by 3 and 4 as any other. A model's
  *      "not weather" never overrules the rules' weather question.
- *   3. A place the message does not support, or none where the rules found one, or another place than the rules'
- *      -> the rules' place (location and region together). Supported: the location's words are in the
+ *   3. A place the message does not support, or none where the rules found one, or a place other than the rules'
+ *      (or where they found none) -> the rules' place (location and region together). Supported: the location's words are in the
  *      message, or it is what a nickname in the message stands for ("Philly" -> "Philadelphia"),
  *      or the rules read the same location; and the region is null, in the message, or the
  *      rules' region. With its say earned on `location`, the model may also read no place where
- *      the rules found one (no place invents nothing), and another supported place than the rules' stands
+ *      the rules found one (no place invents nothing), and a supported place other than the rules' stands
  *      (versions evaluated before the say was measured keep that too); a place the message does not support is never
  *      kept, earned or not.
  *   4. Units the message does not ask for (not null and not the units the rules found) -> the
@@ -177,11 +177,12 @@ function placeSupported(
 }
 
 /**
- * A supported place other than the one the rules read, from a model that has not earned its say on `location`: the
- * rules' place stands. Versions evaluated before the say was measured keep theirs, as the guard always let them.
+ * A supported place other than the rules' (or one where they read none), from a model that has not earned its say on
+ * `location`: the rules' place stands. Versions evaluated before the say was measured keep theirs, as the guard always
+ * let them; a weather question the model earned over the rules' small talk keeps its place, the rules having none.
  */
 function otherPlaceUnearned(model: WeatherQuery, rules: RulesPlace, say: EarnedSay): boolean {
-  if (say === UNMEASURED_SAY || say.has('location') || model.location === null || rules.location === null) return false;
+  if (say === UNMEASURED_SAY || say.has('location') || rules === NOTHING_READ || model.location === null) return false;
   const sameRegion = (model.region === null && rules.region === null) || sameName(model.region, rules.region);
   return !(sameName(model.location, rules.location) && sameRegion);
 }

@@ -224,6 +224,14 @@ describe('guardQuery with the say the model earned', () => {
     });
     expect(guard(message, other, new Set(['location']))).toMatchObject({ query: { location: 'TX' }, corrections: [] });
     expect(guard(message, other)).toMatchObject({ query: { location: 'TX' }, corrections: [] });
+    // A place where the rules found none is another place too.
+    expect(understandByRules('rain on fri?')).toMatchObject({ location: null });
+    expect(
+      guard('rain on fri?', json(query({ location: 'Fri', aspect: 'rain', when: 'friday' })), NO_SAY),
+    ).toMatchObject({
+      query: { location: null },
+      corrections: ['place'],
+    });
     // The same place written otherwise is no other place.
     const same = json(query({ location: 'paris', region: 'tx', aspect: 'rain' }));
     expect(guard(message, same, NO_SAY)).toMatchObject({ query: { location: 'paris' }, corrections: [] });

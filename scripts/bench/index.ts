@@ -27,7 +27,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
     load: () => import('./reply'),
   },
   learning: {
-    usage: '[--drift test/fixtures/learning/drift.jsonl] [--show-misses]',
+    usage: '[--drift test/fixtures/learning/drift.jsonl] [--show-misses] [--no-retrain] [--base <folder>]',
     load: () => import('./learning'),
   },
   fuzz: {

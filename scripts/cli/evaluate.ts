@@ -34,7 +34,7 @@ const scored = (e: SeedExample): ScoredExample => ({
   chat: { messages: conversation(e.message, e.query, e.facts, e.answer) },
 });
 
-/** The rules with the lessons of DATA_DIR's store (read-only: the bot may be running on it); the rules alone without one. */
+/** The rules with the lessons of DATA_DIR's store (read-only: the bot may be running on it), or alone without one. */
 async function usersReader(): Promise<RulesReader> {
   loadDotEnv();
   const config = loadConfig();

@@ -44,6 +44,9 @@ import { simulateReport, type Random } from './weather-model';
 
 export const DEFAULT_SEED = 20_261_125;
 export const DEFAULT_COUNT = 4000;
+/** Messages with their readings for pretraining the offline base (training/jobs/pretrain.ts), from their own seed. */
+export const PRETRAIN_COUNT = 20_000;
+const PRETRAIN_SEED_OFFSET = 1;
 const NOT_WEATHER_SHARE = 0.15;
 const PARAPHRASE_RATE = 0.35;
 
@@ -230,6 +233,34 @@ export function generateSeed({
   };
 }
 
+/**
+ * More messages of the training split's kind, each with its reading only (no facts, no answer): the same frames and
+ * cities, never a held-out one, and never a message with the key of a test one. The offline base learns to read from
+ * them (training/jobs/pretrain.ts); the test split still asks in phrasings and about places it never saw.
+ */
+export function generatePretrainReadings({
+  seed = DEFAULT_SEED,
+  count = PRETRAIN_COUNT,
+  test,
+}: {
+  seed?: number;
+  count?: number;
+  test: readonly SeedExample[];
+}): SeedExample[] {
+  const testKeys = new Set(test.map((e) => questionKey(e.message)));
+  const { train } = generateSeed({ seed: seed + PRETRAIN_SEED_OFFSET, count });
+  const kept = train.filter((e) => !testKeys.has(questionKey(e.message)));
+  const width = String(kept.length).length;
+  return kept.map((e, i) => ({
+    id: `read-${String(i + 1).padStart(width, '0')}`,
+    message: e.message,
+    query: e.query,
+    facts: null,
+    answer: null,
+    source: 'seed',
+  }));
+}
+
 /** How often the rules read a message exactly as its label says, and field by field. */
 export function rulesAgreement(examples: readonly SeedExample[]): {
   exact: number;
@@ -278,7 +309,7 @@ function countTable(title: string, order: string[], train: Map<string, number>, 
   return [`| ${title} | train | test |`, '| --- | ---: | ---: |', ...rows].join('\n');
 }
 
-function readme(seed: number, { train, test, paraphrased }: GeneratedSeed): string {
+function readme(seed: number, { train, test, paraphrased }: GeneratedSeed, pretrain: number): string {
   const all = [...train, ...test];
   const agreement = rulesAgreement(all);
   const onTest = rulesAgreement(test);
@@ -300,6 +331,9 @@ Made by \`npx tsx scripts/seed/generate.ts\` (seed ${seed}); running it again gi
 
 - \`train.jsonl\` — ${train.length} examples; training uses them beside approved and corrected exchanges.
 - \`test.jsonl\` — ${test.length} held-out examples, never trained on: evaluation only.
+- \`pretrain.jsonl\` — ${pretrain} more messages of the training split's kind with their readings only (\`facts\` and
+  \`answer\` null), from seed ${seed + PRETRAIN_SEED_OFFSET}: the same frames and cities as \`train.jsonl\`, never a held-out
+  one nor a test message's question key. The offline tiny base learns to read from them (\`training/jobs/pretrain.ts\`).
 
 Each line is one JSON object:
 
@@ -369,11 +403,15 @@ async function main(args: string[]): Promise<void> {
   const count = Number(option('--count') ?? DEFAULT_COUNT);
   const out = option('--out') ?? join(import.meta.dirname, '..', '..', 'data', 'seed');
   const generated = generateSeed({ seed, count });
+  const pretrain = generatePretrainReadings({ seed, test: generated.test });
   await mkdir(out, { recursive: true });
   await writeFile(join(out, 'train.jsonl'), toJsonl(generated.train));
   await writeFile(join(out, 'test.jsonl'), toJsonl(generated.test));
-  await writeFile(join(out, 'README.md'), readme(seed, generated));
-  process.stdout.write(`wrote ${generated.train.length} train and ${generated.test.length} test examples to ${out}\n`);
+  await writeFile(join(out, 'pretrain.jsonl'), toJsonl(pretrain));
+  await writeFile(join(out, 'README.md'), readme(seed, generated, pretrain.length));
+  process.stdout.write(
+    `wrote ${generated.train.length} train, ${generated.test.length} test and ${pretrain.length} pretraining examples to ${out}\n`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

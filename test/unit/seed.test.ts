@@ -90,7 +90,7 @@ test('the committed files are what `npx tsx scripts/seed/generate.ts` writes fro
   try {
     const tsx = join(root, 'node_modules', '.bin', 'tsx');
     await promisify(execFile)(tsx, [join(root, 'scripts', 'seed', 'generate.ts'), '--out', out], { cwd: root });
-    for (const file of ['train.jsonl', 'test.jsonl', 'README.md']) {
+    for (const file of ['train.jsonl', 'test.jsonl', 'pretrain.jsonl', 'README.md']) {
       const [made, committed] = await Promise.all([
         readFile(join(out, file), 'utf-8'),
         readFile(join(seedDir, file), 'utf-8'),
@@ -104,6 +104,17 @@ test('the committed files are what `npx tsx scripts/seed/generate.ts` writes fro
   expect(text).toContain(`\`train.jsonl\` — ${train.length} examples`);
   expect(text).toContain(`\`test.jsonl\` — ${heldOut.length} held-out examples`);
   expect(text).toMatch(/gives exactly the label for \d+\.\d% of the\s+4000 messages/);
+});
+
+test('the pretraining readings hold no held-out city and no test message, and teach reading only', async () => {
+  const pretrain = await loadSeed(seedDir, 'pretrain');
+  expect(pretrain.length).toBeGreaterThan(15_000);
+  const testKeys = new Set(heldOut.map((e) => questionKey(e.message)));
+  expect(pretrain.filter((e) => testKeys.has(questionKey(e.message)))).toEqual([]);
+  const cities = new Set(weatherOf(pretrain).map((e) => (e.query.weather ? e.query.location : null)));
+  for (const city of HELD_OUT_CITIES) expect(cities).not.toContain(city);
+  expect(pretrain.every((e) => e.facts === null && e.answer === null)).toBe(true);
+  expect(pretrain.some((e) => !e.query.weather)).toBe(true);
 });
 
 test('generation is deterministic from the seed, and another seed gives other messages', () => {

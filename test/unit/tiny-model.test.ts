@@ -246,6 +246,39 @@ describe('tokenizer through transformers.js', () => {
   });
 });
 
+describe('the initials word split', () => {
+  let dir: string;
+  let initials: PreTrainedTokenizer;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tiny-initials-'));
+    await createTinyModel(dir, { vocabSize: 480, wordSplit: 'initials' });
+    initials = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const pieces = (text: string) =>
+    initials.encode(text, { add_special_tokens: false }).map((id) => initials.decode([id]));
+
+  test.each([
+    'São Paulo, Zürich ❄️🌧️ — 25°C / 77°F',
+    "It's  raining\n\n\tin Tōkyō: 3.5 mm",
+    '{"weather":true,"location":"Seattle","region":"WA","when":"+3d","aspect":"rain","units":null}',
+  ])('encode then decode gives back %j', (text) => {
+    expect(initials.decode(initials.encode(text, { add_special_tokens: false }))).toBe(text);
+  });
+
+  test('a name has the same tokens after a space or a quote, and in lower case all but its first', () => {
+    const inMessage = pieces('rain in Qwertyville tomorrow');
+    const inQuery = pieces('{"location":"Qwertyville"}');
+    const name = inQuery.slice(inQuery.indexOf('Q'), inQuery.indexOf('"}'));
+    expect(name[0]).toBe('Q');
+    expect(inMessage.join('|')).toContain(name.join('|'));
+    expect(inMessage[inMessage.indexOf('Q') - 1]).toBe(' ');
+    expect(pieces('rain in qwertyville').slice(-name.length)).toEqual(['q', ...name.slice(1)]);
+    // transformers.js cuts words as byteLevelWords does, which the merges were learned on.
+    expect(byteLevelWords('in Qwertyville', 'initials')).toEqual(['i', 'n', 'Ġ', 'Q', 'wertyville']);
+  });
+});
+
 describe('BPE training', () => {
   test('merges the most frequent pair first, ties by sort order, and is deterministic', () => {
     const bpe = trainByteLevelBpe('low low low lower lowest newest newest', BASE_VOCAB_SIZE + 4);

@@ -17,7 +17,7 @@ export interface SeedExample {
   source: 'seed';
 }
 
-export type SeedSplit = 'train' | 'test';
+export type SeedSplit = 'train' | 'test' | 'pretrain';
 
 export class SeedFormatError extends Error {
   override name = 'SeedFormatError';

@@ -20,7 +20,7 @@ export { evaluateCandidate, validationLoss } from './evaluate';
 export type { ActiveScore, Evaluation, EvaluationContext } from './evaluate';
 export { checkGate, decidePromotion } from './gate';
 export type { GateDecision, PromotionGate } from './gate';
-export { resolveBase, TINY_BASE, tinyBaseDir } from './resolve-base';
+export { ensureTinyBase, resolveBase, TINY_BASE, tinyBaseDir } from './resolve-base';
 export { seedCorpus } from './pretrain';
 export { jobsDir, LAST_TRAINING_FILE, lastTrainingTime, LOCK_FILE, RUNNING_FILE } from './files';
 export type { LastTraining } from './files';

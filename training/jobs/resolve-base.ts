@@ -3,11 +3,11 @@
  * makes itself, once per data folder: pretrain.ts), a model folder, or a hub repo id found in the
  * HF cache (offline; `model pull` fetches it).
  */
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isRepoId, resolveModel } from '../hub';
 import { registryPath } from '../registry';
-import { makeTinyBase } from './pretrain';
+import { makeTinyBase, RECIPE_FILE, tinyBaseRecipe } from './pretrain';
 
 export const TINY_BASE = 'tiny';
 
@@ -23,10 +23,7 @@ export interface ResolvedBase {
   name: string;
 }
 
-/**
- * The model folder `base` names. The tiny base is made on first use (under the job lock), in a
- * temporary folder renamed into place, so a job killed while making it leaves nothing that looks finished.
- */
+/** The model folder `base` names: the tiny base of the data folder (made if needed), a folder, or a hub repo id. */
 export async function resolveBase(
   base: string,
   { dataDir, seedDir, threads }: { dataDir: string; seedDir: string | null; threads?: number },
@@ -36,8 +33,20 @@ export async function resolveBase(
     // A folder is named by its absolute path; a repo id found in the HF cache by the id.
     return { dir, name: isRepoId(base) && dir !== resolve(base) ? base : dir };
   }
-  const dir = tinyBaseDir(dataDir);
-  if (await isFile(join(dir, 'config.json'))) return { dir, name: TINY_BASE };
+  return { dir: await ensureTinyBase(tinyBaseDir(dataDir), { seedDir, threads }), name: TINY_BASE };
+}
+
+/**
+ * The tiny base in `dir`, made there unless it holds one of the same recipe and data already (under the job lock). It
+ * is made in a temporary folder renamed into place, so a job killed while making it leaves nothing that looks finished.
+ */
+export async function ensureTinyBase(
+  dir: string,
+  { seedDir, threads }: { seedDir: string | null; threads?: number },
+): Promise<string> {
+  const recipe = JSON.stringify(await tinyBaseRecipe(seedDir));
+  const made = await readFile(join(dir, RECIPE_FILE), 'utf8').catch(() => null);
+  if (made !== null && JSON.stringify(JSON.parse(made)) === recipe) return dir;
   await mkdir(dirname(dir), { recursive: true });
   for (const name of await readdir(dirname(dir))) {
     if (name.startsWith(`${basename(dir)}.partial-`))
@@ -47,15 +56,11 @@ export async function resolveBase(
   await mkdir(partial, { recursive: true });
   try {
     await makeTinyBase(partial, { seedDir, threads });
-    await rm(dir, { recursive: true, force: true }); // no config.json: not a finished base
+    await rm(dir, { recursive: true, force: true }); // made by another recipe, or not finished
     await rename(partial, dir);
   } catch (error) {
     await rm(partial, { recursive: true, force: true });
     throw error;
   }
-  return { dir, name: TINY_BASE };
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => null))?.isFile() ?? false;
+  return dir;
 }

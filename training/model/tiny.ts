@@ -10,7 +10,7 @@ import type { Llama3RopeScaling, LlamaConfig, TorchDType } from './llama-config'
 import { parseLlamaConfig, toHfConfig } from './hf-config';
 import { randomWeights } from './init';
 import { SINGLE_FILE, writeSafetensors, type TensorToWrite } from './safetensors';
-import { SPECIAL_TOKEN_IDS, trainByteLevelBpe, writeTokenizerFiles } from './tokenizer';
+import { SPECIAL_TOKEN_IDS, trainByteLevelBpe, writeTokenizerFiles, type WordSplit } from './tokenizer';
 
 export interface TinyModelOptions {
   /** Seeds the weights; the same seed and options give byte-identical files. Default 0. */
@@ -19,6 +19,8 @@ export interface TinyModelOptions {
   vocabSize?: number;
   /** Text the BPE merges are learned from. Default: a few paragraphs of weather chat. */
   corpus?: string;
+  /** How the BPE cuts text into words (tokenizer.ts). Default `gpt2`. */
+  wordSplit?: WordSplit;
   hiddenSize?: number;
   numHiddenLayers?: number;
   numAttentionHeads?: number;
@@ -106,7 +108,7 @@ const SAFETENSORS_DTYPE = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' } a
 
 /** Writes a complete small model folder into `dir` (created if missing; files there are replaced). */
 export async function createTinyModel(dir: string, options: TinyModelOptions = {}): Promise<TinyModel> {
-  const bpe = trainByteLevelBpe(options.corpus ?? DEFAULT_TINY_CORPUS, options.vocabSize ?? 512);
+  const bpe = trainByteLevelBpe(options.corpus ?? DEFAULT_TINY_CORPUS, options.vocabSize ?? 512, options.wordSplit);
   const config = tinyConfig(options, bpe.vocab.length);
   await mkdir(dir, { recursive: true });
 

@@ -31,18 +31,30 @@ const BYTE_CHARS: readonly string[] = (() => {
   return Array.from({ length: 256 }, (_, b) => String.fromCharCode(printable(b) ? b : next++));
 })();
 
-// The same splits as the tokenizer.json pre-tokenizer below (Digits, then ByteLevel's pattern).
+// The same splits as the tokenizer.json pre-tokenizer below (Digits, then the word pattern).
 const DIGIT_SPLIT = /[^\d]+|\d/gu;
-const WORD_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+
+/**
+ * How text is cut into words before merges. `gpt2` is GPT-2's pattern (a word carries the space before it).
+ * `initials` keeps spaces apart and cuts a word's first letter off: "Paris" alone, after a space or after a quote has
+ * the same tokens, and "paris" differs from it in the first only — so a small model can copy a name it never saw from
+ * a message into a query, changing its case with one token.
+ */
+export const WORD_SPLITS = {
+  gpt2: String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`,
+  initials: String.raw`'s|'t|'re|'ve|'m|'ll|'d|(?<!\p{L})\p{L}|\p{L}+|\p{N}+|[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`,
+} as const;
+export type WordSplit = keyof typeof WORD_SPLITS;
 const SPECIAL_SPLIT = new RegExp(SPECIAL_TOKENS.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
 
 /** The byte-level words the tokenizer sees in `text` (special tokens are not words: they are cut out). */
-export function byteLevelWords(text: string): string[] {
+export function byteLevelWords(text: string, split: WordSplit = 'gpt2'): string[] {
   const encoder = new TextEncoder();
+  const wordSplit = new RegExp(WORD_SPLITS[split], 'gu');
   const words: string[] = [];
   for (const segment of text.split(SPECIAL_SPLIT)) {
     for (const piece of segment.match(DIGIT_SPLIT) ?? []) {
-      for (const word of piece.match(WORD_SPLIT) ?? []) {
+      for (const word of piece.match(wordSplit) ?? []) {
         words.push(Array.from(encoder.encode(word), (byte) => BYTE_CHARS[byte]).join(''));
       }
     }
@@ -55,6 +67,7 @@ export interface ByteLevelBpe {
   vocab: string[];
   /** Merges in rank order. */
   merges: Array<[string, string]>;
+  split: WordSplit;
 }
 
 export class TokenizerTrainingError extends Error {
@@ -68,7 +81,7 @@ export const BASE_VOCAB_SIZE = SPECIAL_TOKENS.length + 256;
  * Learns merges from `corpus` until the vocabulary holds `vocabSize` tokens. Ties go to the
  * pair that sorts first, so the result depends on the corpus alone.
  */
-export function trainByteLevelBpe(corpus: string, vocabSize: number): ByteLevelBpe {
+export function trainByteLevelBpe(corpus: string, vocabSize: number, split: WordSplit = 'gpt2'): ByteLevelBpe {
   if (!Number.isInteger(vocabSize) || vocabSize < BASE_VOCAB_SIZE) {
     throw new TokenizerTrainingError(
       `vocabulary size must be an integer of at least ${BASE_VOCAB_SIZE} (special tokens + 256 bytes), got ${vocabSize}`,
@@ -79,7 +92,7 @@ export function trainByteLevelBpe(corpus: string, vocabSize: number): ByteLevelB
   const merges: Array<[string, string]> = [];
 
   const counts = new Map<string, number>();
-  for (const word of byteLevelWords(corpus)) counts.set(word, (counts.get(word) ?? 0) + 1);
+  for (const word of byteLevelWords(corpus, split)) counts.set(word, (counts.get(word) ?? 0) + 1);
   const words = [...counts].map(([word, count]) => ({ symbols: Array.from(word), count }));
 
   while (vocab.length < vocabSize) {
@@ -98,7 +111,7 @@ export function trainByteLevelBpe(corpus: string, vocabSize: number): ByteLevelB
     }
     for (const word of words) word.symbols = mergePair(word.symbols, left, right);
   }
-  return { vocab, merges };
+  return { vocab, merges, split };
 }
 
 function mostFrequentPair(words: Array<{ symbols: string[]; count: number }>): [string, string] | null {
@@ -161,7 +174,12 @@ export function tokenizerJson(bpe: ByteLevelBpe): Record<string, unknown> {
       type: 'Sequence',
       pretokenizers: [
         { type: 'Digits', individual_digits: true },
-        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+        ...(bpe.split === 'gpt2'
+          ? [{ type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true }]
+          : [
+              { type: 'Split', pattern: { Regex: WORD_SPLITS[bpe.split] }, behavior: 'Isolated', invert: false },
+              { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+            ]),
       ],
     },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },

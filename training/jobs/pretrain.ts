@@ -16,7 +16,7 @@ import { batchedData, encodeChats } from '../encoding';
 import { FullModel } from '../model/model-runner';
 import { createTinyModel, DEFAULT_TINY_CORPUS } from '../model/tiny';
 import { seededRandom } from '../random';
-import { train, type TrainProgress } from '../trainer';
+import { train, type TrainHooks } from '../trainer';
 
 /**
  * The tiny base's shape and pretraining, in two phases. Reading is learned first on the messages alone, without the
@@ -73,7 +73,7 @@ export async function tinyBaseRecipe(seedDir: string | null): Promise<Record<str
 /** Writes the tiny base into `dir`: pretrained by the recipe when the seed has pretraining readings, else random. */
 export async function makeTinyBase(
   dir: string,
-  options: { seedDir: string | null; threads?: number; onProgress?: (event: TrainProgress) => void },
+  options: { seedDir: string | null; threads?: number } & TrainHooks,
 ): Promise<void> {
   const { seedDir } = options;
   const recipe = await tinyBaseRecipe(seedDir);
@@ -111,7 +111,7 @@ async function readings(seedDir: string): Promise<SeedExample[]> {
 async function pretrainTinyBase(
   dir: string,
   seedDir: string,
-  { threads, onProgress }: { threads?: number; onProgress?: (event: TrainProgress) => void },
+  { threads, onProgress, signal }: { threads?: number } & TrainHooks,
 ): Promise<void> {
   const { maxSeqLen, seed, phases } = TINY_BASE_RECIPE;
   const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
@@ -130,7 +130,7 @@ async function pretrainTinyBase(
         model,
         batchedData(examples, [], { batchSize, padId: model.config.padTokenId ?? 0, maxSeqLen }),
         { epochs, learningRate, warmupRatio: 0.05, weightDecay: 0, seed },
-        { onProgress },
+        { onProgress, signal },
       );
     }
     await model.save(dir);

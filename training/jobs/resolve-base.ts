@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isRepoId, resolveModel } from '../hub';
 import { registryPath } from '../registry';
+import type { TrainHooks } from '../trainer';
 import { makeTinyBase, RECIPE_FILE, tinyBaseRecipe } from './pretrain';
 
 export const TINY_BASE = 'tiny';
@@ -26,25 +27,26 @@ export interface ResolvedBase {
 /** The model folder `base` names: the tiny base of the data folder (made if needed), a folder, or a hub repo id. */
 export async function resolveBase(
   base: string,
-  { dataDir, seedDir, threads }: { dataDir: string; seedDir: string | null; threads?: number },
+  { dataDir, ...making }: { dataDir: string; seedDir: string | null; threads?: number } & TrainHooks,
 ): Promise<ResolvedBase> {
   if (base !== TINY_BASE) {
     const dir = await resolveModel(base);
     // A folder is named by its absolute path; a repo id found in the HF cache by the id.
     return { dir, name: isRepoId(base) && dir !== resolve(base) ? base : dir };
   }
-  return { dir: await ensureTinyBase(tinyBaseDir(dataDir), { seedDir, threads }), name: TINY_BASE };
+  return { dir: await ensureTinyBase(tinyBaseDir(dataDir), making), name: TINY_BASE };
 }
 
 /**
  * The tiny base in `dir`, made there unless it holds one of the same recipe and data already (under the job lock). It
- * is made in a temporary folder renamed into place, so a job killed while making it leaves nothing that looks finished.
+ * is made in a temporary folder renamed into place, so a job killed or cancelled while making it leaves nothing that
+ * looks finished. The hooks follow and cancel the making.
  */
 export async function ensureTinyBase(
   dir: string,
-  { seedDir, threads }: { seedDir: string | null; threads?: number },
+  making: { seedDir: string | null; threads?: number } & TrainHooks,
 ): Promise<string> {
-  const recipe = JSON.stringify(await tinyBaseRecipe(seedDir));
+  const recipe = JSON.stringify(await tinyBaseRecipe(making.seedDir));
   const made = await readFile(join(dir, RECIPE_FILE), 'utf8').catch(() => null);
   if (made !== null && JSON.stringify(JSON.parse(made)) === recipe) return dir;
   await mkdir(dirname(dir), { recursive: true });
@@ -55,7 +57,7 @@ export async function ensureTinyBase(
   const partial = `${dir}.partial-${process.pid}`;
   await mkdir(partial, { recursive: true });
   try {
-    await makeTinyBase(partial, { seedDir, threads });
+    await makeTinyBase(partial, making);
     await rm(dir, { recursive: true, force: true }); // made by another recipe, or not finished
     await rename(partial, dir);
   } catch (error) {

@@ -226,7 +226,13 @@ export async function retrain(
   let promoted = false;
   try {
     const { resolved, tokenizer } = await step('resolve-base', async () => {
-      const resolved = await resolveBase(base, { dataDir, seedDir, threads: options.threads });
+      const resolved = await resolveBase(base, {
+        dataDir,
+        seedDir,
+        threads: options.threads,
+        signal,
+        onProgress: (event) => onProgress({ type: 'train', event }),
+      });
       return { resolved, tokenizer: await AutoTokenizer.from_pretrained(resolved.dir, { local_files_only: true }) };
     });
     info('resolve-base', `base model ${resolved.name}${resolved.name === resolved.dir ? '' : ` (${resolved.dir})`}`);

@@ -12,13 +12,12 @@
  *      message supports (below): then its query stands, checked by 3 and 4 as any other. A model's
  *      "not weather" never overrules the rules' weather question.
  *   3. A place the message does not support, or none where the rules found one, or a place other than the rules'
- *      (or where they found none) -> the rules' place (location and region together). Supported: the location's words are in the
- *      message, or it is what a nickname in the message stands for ("Philly" -> "Philadelphia"),
- *      or the rules read the same location; and the region is null, in the message, or the
- *      rules' region. With its say earned on `location`, the model may also read no place where
- *      the rules found one (no place invents nothing), and a supported place other than the rules' stands
- *      (versions evaluated before the say was measured keep that too); a place the message does not support is never
- *      kept, earned or not.
+ *      (or where they found none) -> the rules' place (location and region together). Supported: the location's
+ *      words are in the message, or it is what a nickname in the message stands for ("Philly" -> "Philadelphia"),
+ *      or the rules read the same location; and the region is null, in the message, or the rules' region. With its
+ *      say earned on `location`, the model may also read no place where the rules found one (no place invents
+ *      nothing), and a supported place other than the rules' stands (versions evaluated before the say was measured
+ *      keep that too); a place the message does not support is never kept, earned or not.
  *   4. Units the message does not ask for (not null and not the units the rules found) -> the
  *      rules' units.
  *   5. `when` and `aspect`: the model's where it has earned its say on the field, else the rules' — a model that

@@ -28,6 +28,8 @@ import { train, type TrainHooks } from '../trainer';
 export const TINY_BASE_RECIPE = {
   hiddenSize: 128,
   numHiddenLayers: 2,
+  /** Eight heads of 16 rather than four of 32: with eight it copies 41 of 132 places it never saw, with four 18. */
+  numAttentionHeads: 8,
   vocabSize: 2048,
   wordSplit: 'initials',
   maxSeqLen: 512,
@@ -78,11 +80,12 @@ export async function makeTinyBase(
   const { seedDir } = options;
   const recipe = await tinyBaseRecipe(seedDir);
   if (seedDir !== null && !recipe.random) {
-    const { hiddenSize, numHiddenLayers, vocabSize, wordSplit } = TINY_BASE_RECIPE;
+    const { hiddenSize, numHiddenLayers, numAttentionHeads, vocabSize, wordSplit } = TINY_BASE_RECIPE;
     await createTinyModel(dir, {
       corpus: await seedCorpus(seedDir),
       hiddenSize,
       numHiddenLayers,
+      numAttentionHeads,
       vocabSize,
       wordSplit,
     });

@@ -7,7 +7,7 @@
  *
  * Readings are the chat's own (Assistant.read: rules, lessons, and the active model when there is one), on a temp
  * data folder and a local Open-Meteo. Then a retrain on the offline tiny base (made once into --base and kept there:
- * about 15 minutes on 2 cores the first time) with what was taught, its gate deciding as for any retrain, and the
+ * about 13 minutes on 2 cores the first time) with what was taught, its gate deciding as for any retrain, and the
  * chat reads both again, as users get it after the retrain (`--no-retrain` leaves it out: `drift_after_retrain=na`).
  * Scores: parse accuracy per field (training/jobs/metrics.ts), and the drift figure is the mean over fields.
  *
@@ -15,7 +15,6 @@
  *     [--base <folder>]
  */
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { trainingServices } from '../../bot/training';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +23,7 @@ import type { IncomingMessage } from '../../bot/chat/message';
 import { loadConfig } from '../../bot/config';
 import type { Understanding } from '../../bot/core/domain';
 import { createLogger } from '../../bot/core/log';
+import { trainingServices } from '../../bot/training';
 import { correctionOptions } from '../../bot/commands/moderation';
 import { understandByRules } from '../../bot/understanding/rules';
 import { loadSeed } from '../../training/dataset';

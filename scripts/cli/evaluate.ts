@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, loadDotEnv } from '../../bot/config';
+import { loadConfig, loadDotEnv, type Config } from '../../bot/config';
 import { conversation } from '../../bot/core/protocol';
 import type { RulesReader } from '../../bot/core/guard';
 import { loadSeed, type SeedExample } from '../../training/dataset';
@@ -35,9 +35,7 @@ const scored = (e: SeedExample): ScoredExample => ({
 });
 
 /** The rules with the lessons of DATA_DIR's store (read-only: the bot may be running on it), or alone without one. */
-async function usersReader(): Promise<RulesReader> {
-  loadDotEnv();
-  const config = loadConfig();
+async function usersReader(config: Config): Promise<RulesReader> {
   const dir = join(config.dataDir, 'store');
   if (!(await stat(dir).catch(() => null))) return trainingServices.rules;
   const store = await trainingServices.openStore({ dir, salt: config.storeSalt ?? undefined });
@@ -48,11 +46,10 @@ async function usersReader(): Promise<RulesReader> {
   }
 }
 
-async function modelFolder(model: string | undefined): Promise<{ dir: string; name: string }> {
+async function modelFolder(model: string | undefined, config: Config): Promise<{ dir: string; name: string }> {
   if (model !== undefined && (await stat(join(model, 'config.json')).catch(() => null)))
     return { dir: model, name: model };
-  loadDotEnv();
-  const registry = await openRegistry(registryPath(loadConfig().dataDir));
+  const registry = await openRegistry(registryPath(config.dataDir));
   if (model !== undefined) {
     const version = await registry.get(model).catch(() => null);
     if (!version)
@@ -84,9 +81,11 @@ export async function run(args: string[]): Promise<number> {
     });
     const samples = wholeNumber(values.samples, 'samples') ?? 100;
     const threads = wholeNumber(values.threads, 'threads');
-    const model = await modelFolder(values.model);
+    loadDotEnv();
+    const config = loadConfig();
+    const model = await modelFolder(values.model, config);
     const test = spread(await loadSeed(values['seed-dir'] ?? SHIPPED_SEED_DIR, 'test'), samples);
-    const reader = await usersReader();
+    const reader = await usersReader(config);
     const metrics = await metricsOf(model.dir, {
       services: { ...trainingServices, rules: reader },
       validation: { batches: [], examples: test.map(scored) },

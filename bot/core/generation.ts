@@ -3,6 +3,7 @@
  * bot serves one (bot/model/generator.ts runs transformers.js); training's evaluation is handed
  * a loader for the same kind, so it scores exactly what the bot would serve.
  */
+import type { Rule } from './grammar';
 import type { ProtocolMessage } from './protocol';
 
 export interface GeneratorOptions {
@@ -15,6 +16,8 @@ export interface GenerateOptions {
   /** From the call, waiting for an earlier generation included. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** What the text may be (grammar.ts): decoding keeps to it where the model's tokenizer is byte-level. */
+  grammar?: Rule;
 }
 
 export interface Generation {

@@ -1,6 +1,7 @@
 /**
  * What the model writes is checked before it is used. The rules guard its query; the fact guard
- * its answer.
+ * its answer. The query is also written under queryGrammar (below), so a byte-level model writes
+ * valid JSON with a place the message supports; the checks stay for what the grammar cannot know.
  *
  * The query (step 1), in this order:
  *   1. Text that is not exactly one JSON query (all six keys and no others, each of its type,
@@ -29,7 +30,15 @@
  * stating a number the facts do not hold -> the template answer.
  */
 import { isGrounded } from './fact-guard';
-import { isUnderstanding, type Understanding, type WeatherFacts, type WeatherQuery } from './domain';
+import {
+  ASPECTS,
+  isUnderstanding,
+  NAMED_WHENS,
+  type Understanding,
+  type WeatherFacts,
+  type WeatherQuery,
+} from './domain';
+import type { Rule } from './grammar';
 import { UNMEASURED_SAY, type EarnedSay } from './say';
 import { cleanMessage, keyOf } from './text';
 
@@ -68,6 +77,49 @@ export function readQuery(text: string): Understanding | null {
   } catch {
     return null;
   }
+}
+
+const UNITS_RULE: Rule = ['null', '"celsius"', '"fahrenheit"'].map((units) => [`${units}}`, null]);
+const ASPECT_RULE: Rule = ASPECTS.map((aspect) => [`"${aspect}","units":`, UNITS_RULE]);
+const WHEN_RULE: Rule = [...NAMED_WHENS, ...Array.from({ length: 999 }, (_, i) => `+${i + 1}d`)].map((when) => [
+  `"${when}","aspect":`,
+  ASPECT_RULE,
+]);
+const capitalised = (text: string) => text.toLowerCase().replace(/(^|\s)\p{L}/gu, (start) => start.toUpperCase());
+/** A place's name is at most this many of the message's words ("Ho Chi Minh City"). */
+const MAX_PLACE_WORDS = 4;
+
+/**
+ * What the model may write as the query for `message` (protocol.ts's key order): `{"weather":false}`, or a weather
+ * query whose `when`, aspect and units are known values and whose place and region are each null or one the message
+ * supports (step 3) — a run of its words as typed, capitalised or in capitals, what a nickname in it stands for, or
+ * the rules' reading (lessons included, so a taught place can be written). Decoding under it (bot/model/constrained.ts)
+ * turns a small model's near-copies of a name it never saw ("Addisa") into the name, and its invented JSON into none.
+ */
+export function queryGrammar(message: string, rules: Understanding, nicknames: Nicknames): Rule {
+  const places = new Set<string>();
+  const words = [...message.matchAll(/\S+/gu)].flatMap((match) => {
+    const inner = /[\p{L}\p{N}](?:.*[\p{L}\p{N}])?/u.exec(match[0]);
+    return inner ? [{ start: match.index + inner.index, end: match.index + inner.index + inner[0].length }] : [];
+  });
+  for (const [i, first] of words.entries()) {
+    for (const last of words.slice(i, i + MAX_PLACE_WORDS)) {
+      const typed = message.slice(first.start, last.end);
+      for (const spelling of [typed, capitalised(typed), typed.toUpperCase()]) places.add(spelling);
+    }
+  }
+  const messageWords = wordsOf(message);
+  for (const [nickname, place] of Object.entries(nicknames)) {
+    if (containsWords(messageWords, wordsOf(nickname))) places.add(place);
+  }
+  if (rules.weather) for (const place of [rules.location, rules.region]) if (place !== null) places.add(place);
+  const named = [...places].map((place) => JSON.stringify(place));
+  const region: Rule = ['null', ...named].map((value) => [`${value},"when":`, WHEN_RULE]);
+  const location: Rule = ['null', ...named].map((value) => [`${value},"region":`, region]);
+  return [
+    ['{"weather":false}', null],
+    ['{"weather":true,"location":', location],
+  ];
 }
 
 /** The model's query for `message` as the rules let it through, given the say its version earned (see above). */

@@ -20,8 +20,12 @@ export const SYSTEM_PROMPT =
   '(or {"weather":false} when it is not a weather question). Then, given the tool result, answer in one or two short sentences ' +
   'using only its facts, numbers and units.';
 
-/** Compact, key-ordered JSON: the exact text the model reads and writes. */
-export const queryText = (query: Understanding): string => JSON.stringify(query);
+/** Compact JSON, keys in the one order the model learns and its grammar (guard.ts's queryGrammar) allows. */
+export function queryText(query: Understanding): string {
+  if (!query.weather) return JSON.stringify({ weather: false });
+  const { location, region, when, aspect, units } = query;
+  return JSON.stringify({ weather: true, location, region, when, aspect, units });
+}
 export const factsText = (facts: WeatherFacts): string => JSON.stringify(facts);
 
 /** Step 1 prompt: the model continues with the query JSON. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   AutoModelForCausalLM,
   AutoTokenizer,
+  LogitsProcessorList,
   StoppingCriteria,
   type PreTrainedModel,
   type PreTrainedTokenizer,
@@ -19,6 +20,7 @@ import {
 } from '@huggingface/transformers';
 import type { GenerateOptions, Generation, GeneratorOptions, TextGenerator } from '../core/generation';
 import type { ProtocolMessage } from '../core/protocol';
+import { GrammarLogitsProcessor, TokenBytes } from './constrained';
 
 export type { GenerateOptions, Generation, GeneratorOptions } from '../core/generation';
 
@@ -61,6 +63,8 @@ export class ModelGenerator implements TextGenerator {
   /** Settles when every generation queued so far has. */
   private queue: Promise<unknown> = Promise.resolve();
   private disposed: Promise<void> | null = null;
+  /** The vocabulary's bytes for decoding under a grammar, made on first use; null when it is not byte-level. */
+  private vocabulary: TokenBytes | null | undefined;
 
   private constructor(
     private readonly model: PreTrainedModel,
@@ -135,8 +139,17 @@ export class ModelGenerator implements TextGenerator {
       attention_mask: Tensor;
     };
     const promptLength = inputs.input_ids.dims[1];
+    const logitsProcessor = new LogitsProcessorList();
+    if (options.grammar) {
+      if (this.vocabulary === undefined) this.vocabulary = TokenBytes.of(this.tokenizer);
+      if (this.vocabulary) {
+        const { grammar } = options;
+        logitsProcessor.push(new GrammarLogitsProcessor(grammar, this.vocabulary, this.stopTokenIds, promptLength));
+      }
+    }
     const sequences = (await this.model.generate({
       ...inputs,
+      logits_processor: logitsProcessor,
       do_sample: false,
       max_new_tokens: options.maxNewTokens,
       eos_token_id: [...this.stopTokenIds],

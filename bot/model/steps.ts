@@ -4,7 +4,7 @@
  * answer, guarded by the facts. A generation that fails or runs out of time falls back too.
  */
 import type { Understanding, WeatherFacts, WeatherQuery } from '../core/domain';
-import { answerProblem, guardQuery, type AnswerFallback, type GuardedQuery } from '../core/guard';
+import { answerProblem, guardQuery, queryGrammar, type AnswerFallback, type GuardedQuery } from '../core/guard';
 import type { Generation, TextGenerator } from '../core/generation';
 import { UNMEASURED_SAY, type EarnedSay } from '../core/say';
 import { answerPrompt, queryPrompt } from '../core/protocol';
@@ -49,7 +49,10 @@ export async function writeQuery(
 ): Promise<QueryStep> {
   let generation: Generation;
   try {
-    generation = await generator.generate(queryPrompt(message), limits);
+    generation = await generator.generate(queryPrompt(message), {
+      ...limits,
+      grammar: queryGrammar(message, rules, NICKNAMES),
+    });
   } catch (error) {
     return { query: rules, by: 'rules', fallback: failureOf(error), corrections: [], generation: null };
   }

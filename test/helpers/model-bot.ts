@@ -103,7 +103,8 @@ const weatherQuery = (message: string): WeatherQuery => {
  * - `used`: a valid query (its aspect differs from the rules' reading, so whose query was used shows) and a grounded
  * answer;
  * - `ungrounded`: a valid query and an answer with a number no fact holds;
- * - `junk`: text that is no JSON query, so the rules' query stands in, then a grounded answer.
+ * - `junk`: taught text that is no JSON query — decoded under the query grammar it comes out `{"weather":false}`, so
+ * the rules' query stands in — then a grounded answer.
  */
 export function scriptedCases(
   answers: { used: string } = { used: 'Take a coat in Paris.' },

@@ -117,9 +117,10 @@ describe('the assistant with the active model', () => {
     expect(modelLogs('answer').at(-1)).toMatchObject({ version: version.id, used: false, fallback: 'ungrounded' });
   });
 
-  test('text that is no valid query makes the rules read the message; the model still writes the answer', async () => {
+  test('a model taught junk writes a query under the grammar; where it reads no weather the rules read, and the model still answers', async () => {
     const { text, exchange } = await ask(cases.junk.message);
-    expect(modelLogs('query').at(-1)).toMatchObject({ by: 'rules', fallback: 'invalid' });
+    // Taught '{"weather":maybe', the grammar leaves it '{"weather":false}': a reading the guard overrules, not junk.
+    expect(modelLogs('query').at(-1)).toMatchObject({ by: 'rules', fallback: 'intent' });
     expect(exchange).toMatchObject({
       query: understandByRules(cases.junk.message),
       source: { understanding: 'rules', answer: 'model' },

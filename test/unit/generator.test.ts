@@ -12,7 +12,11 @@ import {
   ModelGenerator,
   type Generation,
 } from '../../bot/model/generator';
+import { grammarMatches } from '../../bot/core/grammar';
+import { guardQuery, queryGrammar, readQuery } from '../../bot/core/guard';
 import { queryPrompt, SYSTEM_PROMPT, type ProtocolMessage } from '../../bot/core/protocol';
+import { NICKNAMES } from '../../bot/understanding/places';
+import { understandByRules } from '../../bot/understanding/rules';
 import { Runner } from '../../training/engine/session';
 import { exportModel } from '../../training/export/model-folder';
 import { buildLogitsGraph } from '../../training/model/llama';
@@ -130,6 +134,20 @@ describe('ModelGenerator', () => {
       });
     } finally {
       await stopping.dispose();
+    }
+  });
+
+  test('under a grammar it writes a sentence of the grammar and stops: a valid query, where free it writes junk', async () => {
+    for (const message of ['Will it rain in Seattle tomorrow?', 'how cold is it in ho chi minh city', 'hello there']) {
+      const rules = understandByRules(message);
+      const grammar = queryGrammar(message, rules, NICKNAMES);
+      const free = await generator.generate(question(message), { maxNewTokens: 60, timeoutMs: 10_000 });
+      const held = await generator.generate(question(message), { maxNewTokens: 200, timeoutMs: 10_000, grammar });
+      expect(readQuery(free.text)).toBeNull();
+      expect(held.finish).toBe('stop');
+      expect(grammarMatches(grammar, held.text)).toBe(true);
+      expect(readQuery(held.text)).not.toBeNull();
+      expect(guardQuery(message, held.text, rules, NICKNAMES).fallback).not.toBe('invalid');
     }
   });
 

@@ -1,5 +1,6 @@
 import { isUnderstanding, type WeatherFacts, type WeatherQuery } from '../../bot/core/domain';
-import { answerProblem, guardQuery, MAX_ANSWER_CHARS, readQuery } from '../../bot/core/guard';
+import { grammarMatches } from '../../bot/core/grammar';
+import { answerProblem, guardQuery, MAX_ANSWER_CHARS, queryGrammar, readQuery } from '../../bot/core/guard';
 import {
   earnedSay,
   NO_SAY,
@@ -29,6 +30,45 @@ const json = (value: unknown) => JSON.stringify(value);
  */
 const guard = (message: string, written: string, say: EarnedSay = UNMEASURED_SAY) =>
   guardQuery(message, written, understandByRules(message), NICKNAMES, say);
+
+describe('queryGrammar: what the model may write for a message', () => {
+  const accepts = (message: string, written: unknown) =>
+    grammarMatches(queryGrammar(message, understandByRules(message), NICKNAMES), json(written));
+
+  test('not weather, or a query whose place is a run of the message words as typed, capitalised or in capitals', () => {
+    expect(accepts('hello there', { weather: false })).toBe(true);
+    const message = 'is it raining in ho chi minh city, vn?';
+    expect(accepts(message, query({ location: 'Ho Chi Minh City', region: 'VN' }))).toBe(true);
+    expect(accepts(message, query({ location: 'ho chi minh city', region: 'vn' }))).toBe(true);
+    expect(accepts(message, query({ location: 'Minh', region: null, when: '+14d', aspect: 'sun' }))).toBe(true);
+    expect(accepts(message, query({ location: null, units: 'fahrenheit' }))).toBe(true);
+    expect(accepts("rain in St. John's?", query({ location: "St. John's" }))).toBe(true);
+  });
+
+  test("a nickname's place and the rules' reading (lessons included) may be written too", () => {
+    expect(accepts('rain in philly tomorrow', query({ location: 'Philadelphia' }))).toBe(true);
+    const taught = { ...query({ location: 'Dallas', region: 'TX' }) };
+    const grammar = queryGrammar('how cold is it in the Big D', taught, NICKNAMES);
+    expect(grammarMatches(grammar, json(taught))).toBe(true);
+    expect(grammarMatches(grammar, json({ ...taught, location: 'Houston' }))).toBe(false);
+  });
+
+  test('refuses a place or region the message does not hold, unknown values, other keys, order or spacing', () => {
+    const message = 'will it rain in Paris tomorrow?';
+    expect(accepts(message, query())).toBe(true);
+    expect(accepts(message, query({ location: 'London' }))).toBe(false);
+    expect(accepts(message, query({ region: 'France' }))).toBe(false);
+    expect(accepts(message, query({ location: 'Paris tomorrow? extra' }))).toBe(false);
+    expect(accepts(message, query({ when: '+1000d' as WeatherQuery['when'] }))).toBe(false);
+    expect(accepts(message, query({ aspect: 'fog' as WeatherQuery['aspect'] }))).toBe(false);
+    expect(accepts(message, { ...query(), extra: 1 })).toBe(false);
+    const { location, ...rest } = query();
+    expect(accepts(message, { location, ...rest })).toBe(false);
+    const grammar = queryGrammar(message, understandByRules(message), NICKNAMES);
+    expect(grammarMatches(grammar, JSON.stringify(query(), null, 1))).toBe(false);
+    expect(grammarMatches(grammar, json(query()).slice(0, -1))).toBe(false);
+  });
+});
 
 describe('isUnderstanding: exactly the query JSON', () => {
   test('accepts both shapes, refuses extra or missing keys and wrong types', () => {

@@ -4,7 +4,8 @@
  */
 import type { Understanding, WeatherFacts } from '../../bot/core/domain';
 import type { Generation, GeneratorLoader } from '../../bot/core/generation';
-import { answerProblem, guardQuery, readQuery, type RulesReader } from '../../bot/core/guard';
+import type { Rule } from '../../bot/core/grammar';
+import { answerProblem, guardQuery, queryGrammar, readQuery, type RulesReader } from '../../bot/core/guard';
 import { answerPrompt, queryPrompt, type ProtocolMessage } from '../../bot/core/protocol';
 import { earnedSay, sayMetrics, type EarnedSay } from '../../bot/core/say';
 import type { PreparedExample } from '../dataset';
@@ -197,8 +198,8 @@ export async function metricsOf(
   const { loadGenerator, rules: reader } = context.services;
   const generator = await loadGenerator(modelDir, { threads: context.threads });
   const latencies: number[] = [];
-  const generate = async (prompt: ProtocolMessage[]): Promise<Generation> => {
-    const generation = await generator.generate(prompt, { ...GENERATION_LIMITS, signal: context.signal });
+  const generate = async (prompt: ProtocolMessage[], grammar?: Rule): Promise<Generation> => {
+    const generation = await generator.generate(prompt, { ...GENERATION_LIMITS, signal: context.signal, grammar });
     latencies.push(generation.ms);
     return generation;
   };
@@ -264,13 +265,14 @@ interface Reading {
 
 async function readingsOf(
   cases: readonly Case[],
-  generate: (prompt: ProtocolMessage[]) => Promise<Generation>,
+  generate: (prompt: ProtocolMessage[], grammar: Rule) => Promise<Generation>,
   reader: RulesReader,
 ): Promise<Reading[]> {
   const readings: Reading[] = [];
   for (const { message, expected } of cases) {
-    const written = (await generate(queryPrompt(message))).text;
-    readings.push({ message, expected, written, rules: reader.understand(message) });
+    const rules = reader.understand(message);
+    const written = (await generate(queryPrompt(message), queryGrammar(message, rules, reader.nicknames))).text;
+    readings.push({ message, expected, written, rules });
   }
   return readings;
 }

@@ -3,6 +3,7 @@
  * assistant and the commands all speak them.
  */
 import type { WeatherFacts, WeatherReport } from '../core/domain';
+import type { ChatImage } from '../core/png';
 
 export type Role = 'moderator' | 'admin';
 
@@ -41,4 +42,6 @@ export interface Reply {
    * correction leaves nothing new to say.
    */
   corrected?: string;
+  /** A picture posted with the text (a retrain's loss chart). */
+  image?: ChatImage;
 }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { JobAlreadyRunningError, JobCancelledError } from '../../training/jobs/runner';
 import { renderRetrainProgress, type RetrainProgress } from '../../training/jobs/progress';
 import type { RetrainSummary } from '../../training/jobs/retrain';
@@ -73,12 +74,23 @@ export const retrain = defineCommand({
         detail: summary.promoted ? 'promoted' : 'not promoted',
       });
       const verdict = summary.promoted ? `promoted ✅ and now answering` : `not promoted — ${summary.reason}`;
+      const png = await readFile(summary.chartPath).catch((error: unknown) => {
+        services.log.warn('retrain: the loss chart could not be read', { path: summary.chartPath, error });
+        return null;
+      });
       return {
         kind: 'command',
+        ...(png && {
+          image: {
+            name: 'loss.png',
+            png,
+            alt: `Training and validation loss by step while making ${summary.versionId}`,
+          },
+        }),
         text:
           `Retrain finished in ${seconds(summary.durationMs)}: ${summary.versionId} ${verdict}.\n` +
           `Data: ${summary.dataset.train} training and ${summary.dataset.validation} validation examples. ${slices(summary)}\n` +
-          `Metrics: ${formatMetrics(summary.metrics)}.\nReport (with the loss chart): ${summary.reportPath}` +
+          `Metrics: ${formatMetrics(summary.metrics)}.\nReport: ${summary.reportPath} (loss chart: ${summary.chartPath})` +
           (summary.promoted ? '' : `\nTo use it anyway: /model activate ${summary.versionId}`),
       };
     } catch (error) {

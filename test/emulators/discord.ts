@@ -8,7 +8,8 @@
  * their ACKs, RESUME with replay. Dispatches go only to sessions whose intents ask for them, and
  * message text is blanked for sessions without Message Content, except where Discord shows it
  * anyway (DMs, messages that mention the bot, the bot's own).
- * REST: messages (create, get, edit; Discord's size limits answered with 50035), typing,
+ * REST: messages (create, get, edit; Discord's size limits answered with 50035; files as multipart `payload_json`
+ * and `files[n]`, kept or replaced by the payload's `attachments`, at most 10 and 10 MiB a request), typing,
  * reactions, members, users, interaction callbacks (4, 5, 9; the 3-second window; one
  * response only; a modal checked as Discord checks it: at most 5 top-level components, Labels
  * holding one text input or select, Discord's length limits, unique custom ids, component ids
@@ -47,6 +48,19 @@ import {
 } from 'discord.js';
 
 type Json = Record<string, unknown>;
+
+/** Files of a multipart request (`files[n]`), kept beside its `payload_json` under a key JSON never has. */
+const UPLOADS = Symbol('uploads');
+interface Upload {
+  index: number;
+  filename: string;
+  contentType: string;
+  data: Buffer;
+}
+const uploadsOf = (body: Json): Upload[] => ((body as Record<symbol, unknown>)[UPLOADS] ?? []) as Upload[];
+const MAX_ATTACHMENTS = 10;
+/** Discord's upload limit without a boosted server: 10 MiB a request. */
+const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
 const API_PREFIX = '/api/v10';
 const DISCORD_EPOCH = 1_420_070_400_000n;
@@ -132,6 +146,16 @@ export interface EmulatedMessage {
   /** Set on interaction responses and follow-ups. */
   interactionId: string | null;
   reactions: Map<string, Set<string>>;
+  attachments: EmulatedAttachment[];
+}
+
+/** A file uploaded with a message (multipart `files[n]`), as Discord keeps it. */
+export interface EmulatedAttachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  description: string | null;
+  data: Buffer;
 }
 
 export interface RecordedRestRequest {
@@ -364,7 +388,13 @@ function checkMessageBody(body: Json, creating: boolean): void {
         embeds: { [i]: fieldError('MAX_EMBED_SIZE_EXCEEDED', 'Embed size exceeds maximum size of 6000') },
       });
   });
-  if (creating && !content && embeds.length === 0 && !(body.components as unknown[] | undefined)?.length) {
+  const uploads = uploadsOf(body);
+  if (uploads.length > MAX_ATTACHMENTS) throw invalidForm({ files: tooLong(MAX_ATTACHMENTS) });
+  if (uploads.reduce((sum, upload) => sum + upload.data.length, 0) > MAX_UPLOAD_BYTES) {
+    throw new DiscordError(413, RESTJSONErrorCodes.RequestEntityTooLarge, 'Request entity too large');
+  }
+  const nothing = !content && embeds.length === 0 && !(body.components as unknown[] | undefined)?.length;
+  if (creating && nothing && uploads.length === 0) {
     throw new DiscordError(400, RESTJSONErrorCodes.CannotSendAnEmptyMessage, 'Cannot send an empty message');
   }
 }
@@ -790,7 +820,15 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
         .filter((u): u is EmulatedUser => Boolean(u))
         .map(userJson),
       mention_roles: [...message.content.matchAll(/<@&(\d+)>/g)].map((m) => m[1]).filter((id) => guild.roles.has(id)),
-      attachments: [],
+      attachments: message.attachments.map((a) => ({
+        id: a.id,
+        filename: a.filename,
+        size: a.data.length,
+        content_type: a.contentType,
+        ...(a.description === null ? {} : { description: a.description }),
+        url: `https://cdn.discordapp.com/attachments/${message.channelId}/${a.id}/${a.filename}`,
+        proxy_url: `https://media.discordapp.net/attachments/${message.channelId}/${a.id}/${a.filename}`,
+      })),
       embeds: message.embeds,
       reactions: [...message.reactions]
         .filter(([, who]) => who.size > 0)
@@ -1034,10 +1072,35 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       referenceId: reference,
       interactionId: null,
       reactions: new Map(),
+      attachments: attachmentsOf(body, []),
       ...extra,
     };
     channel.messages.set(message.id, message);
     return message;
+  }
+
+  /**
+   * A message's files after a create or an edit: `attachments` in the payload lists what it keeps — earlier
+   * attachments by id, new uploads by their `files[n]` index; without it, earlier ones stay and the uploads are added.
+   */
+  function attachmentsOf(body: Json, existing: EmulatedAttachment[]): EmulatedAttachment[] {
+    const uploads = uploadsOf(body);
+    const stored = (upload: Upload, description?: unknown): EmulatedAttachment => ({
+      id: snowflake(),
+      filename: upload.filename,
+      contentType: upload.contentType,
+      description: typeof description === 'string' ? description : null,
+      data: upload.data,
+    });
+    const listed = body.attachments as Array<{ id: string | number; description?: unknown }> | undefined;
+    if (listed === undefined) return [...existing, ...uploads.map((upload) => stored(upload))];
+    return listed.map(({ id, description }, i) => {
+      const upload = uploads.find((u) => String(u.index) === String(id));
+      if (upload) return stored(upload, description);
+      const kept = existing.find((a) => a.id === String(id));
+      if (kept) return kept;
+      throw invalidForm({ attachments: { [i]: fieldError('ATTACHMENT_NOT_FOUND', 'Unknown attachment') } });
+    });
   }
 
   function editMessage(message: EmulatedMessage, body: Json): EmulatedMessage {
@@ -1046,6 +1109,7 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     if ('embeds' in body)
       message.embeds = ((body.embeds ?? []) as APIEmbed[]).map((embed) => ({ type: 'rich', ...embed }) as APIEmbed);
     if ('components' in body) message.components = (body.components ?? []) as unknown[];
+    message.attachments = attachmentsOf(body, message.attachments);
     message.flags &= ~MessageFlags.Loading;
     message.editedTimestamp = new Date().toISOString();
     dispatchMessage(GatewayDispatchEvents.MessageUpdate, message);
@@ -1373,7 +1437,12 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     switch (type) {
       case InteractionResponseType.ChannelMessageWithSource: {
         checkMessageBody(data, true);
-        const message = createMessage(channel, bot.id, { ...data, flags }, { interactionId: interaction.id });
+        const message = createMessage(
+          channel,
+          bot.id,
+          { ...data, flags, [UPLOADS]: uploadsOf(body) },
+          { interactionId: interaction.id },
+        );
         interaction.originalId = message.id;
         dispatchMessage(GatewayDispatchEvents.MessageCreate, message);
         break;
@@ -1443,11 +1512,23 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     };
   }
 
+  /** JSON, or multipart form data: `payload_json` with the files (`files[n]`) under UPLOADS. */
   async function readBody(request: IncomingMessage): Promise<unknown> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    return text ? JSON.parse(text) : {};
+    const raw = Buffer.concat(chunks);
+    const type = request.headers['content-type'] ?? '';
+    if (!type.startsWith('multipart/form-data')) return raw.length ? JSON.parse(raw.toString('utf8')) : {};
+    const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+    const payload = form.get('payload_json');
+    const uploads: Upload[] = [];
+    for (const [key, value] of form) {
+      const index = /^files\[(\d+)\]$/.exec(key)?.[1];
+      if (index === undefined || typeof value === 'string') continue;
+      const data = Buffer.from(await value.arrayBuffer());
+      uploads.push({ index: Number(index), filename: value.name, contentType: value.type, data });
+    }
+    return { ...(typeof payload === 'string' ? (JSON.parse(payload) as Json) : {}), [UPLOADS]: uploads };
   }
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -3,7 +3,9 @@
  * protocols (https://docs.slack.dev):
  * - the Web API (`POST /api/{method}`, form or JSON bodies, `Authorization: Bearer` or a `token`
  *   field, answers `{ok: true, ...}` or `{ok: false, error}` with HTTP 200) for the methods the bot
- *   calls: auth.test, apps.connections.open, chat.postMessage/update/postEphemeral,
+ *   calls: auth.test, apps.connections.open, chat.postMessage/update/postEphemeral, files.getUploadURLExternal and
+ *   files.completeUploadExternal with the upload URL between them (the files shared as a message; `missing_scope`
+ *   without `files:write` in the manifest),
  *   reactions.add/remove, conversations.history/replies (metadata only with
  *   `include_all_metadata`; `not_in_channel` where the bot is no member), views.open (trigger ids
  *   expire after 3 s, used once; the view validated as Slack does: block types, at most 100 blocks,
@@ -59,10 +61,26 @@ export interface StoredMessage {
   app_id?: string;
   blocks?: unknown[];
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  /** Files shared with the message (files.completeUploadExternal); `upload` marks such a message. */
+  files?: SharedFile[];
+  upload?: boolean;
   thread_ts?: string;
   reply_count?: number;
   reactions?: { name: string; users: string[]; count: number }[];
   edited?: { user: string; ts: string };
+}
+
+/** A file as the Web API shows it, with the bytes uploaded for it. */
+export interface SharedFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  size: number;
+  alt_txt?: string;
+  user: string;
+  data: Buffer;
 }
 
 export interface Channel {
@@ -126,10 +144,14 @@ const asString = (value: unknown): string | undefined =>
 const isTrue = (value: unknown) => value === true || value === 'true' || value === '1' || value === 1;
 
 function readBody(request: IncomingMessage): Promise<string> {
+  return readBytes(request).then((bytes) => bytes.toString('utf8'));
+}
+
+function readBytes(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }
@@ -325,18 +347,24 @@ export interface AppDeclarations {
   shortcuts: Set<string>;
   /** Bot events ("app_mention", "message.im"). */
   botEvents: Set<string>;
+  /** The bot token's scopes ("chat:write", "files:write"). */
+  scopes: Set<string>;
 }
 
 /** Reads the declarations of a manifest written as docs/slack-manifest.yml is. */
 export function readManifest(manifest: string): AppDeclarations {
   const all = (text: string, pattern: RegExp) => new Set([...text.matchAll(pattern)].map((match) => match[1]));
   const botEvents = manifest.match(/^\s*bot_events:\n((?:[ \t]+- [\w.]+[ \t]*\n)+)/m)?.[1] ?? '';
+  const scopes = manifest.match(/^\s*scopes:\n\s*bot:\n((?:[ \t]+- [\w.:]+[ \t]*\n)+)/m)?.[1] ?? '';
   return {
     commands: all(manifest, /^\s*- command: (\/[\w-]+)\s*$/gm),
     shortcuts: all(manifest, /^\s*callback_id: (\S+)\s*$/gm),
     botEvents: all(botEvents, /- ([\w.]+)/g),
+    scopes: all(scopes, /- ([\w.:]+)/g),
   };
 }
+
+const MIME_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', svg: 'image/svg+xml' };
 
 export type SlackEmulator = Awaited<ReturnType<typeof startSlackEmulator>>;
 
@@ -377,6 +405,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions) {
   const userGroups = new Map<string, { handle: string; members: string[] }>();
   const triggers = new Map<string, { issued: number; used: boolean; user: string }>();
   const views = new Map<string, OpenedView>();
+  /** Files announced by files.getUploadURLExternal, by id, until completed; `data` once sent to the upload URL. */
+  const uploads = new Map<string, { name: string; length: number; altText?: string; data: Buffer | null }>();
   const calls: ApiCall[] = [];
   const responses: ResponseUrlPost[] = [];
   const failures: { method: string; error: string }[] = [];
@@ -681,7 +711,66 @@ export async function startSlackEmulator(options: SlackEmulatorOptions) {
   }
   const isResult = <T extends object>(value: T | Result): value is Result => 'ok' in value;
 
-  const methods: Record<string, { token: 'bot' | 'app'; run: (args: Record<string, unknown>) => Result }> = {
+  const methods: Record<
+    string,
+    { token: 'bot' | 'app'; scope?: string; run: (args: Record<string, unknown>) => Result }
+  > = {
+    'files.getUploadURLExternal': {
+      token: 'bot',
+      scope: 'files:write',
+      run: (args) => {
+        const name = asString(args.filename);
+        const length = Number(args.length);
+        if (!name || !Number.isInteger(length) || length < 1) return fail('invalid_arguments');
+        const id = `F${randomBytes(5).toString('hex').toUpperCase()}`;
+        uploads.set(id, { name, length, altText: asString(args.alt_text) ?? undefined, data: null });
+        return { ok: true, upload_url: `http://127.0.0.1:${port}/upload/v1/${id}`, file_id: id };
+      },
+    },
+    'files.completeUploadExternal': {
+      token: 'bot',
+      scope: 'files:write',
+      run: (args) => {
+        let listed: Array<{ id?: unknown; title?: unknown }>;
+        try {
+          listed = JSON.parse(asString(args.files) ?? '') as typeof listed;
+        } catch {
+          return fail('invalid_arguments');
+        }
+        if (!Array.isArray(listed) || listed.length === 0) return fail('invalid_arguments');
+        const files: SharedFile[] = [];
+        for (const { id, title } of listed) {
+          const upload = uploads.get(String(id));
+          if (!upload?.data) return fail('file_not_found');
+          if (upload.data.length !== upload.length) return fail('file_upload_size_mismatch');
+          const filetype = upload.name.split('.').pop()?.toLowerCase() ?? 'binary';
+          files.push({
+            id: String(id),
+            name: upload.name,
+            title: asString(title) ?? upload.name,
+            mimetype: MIME_TYPES[filetype] ?? 'application/octet-stream',
+            filetype,
+            size: upload.length,
+            ...(upload.altText ? { alt_txt: upload.altText } : {}),
+            user: bot.id,
+            data: upload.data,
+          });
+        }
+        if (args.channel_id !== undefined) {
+          const channel = conversationFor({ channel: args.channel_id });
+          if (isResult(channel)) return channel;
+          const message: StoredMessage = {
+            ...botMessage({ text: args.initial_comment ?? '', thread_ts: args.thread_ts }, nextTs()),
+            files,
+            upload: true,
+          };
+          store(channel, message);
+          deliverInBackground(messageSubscription(channel), channel, messageEvent(channel, message));
+        }
+        for (const file of files) uploads.delete(file.id);
+        return { ok: true, files: files.map(({ data: _data, ...file }) => file) };
+      },
+    },
     'auth.test': {
       token: 'bot',
       run: () => ({
@@ -910,6 +999,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions) {
     const failure = failures.findIndex((f) => f.method === method);
     if (!entry) result = fail('unknown_method');
     else if (authenticate(token, entry.token)) result = fail(authenticate(token, entry.token)!);
+    else if (entry.scope && !declared.scopes.has(entry.scope))
+      result = fail('missing_scope', { needed: entry.scope, provided: [...declared.scopes].join(',') });
     else if ((retryAfter = rateLimited(method)) !== undefined) result = fail('ratelimited');
     else if (failure >= 0) result = fail(failures.splice(failure, 1)[0].error);
     else result = entry.run(args);
@@ -931,6 +1022,22 @@ export async function startSlackEmulator(options: SlackEmulatorOptions) {
       return undefined;
     }
     return Math.max(1, Math.ceil((recent[0] + rateLimitWindowMs - now) / 1000));
+  }
+
+  /** An upload URL: the file's bytes, as the body of a POST (raw, or the one file of a multipart form). */
+  async function handleUpload(path: string, request: IncomingMessage, response: ServerResponse) {
+    const upload = uploads.get(path.split('/').pop() ?? '');
+    if (!upload || upload.data) return send(response, 404, { ok: false, error: 'not_found' });
+    const raw = await readBytes(request);
+    const type = String(request.headers['content-type'] ?? '');
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+      const file = [...form.values()].find((value) => typeof value !== 'string');
+      upload.data = typeof file === 'object' ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
+    } else {
+      upload.data = raw;
+    }
+    response.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${upload.data.length}`);
   }
 
   async function handleResponseUrl(url: string, request: IncomingMessage, response: ServerResponse) {
@@ -961,7 +1068,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions) {
       ? handleApi(apiMethod, request, response)
       : url.pathname.startsWith('/respond/') && request.method === 'POST'
         ? handleResponseUrl(url.pathname, request, response)
-        : Promise.resolve(send(response, 404, { ok: false, error: 'not_found' }));
+        : url.pathname.startsWith('/upload/v1/') && request.method === 'POST'
+          ? handleUpload(url.pathname, request, response)
+          : Promise.resolve(send(response, 404, { ok: false, error: 'not_found' }));
     handled.catch((error: unknown) => send(response, 500, { ok: false, error: String(error) }));
   });
 

@@ -505,6 +505,8 @@ interface CheckedCommand {
   timeoutMs?: number;
 }
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 const checkedCommands: CheckedCommand[] = [
   {
     name: '/approve typed after a mention',
@@ -537,9 +539,16 @@ const checkedCommands: CheckedCommand[] = [
       const progressShown = interaction.edits.some((edit) =>
         String((edit as { content?: unknown }).content).startsWith('Training… step 1/10'),
       );
+      // The loss chart comes with the result, as a picture Discord shows.
+      const chart = reply.attachments.find((a) => a.filename === 'loss.png');
+      const chartShown =
+        chart?.contentType === 'image/png' &&
+        chart.data.subarray(0, 8).equals(PNG_SIGNATURE) &&
+        /loss/.test(chart.description ?? '');
       return {
         text: reply.content,
-        ran: async () => progressShown && (await bot.operations!.registry.history()).length === versions + 1,
+        ran: async () =>
+          progressShown && chartShown && (await bot.operations!.registry.history()).length === versions + 1,
       };
     },
     allowed: () => [admin, administrator, discord.ownerId],

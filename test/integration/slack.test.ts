@@ -501,6 +501,11 @@ describe('Slack in Socket Mode', () => {
         ]),
       );
       expect((await bot.operations!.registry.active())?.id).toMatch(/^v0001-/);
+      // The loss chart follows the result as a picture shared in the channel.
+      await slack.waitForCall('files.completeUploadExternal', (c) => c.args.channel_id === slack.general.id);
+      const [chart] = slack.general.messages.find((m) => m.upload && m.user === slack.bot.id)?.files ?? [];
+      expect(chart).toMatchObject({ name: 'loss.png', mimetype: 'image/png', alt_txt: expect.stringMatching(/loss/) });
+      expect(chart.data.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     }, 90_000);
 
     test('/model is for admins and /dataset for moderators: refused below, run at or above', async () => {

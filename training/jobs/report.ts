@@ -1,16 +1,23 @@
 /**
  * The report of a retrain, written into the version folder: `report.json` for tools,
- * `report.md` for people, and `loss.svg`, the training and validation loss drawn by hand.
+ * `report.md` for people, and `loss.svg`, the training and validation loss drawn by hand — with `loss.png`, the same
+ * picture for chats, which show PNG but not SVG.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pngOf } from '../../bot/core/png';
 import type { PrepareReport } from '../dataset';
 import type { Hyperparameter } from '../registry';
 import type { EpochRecord, StepRecord } from '../trainer';
 import type { ActiveScore, TaughtScope } from './evaluate';
 import type { GateDecision } from './gate';
 
-export const REPORT_FILES = { json: 'report.json', markdown: 'report.md', chart: 'loss.svg' } as const;
+export const REPORT_FILES = {
+  json: 'report.json',
+  markdown: 'report.md',
+  chart: 'loss.svg',
+  picture: 'loss.png',
+} as const;
 export const REPORT_FORMAT = 'weatherbot-retrain-report/1';
 
 export interface RetrainReport {
@@ -57,19 +64,22 @@ export interface RetrainReport {
   timings: Array<{ step: string; ms: number }>;
 }
 
-/** Writes the three report files into `dir`; returns their paths. */
+/** Writes the report files into `dir`; returns their paths. */
 export async function writeReport(
   dir: string,
   report: RetrainReport,
-): Promise<{ json: string; markdown: string; chart: string }> {
+): Promise<Record<keyof typeof REPORT_FILES, string>> {
   const paths = {
     json: join(dir, REPORT_FILES.json),
     markdown: join(dir, REPORT_FILES.markdown),
     chart: join(dir, REPORT_FILES.chart),
+    picture: join(dir, REPORT_FILES.picture),
   };
+  const chart = lossChart(report.training.history, report.training.initialValidationLoss);
   await writeFile(paths.json, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(paths.markdown, reportMarkdown(report));
-  await writeFile(paths.chart, lossChart(report.training.history, report.training.initialValidationLoss));
+  await writeFile(paths.chart, chart);
+  await writeFile(paths.picture, pngOf(chart));
   return paths;
 }
 

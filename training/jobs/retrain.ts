@@ -161,6 +161,8 @@ export interface RetrainSummary {
   metrics: Record<string, number>;
   /** The Markdown report in the version folder (report.json and loss.svg sit beside it). */
   reportPath: string;
+  /** The loss chart as a PNG picture, for chats. */
+  chartPath: string;
   durationMs: number;
   baseModel: string;
   /** The version active when the run started. */
@@ -419,6 +421,7 @@ export async function retrain(
       reason: outcome.reason,
       metrics: evaluation.metrics,
       reportPath: join(version.dir, REPORT_FILES.markdown),
+      chartPath: join(version.dir, REPORT_FILES.picture),
       durationMs: Math.round(performance.now() - started),
       baseModel: resolved.name,
       parent: active?.id ?? null,

@@ -4,7 +4,7 @@
  * within Discord's size limits. The footer is also where a moderation reaction finds its
  * exchange again, even after a restart.
  */
-import type { APIEmbed, APIEmbedField } from 'discord.js';
+import type { APIEmbed, APIEmbedField, AttachmentPayload } from 'discord.js';
 import { buildFacts } from '../../answers/facts';
 import type { Reply } from '../../chat/message';
 import type {
@@ -60,14 +60,20 @@ export function clip(text: string, max: number): string {
 export interface DiscordMessageBody {
   content: string;
   embeds: APIEmbed[];
+  files?: AttachmentPayload[];
 }
 
 /**
- * Plain text, or an embed when the reply carries a weather report. Both keys are always set, so an edit replaces both.
+ * Plain text, or an embed when the reply carries a weather report. Both keys are always set, so an edit replaces both;
+ * a picture the reply carries is attached.
  */
 export function renderReply(reply: Reply): DiscordMessageBody {
-  if (!reply.facts || !reply.report) return { content: clip(reply.text || '…', DISCORD_LIMITS.content), embeds: [] };
-  return { content: '', embeds: [weatherEmbed(reply.text, reply.facts, reply.report, reply.exchangeId)] };
+  const files = reply.image
+    ? { files: [{ attachment: Buffer.from(reply.image.png), name: reply.image.name, description: reply.image.alt }] }
+    : {};
+  if (!reply.facts || !reply.report)
+    return { content: clip(reply.text || '…', DISCORD_LIMITS.content), embeds: [], ...files };
+  return { content: '', embeds: [weatherEmbed(reply.text, reply.facts, reply.report, reply.exchangeId)], ...files };
 }
 
 function weatherEmbed(

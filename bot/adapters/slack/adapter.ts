@@ -16,6 +16,7 @@ import type { Author, IncomingMessage, Reply } from '../../chat/message';
 import { replies } from '../../chat/replies';
 import type { Config } from '../../config';
 import type { Logger } from '../../core/log';
+import type { ChatImage } from '../../core/png';
 import type { Adapter } from '../adapter';
 import {
   CORRECT_MODAL,
@@ -175,6 +176,18 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
       report: (text: string) =>
         put(renderProgress(text)).catch((error) => log.warn('could not show progress in Slack', { error })),
       finish: (content: SlackMessage) => put(content),
+      /** Shares a picture beside the reply (Slack shows images as files); a failure leaves the reply as it is. */
+      share: (image: ChatImage) => {
+        const file = { file: Buffer.from(image.png), filename: image.name, title: image.alt, alt_text: image.alt };
+        const { channel, threadTs } = destination;
+        return client.files
+          .uploadV2(threadTs ? { channel_id: channel, thread_ts: threadTs, ...file } : { channel_id: channel, ...file })
+          .then(
+            () => undefined,
+            (error: unknown) =>
+              log.warn('could not share a picture in Slack', { error: slackErrorCode(error) ?? error }),
+          );
+      },
       get posted() {
         return ts !== undefined;
       },
@@ -223,6 +236,7 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
       const answer = replyMessage(client, destination);
       const reply = await assistant.handle(message, { onProgress: answer.report });
       await answer.finish(renderReply(reply));
+      if (reply.image) await answer.share(reply.image);
     } catch (error) {
       log.error('could not answer a Slack message', { error });
       await client.chat
@@ -284,8 +298,10 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
       );
       const askedBy = { userId: command.user_id, command: invoked };
       const render = (reactions: boolean) => renderReply(reply, { askedBy, reactions });
-      if (answer.posted || reply.exchangeId) await postVisibly(answer.finish, respond, render);
-      else await ephemeral(reply.text);
+      if (answer.posted || reply.exchangeId) {
+        await postVisibly(answer.finish, respond, render);
+        if (reply.image) await answer.share(reply.image);
+      } else await ephemeral(reply.text);
     } catch (error) {
       log.error('could not answer a Slack slash command', { command: command.command, error });
       await ephemeral(replies.internalError).catch(() => undefined);

@@ -59,6 +59,7 @@ oauth_config:
       - channels:history
       - chat:write
       - commands
+      - files:write
       - groups:history
       - im:history
       - im:read

@@ -140,8 +140,17 @@ function countryCodeOf(wanted: string): string | null {
   return /^[A-Z]{2}$/.test(wanted) && countryName(wanted) ? wanted : null;
 }
 
-/** Whether a place lies in the region or country a user named: "TX", "Texas", "UK", "gb", "France". */
+/**
+ * Whether a place lies in the region or country a user named: "TX", "Texas", "UK", "gb", "France", or several after
+ * commas, each of which it must lie in: "Texas, US".
+ */
 export function placeMatchesRegion(place: Place, region: string): boolean {
+  if (matchesOne(place, region)) return true;
+  const parts = region.split(',').filter((part) => part.trim());
+  return parts.length > 1 && parts.every((part) => matchesOne(place, part));
+}
+
+function matchesOne(place: Place, region: string): boolean {
   const wanted = normalize(region);
   if (!wanted) return true;
   const regionNames = new Set([wanted, ...(REGION_ABBREVIATIONS[wanted] ?? []).map(normalize)]);

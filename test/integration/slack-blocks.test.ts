@@ -13,7 +13,6 @@ import {
   plainText,
   renderProgress,
   renderReply,
-  splitPlace,
 } from '../../bot/adapters/slack/blocks';
 import { slackManifest } from '../../bot/adapters/slack/app-manifest';
 import { buildFacts } from '../../bot/answers/facts';
@@ -164,7 +163,7 @@ describe('Slack text and blocks', () => {
     });
 
     expect(correctionOf(state({ place: ' Fort Worth, Texas, US ', when: 'tomorrow', aspect: 'rain' }))).toEqual({
-      options: { place: 'Fort Worth, Texas', region: 'US', when: 'tomorrow', aspect: 'rain' },
+      options: { place: 'Fort Worth', region: 'Texas, US', when: 'tomorrow', aspect: 'rain' },
     });
     expect(correctionOf(state({ place: 'Dallas', units: 'f', answer: ' Hot. ' }))).toEqual({
       options: { place: 'Dallas', units: 'f', answer: 'Hot.' },
@@ -176,7 +175,9 @@ describe('Slack text and blocks', () => {
     expect(correctionOf(state({ place: ', TX' }))).toEqual({
       errors: { [CORRECTION_BLOCKS.place]: expect.any(String) },
     });
-    expect(splitPlace('Paris')).toEqual({ place: 'Paris', region: undefined });
+    expect(correctionOf(state({ place: 'Portland, Maine, US' }))).toEqual({
+      options: { place: 'Portland', region: 'Maine, US' },
+    });
   });
 });
 

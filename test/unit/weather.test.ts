@@ -98,6 +98,14 @@ describe('region matching', () => {
     expect(placeMatchesRegion(london, 'France')).toBe(false);
   });
 
+  test('several after commas: the place lies in each', () => {
+    for (const region of ['Texas, US', 'tx, United States', 'US, TX'])
+      expect(placeMatchesRegion(parisTexas, region)).toBe(true);
+    expect(placeMatchesRegion(parisTexas, 'Texas, France')).toBe(false);
+    expect(placeMatchesRegion(parisFrance, 'Texas, US')).toBe(false);
+    expect(placeMatchesRegion(london, 'England, UK')).toBe(true);
+  });
+
   test('accents and province codes', () => {
     expect(placeMatchesRegion(quebec, 'Quebec')).toBe(true);
     expect(placeMatchesRegion(quebec, 'QC')).toBe(true);

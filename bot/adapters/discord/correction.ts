@@ -16,6 +16,7 @@ import {
 import type { Reply } from '../../chat/message';
 import type { CommandInvocation } from '../../commands';
 import { correct } from '../../commands/moderation';
+import { splitPlace } from '../../commands/place';
 import { ASPECTS, WEEKDAYS, type Aspect } from '../../core/domain';
 import { clip, DISCORD_LIMITS } from './render';
 
@@ -145,12 +146,11 @@ export interface SubmittedCorrection {
   answer?: string;
 }
 
-/** "Dallas, TX" is Dallas in the region TX; a name alone has no region. */
+/** The correct command's place options for what the moderator typed: "Dallas, TX" is Dallas in the region TX. */
 function placeOptions(text: string): Record<string, string> {
-  const comma = text.lastIndexOf(',');
-  const [place, region] = comma < 0 ? [text, ''] : [text.slice(0, comma).trim(), text.slice(comma + 1).trim()];
-  if (!place) return {};
-  return region ? { place, region } : { place };
+  const { location, region } = splitPlace(text);
+  if (!location) return {};
+  return region ? { place: location, region } : { place: location };
 }
 
 /** The `/correct` invocation a submitted form asks for: only the fields the moderator filled in or changed. */

@@ -7,6 +7,7 @@ import { buildFacts } from '../../answers/facts';
 import type { Reply } from '../../chat/message';
 import { correct } from '../../commands/moderation';
 import type { OptionSpec } from '../../commands/options';
+import { splitPlace } from '../../commands/place';
 import { ASPECTS, NAMED_WHENS, type FactPeriod, type WeatherFacts, type WeatherReport } from '../../core/domain';
 
 /** `metadata.event_type` of every answer; its payload carries the exchange id. */
@@ -324,19 +325,13 @@ const typedText = (values: ViewValues, block: string) => values[block]?.[CORRECT
 const chosen = (values: ViewValues, block: string) =>
   values[block]?.[CORRECTION_SELECT]?.selected_option?.value || undefined;
 
-/** "Dallas, TX" → Dallas and TX: a region or country follows the last comma. */
-export function splitPlace(text: string): { place?: string; region?: string } {
-  const comma = text.lastIndexOf(',');
-  const [place, region] = comma < 0 ? [text, ''] : [text.slice(0, comma), text.slice(comma + 1)];
-  return { place: place.trim() || undefined, region: region.trim() || undefined };
-}
-
 /** What a submitted correction asks for: the correct command's options (those filled in only), or the errors. */
 export type CorrectionInput = { options: Record<string, string> } | { errors: Record<string, string> };
 
 /** Reads a submitted correction modal; Slack gives every input block, with null for one left empty. */
 export function correctionOf(values: ViewValues): CorrectionInput {
-  const { place, region } = splitPlace(typedText(values, CORRECTION_BLOCKS.place) ?? '');
+  const typed = splitPlace(typedText(values, CORRECTION_BLOCKS.place) ?? '');
+  const [place, region] = [typed.location || undefined, typed.region ?? undefined];
   if (region && !place)
     return { errors: { [CORRECTION_BLOCKS.place]: 'Name the place before the region: Dallas, TX.' } };
   const given = {

@@ -45,7 +45,9 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     ttlMs: config.weather.cacheTtlMs,
   });
   const registry = await openRegistry(registryPath(config.dataDir));
-  const models = config.model.enabled ? await ModelRuntime.start(registry, { log, watch: !options.readOnly }) : null;
+  const models = config.model.enabled
+    ? await ModelRuntime.start(registry, { log, watch: !options.readOnly, dtype: config.model.dtype })
+    : null;
   const operations = options.readOnly ? undefined : createOperations(config, registry, log);
   const assistant = new Assistant({
     store,
@@ -83,6 +85,7 @@ function createOperations(config: Config, registry: ModelRegistry, log: Logger):
       base: config.model.base,
       storeSalt: config.storeSalt ?? undefined,
       gate: { everydayTolerance: config.retrain.everydayTolerance },
+      dtype: config.model.dtype,
     },
     seedDir: SHIPPED_SEED_DIR,
     audit: fileAudit(join(config.dataDir, 'audit.jsonl')),

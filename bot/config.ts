@@ -2,6 +2,7 @@ import { cleanEnv, makeValidator, str, url, EnvMissingError, type Spec } from 'e
 import { existsSync } from 'node:fs';
 import cron from 'node-cron';
 import type { UnitSystem } from './core/domain';
+import { MODEL_DTYPES, type ModelDtype } from './core/generation';
 import type { LogLevel } from './core/log';
 
 /** Start-up stops with one line naming the variable and what it expects. */
@@ -101,6 +102,11 @@ const specs = {
     default: 'auto',
     desc: 'one of auto (use the active model when there is one), off (rules and templates only)',
   }),
+  MODEL_DTYPE: str({
+    choices: [...MODEL_DTYPES],
+    default: 'q8',
+    desc: 'one of q8 (int8 weights: faster, less memory), fp32 (the weights as trained)',
+  }),
   MODEL_MAX_NEW_TOKENS: integer(8, 512)({ default: 96, desc: 'a whole number of tokens from 8 to 512' }),
   MODEL_TIMEOUT_MS: integer(
     100,
@@ -196,6 +202,8 @@ export interface Config {
   logLevel: LogLevel;
   model: {
     enabled: boolean;
+    /** The weights served, evaluated and gated (a folder without int8 weights serves fp32). */
+    dtype: ModelDtype;
     maxNewTokens: number;
     timeoutMs: number;
     /** What /retrain fine-tunes: a hub repo, a local folder, or "tiny". */
@@ -293,6 +301,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: clean.LOG_LEVEL,
     model: {
       enabled: clean.MODEL === 'auto',
+      dtype: clean.MODEL_DTYPE as ModelDtype,
       maxNewTokens: clean.MODEL_MAX_NEW_TOKENS,
       timeoutMs: clean.MODEL_TIMEOUT_MS,
       base: clean.BASE_MODEL,

@@ -6,9 +6,21 @@
 import type { Rule } from './grammar';
 import type { ProtocolMessage } from './protocol';
 
+/**
+ * The weights a model folder may hold, in transformers.js's names: fp32 (`onnx/model.onnx`) and q8, int8 weights
+ * (`onnx/model_quantized.onnx`). The first is what the bot serves by default.
+ */
+export const MODEL_DTYPES = ['q8', 'fp32'] as const;
+export type ModelDtype = (typeof MODEL_DTYPES)[number];
+
+/** The ONNX file (and its external data beside it, `<file>_data`) of each dtype, inside the folder's `onnx/`. */
+export const ONNX_FILES: Record<ModelDtype, string> = { fp32: 'model.onnx', q8: 'model_quantized.onnx' };
+
 export interface GeneratorOptions {
   /** Intra-op threads of the ORT session; ORT's default (all cores) when omitted. */
   threads?: number;
+  /** Which weights to load; q8 falls back to fp32 in a folder exported before it had them. Default q8. */
+  dtype?: ModelDtype;
 }
 
 export interface GenerateOptions {

@@ -18,7 +18,14 @@ import {
   type PreTrainedTokenizer,
   type Tensor,
 } from '@huggingface/transformers';
-import type { GenerateOptions, Generation, GeneratorOptions, TextGenerator } from '../core/generation';
+import {
+  ONNX_FILES,
+  type GenerateOptions,
+  type Generation,
+  type GeneratorOptions,
+  type ModelDtype,
+  type TextGenerator,
+} from '../core/generation';
 import type { ProtocolMessage } from '../core/protocol';
 import { GrammarLogitsProcessor, TokenBytes } from './constrained';
 
@@ -39,8 +46,8 @@ export class ModelFolderError extends Error {
   override name = 'ModelFolderError';
 }
 
-/** What a model folder needs for this generator (transformers.js reads more when present). */
-const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
+/** What a model folder needs for this generator besides the ONNX file (transformers.js reads more when present). */
+const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
 const TURN_END = '<|im_end|>';
 
@@ -71,19 +78,34 @@ export class ModelGenerator implements TextGenerator {
     private readonly tokenizer: PreTrainedTokenizer,
     /** Token ids that end the assistant's turn. */
     readonly stopTokenIds: readonly number[],
+    /** The weights it runs. */
+    readonly dtype: ModelDtype,
   ) {}
 
-  /** Loads an exported model folder (config.json, tokenizer files, onnx/model.onnx). */
+  /**
+   * Loads an exported model folder (config.json, tokenizer files, the ONNX file of the dtype asked for: q8 unless
+   * told otherwise, fp32 where a folder exported before q8 has no int8 weights).
+   */
   static async load(modelDir: string, options: GeneratorOptions = {}): Promise<ModelGenerator> {
-    for (const file of REQUIRED_FILES) {
-      await access(join(modelDir, file)).catch(() => {
+    const exists = (file: string) =>
+      access(join(modelDir, file)).then(
+        () => true,
+        () => false,
+      );
+    const wanted = options.dtype ?? 'q8';
+    const dtype = wanted === 'q8' && !(await exists(`onnx/${ONNX_FILES.q8}`)) ? 'fp32' : wanted;
+    for (const file of [...REQUIRED_FILES, `onnx/${ONNX_FILES[dtype]}`]) {
+      if (!(await exists(file)))
         throw new ModelFolderError(`${modelDir} is not a transformers.js model folder: ${file} is missing`);
-      });
     }
     const sessionOptions =
       options.threads === undefined ? {} : { intraOpNumThreads: options.threads, interOpNumThreads: 1 };
     const [model, tokenizer] = await Promise.all([
-      AutoModelForCausalLM.from_pretrained(modelDir, { local_files_only: true, session_options: sessionOptions }),
+      AutoModelForCausalLM.from_pretrained(modelDir, {
+        local_files_only: true,
+        dtype,
+        session_options: sessionOptions,
+      }),
       AutoTokenizer.from_pretrained(modelDir, { local_files_only: true }),
     ]);
     const configured =
@@ -101,7 +123,7 @@ export class ModelGenerator implements TextGenerator {
         `${modelDir}: the model names no end-of-sequence token and its tokenizer has no ${TURN_END}`,
       );
     }
-    return new ModelGenerator(model, tokenizer, [...stops].map(Number));
+    return new ModelGenerator(model, tokenizer, [...stops].map(Number), dtype);
   }
 
   /**

@@ -7,6 +7,7 @@
  * evaluation earned it over the rules (bot/core/say.ts), read from the version's manifest.
  */
 import type { ActiveModel, ModelSource } from '../../training/registry';
+import type { ModelDtype } from '../core/generation';
 import type { Logger } from '../core/log';
 import { earnedSay, type EarnedSay } from '../core/say';
 import type { ModelGenerator } from './generator';
@@ -35,8 +36,10 @@ export const NO_MODEL_NOTICE =
 
 export interface ModelRuntimeOptions {
   log: Logger;
-  /** Loads a model folder. Default: ModelGenerator.load (transformers.js is imported only then). */
+  /** Loads a model folder. Default: ModelGenerator.load of `dtype` (transformers.js is imported only then). */
   load?: (modelDir: string) => Promise<ModelGenerator>;
+  /** The weights to serve (default q8). */
+  dtype?: ModelDtype;
   /** Follow the registry's changes after start (default true); a one-off run (the CLIs) needs no watching. */
   watch?: boolean;
 }
@@ -48,8 +51,8 @@ interface Held extends LoadedModel {
 
 const loadedOf = ({ version, generator, loadMs, say }: Held): LoadedModel => ({ version, generator, loadMs, say });
 
-const loadGenerator = async (modelDir: string): Promise<ModelGenerator> =>
-  (await import('./generator')).ModelGenerator.load(modelDir);
+const loadGenerator = async (modelDir: string, dtype?: ModelDtype): Promise<ModelGenerator> =>
+  (await import('./generator')).ModelGenerator.load(modelDir, { dtype });
 
 export class ModelRuntime implements ActiveModels {
   #current: Held | null = null;
@@ -66,7 +69,7 @@ export class ModelRuntime implements ActiveModels {
 
   private constructor(options: ModelRuntimeOptions) {
     this.#log = options.log;
-    this.#load = options.load ?? loadGenerator;
+    this.#load = options.load ?? ((modelDir) => loadGenerator(modelDir, options.dtype));
   }
 
   /** Loads the active version, if any (a failure is logged, not thrown), and follows the registry from then on. */

@@ -3,16 +3,21 @@
  * local Open-Meteo emulator, the model registry): the template path (MODEL=off) next to the
  * model path on SmolLM2-135M shapes with random weights, plus the model's load time and
  * generation throughput. Random weights write junk, so the guards fall back to the rules and the
- * templates; the generation is paid all the same, and each step writes --tokens tokens (counted
+ * templates; the generation is paid all the same, up to --tokens tokens a step (counted
  * from the assistant's log: a step that stops early is reported). Weather lookups are warmed
  * into the cache first, so both paths see the same lookups.
  *
- *   npm run --silent bench -- reply [--requests 12] [--tokens 32] [--warmup 1]
+ * The query step writes under the query grammar, so it may stop before --tokens. The int8 weights (q8, what the bot
+ * serves) and fp32 run as peers; how often q8 picks fp32's token is measured on the trained offline tiny base (made
+ * once into --base, as `bench -- learning` makes it).
+ *
+ *   npm run --silent bench -- reply [--requests 12] [--tokens 32] [--warmup 1] [--prompts 50] [--base <folder>]
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AutoModelForCausalLM, AutoTokenizer, Tensor } from '@huggingface/transformers';
 import { createApp, type App } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
 import type { Logger } from '../../bot/core/log';
@@ -20,8 +25,9 @@ import { queryPrompt } from '../../bot/core/protocol';
 import { exportModel } from '../../training/export/model-folder';
 import { toHfConfig } from '../../training/model/hf-config';
 import { SINGLE_FILE, writeSafetensors } from '../../training/model/safetensors';
+import { ensureTinyBase } from '../../training/jobs';
 import { seedCorpus } from '../../training/jobs/pretrain';
-import { SHIPPED_SEED_DIR } from '../../training/dataset/seed';
+import { loadSeed, SHIPPED_SEED_DIR } from '../../training/dataset/seed';
 import { randomWeights } from '../../training/model/init';
 import { trainByteLevelBpe, writeTokenizerFiles } from '../../training/model/tokenizer';
 import { openRegistry, registryPath } from '../../training/registry';
@@ -96,6 +102,96 @@ async function replyLatencies(app: App, requests: number, warmup: number): Promi
   return times;
 }
 
+/** The model path with the weights `env` names: load, one prompt's prefill and decode rate, then the replies. */
+async function modelPath(
+  env: Record<string, string>,
+  steps: StepLog[],
+  log: Logger,
+  { requests, warmup, tokens }: { requests: number; warmup: number; tokens: number },
+) {
+  const loadStarted = performance.now();
+  const app = await createApp(loadConfig(env), log);
+  const appStartMs = performance.now() - loadStarted;
+  try {
+    const loaded = app.models?.current();
+    if (!loaded) throw new Error('the model did not load (see the log above)');
+    // Prefill alone (one token) against the whole step, on one prompt: the per-token decode rate.
+    const prompt = queryPrompt(QUESTIONS[0]);
+    const one = await loaded.generator.generate(prompt, { maxNewTokens: 1, timeoutMs: 60_000 });
+    const all = await loaded.generator.generate(prompt, { maxNewTokens: tokens, timeoutMs: 60_000 });
+    const model = await replyLatencies(app, requests, warmup);
+    const measured = steps.slice(-2 * requests).filter((step) => step.tokens !== undefined);
+    const generated = measured.reduce((n, step) => n + step.tokens!, 0);
+    const generationMs = measured.reduce((n, step) => n + step.ms!, 0);
+    return {
+      dtype: loaded.generator.dtype,
+      model,
+      loadMs: loaded.loadMs,
+      appStartMs,
+      prefillMs: one.ms,
+      decodeTokensPerSecond: ((all.tokens - one.tokens) / (all.ms - one.ms)) * 1000,
+      generated,
+      generationMs,
+      steps: measured.length,
+      short: measured.filter((step) => step.tokens! < tokens).length,
+      tokensPerSecond: (generated / generationMs) * 1000,
+    };
+  } finally {
+    await app.close();
+  }
+}
+
+/**
+ * How often the int8 weights pick fp32's token: each held-out seed prompt (the query step's) is continued greedily by
+ * the fp32 model, then both dtypes read that sequence whole and their argmax is compared at every position the fp32
+ * model wrote (teacher-forced, so one early difference does not count against every later token).
+ */
+async function tokenAgreement(
+  modelDir: string,
+  prompts: number,
+  tokens: number,
+): Promise<{ share: number; positions: number }> {
+  const tokenizer = await AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
+  const [fp32, q8] = await Promise.all(
+    (['fp32', 'q8'] as const).map((dtype) =>
+      AutoModelForCausalLM.from_pretrained(modelDir, { local_files_only: true, dtype }),
+    ),
+  );
+  const argmaxes = async (model: typeof fp32, ids: bigint[], from: number) => {
+    const input_ids = new Tensor('int64', BigInt64Array.from(ids), [1, ids.length]);
+    const attention_mask = new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]);
+    const { logits } = (await model({ input_ids, attention_mask })) as { logits: Tensor };
+    const [, length, vocab] = logits.dims;
+    const data = logits.data as Float32Array;
+    return Array.from({ length: length - from }, (_, k) => {
+      const row = data.subarray((from + k) * vocab, (from + k + 1) * vocab);
+      return row.indexOf(Math.max(...row));
+    });
+  };
+  let same = 0;
+  let positions = 0;
+  try {
+    for (const example of (await loadSeed(SHIPPED_SEED_DIR, 'test')).slice(0, prompts)) {
+      const inputs = tokenizer.apply_chat_template(queryPrompt(example.message), {
+        add_generation_prompt: true,
+        return_dict: true,
+      }) as { input_ids: Tensor; attention_mask: Tensor };
+      const promptLength = inputs.input_ids.dims[1];
+      const written = (await fp32.generate({ ...inputs, max_new_tokens: tokens, do_sample: false })) as Tensor;
+      const ids = (written.tolist() as bigint[][])[0];
+      const [expected, got] = await Promise.all([fp32, q8].map((model) => argmaxes(model, ids, promptLength - 1)));
+      // The last logits follow the last token written; only positions that chose a written token count.
+      for (let k = 0; k < ids.length - promptLength; k++) {
+        positions++;
+        if (expected[k] === got[k]) same++;
+      }
+    }
+  } finally {
+    await Promise.all([fp32.dispose(), q8.dispose()]);
+  }
+  return { share: same / positions, positions };
+}
+
 /** Nearest-rank percentile. */
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -111,6 +207,8 @@ export async function run(args: string[]): Promise<void> {
       requests: { type: 'string', default: '12' },
       tokens: { type: 'string', default: '32' },
       warmup: { type: 'string', default: '1' },
+      prompts: { type: 'string', default: '50' },
+      base: { type: 'string', default: join(tmpdir(), 'weatherbot-base-tiny') },
     },
   });
   const [requests, tokens, warmup] = [values.requests, values.tokens, values.warmup].map(Number);
@@ -162,53 +260,47 @@ export async function run(args: string[]): Promise<void> {
       await templateApp.close();
     }
 
-    const loadStarted = performance.now();
-    const modelApp = await createApp(loadConfig(env), log);
-    const appStartMs = performance.now() - loadStarted;
-    let model: number[];
-    let loadMs: number;
-    let prefillMs: number;
-    let decodeTokensPerSecond: number;
-    try {
-      const loaded = modelApp.models?.current();
-      if (!loaded) throw new Error('the model did not load (see the log above)');
-      loadMs = loaded.loadMs;
-      // Prefill alone (one token) against the whole step, on one prompt: the per-token decode rate.
-      const prompt = queryPrompt(QUESTIONS[0]);
-      const one = await loaded.generator.generate(prompt, { maxNewTokens: 1, timeoutMs: 60_000 });
-      const all = await loaded.generator.generate(prompt, { maxNewTokens: tokens, timeoutMs: 60_000 });
-      prefillMs = one.ms;
-      decodeTokensPerSecond = ((all.tokens - one.tokens) / (all.ms - one.ms)) * 1000;
-      model = await replyLatencies(modelApp, requests, warmup);
-    } finally {
-      await modelApp.close();
-    }
-
-    const measured = steps.slice(-2 * requests).filter((step) => step.tokens !== undefined);
-    const generated = measured.reduce((n, step) => n + step.tokens!, 0);
-    const generationMs = measured.reduce((n, step) => n + step.ms!, 0);
-    const short = measured.filter((step) => step.tokens! < tokens).length;
-    const tokensPerSecond = (generated / generationMs) * 1000;
+    const served = await modelPath({ ...env, MODEL_DTYPE: 'q8' }, steps, log, { requests, warmup, tokens });
+    const fp32 = await modelPath({ ...env, MODEL_DTYPE: 'fp32' }, steps, log, { requests, warmup, tokens });
+    const { model, loadMs, tokensPerSecond } = served;
+    // Random weights make argmax a coin toss: agreement is measured on the trained offline base.
+    process.stderr.write(`the offline tiny base for token agreement (${values.base}; made once, ~13 min) …\n`);
+    const trained = join(root, 'trained');
+    await exportModel({ modelDir: await ensureTinyBase(values.base, { seedDir: SHIPPED_SEED_DIR }), outDir: trained });
+    const agreement = await tokenAgreement(trained, Number(values.prompts), tokens);
 
     const rows: [string, string][] = [
       [
         'model',
         `SmolLM2-135M shapes (576 hidden, 30 layers, 9/3 heads, vocab 49152), random weights, version ${version.id}`,
       ],
-      ['export', `${round(exportSeconds)} s`],
-      ['load (ModelGenerator.load)', `${loadMs} ms (createApp with the model: ${round(appStartMs, 0)} ms)`],
+      ['export', `${round(exportSeconds)} s (fp32 and q8)`],
       ['requests per path', `${requests} after ${warmup * QUESTIONS.length} warm-up (weather cached)`],
       ['template path p50 / p95', `${round(percentile(template, 50))} / ${round(percentile(template, 95))} ms`],
+      ...[served, fp32].flatMap((run): [string, string][] => [
+        [
+          `${run.dtype}: load (ModelGenerator.load)`,
+          `${run.loadMs} ms (createApp with the model: ${round(run.appStartMs, 0)} ms)`,
+        ],
+        [
+          `${run.dtype}: model path p50 / p95`,
+          `${round(percentile(run.model, 50))} / ${round(percentile(run.model, 95))} ms (2 steps of up to ${tokens} tokens)`,
+        ],
+        [
+          `${run.dtype}: generation`,
+          `${run.generated} tokens in ${run.steps} steps, ${round(run.generationMs, 0)} ms: ${round(run.tokensPerSecond)} tokens/s (prompt prefill included; ${run.short} steps stopped early)`,
+        ],
+        [
+          `${run.dtype}: decode alone`,
+          `${round(run.decodeTokensPerSecond)} tokens/s; prefill of the query prompt ${round(run.prefillMs, 0)} ms`,
+        ],
+      ]),
       [
-        'model path p50 / p95',
-        `${round(percentile(model, 50))} / ${round(percentile(model, 95))} ms (2 steps × ${tokens} tokens, then the fallbacks)`,
+        'q8 token agreement with fp32',
+        `${round(agreement.share * 100)}% of ${agreement.positions} positions (the offline tiny base, ${values.prompts} held-out query prompts, teacher-forced)`,
       ],
       [
-        'generation',
-        `${generated} tokens in ${measured.length} steps, ${round(generationMs, 0)} ms: ${round(tokensPerSecond)} tokens/s (prompt prefill included; ${short} steps stopped early)`,
-      ],
-      [
-        'model path p50 by question',
+        'q8: model path p50 by question',
         QUESTIONS.map(
           (q, i) =>
             `${round(
@@ -220,17 +312,14 @@ export async function run(args: string[]): Promise<void> {
             )} ms “${q}”`,
         ).join(', '),
       ],
-      [
-        'decode alone',
-        `${round(decodeTokensPerSecond)} tokens/s; prefill of the query prompt ${round(prefillMs, 0)} ms`,
-      ],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));
     process.stdout.write(rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n') + '\n');
     process.stdout.write(
       `template_p50_ms=${round(percentile(template, 50))} template_p95_ms=${round(percentile(template, 95))} ` +
         `model_p50_ms=${round(percentile(model, 50))} model_p95_ms=${round(percentile(model, 95))} ` +
-        `gen_tokens_per_s=${round(tokensPerSecond)} load_ms=${loadMs}\n`,
+        `gen_tokens_per_s=${round(tokensPerSecond)} load_ms=${loadMs} ` +
+        `quant_token_agreement=${agreement.share.toFixed(3)} fp32_model_p50_ms=${round(percentile(fp32.model, 50))}\n`,
     );
   } finally {
     await emulator.close();

@@ -91,6 +91,7 @@ export async function run(args: string[]): Promise<number> {
       validation: { batches: [], examples: test.map(scored) },
       generationSamples: samples,
       threads,
+      dtype: config.model.dtype,
     });
     const rules = parseAccuracy(test.map((e) => ({ expected: e.query, predicted: reader.understand(e.message) })));
     const rulesMean = QUERY_FIELDS.reduce((sum, field) => sum + rules[field], 0) / QUERY_FIELDS.length;

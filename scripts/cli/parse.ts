@@ -55,7 +55,11 @@ async function chatReader(): Promise<OpenReader> {
 async function activeModelReader(): Promise<OpenReader> {
   const { config: loaded, log } = config();
   if (!loaded.model.enabled) throw new Error('MODEL is off: there is no model to read with');
-  const runtime = await ModelRuntime.start(await openRegistry(registryPath(loaded.dataDir)), { log, watch: false });
+  const runtime = await ModelRuntime.start(await openRegistry(registryPath(loaded.dataDir)), {
+    log,
+    watch: false,
+    dtype: loaded.model.dtype,
+  });
   const model = runtime.current();
   if (!model) {
     await runtime.close();

@@ -132,6 +132,7 @@ export async function run(args: string[]): Promise<number> {
         hyperparameters,
         gate: { everydayTolerance: config.retrain.everydayTolerance },
         threads: wholeNumber(values.threads, 'threads'),
+        dtype: config.model.dtype,
         extraTrain,
       },
       trainingServices,

@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
+import { ONNX_FILES } from '../../bot/core/generation';
 import { SYSTEM_PROMPT } from '../../bot/core/protocol';
 import { batchedData, encodeChats, type ChatExample } from '../../training/encoding';
 import { exportModel } from '../../training/export/model-folder';
@@ -29,10 +30,12 @@ export async function untrainedModel(dir: string, seed = 0): Promise<string> {
   return join(dir, 'source');
 }
 
-/** A source folder whose model/ looks complete but whose ONNX file is no model: it registers, and fails to load. */
+/** A source folder whose model/ looks complete but whose ONNX files are no model: it registers, and fails to load. */
 export async function brokenModel(dir: string): Promise<string> {
   const source = await untrainedModel(dir);
-  await writeFile(join(source, 'model', 'onnx', 'model.onnx'), 'this is not an ONNX protobuf');
+  for (const file of Object.values(ONNX_FILES)) {
+    await writeFile(join(source, 'model', 'onnx', file), 'this is not an ONNX protobuf');
+  }
   return source;
 }
 

@@ -20,6 +20,7 @@ describe('config', () => {
     expect(config.defaultUnits).toBeNull();
     expect(config.secrets).toEqual([]);
     expect(config.retrain.everydayTolerance).toBe(0.005);
+    expect(config.model.dtype).toBe('q8');
   });
 
   test('the gate tolerance for everyday messages is a number from 0 to 1', () => {
@@ -41,6 +42,10 @@ describe('config', () => {
     expect(errorOf({ OPEN_METEO_FORECAST_URL: 'nope' })).toMatch(/^OPEN_METEO_FORECAST_URL must be an http\(s\) URL/);
     expect(errorOf({ RETRAIN_CRON: 'every night' })).toBe(
       'RETRAIN_CRON must be a cron expression (minute hour day month weekday), e.g. 0 3 * * * for 03:00 nightly (got "every night")',
+    );
+    expect(loadConfig({ MODEL_DTYPE: 'fp32' }).model.dtype).toBe('fp32');
+    expect(errorOf({ MODEL_DTYPE: 'int4' })).toBe(
+      'MODEL_DTYPE must be one of q8 (int8 weights: faster, less memory), fp32 (the weights as trained) (got "int4")',
     );
     expect(errorOf({ SLACK_MODERATORS: 'U1, bad id!' })).toMatch(
       /^SLACK_MODERATORS must be a comma-separated list of Slack user ids/,

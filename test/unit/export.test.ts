@@ -63,13 +63,15 @@ describe('exportModel', () => {
         'generation_config.json',
         'onnx/model.onnx',
         'onnx/model.onnx_data',
+        'onnx/model_quantized.onnx',
+        'onnx/model_quantized.onnx_data',
         'special_tokens_map.json',
         'tokenizer.json',
         'tokenizer_config.json',
       ],
     });
     expect((await readdir(join(root, 'exports'))).sort()).toEqual(['plain']); // no temporary folder left
-    expect(events.map((e) => e.stage)).toEqual(['read', 'graph', 'write', 'done']);
+    expect(events.map((e) => e.stage)).toEqual(['read', 'graph', 'write', 'graph', 'write', 'done']);
 
     const config = JSON.parse(await readFile(join(outDir, 'config.json'), 'utf8'));
     expect(config).toMatchObject({
@@ -121,7 +123,7 @@ describe('exportModel', () => {
   });
 
   test('a SmolLM config is exported as the Llama transformers.js knows', () => {
-    const config = exportedConfig({ ...tiny.config, modelType: 'smollm', torchDtype: 'bfloat16' }, false);
+    const config = exportedConfig({ ...tiny.config, modelType: 'smollm', torchDtype: 'bfloat16' });
     expect(config).toMatchObject({
       model_type: 'llama',
       architectures: ['LlamaForCausalLM'],
@@ -129,6 +131,39 @@ describe('exportModel', () => {
       'transformers.js_config': { dtype: 'fp32' },
     });
     expect(config['transformers.js_config']).not.toHaveProperty('use_external_data_format');
+    const fp32Only = exportedConfig({ ...tiny.config, modelType: 'smollm' }, ['model.onnx']);
+    expect(fp32Only['transformers.js_config']).toEqual({
+      dtype: 'fp32',
+      use_external_data_format: { 'model.onnx': 1 },
+    });
+  });
+
+  test('q8: every Linear and the tied head as int8 with a scale per column, the embedding kept for lookups', async () => {
+    const outDir = join(root, 'exports', 'q8');
+    const result = await exportModel({ modelDir: tiny.dir, outDir, dtypes: ['q8'] });
+    expect(result.files.filter((f) => f.startsWith('onnx/'))).toEqual([
+      'onnx/model_quantized.onnx',
+      'onnx/model_quantized.onnx_data',
+    ]);
+    const model = onnx.ModelProto.decode(await readFile(join(outDir, 'onnx', 'model_quantized.onnx')));
+    const graph = model.graph!;
+    // What is left in float multiplies activations only (attention), never a weight.
+    const weights = new Set(graph.initializer!.map((t) => t.name));
+    const floatProducts = graph.node!.filter((n) => n.opType === 'MatMul' || n.opType === 'Gemm');
+    expect(floatProducts.flatMap((n) => n.input!).filter((input) => weights.has(input))).toEqual([]);
+    const quantized = graph.node!.filter((n) => n.opType === 'DynamicQuantizeMatMul');
+    expect(quantized).toHaveLength(7 * tiny.config.numHiddenLayers + 1); // q k v o gate up down, and the head
+    expect(quantized.every((n) => n.domain === 'com.microsoft')).toBe(true);
+    expect(model.opsetImport).toEqual(expect.arrayContaining([expect.objectContaining({ domain: 'com.microsoft' })]));
+    const initializer = (name: string) => {
+      const { dims, dataType } = graph.initializer!.find((t) => t.name === name)!;
+      return { dims: dims!.map(Number), dataType };
+    };
+    const { hiddenSize: h, vocabSize: v } = tiny.config;
+    expect(initializer('model.embed_tokens.weight.int8')).toMatchObject({ dims: [h, v], dataType: 3 });
+    expect(initializer('model.embed_tokens.weight.scale')).toMatchObject({ dims: [v], dataType: 1 });
+    expect(initializer('model.embed_tokens.weight')).toMatchObject({ dims: [v, h], dataType: 1 }); // for Gather
+    expect(graph.initializer!.some((t) => t.name === 'model.layers.0.self_attn.q_proj.weight')).toBe(false);
   });
 
   test("merging in graph layout gives the weights of lora.ts's merged model folder", async () => {
@@ -224,14 +259,24 @@ describe('npm run cli -- export', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`^${outDir}\n`));
     expect(stdout).toMatch(/^ {2}onnx\/model\.onnx_data \(\d+(\.\d)? kB\)$/m);
+    expect(stdout).toMatch(/^ {2}onnx\/model_quantized\.onnx_data \(\d+(\.\d)? kB\)$/m);
     expect(stdout).toMatch(/^ {2}tokenizer\.json \(/m);
     expect(stderr).toMatch(/^exported to /m);
+
+    const fp32Only = await cli(['--model', tiny.dir, '--out', join(root, 'cli-fp32'), '--dtype', 'fp32']);
+    expect(fp32Only.code).toBe(0);
+    expect(fp32Only.stdout).toMatch(/onnx\/model\.onnx /);
+    expect(fp32Only.stdout).not.toMatch(/model_quantized/);
   });
 
   test('usage errors exit 2, export errors 1, each with a clear message', async () => {
     expect(await cli(['--out', join(root, 'x')])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/--model is required\nusage: export --model/),
+    });
+    expect(await cli(['--model', tiny.dir, '--out', join(root, 'x'), '--dtype', 'q4'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--dtype must be one of q8, fp32, not q4\nusage: export/),
     });
     expect(await cli(['--model', tiny.dir, '--bogus'])).toMatchObject({
       code: 2,

@@ -50,7 +50,8 @@ beforeAll(async () => {
   await writeSafetensors(join(tiny.dir, SINGLE_FILE), tensors, { format: 'pt' });
 
   exportDir = (await exportModel({ modelDir: tiny.dir, outDir: join(root, 'export') })).outDir;
-  generator = await ModelGenerator.load(exportDir, { threads: 1 });
+  // fp32: its tokens are checked against the fp32 reference graph's.
+  generator = await ModelGenerator.load(exportDir, { threads: 1, dtype: 'fp32' });
   tokenizer = await AutoTokenizer.from_pretrained(exportDir, { local_files_only: true });
   const weights = await loadWeights(tiny.dir, tiny.config);
   reference = await Runner.create(buildLogitsGraph(tiny.config, { batch: 1, seq: 'seq', initializers: weights }).graph);
@@ -204,6 +205,26 @@ describe('ModelGenerator', () => {
     expect(queued.error).toBeInstanceOf(GenerationTimeoutError);
     expect(queued.ms).toBeLessThan(400);
     expect((await slow).error).toBeInstanceOf(GenerationTimeoutError);
+  });
+
+  test('serves the int8 weights by default, fp32 when asked or when the folder has none', async () => {
+    const served = async (dir: string, dtype?: 'fp32' | 'q8') => {
+      const loaded = await ModelGenerator.load(dir, { threads: 1, dtype });
+      const { text } = await loaded.generate(question('rain in Oslo?'), { maxNewTokens: 4, timeoutMs: 10_000 });
+      await loaded.dispose();
+      return { dtype: loaded.dtype, written: text.length > 0 };
+    };
+    expect(generator.dtype).toBe('fp32');
+    expect(await served(exportDir)).toEqual({ dtype: 'q8', written: true });
+    expect(await served(exportDir, 'fp32')).toEqual({ dtype: 'fp32', written: true });
+    const older = join(root, 'fp32-only-export');
+    await cp(exportDir, older, { recursive: true });
+    await rm(join(older, 'onnx', 'model_quantized.onnx'));
+    expect(await served(older)).toEqual({ dtype: 'fp32', written: true });
+    await rm(join(older, 'onnx', 'model.onnx'));
+    await expect(ModelGenerator.load(older)).rejects.toThrow(
+      new ModelFolderError(`${older} is not a transformers.js model folder: onnx/model.onnx is missing`),
+    );
   });
 
   test('a folder that is not an export is refused, naming what is missing', async () => {

@@ -46,6 +46,6 @@ describe('model families', () => {
     expect(toHfConfig(llama)).not.toHaveProperty('use_sliding_window');
 
     const smollm = parseLlamaConfig({ ...MINIMAL, model_type: 'smollm' });
-    expect(exportedConfig(smollm, false)).toMatchObject({ model_type: 'llama', architectures: ['LlamaForCausalLM'] });
+    expect(exportedConfig(smollm, [])).toMatchObject({ model_type: 'llama', architectures: ['LlamaForCausalLM'] });
   });
 });

@@ -71,7 +71,8 @@ describe('register', () => {
     });
     expect(Object.keys(version.manifest.files).sort()).toEqual([...files.keys()].sort());
     for (const [path, bytes] of files) {
-      expect(version.manifest.files[path]).toEqual({ sha256: sha256(bytes), bytes: bytes.length });
+      const dtype = /onnx\/model\.onnx(_data)?$/.test(path) ? { dtype: 'fp32' } : {};
+      expect(version.manifest.files[path]).toEqual({ sha256: sha256(bytes), bytes: bytes.length, ...dtype });
       expect(await readFile(join(version.dir, path))).toEqual(bytes);
     }
     expect(JSON.parse(await readFile(join(version.dir, 'manifest.json'), 'utf-8'))).toEqual(version.manifest);

@@ -4,15 +4,15 @@
  * onnx.ts turns a graph into a ModelProto.
  */
 
-export type DType = 'float32' | 'float64' | 'int64' | 'bool';
+export type DType = 'float32' | 'float64' | 'int64' | 'bool' | 'int8';
 /** A dimension: a fixed size, or a symbolic name such as 'batch' (same name, same size). */
 export type Dim = number | string;
 export type Shape = readonly Dim[];
 /** Host data of a tensor; bool tensors are bytes of 0 or 1. */
-export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint8Array;
+export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint8Array | Int8Array;
 
 /** ONNX TensorProto.DataType codes. */
-export const ONNX_TYPES: Record<DType, number> = { float32: 1, int64: 7, bool: 9, float64: 11 };
+export const ONNX_TYPES: Record<DType, number> = { float32: 1, int8: 3, int64: 7, bool: 9, float64: 11 };
 
 /** Node attributes as ONNX has them: a plain number is an INT, `{ float }` a FLOAT. */
 export type AttributeValue =
@@ -57,6 +57,8 @@ export function dtypeOfData(data: TensorData): DType {
       return 'int64';
     case 'Uint8Array':
       return 'bool';
+    case 'Int8Array':
+      return 'int8';
     default:
       throw new TypeError(`unsupported tensor data ${data[Symbol.toStringTag]}`);
   }
@@ -64,6 +66,8 @@ export function dtypeOfData(data: TensorData): DType {
 
 export interface Node {
   readonly op: string;
+  /** The operator set the op is from: ONNX's own when undefined, else e.g. 'com.microsoft' (onnxruntime's). */
+  readonly domain?: string;
   readonly inputs: readonly Value[];
   readonly attributes: Readonly<Record<string, AttributeValue>>;
   readonly outputs: readonly Value[];
@@ -151,10 +155,11 @@ export class Graph {
     inputs: readonly Value[],
     attributes: Record<string, AttributeValue>,
     outputs: readonly OutputSpec[],
+    domain?: string,
   ): Value[] {
     for (const input of inputs) this.check(input, op);
     const made: Value[] = [];
-    const node: Node = { op, inputs, attributes, outputs: made };
+    const node: Node = { op, inputs, attributes, outputs: made, ...(domain === undefined ? {} : { domain }) };
     for (const spec of outputs) {
       made.push(new Value(this, this.freshName(op.toLowerCase()), spec.dtype, spec.shape, node));
     }
@@ -219,5 +224,7 @@ export function typedArray(dtype: DType, values: readonly number[]): TensorData 
       return BigInt64Array.from(values, (v) => BigInt(v));
     case 'bool':
       return Uint8Array.from(values, (v) => (v ? 1 : 0));
+    case 'int8':
+      return Int8Array.from(values);
   }
 }

@@ -104,13 +104,20 @@ export function toModelProto(
   const used = new Set<Value>([...nodes.flatMap((n) => n.inputs), ...graph.outputs.map((o) => o.value)]);
   return onnx.ModelProto.create({
     irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [
+      { domain: '', version: OPSET },
+      ...[...new Set(nodes.flatMap((node) => (node.domain ? [node.domain] : [])))].map((domain) => ({
+        domain,
+        version: 1,
+      })),
+    ],
     producerName: 'weatherbot-engine',
     graph: {
       name: graph.name,
       node: [
         ...nodes.map((node, i) => ({
           opType: node.op,
+          ...(node.domain ? { domain: node.domain } : {}),
           name: `${node.op}_${i}`,
           input: node.inputs.map(nameOf),
           output: node.outputs.map(nameOf),

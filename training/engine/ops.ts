@@ -525,6 +525,21 @@ vjp('MatMul', (g, { inputs: [a, b] }) => {
   return [() => reshapeLike(gemm(rows(g), b, { transB: true }), a), () => gemm(rows(a), rows(g), { transA: true })];
 });
 
+/**
+ * `a @ b` for an int8 matrix `b` [K, N] whose column n stands for `scale[n]`·b[:, n], with `a` quantized to 8 bits as
+ * it comes (onnxruntime's DynamicQuantizeMatMul, a com.microsoft op): int8 products where the CPU has them, a quarter
+ * of the weight bytes to read. Inference only: it has no gradient.
+ */
+export function dynamicQuantizeMatMul(a: Value, b: Value, scale: Value): Value {
+  requireFloat('DynamicQuantizeMatMul', a, scale);
+  if (b.dtype !== 'int8' || b.rank !== 2) fail('DynamicQuantizeMatMul', 'b must be an int8 matrix', b);
+  if (scale.rank !== 1 || scale.shape[0] !== b.shape[1])
+    fail('DynamicQuantizeMatMul', 'scale must hold one value per column of b', b, scale);
+  const shape = [...a.shape.slice(0, -1), b.shape[1]];
+  if (a.shape[a.rank - 1] !== b.shape[0]) fail('DynamicQuantizeMatMul', 'inner dimensions differ', a, b);
+  return a.graph.node('DynamicQuantizeMatMul', [a, b, scale], {}, [{ dtype: a.dtype, shape }], 'com.microsoft')[0];
+}
+
 /** `op(a) @ op(b)` for matrices, where op transposes when asked. */
 export function gemm(a: Value, b: Value, { transA = false, transB = false } = {}): Value {
   requireFloat('Gemm', a, b);

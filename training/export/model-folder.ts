@@ -10,6 +10,7 @@
  */
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { MODEL_DTYPES, ONNX_FILES, type ModelDtype } from '../../bot/core/generation';
 import { saveModel } from '../engine/onnx';
 import type { LlamaConfig } from '../model/llama-config';
 import { modelFamily } from '../model/families';
@@ -29,9 +30,9 @@ import {
 import { loadWeights, transposed } from '../model/weights';
 
 export const ONNX_FOLDER = 'onnx';
-export const ONNX_MODEL = 'model.onnx';
+export const ONNX_MODEL = ONNX_FILES.fp32;
 /** transformers.js looks for `<model>.onnx_data` when "use_external_data_format" is set. */
-export const ONNX_DATA = 'model.onnx_data';
+export const ONNX_DATA = `${ONNX_MODEL}_data`;
 
 /** Files transformers.js's AutoTokenizer reads, and those a tokenizer folder may also carry. */
 const REQUIRED_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
@@ -57,6 +58,8 @@ export interface ExportOptions {
   /** Created; it must not exist unless `overwrite`. */
   outDir: string;
   overwrite?: boolean;
+  /** The weights to write, each in its file (ONNX_FILES); default all: fp32 and int8. */
+  dtypes?: readonly ModelDtype[];
   onProgress?: (event: ExportProgress) => void;
 }
 
@@ -98,16 +101,29 @@ export async function exportModel(options: ExportOptions): Promise<ExportResult>
     mergeAdapter(config, weights, adapter);
   }
 
-  progress({ stage: 'graph', message: `building the inference graph (${config.numHiddenLayers} layers, KV cache)` });
-  const { graph } = family.definition.buildCachedLogitsGraph(config, { initializers: weights });
-
   await mkdir(dirname(outDir), { recursive: true });
   const partial = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${Date.now()}`);
   try {
-    progress({ stage: 'write', message: `writing ${ONNX_FOLDER}/${ONNX_MODEL}` });
-    const saved = await saveModel(graph, join(partial, ONNX_FOLDER), { fileName: ONNX_MODEL, dataFileName: ONNX_DATA });
-    const files = [`${ONNX_FOLDER}/${ONNX_MODEL}`, ...(saved.dataPath ? [`${ONNX_FOLDER}/${ONNX_DATA}`] : [])];
-    await writeJson(join(partial, 'config.json'), exportedConfig(config, saved.dataPath !== undefined));
+    const files: string[] = [];
+    /** The ONNX files whose large weights went into a data file beside them. */
+    const withData: string[] = [];
+    for (const dtype of MODEL_DTYPES.filter((d) => (options.dtypes ?? MODEL_DTYPES).includes(d))) {
+      progress({
+        stage: 'graph',
+        message: `building the ${dtype} inference graph (${config.numHiddenLayers} layers, KV cache)`,
+      });
+      const { graph } = family.definition.buildCachedLogitsGraph(config, {
+        initializers: weights,
+        ...(dtype === 'q8' ? { quantize: 'q8' } : {}),
+      });
+      const fileName = ONNX_FILES[dtype];
+      progress({ stage: 'write', message: `writing ${ONNX_FOLDER}/${fileName}` });
+      const saved = await saveModel(graph, join(partial, ONNX_FOLDER), { fileName, dataFileName: `${fileName}_data` });
+      files.push(`${ONNX_FOLDER}/${fileName}`, ...(saved.dataPath ? [`${ONNX_FOLDER}/${fileName}_data`] : []));
+      withData.push(...(saved.dataPath ? [fileName] : []));
+    }
+    if (files.length === 0) throw new ExportError(`no dtype to export among ${(options.dtypes ?? []).join(', ')}`);
+    await writeJson(join(partial, 'config.json'), exportedConfig(config, withData));
     await writeJson(join(partial, 'generation_config.json'), await generationConfig(modelDir, config));
     files.push('config.json', 'generation_config.json');
     for (const name of [...REQUIRED_TOKENIZER_FILES, ...OPTIONAL_TOKENIZER_FILES]) {
@@ -165,12 +181,15 @@ export function mergeAdapter(config: LlamaConfig, weights: Map<string, GraphWeig
  * (LlamaForCausalLM, Qwen2ForCausalLM, ...), and "transformers.js_config" names the dtype of
  * the one ONNX file (fp32: `model.onnx`, no suffix) and says its weights are in `model.onnx_data`.
  */
-export function exportedConfig(config: LlamaConfig, externalData: boolean): Record<string, unknown> {
+export function exportedConfig(config: LlamaConfig, withData: readonly string[] = []): Record<string, unknown> {
   const { exportedAs } = modelFamily(config.modelType);
+  // transformers.js takes `true` for every file, or the number of data files by ONNX file name.
+  const everyFile = MODEL_DTYPES.every((dtype) => withData.includes(ONNX_FILES[dtype]));
+  const external = everyFile ? true : Object.fromEntries(withData.map((file) => [file, 1]));
   return {
     ...toHfConfig({ ...config, torchDtype: 'float32' }),
     ...(exportedAs ? { model_type: exportedAs } : {}),
-    'transformers.js_config': { dtype: 'fp32', ...(externalData ? { use_external_data_format: true } : {}) },
+    'transformers.js_config': { dtype: 'fp32', ...(withData.length > 0 ? { use_external_data_format: external } : {}) },
   };
 }
 

@@ -3,7 +3,7 @@
  * validation set (gate.ts then decides whether the candidate replaces the active one).
  */
 import type { Understanding, WeatherFacts } from '../../bot/core/domain';
-import type { Generation, GeneratorLoader } from '../../bot/core/generation';
+import type { Generation, GeneratorLoader, ModelDtype } from '../../bot/core/generation';
 import type { Rule } from '../../bot/core/grammar';
 import { answerProblem, guardQuery, queryGrammar, readQuery, type RulesReader } from '../../bot/core/guard';
 import { answerPrompt, queryPrompt, type ProtocolMessage } from '../../bot/core/protocol';
@@ -40,6 +40,8 @@ export interface EvaluationContext {
   training: TrainResult;
   signal?: AbortSignal;
   threads?: number;
+  /** The weights generations run on (default q8: what the bot serves). */
+  dtype?: ModelDtype;
   /** Validation conversations each model writes queries and answers for. Default DEFAULT_GENERATION_SAMPLES. */
   generationSamples?: number;
 }
@@ -181,7 +183,7 @@ export async function metricsOf(
   modelDir: string,
   context: Pick<
     EvaluationContext,
-    'services' | 'validation' | 'taught' | 'signal' | 'threads' | 'generationSamples'
+    'services' | 'validation' | 'taught' | 'signal' | 'threads' | 'dtype' | 'generationSamples'
   > & {
     say?: EarnedSay;
   },
@@ -196,7 +198,7 @@ export async function metricsOf(
   const taught = casesOf(context.taught ?? []);
   if (cases.length === 0 && taught.length === 0) return {};
   const { loadGenerator, rules: reader } = context.services;
-  const generator = await loadGenerator(modelDir, { threads: context.threads });
+  const generator = await loadGenerator(modelDir, { threads: context.threads, dtype: context.dtype });
   const latencies: number[] = [];
   const generate = async (prompt: ProtocolMessage[], grammar?: Rule): Promise<Generation> => {
     const generation = await generator.generate(prompt, { ...GENERATION_LIMITS, signal: context.signal, grammar });

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
+import type { ModelDtype } from '../../bot/core/generation';
 import type { RulesReader } from '../../bot/core/guard';
 import type { ExchangeSource } from '../../bot/core/store';
 import { batchedData, encodeChats, type ChatExample } from '../encoding';
@@ -125,6 +126,8 @@ export interface RetrainOptions {
   knownNames?: string[];
   /** ORT intra-op threads; ORT's default when omitted. */
   threads?: number;
+  /** The weights the evaluation and the gate run on: those the bot will serve (default q8). */
+  dtype?: ModelDtype;
   /** Recorded in the manifest; default the gate's verdict ("gate passed: …" / "gate failed: …"). */
   note?: string;
   /** Conversations added to the training split as they are, after the caps (e.g. `cli train --data`). */
@@ -344,6 +347,7 @@ export async function retrain(
         training,
         signal,
         threads: options.threads,
+        dtype: options.dtype,
         generationSamples: options.generationSamples,
       });
       return { evaluation, decision: decidePromotion(evaluation, options.gate) };

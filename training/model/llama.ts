@@ -15,6 +15,7 @@ import { crossEntropy } from '../engine/loss';
 import * as op from '../engine/ops';
 import type { LlamaConfig } from './llama-config';
 import { loraNames, loraScale, loraShapes, modulePath, type LoraConfig, type LoraTarget } from './lora';
+import { quantizeColumns, quantizeTransposed } from './quantize';
 import { applyRope, ropeTables, type RopeTables } from './rope';
 
 export type FloatType = 'float32' | 'float64';
@@ -28,7 +29,9 @@ export interface LoraParams {
 }
 
 export interface LinearParams {
-  readonly weight: Value; // [in, out]
+  /** [in, out]: float, or int8 standing for `scale[out]`·weight (quantize.ts). */
+  readonly weight: Value;
+  readonly scale?: Value; // [out]
   readonly bias?: Value; // [out]
   readonly lora?: LoraParams;
 }
@@ -51,6 +54,8 @@ export interface LlamaParams {
   readonly norm: Value; // [C]
   /** [V, C]: the embedding itself when tied. */
   readonly head: Value;
+  /** The head as an int8 Linear [C, V], in an inference graph of quantized weights. */
+  readonly quantizedHead?: LinearParams;
 }
 
 /** Every weight the configuration implies, by HF name, with its shape (Linear weights are [out, in]). */
@@ -85,6 +90,12 @@ export function llamaWeightShapes(config: LlamaConfig): Map<string, number[]> {
 /** The graph value of a frozen weight, by HF name and graph shape (Linear weights [in, out]). */
 export type WeightSource = (name: string, shape: number[]) => Value;
 
+/** A Linear's weight in int8 with its scales, by HF name and the [in, out] shape it plays (the head: [C, V]). */
+export type QuantizedSource = (
+  name: string,
+  shape: [number, number],
+) => Required<Pick<LinearParams, 'weight' | 'scale'>>;
+
 /** HF's [out, in] Linear weights are [in, out] in a graph; every other weight keeps its shape. */
 export function graphShape(name: string, hfShape: readonly number[]): number[] {
   return isLinearWeight(name) ? [hfShape[1], hfShape[0]] : [...hfShape];
@@ -97,13 +108,15 @@ export function isLinearWeight(name: string): boolean {
 
 /**
  * Every parameter of the model as graph values: frozen weights from `frozen`, LoRA matrices
- * (PEFT names) from `trainable`, when `lora` is given.
+ * (PEFT names) from `trainable`, when `lora` is given; the Linears and the head in int8 from `quantized`, when given.
  */
 export function llamaParams(
   config: LlamaConfig,
   frozen: WeightSource,
   lora?: { config: LoraConfig; trainable: WeightSource },
+  quantized?: QuantizedSource,
 ): LlamaParams {
+  if (lora && quantized) throw new Error('LoRA trains float weights: a graph of quantized weights takes no adapter');
   const shapes = llamaWeightShapes(config);
   const weight = (name: string): Value => frozen(name, graphShape(name, shapes.get(name)!));
   const loraShape = lora ? loraShapes(config, lora.config) : new Map<string, number[]>();
@@ -121,7 +134,9 @@ export function llamaParams(
   const linear = (layer: number, target: LoraTarget): LinearParams => {
     const prefix = `model.layers.${layer}.${modulePath(target)}`;
     const bias = shapes.has(`${prefix}.bias`) ? { bias: weight(`${prefix}.bias`) } : {};
-    return { weight: weight(`${prefix}.weight`), ...bias, ...adapter(layer, target) };
+    const name = `${prefix}.weight`;
+    if (quantized) return { ...quantized(name, graphShape(name, shapes.get(name)!) as [number, number]), ...bias };
+    return { weight: weight(name), ...bias, ...adapter(layer, target) };
   };
   const embed = weight('model.embed_tokens.weight');
   const blocks = Array.from({ length: config.numHiddenLayers }, (_, i): BlockParams => ({
@@ -136,14 +151,21 @@ export function llamaParams(
     down: linear(i, 'down_proj'),
   }));
   const norm = weight('model.norm.weight');
-  return { embed, blocks, norm, head: config.tieWordEmbeddings ? embed : weight('lm_head.weight') };
+  const headName = config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  return {
+    embed,
+    blocks,
+    norm,
+    head: config.tieWordEmbeddings ? embed : weight(headName),
+    ...(quantized ? { quantizedHead: quantized(headName, [config.hiddenSize, config.vocabSize]) } : {}),
+  };
 }
 
 // ─── layers ─────────────────────────────────────────────────────────────────────────────────
 
 /** x·W (+ b) (+ scale·x·Aᵀ·Bᵀ, the scale applied on the narrow rank-r side). */
 export function linear(x: Value, p: LinearParams): Value {
-  let y = op.matmul(x, p.weight); // (..., out)
+  let y = p.scale ? op.dynamicQuantizeMatMul(x, p.weight, p.scale) : op.matmul(x, p.weight); // (..., out)
   if (p.bias) y = op.add(y, p.bias);
   if (p.lora) {
     const down = op.mul(op.matmul(x, op.transpose(p.lora.a)), p.lora.scale); // (..., r)
@@ -272,6 +294,7 @@ export function decoder(
 /** Final norm and LM head: (..., C) → (..., V). Rows [N, C] go through one Gemm against the [V, C] head. */
 export function lmHead(config: LlamaConfig, params: LlamaParams, hidden: Value): Value {
   const h = rmsNorm(hidden, params.norm, config.rmsNormEps);
+  if (params.quantizedHead) return linear(h, params.quantizedHead); // (..., V)
   return h.rank === 2 ? op.gemm(h, params.head, { transB: true }) : op.matmul(h, op.transpose(params.head)); // (..., V)
 }
 
@@ -290,6 +313,8 @@ export interface LlamaGraphOptions {
   readonly lora?: LoraConfig;
   /** Frozen weights as initializers holding these (graph layout); graph inputs when omitted. */
   readonly initializers?: ReadonlyMap<string, GraphWeight>;
+  /** 'q8': the Linears and the head as int8 initializers with per-column scales (inference; needs `initializers`). */
+  readonly quantize?: 'q8';
 }
 
 export interface LlamaGraph {
@@ -322,7 +347,22 @@ function graphWithParams(name: string, config: LlamaConfig, options: Omit<LlamaG
     lora.set(weightName, value);
     return value;
   };
-  const params = llamaParams(config, frozen, options.lora && { config: options.lora, trainable });
+  const quantized: QuantizedSource | undefined = options.quantize
+    ? (weightName, shape) => {
+        const weight = options.initializers?.get(weightName);
+        if (!weight) throw new Error(`no weight ${weightName} among the initializers to quantize`);
+        const [rows, cols] = shape;
+        // Linears are [in, out] already; the head is the [V, C] embedding (or lm_head) turned into [C, V].
+        const { data, scale } = isLinearWeight(weightName)
+          ? quantizeColumns(weight.data, rows, cols)
+          : quantizeTransposed(weight.data, cols, rows);
+        return {
+          weight: graph.initializer(`${weightName}.int8`, data, shape),
+          scale: graph.initializer(`${weightName}.scale`, scale, [cols]),
+        };
+      }
+    : undefined;
+  const params = llamaParams(config, frozen, options.lora && { config: options.lora, trainable }, quantized);
   return { graph, dtype, params, lora, frozenInputs };
 }
 

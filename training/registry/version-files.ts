@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { syncFolder } from '../../bot/core/durable-file';
+import { MODEL_DTYPES, ONNX_FILES, type ModelDtype } from '../../bot/core/generation';
 import type { FileRecord } from './version-manifest';
 
 /**
@@ -37,8 +38,18 @@ export async function describeFile(file: string): Promise<FileRecord> {
 
 export async function describeFiles(dir: string, files: readonly string[]): Promise<Record<string, FileRecord>> {
   const records: Record<string, FileRecord> = {};
-  for (const file of files) records[file] = await describeFile(join(dir, file));
+  for (const file of files) {
+    const dtype = dtypeOfFile(file);
+    records[file] = { ...(await describeFile(join(dir, file))), ...(dtype ? { dtype } : {}) };
+  }
   return records;
+}
+
+/** The dtype of an exported ONNX file or of its data file, by transformers.js's names; undefined for other files. */
+export function dtypeOfFile(path: string): ModelDtype | undefined {
+  const [folder, name] = path.split('/').slice(-2);
+  if (folder !== 'onnx') return undefined;
+  return MODEL_DTYPES.find((dtype) => name === ONNX_FILES[dtype] || name === `${ONNX_FILES[dtype]}_data`);
 }
 
 export async function fileSize(file: string): Promise<number> {

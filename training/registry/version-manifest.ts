@@ -3,6 +3,7 @@
  * pointer (`active.json`), with the checks that turn their text back into data.
  */
 import type { ModelVersion } from '../../bot/core/domain';
+import { MODEL_DTYPES, type ModelDtype } from '../../bot/core/generation';
 
 /**
  * candidate: registered, never active · active: what the bot runs · retired: was active, then
@@ -23,6 +24,8 @@ export interface DatasetInfo {
 export interface FileRecord {
   sha256: string;
   bytes: number;
+  /** The weights an ONNX file (or its data file) holds. */
+  dtype?: ModelDtype;
 }
 
 /** What the caller of register() says about a version; the registry adds the rest. */
@@ -117,9 +120,11 @@ export function parseManifest(text: string): VersionManifest {
   }
   const files = expectObject(data, 'files');
   for (const [path, record] of Object.entries(files)) {
-    const { sha256, bytes } = (record ?? {}) as Partial<FileRecord>;
+    const { sha256, bytes, dtype } = (record ?? {}) as Partial<FileRecord>;
     if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256) || !Number.isInteger(bytes))
       throw new Error(`files[${JSON.stringify(path)}] is not { sha256, bytes }`);
+    if (dtype !== undefined && !MODEL_DTYPES.includes(dtype))
+      throw new Error(`files[${JSON.stringify(path)}].dtype is not one of ${MODEL_DTYPES.join(', ')}`);
   }
   return data as unknown as VersionManifest;
 }

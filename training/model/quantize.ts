@@ -1,0 +1,35 @@
+/**
+ * Weights as 8-bit integers for inference: symmetric, one scale per output column (w ≈ scale·q, q in [-127, 127]), the
+ * layout onnxruntime's DynamicQuantizeMatMul reads (ops.ts). Per column, so one large column does not cost the others
+ * their precision.
+ */
+
+export interface QuantizedMatrix {
+  /** Row-major [rows, cols]. */
+  readonly data: Int8Array;
+  /** One per column. */
+  readonly scale: Float32Array;
+}
+
+/** A row-major [rows, cols] matrix, quantized column by column. */
+export function quantizeColumns(w: Float32Array | Float64Array, rows: number, cols: number): QuantizedMatrix {
+  return quantized(rows, cols, (r, c) => w[r * cols + c]);
+}
+
+/** The transpose [cols, rows] of a row-major [rows, cols] matrix (a tied embedding as an LM head), quantized. */
+export function quantizeTransposed(w: Float32Array | Float64Array, rows: number, cols: number): QuantizedMatrix {
+  return quantized(cols, rows, (r, c) => w[c * cols + r]);
+}
+
+function quantized(rows: number, cols: number, at: (row: number, col: number) => number): QuantizedMatrix {
+  const scale = new Float32Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) scale[c] = Math.max(scale[c], Math.abs(at(r, c)));
+  }
+  for (let c = 0; c < cols; c++) scale[c] = scale[c] > 0 ? scale[c] / 127 : 1;
+  const data = new Int8Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) data[r * cols + c] = Math.round(at(r, c) / scale[c]);
+  }
+  return { data, scale };
+}

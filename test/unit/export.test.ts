@@ -108,9 +108,10 @@ describe('exportModel', () => {
       'past_key_values.0.value': ['batch_size', 2, 'past_sequence_length', 8],
       'past_key_values.1.key': ['batch_size', 2, 'past_sequence_length', 8],
       'past_key_values.1.value': ['batch_size', 2, 'past_sequence_length', 8],
+      num_logits_to_keep: [],
     });
     expect(outputs).toEqual({
-      logits: ['batch_size', 'sequence_length', 300],
+      logits: ['batch_size', 'last num_logits_to_keep of sequence_length', 300],
       'present.0.key': ['batch_size', 2, total, 8],
       'present.0.value': ['batch_size', 2, total, 8],
       'present.1.key': ['batch_size', 2, total, 8],

@@ -308,13 +308,23 @@ describe('the inference graph with a KV cache', () => {
       const stepLogits: number[][] = [[], []];
       let done = 0;
       for (const n of [4, 1, 1, 1]) {
-        const out = await cached.run({
+        const feeds = {
           input_ids: { data: flat(tokens, done, done + n), dims: [2, n] },
           attention_mask: { data: flat(keep, 0, done + n), dims: [2, done + n] },
           position_ids: { data: flat(positions, done, done + n), dims: [2, n] },
           ...past,
-        });
+        };
+        const out = await cached.run({ ...feeds, num_logits_to_keep: { data: BigInt64Array.of(0n), dims: [] } });
         const logits = out.logits.data as Float32Array;
+        // Asked for the last position only (as while generating), the head runs once: that row alone, the same.
+        const last = await cached.run({ ...feeds, num_logits_to_keep: { data: BigInt64Array.of(1n), dims: [] } });
+        expect(last.logits.dims).toEqual([2, 1, V]);
+        for (let b = 0; b < 2; b++) {
+          const row = logits.subarray((b * n + n - 1) * V, (b * n + n) * V);
+          expect(maxDifference((last.logits.data as Float32Array).subarray(b * V, (b + 1) * V), row)).toBeLessThan(
+            1e-6,
+          );
+        }
         for (let b = 0; b < 2; b++) stepLogits[b].push(...Array.from(logits.subarray(b * n * V, (b + 1) * n * V)));
         past = {};
         for (let i = 0; i < config.numHiddenLayers; i++) {

@@ -427,6 +427,18 @@ export function slice(x: Value, axis: number, start: number, end = TO_THE_END): 
     x.shape.map((d, i) => (i === at ? size : d)),
   );
 }
+/**
+ * The last `count` entries of `x` along `axis` — all of them when `count` (an int64 scalar, known at run time) is 0
+ * or more than there are: HF's `num_logits_to_keep`. Inference only: its start is not a constant to differentiate.
+ */
+export function lastEntries(x: Value, axis: number, count: Value): Value {
+  if (count.dtype !== 'int64' || count.rank !== 0) fail('Slice', 'the count must be an int64 scalar', count);
+  const at = normalizeAxis('Slice', axis, x.rank);
+  const graph = x.graph;
+  const start = sub(0, reshape(count, [1]));
+  const shape = x.shape.map((d, i) => (i === at ? `last ${count.name} of ${d}` : d));
+  return emit('Slice', [x, start, graph.ints([TO_THE_END]), graph.ints([at])], {}, x.dtype, shape);
+}
 vjp('Slice', (g, { inputs: [x, starts, ends, axes] }) => {
   const axis = constantValues(axes)[0];
   const dim = x.shape[axis];

@@ -409,8 +409,9 @@ export function buildLogitsGraph(config: LlamaConfig, options: LlamaGraphOptions
 /**
  * One decoding step with a KV cache, in the input and output names transformers.js feeds:
  * input_ids, position_ids [B, T]; attention_mask [B, P+T]; past_key_values.{i}.key/.value
- * (B, kv, P, hs) → logits [B, T, V] and present.{i}.key/.value (B, kv, P+T, hs). Batch and both
- * lengths are symbolic; P may be 0 (the prompt).
+ * (B, kv, P, hs); num_logits_to_keep, an int64 scalar → logits [B, K, V] of the last K positions (all T when it is
+ * 0: transformers.js asks for 1 while generating, so a prompt's prefill runs the LM head once, not T times) and
+ * present.{i}.key/.value (B, kv, P+T, hs). Batch and both lengths are symbolic; P may be 0 (the prompt).
  */
 export function buildCachedLogitsGraph(
   config: LlamaConfig,
@@ -428,7 +429,8 @@ export function buildCachedLogitsGraph(
   const pastLength = op.squeeze(op.shapeOf(pasts[0].key, 2, 3), [0]);
   const context = attentionContext(config, dtype, { inputIds, attentionMask, positionIds, pastLength });
   const { hidden, presents } = decoder(config, params, inputIds, context, pasts);
-  const logits = lmHead(config, params, hidden); // (B, T, V)
+  const keep = graph.input('num_logits_to_keep', 'int64', []);
+  const logits = lmHead(config, params, op.lastEntries(hidden, 1, keep)); // (B, K, V)
   graph.output('logits', logits);
   presents.forEach((present, i) => {
     graph.output(`present.${i}.key`, present.key);

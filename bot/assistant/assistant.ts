@@ -248,6 +248,7 @@ export class Assistant {
       fallback: step.fallback,
       corrections: step.corrections,
       tokens: generation?.tokens,
+      reusedTokens: generation?.reusedTokens,
       ms: generation?.ms,
       waitedMs: generation?.waitedMs,
     });
@@ -268,6 +269,7 @@ export class Assistant {
       used: step.text !== null,
       fallback: step.fallback,
       tokens: generation?.tokens,
+      reusedTokens: generation?.reusedTokens,
       ms: generation?.ms,
       waitedMs: generation?.waitedMs,
     });

@@ -41,6 +41,8 @@ export interface Generation {
   ms: number;
   /** Time spent waiting for earlier generations. */
   waitedMs: number;
+  /** Prompt tokens whose KV cache came from an earlier generation instead of being computed (0 when none). */
+  reusedTokens?: number;
   /** 'stop': the turn ended; 'length': maxNewTokens were written and the turn may be cut short. */
   finish: 'stop' | 'length';
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   AutoModelForCausalLM,
   AutoTokenizer,
+  DynamicCache,
   LogitsProcessorList,
   StoppingCriteria,
   type PreTrainedModel,
@@ -51,6 +52,20 @@ const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'
 
 const TURN_END = '<|im_end|>';
 
+/**
+ * Sequences whose KV cache is kept: a new prompt starts from the longest one it shares (the system prompt with any
+ * earlier message; the whole query step with its answer step, which repeats it before the facts).
+ */
+const KEPT_SEQUENCES = 2;
+/** Shorter shared beginnings are computed again: copying their cache would cost about as much. */
+const MIN_REUSED_TOKENS = 8;
+
+/** Tokens and the KV cache of every one of them (each entry [1, kv heads, tokens, head size]). */
+interface CachedSequence {
+  tokens: readonly bigint[];
+  entries: Readonly<Record<string, Tensor>>;
+}
+
 /** Ends generation at the next token once the deadline has passed or the signal aborted. */
 class DeadlineCriteria extends StoppingCriteria {
   constructor(
@@ -70,6 +85,8 @@ export class ModelGenerator implements TextGenerator {
   /** Settles when every generation queued so far has. */
   private queue: Promise<unknown> = Promise.resolve();
   private disposed: Promise<void> | null = null;
+  /** The newest first. */
+  private sequences: CachedSequence[] = [];
   /** The vocabulary's bytes for decoding under a grammar, made on first use; null when it is not byte-level. */
   private vocabulary: TokenBytes | null | undefined;
 
@@ -169,15 +186,21 @@ export class ModelGenerator implements TextGenerator {
         logitsProcessor.push(new GrammarLogitsProcessor(grammar, this.vocabulary, this.stopTokenIds, promptLength));
       }
     }
-    const sequences = (await this.model.generate({
+    const prompt = (inputs.input_ids.tolist() as bigint[][])[0];
+    const { cache, reused } = this.cacheFor(prompt);
+    const result = (await this.model.generate({
       ...inputs,
+      ...(cache ? { past_key_values: cache } : {}),
+      return_dict_in_generate: true,
       logits_processor: logitsProcessor,
       do_sample: false,
       max_new_tokens: options.maxNewTokens,
       eos_token_id: [...this.stopTokenIds],
       stopping_criteria: [new DeadlineCriteria(deadline, options.signal)],
-    })) as Tensor;
-    const generated = (sequences.tolist() as bigint[][])[0].slice(promptLength).map(Number);
+    })) as { sequences: Tensor; past_key_values: Record<string, Tensor> & { get_seq_length(): number } };
+    const sequence = (result.sequences.tolist() as bigint[][])[0];
+    this.keep(sequence, result.past_key_values);
+    const generated = sequence.slice(promptLength).map(Number);
     const stopped = generated.length > 0 && this.stopTokenIds.includes(generated[generated.length - 1]);
     if (!stopped && generated.length < options.maxNewTokens) {
       if (options.signal?.aborted) throw options.signal.reason;
@@ -188,8 +211,35 @@ export class ModelGenerator implements TextGenerator {
       tokens: generated.length,
       ms: performance.now() - started,
       waitedMs,
+      reusedTokens: reused,
       finish: stopped ? 'stop' : 'length',
     };
+  }
+
+  /** The KV cache of the longest beginning `prompt` shares with a kept sequence (its last token is always computed). */
+  private cacheFor(prompt: readonly bigint[]): { cache: DynamicCache | null; reused: number } {
+    let best: CachedSequence | null = null;
+    let length = 0;
+    for (const kept of this.sequences) {
+      let shared = 0;
+      const most = Math.min(kept.tokens.length, prompt.length - 1);
+      while (shared < most && kept.tokens[shared] === prompt[shared]) shared++;
+      if (shared > length) [best, length] = [kept, shared];
+    }
+    if (!best || length < MIN_REUSED_TOKENS) return { cache: null, reused: 0 };
+    const entries = Object.fromEntries(
+      Object.entries(best.entries).map(([name, tensor]) => [name, tensor.slice(null, null, [0, length], null)]),
+    );
+    return { cache: new DynamicCache(entries), reused: length };
+  }
+
+  /** Keeps the cache a generation ended with: it holds every token of the sequence but the last one written. */
+  private keep(sequence: readonly bigint[], cache: Record<string, Tensor> & { get_seq_length(): number }): void {
+    const entries = Object.fromEntries(
+      Object.entries(cache).filter((entry): entry is [string, Tensor] => entry[0].startsWith('past_key_values.')),
+    );
+    const tokens = sequence.slice(0, cache.get_seq_length());
+    this.sequences = [{ tokens, entries }, ...this.sequences].slice(0, KEPT_SEQUENCES);
   }
 }
 

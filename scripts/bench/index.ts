@@ -23,7 +23,8 @@ const BENCHMARKS: Record<string, Benchmark> = {
     load: () => import('./matmul-peak'),
   },
   reply: {
-    usage: '[--requests 12] [--tokens 32] [--warmup 1]',
+    usage:
+      '[--shape smollm2-135m|smollm2-360m] [--requests 12] [--tokens 32] [--warmup 1] [--prompts 50] [--base <folder>]',
     load: () => import('./reply'),
   },
   learning: {

@@ -11,11 +11,16 @@
  * serves) and fp32 run as peers; how often q8 picks fp32's token is measured on the trained offline tiny base (made
  * once into --base, as `bench -- learning` makes it).
  *
- *   npm run --silent bench -- reply [--requests 12] [--tokens 32] [--warmup 1] [--prompts 50] [--base <folder>]
+ * Each model path runs in a process of its own, whose peak RSS is the serving process's.
+ *
+ *   npm run --silent bench -- reply [--shape smollm2-135m|smollm2-360m] [--requests 12] [--tokens 32] [--warmup 1]
+ *     [--prompts 50] [--base <folder>]
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AutoModelForCausalLM, AutoTokenizer, Tensor } from '@huggingface/transformers';
 import { createApp, type App } from '../../bot/app';
@@ -32,7 +37,7 @@ import { randomWeights } from '../../training/model/init';
 import { trainByteLevelBpe, writeTokenizerFiles } from '../../training/model/tokenizer';
 import { openRegistry, registryPath } from '../../training/registry';
 import { startOpenMeteoEmulator } from '../../test/emulators/openmeteo';
-import { smollmConfig } from './train';
+import { SHAPES, smollmConfig, type ShapeName } from './train';
 
 const QUESTIONS = [
   'weather in Paris tomorrow?',
@@ -44,12 +49,12 @@ const QUESTIONS = [
 ];
 
 /**
- * A transformers.js model folder of SmolLM2-135M's shapes (its config, vocab 49152 included) with
- * random weights. The tokenizer is learned from the seed (4096 tokens): on this text it splits
- * about as finely as a large general vocabulary, so prompts have a realistic length.
+ * A model folder of SmolLM2's shapes (its config, vocab 49152 included) with random weights. The tokenizer is learned
+ * from the seed (4096 tokens): on this text it splits about as finely as a large general vocabulary, so prompts have a
+ * realistic length.
  */
-async function makeSmolLm2Shaped(dir: string): Promise<void> {
-  const config = smollmConfig('smollm2-135m');
+async function makeSmolLm2Shaped(dir: string, shape: ShapeName): Promise<void> {
+  const config = smollmConfig(shape);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'config.json'), JSON.stringify(toHfConfig(config), null, 2));
   await writeFile(
@@ -70,6 +75,7 @@ async function makeSmolLm2Shaped(dir: string): Promise<void> {
 
 interface StepLog {
   tokens?: number;
+  reusedTokens?: number;
   ms?: number;
 }
 
@@ -102,23 +108,28 @@ async function replyLatencies(app: App, requests: number, warmup: number): Promi
   return times;
 }
 
+type ModelPath = Awaited<ReturnType<typeof measureModelPath>>;
+interface PathOptions {
+  requests: number;
+  warmup: number;
+  tokens: number;
+}
+
 /** The model path with the weights `env` names: load, one prompt's prefill and decode rate, then the replies. */
-async function modelPath(
-  env: Record<string, string>,
-  steps: StepLog[],
-  log: Logger,
-  { requests, warmup, tokens }: { requests: number; warmup: number; tokens: number },
-) {
+async function measureModelPath(env: Record<string, string>, { requests, warmup, tokens }: PathOptions) {
+  const steps: StepLog[] = [];
   const loadStarted = performance.now();
-  const app = await createApp(loadConfig(env), log);
+  const app = await createApp(loadConfig(env), benchLogger(steps));
   const appStartMs = performance.now() - loadStarted;
   try {
     const loaded = app.models?.current();
     if (!loaded) throw new Error('the model did not load (see the log above)');
-    // Prefill alone (one token) against the whole step, on one prompt: the per-token decode rate.
+    // The first prompt cold (prefill, one token); then again, its cache reused but for the last token: decoding.
     const prompt = queryPrompt(QUESTIONS[0]);
-    const one = await loaded.generator.generate(prompt, { maxNewTokens: 1, timeoutMs: 60_000 });
-    const all = await loaded.generator.generate(prompt, { maxNewTokens: tokens, timeoutMs: 60_000 });
+    const cold = await loaded.generator.generate(prompt, { maxNewTokens: 1, timeoutMs: 60_000 });
+    // Another message's prompt: its system prompt and turn header come from the first one's cache.
+    const shared = await loaded.generator.generate(queryPrompt(QUESTIONS[1]), { maxNewTokens: 1, timeoutMs: 60_000 });
+    const warm = await loaded.generator.generate(prompt, { maxNewTokens: tokens, timeoutMs: 60_000 });
     const model = await replyLatencies(app, requests, warmup);
     const measured = steps.slice(-2 * requests).filter((step) => step.tokens !== undefined);
     const generated = measured.reduce((n, step) => n + step.tokens!, 0);
@@ -128,17 +139,49 @@ async function modelPath(
       model,
       loadMs: loaded.loadMs,
       appStartMs,
-      prefillMs: one.ms,
-      decodeTokensPerSecond: ((all.tokens - one.tokens) / (all.ms - one.ms)) * 1000,
+      prefillMs: cold.ms,
+      sharedPrefillMs: shared.ms,
+      sharedTokens: shared.reusedTokens ?? 0,
+      decodeTokensPerSecond: (warm.tokens / warm.ms) * 1000,
+      reusedPerStep: measured.reduce((n, step) => n + (step.reusedTokens ?? 0), 0) / measured.length,
       generated,
       generationMs,
       steps: measured.length,
       short: measured.filter((step) => step.tokens! < tokens).length,
       tokensPerSecond: (generated / generationMs) * 1000,
+      peakRssMb: await peakRssMb(),
     };
   } finally {
     await app.close();
   }
+}
+
+/**
+ * The process's peak resident memory: Linux's VmHWM, which starts afresh with the process (getrusage's maxRSS
+ * carries the parent's over into a spawned child); elsewhere, maxRSS.
+ */
+async function peakRssMb(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  return (kb ? Number(kb) : process.resourceUsage().maxRSS) / 1024;
+}
+
+/** measureModelPath in a process of its own, so its peak memory is the serving process's alone. */
+function modelPath(env: Record<string, string>, options: PathOptions) {
+  return new Promise<ModelPath>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--serve', JSON.stringify({ env, options })],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`the model path's process failed (exit ${code})`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ModelPath);
+    });
+  });
 }
 
 /**
@@ -208,9 +251,12 @@ export async function run(args: string[]): Promise<void> {
       tokens: { type: 'string', default: '32' },
       warmup: { type: 'string', default: '1' },
       prompts: { type: 'string', default: '50' },
+      shape: { type: 'string', default: 'smollm2-135m' },
       base: { type: 'string', default: join(tmpdir(), 'weatherbot-base-tiny') },
     },
   });
+  const shape = values.shape as ShapeName;
+  if (!Object.hasOwn(SHAPES, shape)) throw new Error(`--shape must be one of ${Object.keys(SHAPES).join(', ')}`);
   const [requests, tokens, warmup] = [values.requests, values.tokens, values.warmup].map(Number);
   if (
     ![requests, tokens, warmup].every((n) => Number.isInteger(n) && n >= 0) ||
@@ -226,8 +272,8 @@ export async function run(args: string[]): Promise<void> {
   try {
     const dataDir = join(root, 'data');
     const base = join(root, 'base');
-    process.stderr.write('making a SmolLM2-135M-shaped model with random weights and exporting it …\n');
-    await makeSmolLm2Shaped(base);
+    process.stderr.write(`making a ${shape}-shaped model with random weights and exporting it …\n`);
+    await makeSmolLm2Shaped(base, shape);
     const exportStarted = performance.now();
     await exportModel({ modelDir: base, outDir: join(root, 'source', 'model') });
     const exportSeconds = (performance.now() - exportStarted) / 1000;
@@ -235,7 +281,7 @@ export async function run(args: string[]): Promise<void> {
     const registry = await openRegistry(registryPath(dataDir), { fsync: false });
     const version = await registry.register(
       join(root, 'source'),
-      { baseModel: 'random weights, SmolLM2-135M shapes' },
+      { baseModel: `random weights, ${shape} shapes` },
       { move: true },
     );
     await registry.activate(version.id);
@@ -249,10 +295,7 @@ export async function run(args: string[]): Promise<void> {
       MODEL_MAX_NEW_TOKENS: String(tokens),
       MODEL_TIMEOUT_MS: '60000',
     };
-    const steps: StepLog[] = [];
-    const log = benchLogger(steps);
-
-    const templateApp = await createApp(loadConfig({ ...env, MODEL: 'off' }), log);
+    const templateApp = await createApp(loadConfig({ ...env, MODEL: 'off' }), benchLogger([]));
     let template: number[];
     try {
       template = await replyLatencies(templateApp, requests, warmup);
@@ -260,8 +303,8 @@ export async function run(args: string[]): Promise<void> {
       await templateApp.close();
     }
 
-    const served = await modelPath({ ...env, MODEL_DTYPE: 'q8' }, steps, log, { requests, warmup, tokens });
-    const fp32 = await modelPath({ ...env, MODEL_DTYPE: 'fp32' }, steps, log, { requests, warmup, tokens });
+    const served = await modelPath({ ...env, MODEL_DTYPE: 'q8' }, { requests, warmup, tokens });
+    const fp32 = await modelPath({ ...env, MODEL_DTYPE: 'fp32' }, { requests, warmup, tokens });
     const { model, loadMs, tokensPerSecond } = served;
     // Random weights make argmax a coin toss: agreement is measured on the trained offline base.
     process.stderr.write(`the offline tiny base for token agreement (${values.base}; made once, ~13 min) …\n`);
@@ -272,7 +315,9 @@ export async function run(args: string[]): Promise<void> {
     const rows: [string, string][] = [
       [
         'model',
-        `SmolLM2-135M shapes (576 hidden, 30 layers, 9/3 heads, vocab 49152), random weights, version ${version.id}`,
+        `${shape} shapes (${SHAPES[shape].hiddenSize} hidden, ${SHAPES[shape].numHiddenLayers} layers, ` +
+          `${SHAPES[shape].numAttentionHeads}/${SHAPES[shape].numKeyValueHeads} heads, vocab 49152), random weights, ` +
+          `version ${version.id}`,
       ],
       ['export', `${round(exportSeconds)} s (fp32 and q8)`],
       ['requests per path', `${requests} after ${warmup * QUESTIONS.length} warm-up (weather cached)`],
@@ -290,9 +335,12 @@ export async function run(args: string[]): Promise<void> {
           `${run.dtype}: generation`,
           `${run.generated} tokens in ${run.steps} steps, ${round(run.generationMs, 0)} ms: ${round(run.tokensPerSecond)} tokens/s (prompt prefill included; ${run.short} steps stopped early)`,
         ],
+        [`${run.dtype}: peak RSS of the serving process`, `${round(run.peakRssMb, 0)} MB`],
         [
           `${run.dtype}: decode alone`,
-          `${round(run.decodeTokensPerSecond)} tokens/s; prefill of the query prompt ${round(run.prefillMs, 0)} ms`,
+          `${round(run.decodeTokensPerSecond)} tokens/s; prefill of a query prompt ${round(run.prefillMs, 0)} ms cold, ` +
+            `${round(run.sharedPrefillMs, 0)} ms with the ${run.sharedTokens} tokens it shares with the one before cached; ` +
+            `${round(run.reusedPerStep, 0)} prompt tokens a step from earlier KV caches`,
         ],
       ]),
       [
@@ -319,10 +367,23 @@ export async function run(args: string[]): Promise<void> {
       `template_p50_ms=${round(percentile(template, 50))} template_p95_ms=${round(percentile(template, 95))} ` +
         `model_p50_ms=${round(percentile(model, 50))} model_p95_ms=${round(percentile(model, 95))} ` +
         `gen_tokens_per_s=${round(tokensPerSecond)} load_ms=${loadMs} ` +
-        `quant_token_agreement=${agreement.share.toFixed(3)} fp32_model_p50_ms=${round(percentile(fp32.model, 50))}\n`,
+        `quant_token_agreement=${agreement.share.toFixed(3)} fp32_model_p50_ms=${round(percentile(fp32.model, 50))} ` +
+        `peak_rss_mb=${round(served.peakRssMb, 0)}\n`,
     );
   } finally {
     await emulator.close();
     await rm(root, { recursive: true, force: true });
   }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const at = process.argv.indexOf('--serve');
+  const { env, options } = JSON.parse(process.argv[at + 1]) as { env: Record<string, string>; options: PathOptions };
+  measureModelPath(env, options).then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

@@ -139,7 +139,7 @@ describe('exportModel', () => {
     });
   });
 
-  test('q8: every Linear and the tied head as int8 with a scale per column, the embedding kept for lookups', async () => {
+  test('q8: every Linear and the tied head as int8 with a scale per column, the embedding as int8 rows', async () => {
     const outDir = join(root, 'exports', 'q8');
     const result = await exportModel({ modelDir: tiny.dir, outDir, dtypes: ['q8'] });
     expect(result.files.filter((f) => f.startsWith('onnx/'))).toEqual([
@@ -161,10 +161,13 @@ describe('exportModel', () => {
       return { dims: dims!.map(Number), dataType };
     };
     const { hiddenSize: h, vocabSize: v } = tiny.config;
-    expect(initializer('model.embed_tokens.weight.int8')).toMatchObject({ dims: [h, v], dataType: 3 });
-    expect(initializer('model.embed_tokens.weight.scale')).toMatchObject({ dims: [v], dataType: 1 });
-    expect(initializer('model.embed_tokens.weight')).toMatchObject({ dims: [v, h], dataType: 1 }); // for Gather
-    expect(graph.initializer!.some((t) => t.name === 'model.layers.0.self_attn.q_proj.weight')).toBe(false);
+    expect(initializer('model.embed_tokens.weight.int8')).toEqual({ dims: [h, v], dataType: 3 }); // the head
+    expect(initializer('model.embed_tokens.weight.int8.scale')).toEqual({ dims: [v], dataType: 1 });
+    expect(initializer('model.embed_tokens.weight.rows')).toEqual({ dims: [v, h], dataType: 3 }); // for Gather
+    expect(initializer('model.embed_tokens.weight.rows.scale')).toEqual({ dims: [v], dataType: 1 });
+    // No float weight is left but the norms'.
+    const floats = graph.initializer!.filter((t) => t.dataType === 1 && (t.dims ?? []).length > 1);
+    expect(floats.map((t) => t.name)).toEqual([]);
   });
 
   test("merging in graph layout gives the weights of lora.ts's merged model folder", async () => {

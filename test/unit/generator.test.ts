@@ -4,7 +4,7 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { AutoTokenizer, env, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
 import {
   GenerationTimeoutError,
   GeneratorDisposedError,
@@ -205,6 +205,40 @@ describe('ModelGenerator', () => {
     expect(queued.error).toBeInstanceOf(GenerationTimeoutError);
     expect(queued.ms).toBeLessThan(400);
     expect((await slow).error).toBeInstanceOf(GenerationTimeoutError);
+  });
+
+  test('a prompt starts from the KV cache of the longest beginning it shares with an earlier one, with the same tokens', async () => {
+    const fresh = () => ModelGenerator.load(exportDir, { threads: 1, dtype: 'fp32' });
+    const [warm, cold] = await Promise.all([fresh(), fresh()]);
+    const limits = { maxNewTokens: 10, timeoutMs: 10_000 };
+    const promptLength = (messages: ProtocolMessage[], add_generation_prompt = true) =>
+      (tokenizer.apply_chat_template(messages, { add_generation_prompt, return_dict: true }) as { input_ids: Tensor })
+        .input_ids.dims[1];
+    try {
+      const seattle = question('Will it rain in Seattle tomorrow?');
+      const first = await warm.generate(seattle, limits);
+      expect(first.reusedTokens).toBe(0);
+      // The same prompt again: all of it but the last token, whose logits start the reply.
+      const again = await warm.generate(seattle, limits);
+      expect(again).toMatchObject({ text: first.text, reusedTokens: promptLength(seattle) - 1 });
+      // Another message: the system prompt and the user turn's start are shared.
+      const oslo = question('snow in Oslo?');
+      const reused = await warm.generate(oslo, limits);
+      expect(reused.reusedTokens).toBeGreaterThanOrEqual(promptLength(oslo.slice(0, 1), false));
+      expect(reused.reusedTokens).toBeLessThan(promptLength(oslo) - 1);
+      expect(reused.text).toBe((await cold.generate(oslo, limits)).text);
+      // The answer step repeats the query step's conversation: it starts past all of the query's prompt.
+      const answer = [
+        ...oslo,
+        { role: 'assistant' as const, content: reused.text },
+        { role: 'tool' as const, content: '{}' },
+      ];
+      const answered = await warm.generate(answer, limits);
+      expect(answered.reusedTokens).toBeGreaterThanOrEqual(promptLength(oslo));
+      expect(answered.text).toBe((await cold.generate(answer, limits)).text);
+    } finally {
+      await Promise.all([warm.dispose(), cold.dispose()]);
+    }
   });
 
   test('serves the int8 weights by default, fp32 when asked or when the folder has none', async () => {

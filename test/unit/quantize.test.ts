@@ -4,7 +4,7 @@
 import { Graph } from '../../training/engine/graph';
 import * as op from '../../training/engine/ops';
 import { Runner } from '../../training/engine/session';
-import { quantizeColumns, quantizeTransposed } from '../../training/model/quantize';
+import { quantizeColumns, quantizeRows, quantizeTransposed } from '../../training/model/quantize';
 import { random } from '../../training/random';
 
 const [K, N, M] = [48, 24, 5];
@@ -32,6 +32,15 @@ describe('quantizeColumns', () => {
     expect(scale[7]).toBeGreaterThan(50 * scale[0]);
     expect(Math.max(...column(11))).toBe(0);
     expect(scale[11]).toBe(1);
+  });
+
+  test('by rows: the same as the columns of the transpose, in the layout of the matrix', () => {
+    const byRows = quantizeRows(weights, K, N);
+    const transposed = quantizeTransposed(weights, K, N);
+    expect(byRows.scale).toEqual(transposed.scale);
+    for (let k = 0; k < K; k++) {
+      for (let n = 0; n < N; n++) expect(byRows.data[k * N + n]).toBe(transposed.data[n * K + k]);
+    }
   });
 
   test('the transposed form quantizes the rows of the matrix', () => {

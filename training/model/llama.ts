@@ -15,7 +15,7 @@ import { crossEntropy } from '../engine/loss';
 import * as op from '../engine/ops';
 import type { LlamaConfig } from './llama-config';
 import { loraNames, loraScale, loraShapes, modulePath, type LoraConfig, type LoraTarget } from './lora';
-import { quantizeColumns, quantizeTransposed } from './quantize';
+import { quantizeColumns, quantizeRows, quantizeTransposed } from './quantize';
 import { applyRope, ropeTables, type RopeTables } from './rope';
 
 export type FloatType = 'float32' | 'float64';
@@ -56,6 +56,8 @@ export interface LlamaParams {
   readonly head: Value;
   /** The head as an int8 Linear [C, V], in an inference graph of quantized weights. */
   readonly quantizedHead?: LinearParams;
+  /** The embedding as int8 rows [V, C] with a scale per row, there too: the float table is then left out. */
+  readonly quantizedEmbed?: Required<Pick<LinearParams, 'weight' | 'scale'>>;
 }
 
 /** Every weight the configuration implies, by HF name, with its shape (Linear weights are [out, in]). */
@@ -90,10 +92,13 @@ export function llamaWeightShapes(config: LlamaConfig): Map<string, number[]> {
 /** The graph value of a frozen weight, by HF name and graph shape (Linear weights [in, out]). */
 export type WeightSource = (name: string, shape: number[]) => Value;
 
-/** A Linear's weight in int8 with its scales, by HF name and the [in, out] shape it plays (the head: [C, V]). */
+/**
+ * A weight in int8 with its scales, by HF name and the part it plays: a Linear's [in, out] or the head's [C, V] (a
+ * scale per column, for DynamicQuantizeMatMul), or the embedding's rows [V, C] (a scale per row, for Gather).
+ */
 export type QuantizedSource = (
   name: string,
-  shape: [number, number],
+  part: 'linear' | 'head' | 'embedding',
 ) => Required<Pick<LinearParams, 'weight' | 'scale'>>;
 
 /** HF's [out, in] Linear weights are [in, out] in a graph; every other weight keeps its shape. */
@@ -135,7 +140,7 @@ export function llamaParams(
     const prefix = `model.layers.${layer}.${modulePath(target)}`;
     const bias = shapes.has(`${prefix}.bias`) ? { bias: weight(`${prefix}.bias`) } : {};
     const name = `${prefix}.weight`;
-    if (quantized) return { ...quantized(name, graphShape(name, shapes.get(name)!) as [number, number]), ...bias };
+    if (quantized) return { ...quantized(name, 'linear'), ...bias };
     return { weight: weight(name), ...bias, ...adapter(layer, target) };
   };
   const embed = weight('model.embed_tokens.weight');
@@ -157,7 +162,12 @@ export function llamaParams(
     blocks,
     norm,
     head: config.tieWordEmbeddings ? embed : weight(headName),
-    ...(quantized ? { quantizedHead: quantized(headName, [config.hiddenSize, config.vocabSize]) } : {}),
+    ...(quantized
+      ? {
+          quantizedHead: quantized(headName, 'head'),
+          quantizedEmbed: quantized('model.embed_tokens.weight', 'embedding'),
+        }
+      : {}),
   };
 }
 
@@ -281,7 +291,7 @@ export function decoder(
   context: AttentionContext,
   pasts?: readonly KeyValue[],
 ): { hidden: Value; presents: KeyValue[] } {
-  let x = op.gather(params.embed, inputIds); // (B, T, C)
+  let x = embedding(params, inputIds); // (B, T, C)
   const presents: KeyValue[] = [];
   params.blocks.forEach((p, i) => {
     const out = block(x, p, context, config, pasts?.[i]);
@@ -289,6 +299,14 @@ export function decoder(
     presents.push(out.present);
   });
   return { hidden: x, presents };
+}
+
+/** The rows of the embedding the tokens pick: int8 ones scaled back to float in a quantized graph. */
+function embedding(params: LlamaParams, inputIds: Value): Value {
+  const quantized = params.quantizedEmbed;
+  if (!quantized) return op.gather(params.embed, inputIds);
+  const rows = op.cast(op.gather(quantized.weight, inputIds), 'float32'); // (B, T, C)
+  return op.mul(rows, op.unsqueeze(op.gather(quantized.scale, inputIds), [-1]));
 }
 
 /** Final norm and LM head: (..., C) → (..., V). Rows [N, C] go through one Gemm against the [V, C] head. */
@@ -348,17 +366,21 @@ function graphWithParams(name: string, config: LlamaConfig, options: Omit<LlamaG
     return value;
   };
   const quantized: QuantizedSource | undefined = options.quantize
-    ? (weightName, shape) => {
+    ? (weightName, part) => {
         const weight = options.initializers?.get(weightName);
         if (!weight) throw new Error(`no weight ${weightName} among the initializers to quantize`);
-        const [rows, cols] = shape;
-        // Linears are [in, out] already; the head is the [V, C] embedding (or lm_head) turned into [C, V].
-        const { data, scale } = isLinearWeight(weightName)
-          ? quantizeColumns(weight.data, rows, cols)
-          : quantizeTransposed(weight.data, cols, rows);
+        // Linears are [in, out] already; the head and the embedding are the [V, C] table.
+        const [rows, cols] = weight.shape;
+        const { data, scale } =
+          part === 'linear'
+            ? quantizeColumns(weight.data, rows, cols)
+            : part === 'head'
+              ? quantizeTransposed(weight.data, rows, cols)
+              : quantizeRows(weight.data, rows, cols);
+        const name = `${weightName}.${part === 'embedding' ? 'rows' : 'int8'}`;
         return {
-          weight: graph.initializer(`${weightName}.int8`, data, shape),
-          scale: graph.initializer(`${weightName}.scale`, scale, [cols]),
+          weight: graph.initializer(name, data, part === 'head' ? [cols, rows] : [rows, cols]),
+          scale: graph.initializer(`${name}.scale`, scale, [scale.length]),
         };
       }
     : undefined;

@@ -5,15 +5,25 @@
  */
 
 export interface QuantizedMatrix {
-  /** Row-major [rows, cols]. */
+  /** Row-major. */
   readonly data: Int8Array;
-  /** One per column. */
+  /** One per column (per row for quantizeRows). */
   readonly scale: Float32Array;
 }
 
 /** A row-major [rows, cols] matrix, quantized column by column. */
 export function quantizeColumns(w: Float32Array | Float64Array, rows: number, cols: number): QuantizedMatrix {
   return quantized(rows, cols, (r, c) => w[r * cols + c]);
+}
+
+/** A row-major [rows, cols] matrix (an embedding table) quantized row by row: `scale` holds one per row. */
+export function quantizeRows(w: Float32Array | Float64Array, rows: number, cols: number): QuantizedMatrix {
+  const { data, scale } = quantizeTransposed(w, rows, cols);
+  const back = new Int8Array(rows * cols);
+  for (let c = 0; c < cols; c++) {
+    for (let r = 0; r < rows; r++) back[r * cols + c] = data[c * rows + r];
+  }
+  return { data: back, scale };
 }
 
 /** The transpose [cols, rows] of a row-major [rows, cols] matrix (a tied embedding as an LM head), quantized. */

@@ -6,6 +6,8 @@
  * of each counts from its call, waiting included. (Measured on 2 cores: four parallel calls on
  * one ORT session give the same tokens, but all four finish together at the end, ~1.2 s; queued,
  * they finish at 0.3, 0.6, 0.9 and 1.3 s, and no call's deadline is eaten by another's work.)
+ * It serves the folder's int8 weights unless told fp32, decodes under a grammar when asked, and starts each prompt
+ * from the KV cache of what it shares with the sequences it wrote last (the system prompt, the query step).
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -282,6 +282,18 @@ describe('npm run cli -- export', () => {
       code: 2,
       stderr: expect.stringMatching(/--dtype must be one of q8, fp32, not q4\nusage: export/),
     });
+    expect(
+      await cli(['--format', 'gguf', '--model', tiny.dir, '--out', join(root, 'x.gguf'), '--dtype', 'q4']),
+    ).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--dtype must be one of f16, q8_0 for gguf, not q4\nusage: export/),
+    });
+    expect(await cli(['--format', 'xml', '--model', tiny.dir, '--out', join(root, 'x')])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--format must be onnx or gguf, not xml/),
+    });
+    const gguf = await cli(['--format', 'gguf', '--model', tiny.dir, '--out', join(root, 'cli.gguf')]);
+    expect(gguf).toMatchObject({ code: 0, stdout: expect.stringMatching(/cli\.gguf \(\d+(\.\d)? kB\)\n$/) });
     expect(await cli(['--model', tiny.dir, '--bogus'])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/Unknown option '--bogus'/),

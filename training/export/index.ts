@@ -8,3 +8,4 @@ export {
   ONNX_MODEL,
 } from './model-folder';
 export type { ExportOptions, ExportProgress, ExportResult } from './model-folder';
+export { exportGguf, GGUF_DTYPES, writeGguf, type GgufDtype } from './gguf';

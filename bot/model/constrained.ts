@@ -5,6 +5,7 @@
  * vocabulary's size.
  */
 import { LogitsProcessor, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import { BYTE_CHARS } from '../core/byte-level';
 import { grammarAccepts, grammarStart, grammarStep, type GrammarState, type Rule } from '../core/grammar';
 
 interface TokenNode {
@@ -13,12 +14,8 @@ interface TokenNode {
   readonly ids: number[];
 }
 
-/** GPT-2's byte-level alphabet, character -> byte: how byte-level BPE vocabularies spell bytes. */
-const BYTE_OF_CHAR: ReadonlyMap<string, number> = (() => {
-  const printable = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-  let next = 256;
-  return new Map(Array.from({ length: 256 }, (_, b) => [String.fromCharCode(printable(b) ? b : next++), b]));
-})();
+/** The byte each character of a byte-level vocabulary spells. */
+const BYTE_OF_CHAR: ReadonlyMap<string, number> = new Map(BYTE_CHARS.map((char, byte) => [char, byte]));
 
 /** Below this share of byte-level tokens, the vocabulary is not byte-level BPE (SentencePiece's "▁", say). */
 const BYTE_LEVEL_SHARE = 0.9;

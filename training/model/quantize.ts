@@ -18,12 +18,9 @@ export function quantizeColumns(w: Float32Array | Float64Array, rows: number, co
 
 /** A row-major [rows, cols] matrix (an embedding table) quantized row by row: `scale` holds one per row. */
 export function quantizeRows(w: Float32Array | Float64Array, rows: number, cols: number): QuantizedMatrix {
-  const { data, scale } = quantizeTransposed(w, rows, cols);
-  const back = new Int8Array(rows * cols);
-  for (let c = 0; c < cols; c++) {
-    for (let r = 0; r < rows; r++) back[r * cols + c] = data[c * rows + r];
-  }
-  return { data: back, scale };
+  // The columns of the transpose, written back in the matrix's own layout.
+  const at = (r: number, c: number) => c * cols + r;
+  return quantized(cols, rows, (r, c) => w[at(r, c)], at);
 }
 
 /** The transpose [cols, rows] of a row-major [rows, cols] matrix (a tied embedding as an LM head), quantized. */
@@ -31,15 +28,21 @@ export function quantizeTransposed(w: Float32Array | Float64Array, rows: number,
   return quantized(cols, rows, (r, c) => w[c * cols + r]);
 }
 
-function quantized(rows: number, cols: number, at: (row: number, col: number) => number): QuantizedMatrix {
+/** The `rows` × `cols` matrix `value` describes, a scale per column; each int8 value goes to `index(row, col)`. */
+function quantized(
+  rows: number,
+  cols: number,
+  value: (row: number, col: number) => number,
+  index = (row: number, col: number) => row * cols + col,
+): QuantizedMatrix {
   const scale = new Float32Array(cols);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) scale[c] = Math.max(scale[c], Math.abs(at(r, c)));
+    for (let c = 0; c < cols; c++) scale[c] = Math.max(scale[c], Math.abs(value(r, c)));
   }
   for (let c = 0; c < cols; c++) scale[c] = scale[c] > 0 ? scale[c] / 127 : 1;
   const data = new Int8Array(rows * cols);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) data[r * cols + c] = Math.round(at(r, c) / scale[c]);
+    for (let c = 0; c < cols; c++) data[index(r, c)] = Math.round(value(r, c) / scale[c]);
   }
   return { data, scale };
 }

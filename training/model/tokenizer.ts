@@ -8,6 +8,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BYTE_CHARS } from '../../bot/core/byte-level';
 
 export const END_OF_TEXT = '<|endoftext|>';
 export const IM_START = '<|im_start|>';
@@ -23,13 +24,6 @@ export const SPECIAL_TOKENS = [END_OF_TEXT, IM_START, IM_END] as const;
 export const CHATML_TEMPLATE =
   `{% for message in messages %}{{ '${IM_START}' + message['role'] + '\n' + message['content'] + '${IM_END}' + '\n' }}{% endfor %}` +
   `{% if add_generation_prompt %}{{ '${IM_START}assistant\n' }}{% endif %}`;
-
-/** GPT-2's byte-to-character table: printable bytes stand for themselves, the rest move above U+00FF. */
-const BYTE_CHARS: readonly string[] = (() => {
-  const printable = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-  let next = 256;
-  return Array.from({ length: 256 }, (_, b) => String.fromCharCode(printable(b) ? b : next++));
-})();
 
 // The same splits as the tokenizer.json pre-tokenizer below (Digits, then the word pattern).
 const DIGIT_SPLIT = /[^\d]+|\d/gu;

@@ -3,6 +3,7 @@
  * transformers.js generator, the rules and the lessons moderators taught — as the interfaces retrain() and the
  * evaluation take. The training process (training-job.ts) and the CLI build their runs from here.
  */
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSeed, SHIPPED_SEED_DIR } from '../training/dataset/seed';
 import type { RetrainServices } from '../training/jobs/retrain';
@@ -42,5 +43,5 @@ export const trainingServices: RetrainServices = {
   readerOf,
 };
 
-/** The module JobRunner forks for a training job. */
-export const TRAINING_JOB_ENTRY = fileURLToPath(new URL('./training-job.ts', import.meta.url));
+/** The module JobRunner forks for a training job: the source under tsx, or its bundle beside the bot's (npm start). */
+export const TRAINING_JOB_ENTRY = fileURLToPath(new URL(`./training-job${extname(import.meta.url)}`, import.meta.url));

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOpenMeteoEmulator, type OpenMeteoEmulator } from '../emulators/openmeteo';
-import { runScript } from '../helpers/run-script';
+import { runCommand, runScript } from '../helpers/run-script';
 
 /** Runs a project entry point with only the given variables. */
 const run = (script: string, args: string[], env: Record<string, string>, input = '') =>
@@ -26,9 +26,10 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-test('npm start opens a terminal chat: answers, moderates, and keeps the approval', async () => {
+test('npm start builds the bot and opens a terminal chat: answers, moderates, and keeps the approval', async () => {
   const chat = ['will it rain in philly tomorrow?', '/approve', '/quit'].join('\n');
-  const { code, stdout } = await run('bot/main.ts', [], env, chat);
+  const { code, stdout, stderr } = await runCommand('npm', ['start', '--silent'], { env, input: chat });
+  expect(stderr).not.toMatch(/error/i);
   expect(code).toBe(0);
   expect(stdout).toContain('WeatherBot — terminal chat');
   expect(stdout).toMatch(/bot › .*tomorrow \(.*\) in Philadelphia, Pennsylvania, US.*% chance of rain/);

@@ -10,18 +10,25 @@ export interface ScriptRun {
   stderr: string;
 }
 
+interface RunOptions {
+  env?: Record<string, string>;
+  input?: string;
+  cwd?: string;
+}
+
+/** Runs a project script through tsx as `npm run cli` does (see runCommand). */
+export function runScript(script: string, args: string[], options: RunOptions = {}): Promise<ScriptRun> {
+  return runCommand(TSX, [join(ROOT, script), ...args], options);
+}
+
 /**
- * Runs a project script through tsx as `npm start` / `npm run cli` do, with a clean environment
- * (PATH, HOME and the given variables only, so a developer's own settings never leak in).
+ * Runs a command in the project with a clean environment (PATH, HOME and the given variables only, so a developer's
+ * own settings never leak in), `input` on its stdin.
  */
-export function runScript(
-  script: string,
-  args: string[],
-  options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
-): Promise<ScriptRun> {
+export function runCommand(command: string, args: string[], options: RunOptions = {}): Promise<ScriptRun> {
   return new Promise((resolve, reject) => {
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, ...options.env };
-    const child = spawn(TSX, [join(ROOT, script), ...args], { cwd: options.cwd ?? ROOT, env });
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -14,7 +14,7 @@ import { openRegistry, registryPath, type ModelRegistry } from '../../training/r
 import { message, startTestBot, type TestBot } from '../helpers/bot';
 import { isAlive, JobsChild, tinyRetrain, writeSeedSubset } from '../helpers/jobs-fixtures';
 import { eventually } from '../helpers/eventually';
-import { TRAINING_JOB_ENTRY } from '../../bot/training';
+import { BOT_ENTRIES, bundle } from '../../scripts/build';
 
 jest.setTimeout(60_000);
 
@@ -52,9 +52,11 @@ beforeAll(async () => {
   }
   const log = (level: string) => (text: string, fields?: Record<string, unknown>) =>
     void logs.push(`${level} ${text} ${JSON.stringify(fields ?? {})}`);
+  // The training job as `npm start` forks it: bundled, on Node alone (jobs-child.ts forks the TypeScript source).
+  const [, bundledJob] = await bundle(BOT_ENTRIES);
   runner = new JobRunner({
     dataDir: bot.dataDir,
-    entry: TRAINING_JOB_ENTRY,
+    entry: bundledJob,
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
   });
   registry = await openRegistry(registryPath(bot.dataDir));

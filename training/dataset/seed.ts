@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isUnderstanding, type Understanding, type WeatherFacts } from '../../bot/core/domain';
+import { PROJECT_DIR } from '../../bot/core/project';
 
 /** The seed dataset shipped with the project. */
-export const SHIPPED_SEED_DIR = fileURLToPath(new URL('../../data/seed', import.meta.url));
+export const SHIPPED_SEED_DIR = join(PROJECT_DIR, 'data', 'seed');
 
 /** One line of data/seed/*.jsonl (see data/seed/README.md). */
 export interface SeedExample {

@@ -103,7 +103,7 @@ export interface StartOptions {
   by?: string;
 }
 
-/** tsx's loader, by absolute URL so the child finds it whatever its working folder. */
+/** tsx's loader for a TypeScript entry, by absolute URL so the child finds it whatever its working folder. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const OUTPUT_TAIL = 4000;
 
@@ -181,7 +181,7 @@ export class JobRunner {
     const workDir = join(dir, id);
     await mkdir(workDir);
     const child = fork(this.#entry, [], {
-      execArgv: ['--import', TSX_LOADER],
+      execArgv: this.#entry.endsWith('.ts') ? ['--import', TSX_LOADER] : [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
     });

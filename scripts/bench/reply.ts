@@ -11,22 +11,25 @@
  * serves) and fp32 run as peers; how often q8 picks fp32's token is measured on the trained offline tiny base (made
  * once into --base, as `bench -- learning` makes it).
  *
- * Each model path runs in a process of its own, whose peak RSS is the serving process's.
+ * Each model path runs in a process of its own, bundled and on Node alone as `npm start` runs the bot, whose peak RSS
+ * is the serving process's (serve-replies.ts). llama.cpp (node-llama-cpp) is the other peer: a q8_0 GGUF of the same
+ * weights continues the same query prompts on as many threads as onnxruntime uses (all cores), each prompt reusing
+ * the one before's KV cache as the bot's generator does; the served model's run of those prompts is set beside it.
  *
  *   npm run --silent bench -- reply [--shape smollm2-135m|smollm2-360m] [--requests 12] [--tokens 32] [--warmup 1]
  *     [--prompts 50] [--base <folder>]
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AutoModelForCausalLM, AutoTokenizer, Tensor } from '@huggingface/transformers';
-import { createApp, type App } from '../../bot/app';
+import { createApp } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
-import type { Logger } from '../../bot/core/log';
 import { queryPrompt } from '../../bot/core/protocol';
+import { exportGguf } from '../../training/export/gguf';
 import { exportModel } from '../../training/export/model-folder';
 import { toHfConfig } from '../../training/model/hf-config';
 import { SINGLE_FILE, writeSafetensors } from '../../training/model/safetensors';
@@ -37,16 +40,9 @@ import { randomWeights } from '../../training/model/init';
 import { trainByteLevelBpe, writeTokenizerFiles } from '../../training/model/tokenizer';
 import { openRegistry, registryPath } from '../../training/registry';
 import { startOpenMeteoEmulator } from '../../test/emulators/openmeteo';
+import { bundle } from '../build';
+import { benchLogger, QUESTIONS, replyLatencies, type ModelPath, type PathOptions } from './serve-replies';
 import { SHAPES, smollmConfig, type ShapeName } from './train';
-
-const QUESTIONS = [
-  'weather in Paris tomorrow?',
-  'will it rain in Tokyo this weekend',
-  'is it windy in London',
-  'how hot is it in Sydney today',
-  'snow in Reykjavík tomorrow?',
-  'humidity in São Paulo',
-];
 
 /**
  * A model folder of SmolLM2's shapes (its config, vocab 49152 included) with random weights. The tokenizer is learned
@@ -73,116 +69,64 @@ async function makeSmolLm2Shaped(dir: string, shape: ShapeName): Promise<void> {
   await writeSafetensors(join(dir, SINGLE_FILE), [...randomWeights(config, 0)], { format: 'pt' });
 }
 
-interface StepLog {
-  tokens?: number;
-  reusedTokens?: number;
-  ms?: number;
+/** The serving side (serve-replies.ts) bundled, on Node alone as `npm start` runs the bot, in a process of its own. */
+async function modelPath(env: Record<string, string>, options: PathOptions): Promise<ModelPath> {
+  const [server] = await bundle(['scripts/bench/serve-replies.ts']);
+  const run = await childOutput(process.execPath, [
+    '--enable-source-maps',
+    server,
+    '--serve',
+    JSON.stringify({ env, options }),
+  ]);
+  return JSON.parse(run) as ModelPath;
 }
 
-/** Keeps the assistant's per-step model logs; warnings and errors go to stderr. */
-function benchLogger(steps: StepLog[]): Logger {
-  const loud = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    process.stderr.write(`${level} ${message} ${fields ? JSON.stringify(fields) : ''}\n`);
-  return {
-    debug: (message, fields) => {
-      if (message === 'model query' || message === 'model answer') steps.push(fields as StepLog);
-    },
-    info: () => undefined,
-    warn: loud('WARN'),
-    error: loud('ERROR'),
+/** llama.cpp's greedy run of the same prompts on a GGUF file of the same weights (test/helpers/llama-cpp-greedy.ts). */
+async function llamaCppPeer(file: string, prompts: number[][], tokens: number, threads: number): Promise<PeerRun[]> {
+  const script = fileURLToPath(new URL('../../test/helpers/llama-cpp-greedy.ts', import.meta.url));
+  const args = [...process.execArgv, script, file, JSON.stringify(prompts), String(tokens), String(threads)];
+  const { runs } = JSON.parse(await childOutput(process.execPath, args)) as {
+    runs: Array<PeerRun & { tokens: number[] }>;
   };
+  return runs.map(({ tokens: written, ms }) => ({ tokens: written.length, ms }));
 }
 
-async function replyLatencies(app: App, requests: number, warmup: number): Promise<number[]> {
-  const ask = (text: string, n: number) =>
-    app.assistant.handle({ platform: 'bench', channelId: 'bench', author: { id: `user-${n}`, roles: [] }, text });
-  for (let i = 0; i < warmup * QUESTIONS.length; i++) await ask(QUESTIONS[i % QUESTIONS.length], i);
-  const times: number[] = [];
-  for (let i = 0; i < requests; i++) {
-    const started = performance.now();
-    const reply = await ask(QUESTIONS[i % QUESTIONS.length], i);
-    times.push(performance.now() - started);
-    if (reply.kind !== 'weather')
-      throw new Error(`"${QUESTIONS[i % QUESTIONS.length]}" got a ${reply.kind} reply: ${reply.text}`);
-  }
-  return times;
-}
-
-type ModelPath = Awaited<ReturnType<typeof measureModelPath>>;
-interface PathOptions {
-  requests: number;
-  warmup: number;
+interface PeerRun {
   tokens: number;
+  ms: number;
 }
 
-/** The model path with the weights `env` names: load, one prompt's prefill and decode rate, then the replies. */
-async function measureModelPath(env: Record<string, string>, { requests, warmup, tokens }: PathOptions) {
-  const steps: StepLog[] = [];
-  const loadStarted = performance.now();
-  const app = await createApp(loadConfig(env), benchLogger(steps));
-  const appStartMs = performance.now() - loadStarted;
-  try {
-    const loaded = app.models?.current();
-    if (!loaded) throw new Error('the model did not load (see the log above)');
-    // The first prompt cold (prefill, one token); then again, its cache reused but for the last token: decoding.
-    const prompt = queryPrompt(QUESTIONS[0]);
-    const cold = await loaded.generator.generate(prompt, { maxNewTokens: 1, timeoutMs: 60_000 });
-    // Another message's prompt: its system prompt and turn header come from the first one's cache.
-    const shared = await loaded.generator.generate(queryPrompt(QUESTIONS[1]), { maxNewTokens: 1, timeoutMs: 60_000 });
-    const warm = await loaded.generator.generate(prompt, { maxNewTokens: tokens, timeoutMs: 60_000 });
-    const model = await replyLatencies(app, requests, warmup);
-    const measured = steps.slice(-2 * requests).filter((step) => step.tokens !== undefined);
-    const generated = measured.reduce((n, step) => n + step.tokens!, 0);
-    const generationMs = measured.reduce((n, step) => n + step.ms!, 0);
-    return {
-      dtype: loaded.generator.dtype,
-      model,
-      loadMs: loaded.loadMs,
-      appStartMs,
-      prefillMs: cold.ms,
-      sharedPrefillMs: shared.ms,
-      sharedTokens: shared.reusedTokens ?? 0,
-      decodeTokensPerSecond: (warm.tokens / warm.ms) * 1000,
-      reusedPerStep: measured.reduce((n, step) => n + (step.reusedTokens ?? 0), 0) / measured.length,
-      generated,
-      generationMs,
-      steps: measured.length,
-      short: measured.filter((step) => step.tokens! < tokens).length,
-      tokensPerSecond: (generated / generationMs) * 1000,
-      peakRssMb: await peakRssMb(),
-    };
-  } finally {
-    await app.close();
-  }
+/** Each question's query prompt as the served model's tokenizer reads it, chat template applied. */
+async function promptTokens(modelDir: string): Promise<number[][]> {
+  const tokenizer = await AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
+  return QUESTIONS.map((question) => {
+    const { input_ids } = tokenizer.apply_chat_template(queryPrompt(question), {
+      add_generation_prompt: true,
+      return_dict: true,
+    }) as { input_ids: Tensor };
+    return (input_ids.tolist() as bigint[][])[0].map(Number);
+  });
 }
 
-/**
- * The process's peak resident memory: Linux's VmHWM, which starts afresh with the process (getrusage's maxRSS
- * carries the parent's over into a spawned child); elsewhere, maxRSS.
- */
-async function peakRssMb(): Promise<number> {
-  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
-  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-  return (kb ? Number(kb) : process.resourceUsage().maxRSS) / 1024;
-}
-
-/** measureModelPath in a process of its own, so its peak memory is the serving process's alone. */
-function modelPath(env: Record<string, string>, options: PathOptions) {
-  return new Promise<ModelPath>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--serve', JSON.stringify({ env, options })],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+/** The last line a child process writes to stdout; its stderr passes through. */
+function childOutput(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`the model path's process failed (exit ${code})`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ModelPath);
+      if (code !== 0)
+        return reject(
+          new Error(`${args.find((arg) => arg.endsWith('.js') || arg.endsWith('.ts'))} failed (exit ${code})`),
+        );
+      resolve(out.trim().split('\n').at(-1)!);
     });
   });
 }
+
+const perSecond = (runs: readonly PeerRun[]) =>
+  (runs.reduce((n, run) => n + run.tokens, 0) / runs.reduce((n, run) => n + run.ms, 0)) * 1000;
 
 /**
  * How often the int8 weights pick fp32's token: each held-out seed prompt (the query step's) is continued greedily by
@@ -277,7 +221,10 @@ export async function run(args: string[]): Promise<void> {
     const exportStarted = performance.now();
     await exportModel({ modelDir: base, outDir: join(root, 'source', 'model') });
     const exportSeconds = (performance.now() - exportStarted) / 1000;
+    const gguf = join(root, 'model-q8_0.gguf');
+    await exportGguf({ modelDir: base, outFile: gguf, dtype: 'q8_0' });
     await rm(base, { recursive: true, force: true });
+    const prompts = await promptTokens(join(root, 'source', 'model'));
     const registry = await openRegistry(registryPath(dataDir), { fsync: false });
     const version = await registry.register(
       join(root, 'source'),
@@ -305,6 +252,9 @@ export async function run(args: string[]): Promise<void> {
 
     const served = await modelPath({ ...env, MODEL_DTYPE: 'q8' }, { requests, warmup, tokens });
     const fp32 = await modelPath({ ...env, MODEL_DTYPE: 'fp32' }, { requests, warmup, tokens });
+    // Twice round, the second timed, as the served model's run of the same prompts.
+    const threads = availableParallelism();
+    const llamaCpp = (await llamaCppPeer(gguf, [...prompts, ...prompts], tokens, threads)).slice(prompts.length);
     const { model, loadMs, tokensPerSecond } = served;
     // Random weights make argmax a coin toss: agreement is measured on the trained offline base.
     process.stderr.write(`the offline tiny base for token agreement (${values.base}; made once, ~13 min) …\n`);
@@ -344,6 +294,25 @@ export async function run(args: string[]): Promise<void> {
         ],
       ]),
       [
+        'same prompts, free decoding: q8 (onnxruntime) vs llama.cpp q8_0',
+        `${round(perSecond(served.samePrompts))} vs ${round(perSecond(llamaCpp))} tokens/s, prefill included ` +
+          `(${QUESTIONS.length} query prompts, up to ${tokens} tokens each, ${threads} threads; ` +
+          `llama.cpp p50 ${round(
+            percentile(
+              llamaCpp.map((run) => run.ms),
+              50,
+            ),
+            0,
+          )} ms a prompt, ` +
+          `q8 ${round(
+            percentile(
+              served.samePrompts.map((run) => run.ms),
+              50,
+            ),
+            0,
+          )} ms)`,
+      ],
+      [
         'q8 token agreement with fp32',
         `${round(agreement.share * 100)}% of ${agreement.positions} positions (the offline tiny base, ${values.prompts} held-out query prompts, teacher-forced)`,
       ],
@@ -368,22 +337,10 @@ export async function run(args: string[]): Promise<void> {
         `model_p50_ms=${round(percentile(model, 50))} model_p95_ms=${round(percentile(model, 95))} ` +
         `gen_tokens_per_s=${round(tokensPerSecond)} load_ms=${loadMs} ` +
         `quant_token_agreement=${agreement.share.toFixed(3)} fp32_model_p50_ms=${round(percentile(fp32.model, 50))} ` +
-        `peak_rss_mb=${round(served.peakRssMb, 0)}\n`,
+        `llamacpp_tokens_per_s=${round(perSecond(llamaCpp))} peak_rss_mb=${round(served.peakRssMb, 0)}\n`,
     );
   } finally {
     await emulator.close();
     await rm(root, { recursive: true, force: true });
   }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const at = process.argv.indexOf('--serve');
-  const { env, options } = JSON.parse(process.argv[at + 1]) as { env: Record<string, string>; options: PathOptions };
-  measureModelPath(env, options).then(
-    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
 }

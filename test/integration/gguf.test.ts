@@ -49,13 +49,15 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function llamaCpp(file: string, prompt: number[]) {
-  const run = await runScript('test/helpers/llama-cpp-greedy.ts', [file, JSON.stringify(prompt), String(TOKENS)]);
+/** llama.cpp's greedy continuation of each reference prompt, one after another. */
+async function llamaCpp(file: string) {
+  const prompts = JSON.stringify(references.map(({ prompt }) => prompt));
+  const run = await runScript('test/helpers/llama-cpp-greedy.ts', [file, prompts, String(TOKENS)]);
   if (run.code !== 0) throw new Error(`llama.cpp failed (${run.code}): ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
-    tokens: number[];
     architecture: string;
     chatTemplate: string | null;
+    runs: Array<{ tokens: number[]; reusedTokens: number }>;
   };
 }
 
@@ -66,14 +68,17 @@ describe('GGUF export', () => {
       const outFile = join(root, `tiny-${dtype}.gguf`);
       const { bytes } = await exportGguf({ modelDir: taught.base, adapterDir: taught.adapter, outFile, dtype });
       expect(bytes).toBeGreaterThan(0);
-      for (const { prompt, continuation } of references) {
+      const read = await llamaCpp(outFile);
+      expect(read.architecture).toBe('llama');
+      expect(read.chatTemplate).toContain('<|im_start|>');
+      for (const [i, { continuation }] of references.entries()) {
         expect(continuation.length).toBeGreaterThan(20); // the reading it was taught, not an empty turn
-        const read = await llamaCpp(outFile, prompt);
-        expect(read.architecture).toBe('llama');
-        expect(read.chatTemplate).toContain('<|im_start|>');
         // llama.cpp stops before it yields the end of the turn; transformers.js includes it.
-        expect(read.tokens).toEqual(continuation.filter((token) => token !== END_OF_TURN));
+        expect(read.runs[i].tokens).toEqual(continuation.filter((token) => token !== END_OF_TURN));
       }
+      // The second prompt was read on from the first one's system prompt, still in the KV cache.
+      expect(read.runs.map((run) => run.reusedTokens)).toEqual([0, expect.any(Number)]);
+      expect(read.runs[1].reusedTokens).toBeGreaterThan(10);
     },
     60_000,
   );

@@ -21,6 +21,11 @@ export interface GeneratorOptions {
   threads?: number;
   /** Which weights to load; q8 falls back to fp32 in a folder exported before it had them. Default q8. */
   dtype?: ModelDtype;
+  /**
+   * Messages every prompt begins with (the system prompt): their KV cache is computed once, right after loading, and
+   * kept while the model is loaded, so no prompt computes them again.
+   */
+  prefix?: readonly ProtocolMessage[];
 }
 
 export interface GenerateOptions {

@@ -28,12 +28,12 @@ export function queryText(query: Understanding): string {
 }
 export const factsText = (facts: WeatherFacts): string => JSON.stringify(facts);
 
+/** What every prompt begins with: a generator keeps its KV cache (GeneratorOptions.prefix). */
+export const PROMPT_PREFIX: readonly ProtocolMessage[] = [{ role: 'system', content: SYSTEM_PROMPT }];
+
 /** Step 1 prompt: the model continues with the query JSON. */
 export function queryPrompt(message: string): ProtocolMessage[] {
-  return [
-    { role: 'system', content: SYSTEM_PROMPT },
-    { role: 'user', content: message },
-  ];
+  return [...PROMPT_PREFIX, { role: 'user', content: message }];
 }
 
 /** Step 2 prompt: the model continues with the answer. */

@@ -7,7 +7,8 @@
  * one ORT session give the same tokens, but all four finish together at the end, ~1.2 s; queued,
  * they finish at 0.3, 0.6, 0.9 and 1.3 s, and no call's deadline is eaten by another's work.)
  * It serves the folder's int8 weights unless told fp32, decodes under a grammar when asked, and starts each prompt
- * from the KV cache of what it shares with the sequences it wrote last (the system prompt, the query step).
+ * from the KV cache of what it shares with the sequences it wrote last (the query step) or with the prefix it was
+ * loaded with (the system prompt).
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -89,6 +90,8 @@ export class ModelGenerator implements TextGenerator {
   private disposed: Promise<void> | null = null;
   /** The newest first. */
   private sequences: CachedSequence[] = [];
+  /** The prefix's cache, kept for good. */
+  private prefix: CachedSequence | null = null;
   /** The vocabulary's bytes for decoding under a grammar, made on first use; null when it is not byte-level. */
   private vocabulary: TokenBytes | null | undefined;
 
@@ -142,7 +145,10 @@ export class ModelGenerator implements TextGenerator {
         `${modelDir}: the model names no end-of-sequence token and its tokenizer has no ${TURN_END}`,
       );
     }
-    return new ModelGenerator(model, tokenizer, [...stops].map(Number), dtype);
+    const generator = new ModelGenerator(model, tokenizer, [...stops].map(Number), dtype);
+    // Queued, not awaited: the model is ready now, and a first prompt waits for it only if it comes at once.
+    if (options.prefix?.length) generator.queue = generator.computePrefix(options.prefix).catch(() => {});
+    return generator;
   }
 
   /**
@@ -218,11 +224,25 @@ export class ModelGenerator implements TextGenerator {
     };
   }
 
+  private async computePrefix(messages: readonly ProtocolMessage[]): Promise<void> {
+    const inputs = this.tokenizer.apply_chat_template([...messages], { return_dict: true }) as {
+      input_ids: Tensor;
+      attention_mask: Tensor;
+    };
+    const result = (await this.model.generate({
+      ...inputs,
+      return_dict_in_generate: true,
+      do_sample: false,
+      max_new_tokens: 1,
+    })) as { sequences: Tensor; past_key_values: Record<string, Tensor> & { get_seq_length(): number } };
+    this.prefix = cachedSequence((result.sequences.tolist() as bigint[][])[0], result.past_key_values);
+  }
+
   /** The KV cache of the longest beginning `prompt` shares with a kept sequence (its last token is always computed). */
   private cacheFor(prompt: readonly bigint[]): { cache: DynamicCache | null; reused: number } {
     let best: CachedSequence | null = null;
     let length = 0;
-    for (const kept of this.sequences) {
+    for (const kept of this.prefix ? [...this.sequences, this.prefix] : this.sequences) {
       let shared = 0;
       const most = Math.min(kept.tokens.length, prompt.length - 1);
       while (shared < most && kept.tokens[shared] === prompt[shared]) shared++;
@@ -235,14 +255,21 @@ export class ModelGenerator implements TextGenerator {
     return { cache: new DynamicCache(entries), reused: length };
   }
 
-  /** Keeps the cache a generation ended with: it holds every token of the sequence but the last one written. */
+  /** Keeps the cache a generation ended with. */
   private keep(sequence: readonly bigint[], cache: Record<string, Tensor> & { get_seq_length(): number }): void {
-    const entries = Object.fromEntries(
-      Object.entries(cache).filter((entry): entry is [string, Tensor] => entry[0].startsWith('past_key_values.')),
-    );
-    const tokens = sequence.slice(0, cache.get_seq_length());
-    this.sequences = [{ tokens, entries }, ...this.sequences].slice(0, KEPT_SEQUENCES);
+    this.sequences = [cachedSequence(sequence, cache), ...this.sequences].slice(0, KEPT_SEQUENCES);
   }
+}
+
+/** A generation's sequence and the cache it ended with, which holds every token of it but the last one written. */
+function cachedSequence(
+  sequence: readonly bigint[],
+  cache: Record<string, Tensor> & { get_seq_length(): number },
+): CachedSequence {
+  const entries = Object.fromEntries(
+    Object.entries(cache).filter((entry): entry is [string, Tensor] => entry[0].startsWith('past_key_values.')),
+  );
+  return { tokens: sequence.slice(0, cache.get_seq_length()), entries };
 }
 
 /** `work`, or a rejection as soon as the time is up or the signal aborts, whichever comes first. */

@@ -10,6 +10,7 @@ import type { ActiveModel, ModelSource } from '../../training/registry';
 import type { ModelDtype } from '../core/generation';
 import type { Logger } from '../core/log';
 import { earnedSay, type EarnedSay } from '../core/say';
+import { PROMPT_PREFIX } from '../core/protocol';
 import type { ModelGenerator } from './generator';
 
 export interface LoadedModel {
@@ -36,7 +37,10 @@ export const NO_MODEL_NOTICE =
 
 export interface ModelRuntimeOptions {
   log: Logger;
-  /** Loads a model folder. Default: ModelGenerator.load of `dtype` (transformers.js is imported only then). */
+  /**
+   * Loads a model folder. Default: ModelGenerator.load of `dtype`, the protocol's prefix kept (transformers.js is
+   * imported only then).
+   */
   load?: (modelDir: string) => Promise<ModelGenerator>;
   /** The weights to serve (default q8). */
   dtype?: ModelDtype;
@@ -52,7 +56,7 @@ interface Held extends LoadedModel {
 const loadedOf = ({ version, generator, loadMs, say }: Held): LoadedModel => ({ version, generator, loadMs, say });
 
 const loadGenerator = async (modelDir: string, dtype?: ModelDtype): Promise<ModelGenerator> =>
-  (await import('./generator')).ModelGenerator.load(modelDir, { dtype });
+  (await import('./generator')).ModelGenerator.load(modelDir, { dtype, prefix: PROMPT_PREFIX });
 
 export class ModelRuntime implements ActiveModels {
   #current: Held | null = null;

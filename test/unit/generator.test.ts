@@ -14,7 +14,7 @@ import {
 } from '../../bot/model/generator';
 import { grammarMatches } from '../../bot/core/grammar';
 import { guardQuery, queryGrammar, readQuery } from '../../bot/core/guard';
-import { queryPrompt, SYSTEM_PROMPT, type ProtocolMessage } from '../../bot/core/protocol';
+import { PROMPT_PREFIX, queryPrompt, SYSTEM_PROMPT, type ProtocolMessage } from '../../bot/core/protocol';
 import { NICKNAMES } from '../../bot/understanding/places';
 import { understandByRules } from '../../bot/understanding/rules';
 import { Runner } from '../../training/engine/session';
@@ -238,6 +238,30 @@ describe('ModelGenerator', () => {
       expect(answered.text).toBe((await cold.generate(answer, limits)).text);
     } finally {
       await Promise.all([warm.dispose(), cold.dispose()]);
+    }
+  });
+
+  test("loaded with the protocol's prefix, its very first prompt starts past the system prompt, with the same tokens", async () => {
+    const [pinned, plain] = await Promise.all([
+      ModelGenerator.load(exportDir, { threads: 1, dtype: 'fp32', prefix: PROMPT_PREFIX }),
+      ModelGenerator.load(exportDir, { threads: 1, dtype: 'fp32' }),
+    ]);
+    const limits = { maxNewTokens: 10, timeoutMs: 10_000 };
+    const prefixLength = (
+      tokenizer.apply_chat_template([...PROMPT_PREFIX], { return_dict: true }) as { input_ids: Tensor }
+    ).input_ids.dims[1];
+    try {
+      const oslo = question('snow in Oslo?');
+      const first = await pinned.generate(oslo, limits);
+      expect(first.reusedTokens).toBe(prefixLength);
+      expect(first.text).toBe((await plain.generate(oslo, limits)).text);
+      // Kept for good: still there after more prompts than the generator keeps of its own.
+      for (const text of ['a', 'b', 'c'])
+        await pinned.generate([...PROMPT_PREFIX, { role: 'user', content: text }], limits);
+      const later = await pinned.generate(question('wind in Lima'), limits);
+      expect(later.reusedTokens).toBeGreaterThanOrEqual(prefixLength);
+    } finally {
+      await Promise.all([pinned.dispose(), plain.dispose()]);
     }
   });
 

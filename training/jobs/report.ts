@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pngOf } from '../../bot/core/png';
+import { svgText, ticks } from '../../bot/core/svg';
 import type { PrepareReport } from '../dataset';
 import type { Hyperparameter } from '../registry';
 import type { EpochRecord, StepRecord } from '../trainer';
@@ -185,16 +186,6 @@ export function reportMarkdown(report: RetrainReport): string {
 const CHART = { width: 640, height: 360, left: 64, right: 20, top: 40, bottom: 48 };
 const COLORS = { train: '#1f77b4', validation: '#ff7f0e', grid: '#e0e0e0', text: '#333333' };
 
-/** Round tick values covering [low, high]: 1, 2 or 5 times a power of ten apart. */
-function ticks(low: number, high: number, count: number): number[] {
-  const raw = (high - low) / Math.max(count, 1);
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
-}
-
 /**
  * An SVG line chart of the training loss at every step and the validation loss before training and after each epoch.
  */
@@ -221,8 +212,8 @@ export function lossChart(
   const x = (step: number) => left + (step / maxStep) * plotWidth;
   const y = (value: number) => top + (1 - (value - low) / (high - low)) * plotHeight;
   const point = ([step, value]: [number, number]) => `${x(step).toFixed(1)},${y(value).toFixed(1)}`;
-  const text = (tx: number, ty: number, content: string, anchor = 'middle', extra = '') =>
-    `<text x="${tx.toFixed(1)}" y="${ty.toFixed(1)}" text-anchor="${anchor}" fill="${COLORS.text}"${extra}>${content}</text>`;
+  const text = (tx: number, ty: number, content: string, anchor = 'middle', attributes = '') =>
+    svgText(tx, ty, content, { anchor, fill: COLORS.text, attributes });
 
   const yTicks = ticks(low, high, 5);
   const xTicks = ticks(0, maxStep, Math.min(6, maxStep)).filter((s) => Number.isInteger(s));
@@ -230,7 +221,7 @@ export function lossChart(
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    text(width / 2, 22, 'Loss by optimiser step', 'middle', ' font-size="14" font-weight="bold"'),
+    text(width / 2, 22, 'Loss by optimiser step', 'middle', 'font-size="14" font-weight="bold"'),
     ...yTicks.flatMap((v) => [
       `<line x1="${left}" y1="${y(v).toFixed(1)}" x2="${width - right}" y2="${y(v).toFixed(1)}" stroke="${COLORS.grid}"/>`,
       text(left - 6, y(v) + 4, v.toFixed(digits), 'end'),
@@ -244,7 +235,7 @@ export function lossChart(
       top + plotHeight / 2,
       'loss',
       'middle',
-      ` transform="rotate(-90 16 ${(top + plotHeight / 2).toFixed(1)})"`,
+      `transform="rotate(-90 16 ${(top + plotHeight / 2).toFixed(1)})"`,
     ),
     train.length > 0
       ? `<polyline fill="none" stroke="${COLORS.train}" stroke-width="1.5" points="${train.map(point).join(' ')}"/>`

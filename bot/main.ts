@@ -67,7 +67,7 @@ async function main(): Promise<void> {
 
   if (terminal) {
     log.info('starting the terminal chat', { provider: config.weather.provider });
-    await runTerminal(app.assistant, { notice: `(logs: ${logFile})` });
+    await runTerminal(app.assistant, { notice: `(logs: ${logFile})`, pictureDir: join(config.dataDir, 'pictures') });
     await stop();
     return;
   }

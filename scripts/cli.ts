@@ -21,6 +21,10 @@ const COMMANDS: Record<string, CliCommand> = {
     load: () => import('./cli/teach'),
   },
   ask: { usage: 'ask "<message>"    print the reply the assistant would give', load: () => import('./cli/ask') },
+  chart: {
+    usage: 'chart "<place>" [--days 7] --out chart.png   the forecast chart /chart posts, as a PNG file',
+    load: () => import('./cli/chart'),
+  },
   dataset: {
     usage: 'dataset export --format hf|openai [--out file] [--split train|validation|all] | dataset stats',
     load: () => import('./cli/dataset'),

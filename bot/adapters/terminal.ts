@@ -1,7 +1,9 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Assistant } from '../assistant/assistant';
-import type { Author } from '../chat/message';
+import type { Author, Reply } from '../chat/message';
 
 export interface TerminalOptions {
   input?: NodeJS.ReadableStream;
@@ -12,6 +14,8 @@ export interface TerminalOptions {
   notice?: string;
   /** A reply slower than this (a /retrain) arrives when ready while the chat goes on. */
   longReplyMs?: number;
+  /** Where a reply's picture is saved, its path said, since a terminal cannot show it. Default: not saved. */
+  pictureDir?: string;
 }
 
 const LONG_REPLY_MS = 5000;
@@ -46,7 +50,7 @@ export async function runTerminal(assistant: Assistant, options: TerminalOptions
       const reply = assistant
         .handle({ platform: 'terminal', channelId: 'terminal', author, text }, { onProgress: say })
         .then(
-          (r) => say(r.text),
+          async (r) => say(r.text + (await savedPicture(r, options.pictureDir))),
           () => say('Something went wrong on my side. Please try again.'),
         );
       inFlight.add(reply);
@@ -61,4 +65,17 @@ export async function runTerminal(assistant: Assistant, options: TerminalOptions
   lines.close();
   // At the end of piped input, wait for the last replies; /quit leaves at once (a running job is cancelled).
   if (!quit) await Promise.all(inFlight);
+}
+
+/** Saves the reply's picture, if any, into `dir`; what to add to the reply's text about it. */
+async function savedPicture({ image }: Reply, dir: string | undefined): Promise<string> {
+  if (!image || !dir) return '';
+  const file = join(dir, `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${image.name}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(file, image.png);
+    return `\n(picture: ${file})`;
+  } catch {
+    return '\n(the picture could not be saved)';
+  }
 }

@@ -78,7 +78,7 @@ function weekdayOf(date: string): number {
   return (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7;
 }
 
-function dayLabel(date: string): string {
+export function dayLabel(date: string): string {
   const [, m, d] = date.split('-').map(Number);
   const weekday = WEEKDAYS[weekdayOf(date)];
   return `${weekday[0].toUpperCase()}${weekday.slice(1, 3)} ${d} ${MONTHS[m - 1]}`;

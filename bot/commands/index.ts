@@ -3,6 +3,7 @@ import { replies } from '../chat/replies';
 import { who } from '../operations';
 import { mayRun, type Command, type CommandInvocation, type CommandServices, type Progress } from './command';
 import { dataset } from './dataset';
+import { chart } from './chart';
 import { help } from './help';
 import { model } from './model';
 import { approve, correct, forget, reject, undo } from './moderation';
@@ -19,6 +20,7 @@ export { splitPlace } from './place';
 /** Every command: the single list /help, Discord's definitions and Slack's manifest are made from, in this order. */
 export const commands: readonly Command[] = [
   weather,
+  chart,
   units,
   setlocation,
   retrain,

@@ -19,7 +19,11 @@ export function svgText(
   x: number,
   y: number,
   content: string,
-  { anchor = 'middle', fill = '#333333', attributes = '' }: { anchor?: string; fill?: string; attributes?: string } = {},
+  {
+    anchor = 'middle',
+    fill = '#333333',
+    attributes = '',
+  }: { anchor?: string; fill?: string; attributes?: string } = {},
 ): string {
   return (
     `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" text-anchor="${anchor}" fill="${fill}"` +

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOpenMeteoEmulator, type OpenMeteoEmulator } from '../emulators/openmeteo';
@@ -93,4 +93,34 @@ test('cli ask: the reply through the same pipeline, capturing nothing', async ()
   const usage = await run('scripts/cli.ts', ['frobnicate'], env);
   expect(usage.code).toBe(2);
   expect(usage.stderr).toContain('usage: npm run --silent cli -- <command>');
+});
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+test('the terminal saves a reply’s picture and says where', async () => {
+  const { code, stdout } = await run('bot/main.ts', [], env, '/chart Denver 2\n');
+  expect(code).toBe(0);
+  const saved = /bot › Forecast for Denver, Colorado, US, the next 2 days:\n\s+\(picture: (\S+forecast\.png)\)/.exec(
+    stdout,
+  );
+  expect(saved?.[1].startsWith(join(dataDir, 'pictures'))).toBe(true);
+  expect((await readFile(saved![1])).subarray(0, 8)).toEqual(PNG_SIGNATURE);
+});
+
+test('cli chart: the forecast chart as a PNG file; a clear line and exit code when it cannot', async () => {
+  const out = join(dataDir, 'denver.png');
+  const made = await run('scripts/cli.ts', ['chart', 'Denver', '--days', '3', '--out', out], env);
+  expect(made.code).toBe(0);
+  expect(made.stdout).toMatch(/^.*denver\.png: Forecast chart for Denver, Colorado, US: temperature by hour/);
+  expect((await readFile(out)).subarray(0, 8)).toEqual(PNG_SIGNATURE);
+
+  const unknown = await run('scripts/cli.ts', ['chart', 'Atlantisville', '--out', out], env);
+  expect(unknown).toMatchObject({ code: 1, stdout: '' });
+  expect(unknown.stderr).toContain('Atlantisville');
+  const wrong = await run('scripts/cli.ts', ['chart', 'Denver', '--days', 'lots', '--out', out], env);
+  expect(wrong.code).toBe(2);
+  expect(wrong.stderr).toContain('--days must be a whole number (got "lots")');
+  const tooFar = await run('scripts/cli.ts', ['chart', 'Denver', '--days', '30', '--out', out], env);
+  expect(tooFar).toMatchObject({ code: 1 });
+  expect(tooFar.stderr).toContain('A chart reaches 1 to 7 days ahead (you asked for 30).');
 });

@@ -211,6 +211,15 @@ describe('answering', () => {
     });
   });
 
+  test('/chart answers with the forecast chart attached, its options mapped', async () => {
+    const reply = await finalReply(discord.slash(member, 'chart', { place: 'Tokyo', days: 3 }));
+    expect(reply.content).toBe('Forecast for Tokyo, JP, the next 3 days:');
+    const [chart] = reply.attachments;
+    expect(chart).toMatchObject({ filename: 'forecast.png', contentType: 'image/png' });
+    expect(chart.data.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    expect(chart.description).toMatch(/^Forecast chart for Tokyo, JP/);
+  });
+
   test('settings commands answer privately and map their options, scope included', async () => {
     const mine = discord.slash(member, 'units', { system: 'f' });
     expect((await finalReply(mine)).content).toMatch(/°F, mph and inches/);

@@ -203,6 +203,23 @@ describe('Slack in Socket Mode', () => {
     expect(stored).toMatchObject({ question: '/weather London tomorrow', source: { understanding: 'command' } });
   });
 
+  test('/chart answers in the channel and shares the forecast chart there', async () => {
+    const { slack, bob } = w;
+    await slack.slashCommand(bob, slack.general, '/chart', 'Tokyo 3');
+    const call = await slack.waitForCall('chat.postMessage', (c) => c.args.channel === slack.general.id);
+    expect(call.args.text).toBe('Forecast for Tokyo, JP, the next 3 days:');
+    await slack.waitForCall('files.completeUploadExternal', (c) => c.args.channel_id === slack.general.id);
+    const upload = slack.general.messages.find((m) => m.upload && m.user === slack.bot.id);
+    expect(upload?.files?.[0]).toMatchObject({
+      name: 'forecast.png',
+      mimetype: 'image/png',
+      alt_txt: expect.stringMatching(/^Forecast chart for Tokyo, JP/),
+    });
+    expect(upload!.files![0].data.subarray(0, 8)).toEqual(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    );
+  });
+
   test('/weather where the bot is not a member is answered through the response URL, offering no ✅/❌', async () => {
     const { slack, alice, bob } = w;
     const elsewhere = slack.addChannel('random', false);

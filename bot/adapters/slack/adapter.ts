@@ -298,7 +298,8 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
       );
       const askedBy = { userId: command.user_id, command: invoked };
       const render = (reactions: boolean) => renderReply(reply, { askedBy, reactions });
-      if (answer.posted || reply.exchangeId) {
+      // Answers, pictures and what was under way in the channel are shown there; other command replies privately.
+      if (answer.posted || reply.exchangeId || reply.image) {
         await postVisibly(answer.finish, respond, render);
         if (reply.image) await answer.share(reply.image);
       } else await ephemeral(reply.text);

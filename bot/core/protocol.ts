@@ -20,7 +20,11 @@ export const SYSTEM_PROMPT =
   '(or {"weather":false} when it is not a weather question). Then, given the tool result, answer in one or two short sentences ' +
   'using only its facts, numbers and units.';
 
-/** Compact JSON, keys in the one order the model learns and its grammar (guard.ts's queryGrammar) allows. */
+/**
+ * Compact JSON, keys in the one order the model learns and its grammar (guard.ts's queryGrammar) allows. Every key is
+ * written, null included: leaving the nulls out decodes a third fewer tokens, but the tiny base retrained on that form
+ * kept its readings (0.935 against 0.936) and lost answers (fact consistency 0.946 against 0.998, held-out split).
+ */
 export function queryText(query: Understanding): string {
   if (!query.weather) return JSON.stringify({ weather: false });
   const { location, region, when, aspect, units } = query;

@@ -61,14 +61,16 @@ export async function seedCorpus(seedDir: string): Promise<string> {
 }
 
 /**
- * What a tiny base made now from `seedDir` would be: the recipe and a hash of the data it learns from; `random`
- * without pretraining readings (tests' seed subsets), where the base is the small random model, made in no time.
+ * What a tiny base made now from `seedDir` would be: the recipe and a hash of the data it learns from, as the protocol
+ * writes it; `random` without pretraining readings (tests' seed subsets), where the base is the small random model,
+ * made in no time.
  */
 export async function tinyBaseRecipe(seedDir: string | null): Promise<Record<string, unknown>> {
-  const files = seedDir === null ? [] : ['train.jsonl', 'pretrain.jsonl'].map((name) => join(seedDir, name));
-  if (files.length === 0 || !(await stat(files[1]).catch(() => null))) return { random: true };
+  if (seedDir === null || !(await stat(join(seedDir, 'pretrain.jsonl')).catch(() => null))) return { random: true };
   const hash = createHash('sha256');
-  for (const file of files) hash.update(await readFile(file));
+  for (const name of ['train.jsonl', 'pretrain.jsonl']) hash.update(await readFile(join(seedDir, name)));
+  // The protocol's text of it too: a base that learned another query format is made again.
+  hash.update(await seedCorpus(seedDir));
   return { ...TINY_BASE_RECIPE, data: hash.digest('hex').slice(0, 16) };
 }
 

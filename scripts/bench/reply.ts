@@ -288,7 +288,8 @@ export async function run(args: string[]): Promise<void> {
         [`${run.dtype}: peak RSS of the serving process`, `${round(run.peakRssMb, 0)} MB`],
         [
           `${run.dtype}: decode alone`,
-          `${round(run.decodeTokensPerSecond)} tokens/s; prefill of a query prompt ${round(run.prefillMs, 0)} ms cold, ` +
+          `${round(run.decodeTokensPerSecond)} tokens/s; prefill of the first query prompt after load ` +
+            `${round(run.prefillMs, 0)} ms (its system prompt cached at load), ` +
             `${round(run.sharedPrefillMs, 0)} ms with the ${run.sharedTokens} tokens it shares with the one before cached; ` +
             `${round(run.reusedPerStep, 0)} prompt tokens a step from earlier KV caches`,
         ],

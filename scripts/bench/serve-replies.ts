@@ -78,7 +78,8 @@ async function measureModelPath(env: Record<string, string>, { requests, warmup,
     if (!loaded) throw new Error('the model did not load (see the log above)');
     const generate = (question: string, maxNewTokens: number) =>
       loaded.generator.generate(queryPrompt(question), { maxNewTokens, timeoutMs: 60_000 });
-    // The first prompt cold (prefill, one token); then again, its cache reused but for the last token: decoding.
+    // The first prompt after load (prefill past the system prompt the generator kept at load, one token); then again,
+    // its cache reused but for the last token: decoding.
     const cold = await generate(QUESTIONS[0], 1);
     // Another message's prompt: its system prompt and turn header come from the first one's cache.
     const shared = await generate(QUESTIONS[1], 1);

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type { Adapter } from './adapters/adapter';
 import { createDiscordAdapter } from './adapters/discord/adapter';
 import { createSlackAdapter } from './adapters/slack/adapter';
-import { runTerminal } from './adapters/terminal';
+import { postInto, runTerminal } from './adapters/terminal';
 import { createApp } from './app';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config';
 import { createLogger, type Logger } from './core/log';
+import { ForecastSchedule, type PostForecast } from './forecasts';
 import { startSchedule } from './schedule';
 
 function platformAdapters(config: Config, app: Awaited<ReturnType<typeof createApp>>, log: Logger): Adapter[] {
@@ -52,11 +53,21 @@ async function main(): Promise<void> {
       log,
       retrain: app.operations.retrain,
     });
+  const posters: Record<string, PostForecast> = terminal
+    ? { terminal: async (_, reply) => postInto(process.stdout)(reply) }
+    : Object.fromEntries(adapters.map((adapter) => [adapter.name, (s, reply) => adapter.post(s.channelId, reply)]));
+  const forecasts = new ForecastSchedule({
+    store: app.store,
+    forecast: (subscription) => app.assistant.forecast(subscription),
+    posters,
+    log,
+  });
 
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await forecasts.stop();
     await schedule?.stop();
     await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
     await app.close();
@@ -67,6 +78,7 @@ async function main(): Promise<void> {
 
   if (terminal) {
     log.info('starting the terminal chat', { provider: config.weather.provider });
+    forecasts.start();
     await runTerminal(app.assistant, { notice: `(logs: ${logFile})`, pictureDir: join(config.dataDir, 'pictures') });
     await stop();
     return;
@@ -75,6 +87,7 @@ async function main(): Promise<void> {
     await adapter.start();
     log.info(`${adapter.name} connected`, { provider: config.weather.provider });
   }
+  forecasts.start();
 }
 
 main().catch((error) => {

@@ -34,7 +34,7 @@ export async function runTerminal(assistant: Assistant, options: TerminalOptions
   const author = options.author ?? { id: name, name, roles: ['admin', 'moderator'] };
   const interactive = 'isTTY' in output && Boolean(output.isTTY);
   const lines = createInterface({ input, output, terminal: interactive, prompt: 'you › ' });
-  const say = (text: string) => void output.write(`bot › ${text.split('\n').join('\n      ')}\n`);
+  const say = (text: string) => speak(output, text);
 
   output.write(BANNER.join('\n') + '\n');
   for (const notice of [assistant.notice, options.notice]) if (notice) output.write(notice + '\n');
@@ -48,9 +48,9 @@ export async function runTerminal(assistant: Assistant, options: TerminalOptions
     if (quit) break;
     if (text) {
       const reply = assistant
-        .handle({ platform: 'terminal', channelId: 'terminal', author, text }, { onProgress: say })
+        .handle({ platform: 'terminal', channelId: 'terminal', author, text, direct: true }, { onProgress: say })
         .then(
-          async (r) => say(r.text + (await savedPicture(r, options.pictureDir))),
+          async (r) => say(shown(r) + (await savedPicture(r, options.pictureDir))),
           () => say('Something went wrong on my side. Please try again.'),
         );
       inFlight.add(reply);
@@ -65,6 +65,19 @@ export async function runTerminal(assistant: Assistant, options: TerminalOptions
   lines.close();
   // At the end of piped input, wait for the last replies; /quit leaves at once (a running job is cancelled).
   if (!quit) await Promise.all(inFlight);
+}
+
+/** Writes the bot's words into the chat, continued lines indented under the first. */
+function speak(output: NodeJS.WritableStream, text: string): void {
+  output.write(`bot › ${text.split('\n').join('\n      ')}\n`);
+}
+
+/** A reply's words: its text, and its note under it. */
+const shown = (reply: Reply) => [reply.text, reply.note].filter(Boolean).join('\n');
+
+/** Posts a reply nobody asked for just now (a subscribed forecast) into the chat on `output`. */
+export function postInto(output: NodeJS.WritableStream = process.stdout): (reply: Reply) => void {
+  return (reply) => speak(output, shown(reply));
 }
 
 /** Saves the reply's picture, if any, into `dir`; what to add to the reply's text about it. */

@@ -26,7 +26,7 @@ import { safeText } from '../core/text';
 import type { ActiveModels } from '../model/runtime';
 import { Lessons } from '../understanding/lessons';
 import { writeAnswer, writeQuery, type Generate, type ModelLimits } from '../model/steps';
-import type { Preferences, Store } from '../core/store';
+import type { Preferences, Store, Subscription } from '../core/store';
 import { WeatherError } from '../weather/provider';
 import type { Operations } from '../operations';
 import { RateLimiter } from './rate-limit';
@@ -66,6 +66,9 @@ export interface AssistantOptions {
 
 /** Countries that use Fahrenheit and miles. */
 const IMPERIAL_COUNTRIES = new Set(['US', 'LR', 'MM', 'PR', 'GU', 'VI', 'AS', 'MP', 'BS', 'KY', 'PW', 'FM', 'MH']);
+
+/** Who "asks" for a subscription's forecast: nobody, so no one's preferences apply. */
+const FORECASTER = { id: 'forecast', roles: [] };
 
 const LEADING_MENTIONS = /^(\s*(<@[!&]?\w+>|@\w+)[,:]?)+\s*/;
 
@@ -122,6 +125,7 @@ export class Assistant {
     this.limiter = new RateLimiter(options.rateLimitPerMinute, this.now);
     this.services = {
       preferences: options.store,
+      subscriptions: options.store,
       places: options.weather,
       exchanges: options.store,
       lastExchange: (platform, channelId) => this.lastExchangeByChannel.get(`${platform}:${channelId}`),
@@ -223,6 +227,31 @@ export class Assistant {
     started = this.now(),
   ): Promise<Reply> {
     return this.withModel((model) => this.respond(message, text, query, understoodBy, started, model));
+  }
+
+  /**
+   * The day's forecast a subscription posts: today at its place, in the units it was made with (else the channel's,
+   * else the place's country's). Nothing is captured: nobody asked.
+   */
+  async forecast(subscription: Subscription): Promise<Reply> {
+    const message = {
+      platform: subscription.platform,
+      channelId: subscription.channelId,
+      author: FORECASTER,
+      text: '',
+    };
+    const units = subscription.units === null ? null : subscription.units === 'imperial' ? 'fahrenheit' : 'celsius';
+    const query: WeatherQuery = {
+      weather: true,
+      ...splitPlace(subscription.place),
+      when: 'today',
+      aspect: 'general',
+      units,
+    };
+    const found = await this.lookUp(message, query);
+    if (found.kind !== 'weather') return { kind: found.kind, text: found.text };
+    const note = `Daily forecast ${subscription.id} · /unsubscribe ${subscription.id} stops it`;
+    return { kind: 'weather', text: renderAnswer(found.facts), note, report: found.report, facts: found.facts };
   }
 
   private withModel<T>(work: (model: HeldModel | null) => Promise<T>): Promise<T> {

@@ -24,6 +24,8 @@ export interface IncomingMessage {
   channelId: string;
   author: Author;
   text: string;
+  /** A direct-message conversation with the bot, not a channel others read. */
+  direct?: boolean;
 }
 
 export type ReplyKind = 'weather' | 'smalltalk' | 'clarify' | 'error' | 'command' | 'refused' | 'limited';
@@ -44,4 +46,6 @@ export interface Reply {
   corrected?: string;
   /** A picture posted with the text (a retrain's loss chart). */
   image?: ChatImage;
+  /** A line about the reply itself, shown beside it (a subscribed forecast: which one, and how to stop it). */
+  note?: string;
 }

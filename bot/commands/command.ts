@@ -22,8 +22,10 @@ export interface WeatherAnswers {
 
 /** What commands act on, each service as narrow as they use it. */
 export interface CommandServices {
-  /** Where /units and /setlocation save a user's or a channel's choice. */
-  preferences: Pick<Store, 'setPreferences'>;
+  /** Where /units and /setlocation save a user's or a channel's choice; /subscribe reads them. */
+  preferences: Pick<Store, 'getPreferences' | 'setPreferences'>;
+  /** The forecasts /subscribe asks to be posted every day. */
+  subscriptions: Pick<Store, 'subscriptions' | 'subscribe' | 'unsubscribe'>;
   /** Finds a place as someone typed it, for /setlocation to check before saving. */
   places: { resolvePlace(location: string, region: string | null): Promise<Place> };
   /** The captured exchanges: moderated by /approve, /reject and /correct, counted by /dataset. */

@@ -10,6 +10,7 @@ import { approve, correct, forget, reject, undo } from './moderation';
 import { checkOptions, parseOptions } from './options';
 import { setlocation, units } from './preferences';
 import { retrain } from './retrain';
+import { subscribe, subscriptions, unsubscribe } from './subscriptions';
 import { weather } from './weather';
 
 export { invocationText, mayRun } from './command';
@@ -21,6 +22,9 @@ export { splitPlace } from './place';
 export const commands: readonly Command[] = [
   weather,
   chart,
+  subscribe,
+  subscriptions,
+  unsubscribe,
   units,
   setlocation,
   retrain,

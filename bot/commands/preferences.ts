@@ -1,11 +1,9 @@
 import { placeLabel } from '../answers/facts';
 import { hasRole, type IncomingMessage } from '../chat/message';
-import { replies } from '../chat/replies';
 import type { UnitSystem } from '../core/domain';
 import type { PreferenceScope } from '../core/store';
-import { WeatherError } from '../weather/provider';
 import { defineCommand } from './command';
-import { PLACE_DESCRIPTION, splitPlace } from './place';
+import { findPlace, PLACE_DESCRIPTION } from './place';
 
 /** Whose preference is set: the author's own (the default), or the channel's default, which only moderators set. */
 const scope = {
@@ -76,24 +74,12 @@ export const setlocation = defineCommand({
   async run({ options, message, services }) {
     if (!mayChoose(options.scope, message))
       return { kind: 'refused', text: 'Only moderators can set the channel location.' };
-    const { location, region } = splitPlace(options.place);
-    try {
-      const place = await services.places.resolvePlace(location, region);
-      const { scope, id } = owner(options.scope, message);
-      await services.preferences.setPreferences(scope, message.platform, id, { location: options.place });
-      const whose = scope === 'user' ? 'your' : "this channel's";
-      const text = `Saved ${whose} location: ${placeLabel(place)}. Now just ask “will it rain tomorrow?”.`;
-      return { kind: 'command', text };
-    } catch (error) {
-      if (error instanceof WeatherError && error.kind === 'place-not-found') {
-        return { kind: 'error', text: replies.placeNotFound(options.place) };
-      }
-      if (error instanceof WeatherError) {
-        const text =
-          "I can't check places right now — the weather service isn't answering. Please try again in a minute.";
-        return { kind: 'error', text };
-      }
-      throw error;
-    }
+    const found = await findPlace(services.places, options.place);
+    if (found.reply) return found.reply;
+    const { scope, id } = owner(options.scope, message);
+    await services.preferences.setPreferences(scope, message.platform, id, { location: options.place });
+    const whose = scope === 'user' ? 'your' : "this channel's";
+    const text = `Saved ${whose} location: ${placeLabel(found.place)}. Now just ask “will it rain tomorrow?”.`;
+    return { kind: 'command', text };
   },
 });

@@ -23,6 +23,59 @@ export interface ExchangeFilter {
   status?: ModerationStatus[];
 }
 
+export type ForecastDays = 'daily' | 'weekdays';
+
+/** A forecast posted unasked, every day (or weekday) at a local time of its place. */
+export interface Subscription {
+  /** "f1", "f2" …: short, to type in /unsubscribe. */
+  id: string;
+  platform: string;
+  /** Where it is posted (a channel or a direct-message conversation), as the platform names it. */
+  channelId: string;
+  direct: boolean;
+  /** The subscriber's hashed user id. */
+  owner: string;
+  /** As the subscriber typed it ("Paris, TX"), looked up again for each post. */
+  place: string;
+  /** As it was found: "Paris, Texas, US". */
+  placeLabel: string;
+  /** The place's time zone, whose wall clock `time` is read on. */
+  timezone: string;
+  /** "07:30". */
+  time: string;
+  days: ForecastDays;
+  /** The subscriber's units when they subscribed; null: the place's country's. */
+  units: UnitSystem | null;
+  createdAt: string;
+  /** The place's local date last handled (posted, or skipped as too late); null before the first. */
+  lastDay: string | null;
+}
+
+export type NewSubscription = Omit<Subscription, 'id' | 'owner' | 'createdAt' | 'lastDay'> & {
+  /** Raw platform id of the subscriber; stored hashed. */
+  ownerId: string;
+};
+
+export interface SubscriptionFilter {
+  platform?: string;
+  channelId?: string;
+  /** Raw platform id of the subscriber. */
+  ownerId?: string;
+}
+
+/** How many subscriptions one channel, and one subscriber, may hold. */
+export interface SubscriptionLimits {
+  perChannel: number;
+  perOwner: number;
+}
+
+export class SubscriptionLimitError extends Error {
+  override name = 'SubscriptionLimitError';
+  constructor(readonly limit: keyof SubscriptionLimits) {
+    super(`too many subscriptions ${limit === 'perChannel' ? 'in this channel' : 'for this subscriber'}`);
+  }
+}
+
 /**
  * Where exchanges and preferences live. `capture` resolves only once the record is durable:
  * an acknowledged record survives a crash of the process.
@@ -44,6 +97,14 @@ export interface Store {
   getPreferences(scope: PreferenceScope, platform: string, id: string): Promise<Preferences>;
   /** Merges the patch (a field set to undefined is removed) and returns the result. */
   setPreferences(scope: PreferenceScope, platform: string, id: string, patch: Preferences): Promise<Preferences>;
+  /** Every subscription matching the filter, oldest first. */
+  subscriptions(filter?: SubscriptionFilter): Promise<Subscription[]>;
+  /** Stores a subscription once it is durable; SubscriptionLimitError past a limit. */
+  subscribe(subscription: NewSubscription, limits: SubscriptionLimits): Promise<Subscription>;
+  /** Removes it; undefined when there was none. */
+  unsubscribe(id: string): Promise<Subscription | undefined>;
+  /** Records the local date a subscription's forecast was handled, durably, before it is posted. */
+  markForecastDay(id: string, day: string): Promise<void>;
   /** Waits for pending writes, then lets another process open the data folder. */
   close(): Promise<void>;
 }

@@ -9,13 +9,24 @@ import { DurableFile, makeFolder, removeTemporaryFiles } from '../core/durable-f
 import { hashPlatformId, loadSalt } from './hashing';
 import { acquireLock } from '../core/lock';
 import type { Lock } from '../core/lock';
-import type { ExchangeFilter, ModerationChange, PreferenceScope, Preferences, Store } from '../core/store';
+import {
+  SubscriptionLimitError,
+  type ExchangeFilter,
+  type ModerationChange,
+  type NewSubscription,
+  type PreferenceScope,
+  type Preferences,
+  type Store,
+  type Subscription,
+  type SubscriptionFilter,
+  type SubscriptionLimits,
+} from '../core/store';
 
 export { CorruptFileError } from '../core/durable-file';
 export { StoreLockedError } from '../core/lock';
 
 export interface StoreOptions {
-  /** The data folder: `store.lock`, `.salt`, `preferences.json`, `exchanges/000001.json` … */
+  /** The data folder: `store.lock`, `.salt`, `preferences.json`, `subscriptions.json`, `exchanges/000001.json` … */
   dir: string;
   /** Secret for hashing platform ids; by default the one in `<dir>/.salt`, generated on first open. */
   salt?: string | null;
@@ -83,12 +94,19 @@ interface PreferencesData {
   channel: Record<string, Preferences>;
 }
 
+interface SubscriptionsData {
+  /** The number in the next subscription's id: ids are never reused. */
+  next: number;
+  subscriptions: Subscription[];
+}
+
 type Counts = Record<ModerationStatus, number>;
 
 /** Where each file lives and how it is read and written. */
 class Layout {
   readonly exchangesDir: string;
   readonly preferencesFile: string;
+  readonly subscriptionsFile: string;
 
   constructor(
     readonly dir: string,
@@ -96,6 +114,7 @@ class Layout {
   ) {
     this.exchangesDir = join(dir, 'exchanges');
     this.preferencesFile = join(dir, 'preferences.json');
+    this.subscriptionsFile = join(dir, 'subscriptions.json');
   }
 
   chunkDb(chunk: number): Low<ChunkData> {
@@ -115,6 +134,19 @@ class Layout {
       fsync: this.fsync,
     });
     return new Low(adapter, { user: {}, channel: {} });
+  }
+
+  subscriptionsDb(): Low<SubscriptionsData> {
+    const adapter = new DurableFile<SubscriptionsData>(this.subscriptionsFile, {
+      parse: parseSubscriptions,
+      serialize: (data) => `${JSON.stringify(data, null, 2)}\n`,
+      fsync: this.fsync,
+    });
+    return new Low(adapter, { next: 1, subscriptions: [] });
+  }
+
+  async readSubscriptions(): Promise<SubscriptionsData> {
+    return (await this.subscriptionsDb().adapter.read()) ?? { next: 1, subscriptions: [] };
   }
 
   /** Chunk numbers on disk, ascending. */
@@ -186,6 +218,7 @@ class LowdbStore implements Store {
   readonly #pending = new Set<Promise<unknown>>();
   #open: Chunk | null = null;
   #preferences: BatchedWriter<PreferencesData> | null = null;
+  #subscriptions: BatchedWriter<SubscriptionsData> | null = null;
   #closing: Promise<void> | null = null;
 
   constructor(layout: Layout, salt: string, chunkSize: number, lock: Lock | null) {
@@ -195,7 +228,7 @@ class LowdbStore implements Store {
     this.#lock = lock;
   }
 
-  /** Writer only: reads the open (last) chunk and the preferences. */
+  /** Writer only: reads the open (last) chunk, the preferences and the subscriptions. */
   async load(): Promise<void> {
     this.#chunkNumbers.push(...(await this.#layout.chunkNumbers()));
     if (this.#chunkNumbers.length === 0) this.#chunkNumbers.push(1);
@@ -205,6 +238,12 @@ class LowdbStore implements Store {
     this.#preferences = new BatchedWriter(preferences, (data) => ({
       user: { ...data.user },
       channel: { ...data.channel },
+    }));
+    const subscriptions = this.#layout.subscriptionsDb();
+    await subscriptions.read();
+    this.#subscriptions = new BatchedWriter(subscriptions, (data) => ({
+      next: data.next,
+      subscriptions: [...data.subscriptions],
     }));
   }
 
@@ -318,11 +357,71 @@ class LowdbStore implements Store {
     });
   }
 
+  async subscriptions(filter: SubscriptionFilter = {}): Promise<Subscription[]> {
+    this.#assertOpen();
+    const data = this.#subscriptions ? this.#subscriptions.db.data : await this.#layout.readSubscriptions();
+    const owner = filter.ownerId === undefined ? undefined : this.#ownerHash(filter.platform, filter.ownerId);
+    return data.subscriptions
+      .filter(
+        (subscription) =>
+          (filter.platform === undefined || subscription.platform === filter.platform) &&
+          (filter.channelId === undefined || subscription.channelId === filter.channelId) &&
+          (owner === undefined || subscription.owner === owner),
+      )
+      .map((subscription) => ({ ...subscription }));
+  }
+
+  subscribe(input: NewSubscription, limits: SubscriptionLimits): Promise<Subscription> {
+    return this.#track(async () => {
+      const writer = this.#writable(this.#subscriptions);
+      const { ownerId, ...fields } = input;
+      const owner = this.#ownerHash(input.platform, ownerId);
+      return writer.apply((draft) => {
+        const same = (key: 'channelId' | 'owner', value: string) =>
+          draft.subscriptions.filter((s) => s.platform === input.platform && s[key] === value).length;
+        if (same('channelId', input.channelId) >= limits.perChannel) throw new SubscriptionLimitError('perChannel');
+        if (same('owner', owner) >= limits.perOwner) throw new SubscriptionLimitError('perOwner');
+        const subscription: Subscription = {
+          ...fields,
+          id: `f${draft.next}`,
+          owner,
+          createdAt: new Date().toISOString(),
+          lastDay: null,
+        };
+        draft.next += 1;
+        draft.subscriptions.push(subscription);
+        return { ...subscription };
+      });
+    });
+  }
+
+  unsubscribe(id: string): Promise<Subscription | undefined> {
+    return this.#track(async () => {
+      const writer = this.#writable(this.#subscriptions);
+      if (!writer.db.data.subscriptions.some((s) => s.id === id)) return undefined;
+      return writer.apply((draft) => {
+        const index = draft.subscriptions.findIndex((s) => s.id === id);
+        return index < 0 ? undefined : draft.subscriptions.splice(index, 1)[0];
+      });
+    });
+  }
+
+  markForecastDay(id: string, day: string): Promise<void> {
+    return this.#track(async () => {
+      const writer = this.#writable(this.#subscriptions);
+      await writer.apply((draft) => {
+        const index = draft.subscriptions.findIndex((s) => s.id === id);
+        if (index >= 0) draft.subscriptions[index] = { ...draft.subscriptions[index], lastDay: day };
+      });
+    });
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.allSettled(this.#pending);
       await Promise.allSettled([...this.#chunks.values()].map(async (entry) => (await entry.loaded).writer.idle()));
       await this.#preferences?.idle();
+      await this.#subscriptions?.idle();
       await this.#lock?.release();
     })();
     return this.#closing;
@@ -380,6 +479,11 @@ class LowdbStore implements Store {
     if (scope !== 'user' && scope !== 'channel')
       throw new Error(`preference scope is 'user' or 'channel', not ${JSON.stringify(scope)}`);
     if (!platform || !id) throw new Error('preferences need a platform and an id');
+    return hashPlatformId(this.#salt, platform, id);
+  }
+
+  #ownerHash(platform: string | undefined, id: string): string {
+    if (!platform || !id) throw new Error('a subscriber needs a platform and an id');
     return hashPlatformId(this.#salt, platform, id);
   }
 
@@ -514,6 +618,13 @@ function parsePreferences(text: string): PreferencesData {
   if (!isObject(data) || !isObject(data.user) || !isObject(data.channel))
     throw new Error('expected {"user": {...}, "channel": {...}}');
   return data as unknown as PreferencesData;
+}
+
+function parseSubscriptions(text: string): SubscriptionsData {
+  const data: unknown = JSON.parse(text);
+  if (!isObject(data) || !Number.isInteger(data.next) || !Array.isArray(data.subscriptions))
+    throw new Error('expected {"next": <number>, "subscriptions": [...]}');
+  return data as unknown as SubscriptionsData;
 }
 
 const PREFERENCE_CHECKS: { [K in keyof Required<Preferences>]: (value: unknown) => boolean } = {

@@ -25,3 +25,12 @@ export function fixedOffsetZone(offsetSeconds: number): string {
 export function localIso(unixSeconds: number, offsetSeconds: number): string {
   return new Date((unixSeconds + offsetSeconds) * 1000).toISOString().slice(0, 16);
 }
+
+/** The wall-clock time "YYYY-MM-DDTHH:MM" of a place's zone (IANA, or fixedOffsetZone's "UTC+05:30") at an instant. */
+export function wallClock(timeZone: string, at: Date): string {
+  const fixed = /^UTC([+-])(\d{2}):(\d{2})$/.exec(timeZone);
+  const offset = fixed
+    ? (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 3600 + Number(fixed[3]) * 60)
+    : (zoneOffsetSeconds(timeZone, at) ?? 0);
+  return localIso(Math.floor(at.getTime() / 1000), offset);
+}

@@ -220,6 +220,24 @@ describe('answering', () => {
     expect(chart.description).toMatch(/^Forecast chart for Tokyo, JP/);
   });
 
+  test('/subscribe in a channel is for moderators; its forecast is posted there, an embed like any answer', async () => {
+    const refused = await finalReply(discord.slash(member, 'subscribe', { place: 'Tokyo' }));
+    expect(refused.content).toMatch(/^Only moderators can subscribe a channel/);
+    const made = await finalReply(
+      discord.slash(moderator, 'subscribe', { place: 'Tokyo', time: '06:30', days: 'weekdays' }),
+    );
+    const id = /^Subscribed — (f\d+): Tokyo, JP at 06:30 Asia\/Tokyo time, on weekdays\./.exec(made.content)?.[1];
+    expect(id).toBeDefined();
+    const [subscription] = (await bot.store.subscriptions({ platform: 'discord' })).filter((s) => s.id === id);
+    expect(subscription.channelId).toBe(discord.channelId);
+    const before = botMessages().length;
+    await adapter.post(subscription.channelId, await bot.assistant.forecast(subscription));
+    const posted = botMessages().slice(before);
+    expect(posted).toHaveLength(1);
+    expect(posted[0].embeds[0].title).toMatch(/Tokyo, JP/);
+    expect(posted[0].content).toContain(`/unsubscribe ${id} stops it`);
+  });
+
   test('settings commands answer privately and map their options, scope included', async () => {
     const mine = discord.slash(member, 'units', { system: 'f' });
     expect((await finalReply(mine)).content).toMatch(/°F, mph and inches/);

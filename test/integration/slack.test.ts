@@ -220,6 +220,24 @@ describe('Slack in Socket Mode', () => {
     );
   });
 
+  test('/subscribe in a direct message, for anyone; its forecast is posted into that conversation', async () => {
+    const { slack, bob, bot, adapter } = w;
+    const dm = slack.dm(bob);
+    await slack.slashCommand(bob, dm, '/subscribe', 'Tokyo at 7am weekdays');
+    const made = await slack.waitForResponse();
+    const id = /^Subscribed — (f\d+): Tokyo, JP at 07:00 Asia\/Tokyo time, on weekdays\./.exec(
+      String(made.body.text),
+    )?.[1];
+    expect(id).toBeDefined();
+    const [subscription] = (await bot.store.subscriptions({ platform: 'slack', channelId: dm.id })).filter(
+      (s) => s.id === id,
+    );
+    await adapter.post(subscription.channelId, await bot.assistant.forecast(subscription));
+    const posted = await slack.waitForCall('chat.postMessage', (c) => c.args.channel === dm.id);
+    expect(String(posted.args.text)).toMatch(/Tokyo, JP/);
+    expect(JSON.stringify(posted.args.blocks)).toContain(`Daily forecast ${id} · /unsubscribe ${id} stops it`);
+  });
+
   test('/weather where the bot is not a member is answered through the response URL, offering no ✅/❌', async () => {
     const { slack, alice, bob } = w;
     const elsewhere = slack.addChannel('random', false);

@@ -230,13 +230,7 @@ export function lossChart(
     `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="${COLORS.text}"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="${COLORS.text}"/>`,
     text(left + plotWidth / 2, height - 10, 'step'),
-    text(
-      16,
-      top + plotHeight / 2,
-      'loss',
-      'middle',
-      `transform="rotate(-90 16 ${(top + plotHeight / 2).toFixed(1)})"`,
-    ),
+    text(16, top + plotHeight / 2, 'loss', 'middle', `transform="rotate(-90 16 ${(top + plotHeight / 2).toFixed(1)})"`),
     train.length > 0
       ? `<polyline fill="none" stroke="${COLORS.train}" stroke-width="1.5" points="${train.map(point).join(' ')}"/>`
       : '',

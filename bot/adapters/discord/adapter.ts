@@ -156,8 +156,8 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     inFlight.add(done);
   }
 
-  function incoming(author: Author, channelId: string, text: string): IncomingMessage {
-    return { platform: PLATFORM, channelId, author, text };
+  function incoming(author: Author, channelId: string, text: string, direct: boolean): IncomingMessage {
+    return { platform: PLATFORM, channelId, author, text, direct };
   }
 
   async function authorIn(guild: Guild | null, channelId: string, user: User): Promise<Author> {
@@ -278,7 +278,9 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     const stopTyping = keepTyping(message.channel);
     let reply: Reply;
     try {
-      reply = await assistant.handle(incoming(author, message.channelId, text), { onProgress: showProgress });
+      reply = await assistant.handle(incoming(author, message.channelId, text, message.guild === null), {
+        onProgress: showProgress,
+      });
     } catch (error) {
       log.error('discord: answering a message failed', { error });
       reply = { kind: 'error', text: SORRY };
@@ -308,7 +310,10 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     const user = reactor.partial ? await reactor.fetch() : reactor;
     const author = await authorIn(message.guild, message.channelId, user);
     const invocation: CommandInvocation = { name: command, options: { exchange: exchangeId } };
-    const reply = await assistant.command(incoming(author, message.channelId, invocationText(invocation)), invocation);
+    const reply = await assistant.command(
+      incoming(author, message.channelId, invocationText(invocation), message.guild === null),
+      invocation,
+    );
     // Anyone may react; only a moderator's reaction counts. The assistant refused the rest, silently here.
     if (reply.kind !== 'command') {
       log.debug('discord: reaction not acted on', { exchange: exchangeId, reply: reply.kind });
@@ -331,7 +336,7 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
       onProgress: (text) => queue(() => put({ content: clip(text, DISCORD_LIMITS.content), embeds: [] })),
     };
     const author = await interactionAuthor(interaction);
-    const message = incoming(author, interaction.channelId, invocationText(invocation));
+    const message = incoming(author, interaction.channelId, invocationText(invocation), interaction.guildId === null);
     const reply = await assistant.command(message, invocation, options);
     await queue(async () => {
       const sent = await put(renderReply(reply));
@@ -406,7 +411,12 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
     }
     const channelId = interaction.channelId ?? interaction.user.id;
     const reply = await assistant.command(
-      incoming(await interactionAuthor(interaction), channelId, invocationText(invocation)),
+      incoming(
+        await interactionAuthor(interaction),
+        channelId,
+        invocationText(invocation),
+        interaction.guildId === null,
+      ),
       invocation,
     );
     const saved = savedCorrection(reply);
@@ -495,6 +505,11 @@ export function createDiscordAdapter(assistant: Assistant, config: DiscordConfig
       await Promise.race([Promise.allSettled(inFlight), delay(STOP_GRACE_MS, undefined, { ref: false })]);
       await client.destroy();
       log.info('discord: disconnected');
+    },
+    async post(channelId, reply) {
+      const channel = await client.channels.fetch(channelId);
+      if (!channel?.isSendable()) throw new Error(`cannot post in channel ${channelId}`);
+      await channel.send(renderReply(reply));
     },
   };
 }

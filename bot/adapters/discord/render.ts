@@ -64,16 +64,21 @@ export interface DiscordMessageBody {
 }
 
 /**
- * Plain text, or an embed when the reply carries a weather report. Both keys are always set, so an edit replaces both;
- * a picture the reply carries is attached.
+ * Plain text, or an embed when the reply carries a weather report (its note as the text). Both keys are always set, so
+ * an edit replaces both; a picture the reply carries is attached.
  */
 export function renderReply(reply: Reply): DiscordMessageBody {
   const files = reply.image
     ? { files: [{ attachment: Buffer.from(reply.image.png), name: reply.image.name, description: reply.image.alt }] }
     : {};
   if (!reply.facts || !reply.report)
-    return { content: clip(reply.text || '…', DISCORD_LIMITS.content), embeds: [], ...files };
-  return { content: '', embeds: [weatherEmbed(reply.text, reply.facts, reply.report, reply.exchangeId)], ...files };
+    return {
+      content: clip([reply.text || '…', reply.note].filter(Boolean).join('\n'), DISCORD_LIMITS.content),
+      embeds: [],
+      ...files,
+    };
+  const embeds = [weatherEmbed(reply.text, reply.facts, reply.report, reply.exchangeId)];
+  return { content: reply.note ?? '', embeds, ...files };
 }
 
 function weatherEmbed(

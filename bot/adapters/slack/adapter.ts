@@ -232,6 +232,7 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
         channelId: incoming.channel,
         author: await authorOf(incoming.user),
         text: plainText(incoming.text, context.botUserId),
+        direct: isDirectMessage(incoming.channel),
       };
       const answer = replyMessage(client, destination);
       const reply = await assistant.handle(message, { onProgress: answer.report });
@@ -289,6 +290,7 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
         channelId: command.channel_id,
         author: await authorOf(command.user_id, command.user_name),
         text: invoked,
+        direct: isDirectMessage(command.channel_id),
       };
       const answer = replyMessage(client, { channel: command.channel_id });
       const reply = await assistant.command(
@@ -340,6 +342,7 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
         channelId: channel,
         author: await authorOf(event.user),
         text: `:${event.reaction}:`,
+        direct: isDirectMessage(channel),
       };
       const reply = await assistant.command(message, { name: verdict, options: { exchange: exchangeId } });
       // Anyone may add the emoji; a reaction from someone who may not moderate stays just a reaction.
@@ -409,6 +412,7 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
         channelId: target.channel,
         author: await authorOf(user.id, user.name),
         text: CORRECT_ACTION,
+        direct: isDirectMessage(target.channel),
       };
       return await assistant.command(message, {
         name: 'correct',
@@ -487,6 +491,11 @@ export function createSlackAdapter(assistant: Assistant, config: SlackConfig, lo
       if (receiver instanceof SocketModeReceiver) await receiver.client.disconnect();
       else if (eventsUrl) await app.stop();
       eventsUrl = null;
+    },
+    async post(channelId, reply) {
+      const answer = replyMessage(app.client, { channel: channelId });
+      await answer.finish(renderReply(reply));
+      if (reply.image) await answer.share(reply.image);
     },
   };
 }

@@ -165,7 +165,7 @@ export function renderReply(reply: Reply, options: RenderOptions = {}): SlackMes
   blocks.push({ type: 'section', text: mrkdwn(clip(text, SECTION_TEXT_MAX)) });
   if (reply.facts && reply.report) blocks.push(...weatherSections(reply.facts, reply.report));
 
-  const notes: string[] = [];
+  const notes: string[] = reply.note ? [escapeText(reply.note)] : [];
   if (reply.report) notes.push(`Weather data by ${PROVIDER_NAMES[reply.report.provider]}`);
   if (reply.exchangeId) notes.push(`exchange ${reply.exchangeId}`, moderationNote(options.reactions ?? true));
   if (notes.length) blocks.push({ type: 'context', elements: [mrkdwn(notes.join(' · '))] });

@@ -1,0 +1,141 @@
+import { placeLabel } from '../answers/facts';
+import { hasRole, type IncomingMessage } from '../chat/message';
+import { SubscriptionLimitError, type ForecastDays, type Subscription, type SubscriptionLimits } from '../core/store';
+import { defineCommand } from './command';
+import { findPlace, PLACE_DESCRIPTION } from './place';
+
+/** Enough for a team's cities, few enough that a channel is not flooded every morning. */
+export const SUBSCRIPTION_LIMITS: SubscriptionLimits = { perChannel: 5, perOwner: 5 };
+const DEFAULT_TIME = '07:00';
+
+/** "7", "7am", "07:30", "7:30 pm", "19:30" -> "HH:MM"; null when it is no time of day. */
+export function parseClockTime(text: string): string | null {
+  const match = /^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$/i.exec(text.trim());
+  if (!match) return null;
+  let hour = Number(match[1]);
+  const minute = Number(match[2] ?? 0);
+  const half = match[3]?.toLowerCase();
+  if (half && (hour < 1 || hour > 12)) return null;
+  if (half === 'pm' && hour < 12) hour += 12;
+  if (half === 'am' && hour === 12) hour = 0;
+  if (hour > 23 || minute > 59) return null;
+  return `${String(hour).padStart(2, '0')}:${String(match[2] ?? '00').padStart(2, '0')}`;
+}
+
+/** "Berlin at 7:30 weekdays" -> the place, and the time and days typed after it. */
+function splitSchedule(typed: string): { place: string; time?: string; days?: ForecastDays } {
+  const match = /^(.*?)(?:\s+(?:at\s+)?(\d{1,2}(?::\d{2})?\s*(?:am|pm)?))?(?:\s+(daily|weekdays))?$/i.exec(
+    typed.trim(),
+  )!;
+  return {
+    place: match[1],
+    ...(match[2] && { time: match[2] }),
+    ...(match[3] && { days: match[3].toLowerCase() as ForecastDays }),
+  };
+}
+
+const describe = (s: Subscription) =>
+  `${s.id}: ${s.placeLabel} at ${s.time} ${s.timezone} time, ${s.days === 'daily' ? 'every day' : 'on weekdays'}`;
+
+/** Where a subscription made by this message posts: this channel or direct-message conversation. */
+const here = (message: IncomingMessage) => ({ platform: message.platform, channelId: message.channelId });
+
+export const subscribe = defineCommand({
+  name: 'subscribe',
+  usage: '/subscribe <place> [at 07:30] [daily|weekdays]',
+  summary: "the day's forecast posted here every morning, at the place's local time (in a channel: moderators)",
+  description: "Post the day's forecast for a place here every morning",
+  permission: 'everyone',
+  options: [
+    { name: 'place', type: 'string', description: PLACE_DESCRIPTION, required: true, maxLength: 100 },
+    { name: 'time', type: 'string', description: "the place's local time, e.g. 07:30 (default 07:00)", maxLength: 8 },
+    {
+      name: 'days',
+      type: 'choice',
+      description: 'every day (default) or Monday to Friday',
+      choices: [{ value: 'daily' }, { value: 'weekdays', aliases: ['weekday', 'workdays'] }],
+    },
+  ],
+  hint: 'Tell me the place, e.g. /subscribe Berlin at 07:30 weekdays.',
+  async run({ options, message, services }) {
+    if (!message.direct && !hasRole(message.author, 'moderator')) {
+      return {
+        kind: 'refused',
+        text: 'Only moderators can subscribe a channel. Send me /subscribe in a direct message to get it yourself.',
+      };
+    }
+    const typed = splitSchedule(options.place);
+    const time = parseClockTime(options.time ?? typed.time ?? DEFAULT_TIME);
+    if (time === null)
+      return { kind: 'error', text: `“${options.time ?? typed.time}” is not a time of day: try 07:30 or 7am.` };
+    const found = await findPlace(services.places, typed.place);
+    if (found.reply) return found.reply;
+    const scope = message.direct ? { scope: 'user' as const, id: message.author.id } : null;
+    const preferences = scope
+      ? await services.preferences.getPreferences(scope.scope, message.platform, scope.id)
+      : await services.preferences.getPreferences('channel', message.platform, message.channelId);
+    try {
+      const subscription = await services.subscriptions.subscribe(
+        {
+          ...here(message),
+          direct: message.direct === true,
+          ownerId: message.author.id,
+          place: typed.place,
+          placeLabel: placeLabel(found.place),
+          timezone: found.place.timezone,
+          time,
+          days: options.days ?? typed.days ?? 'daily',
+          units: preferences.units ?? null,
+        },
+        SUBSCRIPTION_LIMITS,
+      );
+      return {
+        kind: 'command',
+        text: `Subscribed — ${describe(subscription)}. /unsubscribe ${subscription.id} stops it.`,
+      };
+    } catch (error) {
+      if (!(error instanceof SubscriptionLimitError)) throw error;
+      const text =
+        error.limit === 'perChannel'
+          ? `This channel already has ${SUBSCRIPTION_LIMITS.perChannel} forecasts: /unsubscribe one first.`
+          : `You already have ${SUBSCRIPTION_LIMITS.perOwner} forecasts: /unsubscribe one first.`;
+      return { kind: 'error', text };
+    }
+  },
+});
+
+export const subscriptions = defineCommand({
+  name: 'subscriptions',
+  usage: '/subscriptions',
+  summary: 'the forecasts posted here every morning',
+  description: 'List the forecasts posted here every morning',
+  permission: 'everyone',
+  options: [],
+  async run({ message, services }) {
+    const listed = await services.subscriptions.subscriptions(here(message));
+    if (listed.length === 0) return { kind: 'command', text: 'No forecasts are posted here. Try /subscribe Berlin.' };
+    return { kind: 'command', text: ['Forecasts posted here:', ...listed.map((s) => `• ${describe(s)}`)].join('\n') };
+  },
+});
+
+export const unsubscribe = defineCommand({
+  name: 'unsubscribe',
+  usage: '/unsubscribe <id>',
+  summary: 'stop a forecast (its id is in /subscriptions)',
+  description: 'Stop a forecast posted every morning',
+  permission: 'everyone',
+  options: [{ name: 'id', type: 'string', description: 'its id, e.g. f3', required: true, pattern: /^f\d+$/i }],
+  hint: 'Which forecast? /subscriptions lists their ids (f1, f2 …).',
+  async run({ options, message, services }) {
+    const id = options.id.toLowerCase();
+    const [subscription] = (await services.subscriptions.subscriptions(here(message))).filter((s) => s.id === id);
+    if (!subscription) return { kind: 'error', text: `No forecast ${id} is posted here: /subscriptions lists them.` };
+    const mine = (await services.subscriptions.subscriptions({ ...here(message), ownerId: message.author.id })).some(
+      (s) => s.id === id,
+    );
+    if (!mine && !hasRole(message.author, 'moderator'))
+      return { kind: 'refused', text: 'Only whoever subscribed, or a moderator, can stop that forecast.' };
+    await services.subscriptions.unsubscribe(id);
+    return { kind: 'command', text: `Stopped ${describe(subscription)}.` };
+  },
+});

@@ -1,0 +1,96 @@
+/**
+ * The forecasts /subscribe asked for, each posted at its time on its place's wall clock. A tick every minute
+ * (node-cron) finds those due. A day is marked in the store before its forecast is posted, so none is posted twice,
+ * a crash between the two included (that day's post is then lost, not doubled); one missed while the bot was down is
+ * posted late within LATE_WINDOW_MINUTES, and skipped after that.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Reply } from './chat/message';
+import type { Logger } from './core/log';
+import type { Store, Subscription } from './core/store';
+import { wallClock } from './weather/time';
+
+export const LATE_WINDOW_MINUTES = 120;
+
+/** Posts a reply where a subscription asked; each platform's adapter has one. */
+export type PostForecast = (subscription: Subscription, reply: Reply) => Promise<void>;
+
+export interface ForecastScheduleOptions {
+  store: Pick<Store, 'subscriptions' | 'markForecastDay'>;
+  /** The reply a subscription posts (Assistant.forecast). */
+  forecast: (subscription: Subscription) => Promise<Reply>;
+  /** By platform; a subscription of a platform not running now waits until it is (within the late window). */
+  posters: Record<string, PostForecast>;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface ForecastTick {
+  posted: string[];
+  /** Missed by more than the late window. */
+  skipped: string[];
+}
+
+/** The local day a subscription is due on at `at`, and how late it is; null when not due (or done already). */
+export function dueDay(subscription: Subscription, at: Date): { day: string; lateMinutes: number } | null {
+  const local = wallClock(subscription.timezone, at);
+  const day = local.slice(0, 10);
+  if (subscription.lastDay !== null && subscription.lastDay >= day) return null;
+  const weekday = new Date(`${day}T00:00Z`).getUTCDay();
+  if (subscription.days === 'weekdays' && (weekday === 0 || weekday === 6)) return null;
+  const minutes = (text: string) => Number(text.slice(0, 2)) * 60 + Number(text.slice(3, 5));
+  const lateMinutes = minutes(local.slice(11, 16)) - minutes(subscription.time);
+  return lateMinutes < 0 ? null : { day, lateMinutes };
+}
+
+export class ForecastSchedule {
+  readonly #options: ForecastScheduleOptions;
+  #task: ScheduledTask | null = null;
+  #ticking: Promise<ForecastTick> | null = null;
+
+  constructor(options: ForecastScheduleOptions) {
+    this.#options = options;
+  }
+
+  /** Ticks now (forecasts missed while the bot was down), then at the start of every minute. */
+  start(): void {
+    void this.tick();
+    this.#task = cron.schedule('* * * * *', () => void this.tick(), { name: 'forecasts' });
+  }
+
+  async stop(): Promise<void> {
+    await this.#task?.stop();
+    this.#task = null;
+    await this.#ticking;
+  }
+
+  /** Posts every forecast due now; a tick called while one runs waits for it instead of starting another. */
+  tick(): Promise<ForecastTick> {
+    this.#ticking ??= this.#tick().finally(() => (this.#ticking = null));
+    return this.#ticking;
+  }
+
+  async #tick(): Promise<ForecastTick> {
+    const { store, forecast, posters, log } = this.#options;
+    const at = this.#options.now?.() ?? new Date();
+    const result: ForecastTick = { posted: [], skipped: [] };
+    for (const subscription of await store.subscriptions()) {
+      const post = posters[subscription.platform] as PostForecast | undefined;
+      const due = dueDay(subscription, at);
+      if (!post || !due) continue;
+      try {
+        await store.markForecastDay(subscription.id, due.day);
+        if (due.lateMinutes > LATE_WINDOW_MINUTES) {
+          log.info('forecast skipped: missed by more than the late window', { id: subscription.id, day: due.day });
+          result.skipped.push(subscription.id);
+          continue;
+        }
+        await post(subscription, await forecast(subscription));
+        result.posted.push(subscription.id);
+      } catch (error) {
+        log.warn('a forecast could not be posted', { id: subscription.id, day: due.day, error });
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,168 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Reply } from '../../bot/chat/message';
+import type { Subscription } from '../../bot/core/store';
+import { ForecastSchedule, LATE_WINDOW_MINUTES } from '../../bot/forecasts';
+import { openStore } from '../../bot/store/lowdb-store';
+import { message, startTestBot, type TestBot } from '../helpers/bot';
+
+let bot: TestBot;
+beforeAll(async () => {
+  bot = await startTestBot();
+});
+afterAll(() => bot.stop());
+
+const moderator = { roles: ['moderator' as const], user: 'mod-1' };
+const ask = (text: string, options: Parameters<typeof message>[1] = {}) =>
+  bot.assistant.handle({ ...message(text, options), direct: options.channel?.startsWith('dm-') ?? false });
+
+/** A schedule on the bot's store and assistant at a clock the test sets; what it posted, by subscription. */
+function scheduleAt() {
+  const clock = { now: new Date() };
+  const posts: Array<{ id: string; reply: Reply }> = [];
+  const schedule = new ForecastSchedule({
+    store: bot.store,
+    forecast: (subscription) => bot.assistant.forecast(subscription),
+    posters: {
+      test: async (subscription: Subscription, reply: Reply) => void posts.push({ id: subscription.id, reply }),
+    },
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+    now: () => clock.now,
+  });
+  return {
+    posts,
+    at: (iso: string) => {
+      clock.now = new Date(iso);
+      return schedule.tick();
+    },
+  };
+}
+
+describe('/subscribe, /subscriptions, /unsubscribe', () => {
+  test('a channel is subscribed by moderators; anyone subscribes in a direct message', async () => {
+    const refused = await ask('/subscribe Berlin', { channel: 'team', user: 'member-1' });
+    expect(refused).toMatchObject({ kind: 'refused' });
+    expect(refused.text).toMatch(/^Only moderators can subscribe a channel/);
+    const channel = await ask('/subscribe Berlin at 7:30 weekdays', { ...moderator, channel: 'team' });
+    expect(channel.text).toMatch(
+      /^Subscribed — (f\d+): Berlin, DE at 07:30 Europe\/Berlin time, on weekdays\. \/unsubscribe \1 stops it\.$/,
+    );
+    const mine = await ask('/subscribe Denver, CO at 6pm', { channel: 'dm-member-1', user: 'member-1' });
+    expect(mine.text).toMatch(/: Denver, Colorado, US at 18:00 America\/Denver time, every day\./);
+    expect((await ask('/subscriptions', { channel: 'team' })).text).toMatch(
+      /^Forecasts posted here:\n• f\d+: Berlin, DE at 07:30/,
+    );
+    expect((await ask('/subscriptions', { channel: 'elsewhere' })).text).toMatch(/^No forecasts are posted here/);
+  });
+
+  test('a clear answer for a wrong time or place, and past the limit of a channel', async () => {
+    expect((await ask('/subscribe Berlin at 25:00', { ...moderator, channel: 'errors' })).text).toBe(
+      '“25:00” is not a time of day: try 07:30 or 7am.',
+    );
+    expect((await ask('/subscribe Atlantisville', { ...moderator, channel: 'errors' })).text).toMatch(/Atlantisville/);
+    for (const place of ['Hamburg', 'Dresden', 'Bremen', 'Graz', 'Bern']) {
+      expect(
+        (await ask(`/subscribe ${place}`, { roles: ['moderator'], user: `mod-${place}`, channel: 'full' })).text,
+      ).toMatch(/^Subscribed/);
+    }
+    expect((await ask('/subscribe Davos', { ...moderator, channel: 'full' })).text).toBe(
+      'This channel already has 5 forecasts: /unsubscribe one first.',
+    );
+  });
+
+  test('only whoever subscribed, or a moderator, stops a forecast', async () => {
+    const made = await ask('/subscribe Delft', { channel: 'dm-member-2', user: 'member-2' });
+    const id = /— (f\d+):/.exec(made.text)![1];
+    expect((await ask(`/unsubscribe ${id}`, { channel: 'team', user: 'member-2' })).text).toMatch(/^No forecast/);
+    expect((await ask(`/unsubscribe ${id}`, { channel: 'dm-member-2', user: 'someone-else' })).kind).toBe('refused');
+    expect((await ask(`/unsubscribe ${id}`, { channel: 'dm-member-2', user: 'member-2' })).text).toMatch(
+      new RegExp(`^Stopped ${id}: Delft`),
+    );
+    expect((await ask('/subscriptions', { channel: 'dm-member-2' })).text).toMatch(/^No forecasts/);
+  });
+});
+
+describe('the forecasts, posted on the place’s wall clock', () => {
+  test("posted at the time in the place's zone, once a day, weekdays only when asked; nothing from the grave", async () => {
+    const made = await ask('/subscribe Berlin at 07:00 weekdays', { ...moderator, channel: 'mornings' });
+    const id = /— (f\d+):/.exec(made.text)![1];
+    const { posts, at } = scheduleAt();
+    const mine = () => posts.filter((p) => p.id === id);
+    // Tuesday 8 December 2026; Berlin is UTC+1.
+    expect((await at('2026-12-08T05:59:00Z')).posted).not.toContain(id);
+    expect((await at('2026-12-08T06:00:00Z')).posted).toContain(id);
+    expect((await at('2026-12-08T06:01:00Z')).posted).not.toContain(id);
+    expect(mine()).toHaveLength(1);
+    const { reply } = mine()[0];
+    expect(reply.kind).toBe('weather');
+    expect(reply.facts?.place).toBe('Berlin, DE');
+    expect(reply.note).toBe(`Daily forecast ${id} · /unsubscribe ${id} stops it`);
+    // The next day again; Saturday and Sunday not.
+    expect((await at('2026-12-09T06:00:00Z')).posted).toContain(id);
+    expect((await at('2026-12-12T06:00:00Z')).posted).not.toContain(id);
+    expect((await at('2026-12-13T06:30:00Z')).posted).not.toContain(id);
+    expect(mine()).toHaveLength(2);
+  });
+
+  test('a post missed while the bot was down goes out late within the window, else it is skipped; never twice', async () => {
+    const early = /— (f\d+):/.exec(
+      (await ask('/subscribe Denver at 06:00', { ...moderator, channel: 'late' })).text,
+    )![1];
+    const earlier = /— (f\d+):/.exec(
+      (await ask('/subscribe Austin at 05:00', { ...moderator, channel: 'late' })).text,
+    )![1];
+    // 07:30 in Denver (UTC-7): 90 minutes late for one, 150 for the other.
+    expect(LATE_WINDOW_MINUTES).toBe(120);
+    const first = scheduleAt();
+    const ticked = await first.at('2026-12-10T14:30:00Z');
+    expect(ticked.posted).toContain(early);
+    expect(ticked.skipped).not.toContain(early);
+    // Austin is UTC-6: 08:30 there, 210 minutes late.
+    expect(ticked.skipped).toContain(earlier);
+    // A restart: the same store read again by a new schedule posts nothing more that day.
+    const second = scheduleAt();
+    const again = await second.at('2026-12-10T14:31:00Z');
+    expect([...again.posted, ...again.skipped]).not.toContain(early);
+    expect([...again.posted, ...again.skipped]).not.toContain(earlier);
+  });
+});
+
+test('subscriptions are durable: another store opened on the folder reads them, with the days handled', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'subscriptions-'));
+  try {
+    const limits = { perChannel: 5, perOwner: 5 };
+    const first = await openStore({ dir, fsync: true });
+    const made = await first.subscribe(
+      {
+        platform: 'discord',
+        channelId: '123',
+        direct: false,
+        ownerId: 'user-1',
+        place: 'Berlin',
+        placeLabel: 'Berlin, DE',
+        timezone: 'Europe/Berlin',
+        time: '07:00',
+        days: 'daily',
+        units: null,
+      },
+      limits,
+    );
+    await first.markForecastDay(made.id, '2026-12-08');
+    await first.close();
+    const second = await openStore({ dir, fsync: true });
+    expect(await second.subscriptions({ platform: 'discord', ownerId: 'user-1' })).toEqual([
+      { ...made, lastDay: '2026-12-08' },
+    ]);
+    expect(made.owner).not.toContain('user-1');
+    expect(await second.subscriptions({ platform: 'discord', ownerId: 'user-2' })).toEqual([]);
+    expect((await second.unsubscribe(made.id))?.id).toBe(made.id);
+    expect(await second.unsubscribe(made.id)).toBeUndefined();
+    // Ids are never reused.
+    const next = await second.subscribe({ ...made, ownerId: 'user-1' }, limits);
+    expect(next.id).not.toBe(made.id);
+    await second.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,24 +1,31 @@
 /**
- * The forecasts /subscribe asked for, each posted at its time on its place's wall clock. A tick every minute
- * (node-cron) finds those due. A day is marked in the store before its forecast is posted, so none is posted twice,
- * a crash between the two included (that day's post is then lost, not doubled); one missed while the bot was down is
- * posted late within LATE_WINDOW_MINUTES, and skipped after that.
+ * The forecasts /subscribe asked for, each posted at its time on its place's wall clock, and the severe-weather alerts
+ * of the places whose alerts are on. A tick every minute (node-cron) finds the forecasts due; alerts are asked for
+ * every ALERTS_EVERY_MINUTES, once per place. A day (an alert) is marked in the store before it is posted, so none is
+ * posted twice, a crash between the two included (that post is then lost, not doubled); a forecast missed while the
+ * bot was down is posted late within LATE_WINDOW_MINUTES, and skipped after that.
  */
 import cron, { type ScheduledTask } from 'node-cron';
+import { alertReply } from './answers/alerts';
 import type { Reply } from './chat/message';
+import type { WeatherAlert } from './core/domain';
 import type { Logger } from './core/log';
 import type { Store, Subscription } from './core/store';
 import { wallClock } from './weather/time';
 
 export const LATE_WINDOW_MINUTES = 120;
+/** Warnings are issued hours ahead; asking every few minutes would spend a metered API for nothing. */
+export const ALERTS_EVERY_MINUTES = 10;
 
 /** Posts a reply where a subscription asked; each platform's adapter has one. */
 export type PostForecast = (subscription: Subscription, reply: Reply) => Promise<void>;
 
 export interface ForecastScheduleOptions {
-  store: Pick<Store, 'subscriptions' | 'markForecastDay'>;
+  store: Pick<Store, 'subscriptions' | 'markForecastDay' | 'markAlertSeen'>;
   /** The reply a subscription posts (Assistant.forecast). */
   forecast: (subscription: Subscription) => Promise<Reply>;
+  /** The alerts issued now at a subscription's place (Assistant.alerts); none are looked for without it. */
+  alerts?: (subscription: Subscription) => Promise<WeatherAlert[]>;
   /** By platform; a subscription of a platform not running now waits until it is (within the late window). */
   posters: Record<string, PostForecast>;
   log: Logger;
@@ -29,6 +36,8 @@ export interface ForecastTick {
   posted: string[];
   /** Missed by more than the late window. */
   skipped: string[];
+  /** "<subscription id> <alert id>" of each alert posted. */
+  alerts: string[];
 }
 
 /** The local day a subscription is due on at `at`, and how late it is; null when not due (or done already). */
@@ -47,6 +56,8 @@ export class ForecastSchedule {
   readonly #options: ForecastScheduleOptions;
   #task: ScheduledTask | null = null;
   #ticking: Promise<ForecastTick> | null = null;
+  /** When alerts were last asked for (ms); they are asked for at the first tick. */
+  #alertsAskedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: ForecastScheduleOptions) {
     this.#options = options;
@@ -73,8 +84,9 @@ export class ForecastSchedule {
   async #tick(): Promise<ForecastTick> {
     const { store, forecast, posters, log } = this.#options;
     const at = this.#options.now?.() ?? new Date();
-    const result: ForecastTick = { posted: [], skipped: [] };
-    for (const subscription of await store.subscriptions()) {
+    const result: ForecastTick = { posted: [], skipped: [], alerts: [] };
+    const subscriptions = await store.subscriptions();
+    for (const subscription of subscriptions) {
       const post = posters[subscription.platform] as PostForecast | undefined;
       const due = dueDay(subscription, at);
       if (!post || !due) continue;
@@ -91,6 +103,40 @@ export class ForecastSchedule {
         log.warn('a forecast could not be posted', { id: subscription.id, day: due.day, error });
       }
     }
+    if (at.getTime() - this.#alertsAskedAt >= ALERTS_EVERY_MINUTES * 60_000) {
+      this.#alertsAskedAt = at.getTime();
+      result.alerts = await this.#postAlerts(
+        subscriptions.filter((s) => s.alerts),
+        at,
+      );
+    }
     return result;
+  }
+
+  /** Posts each alert in force at a subscribed place that its subscription has not posted yet. */
+  async #postAlerts(subscriptions: Subscription[], at: Date): Promise<string[]> {
+    const { store, alerts, posters, log } = this.#options;
+    if (!alerts) return [];
+    const posted: string[] = [];
+    const byPlace = new Map<string, Promise<WeatherAlert[]>>();
+    for (const subscription of subscriptions) {
+      const post = posters[subscription.platform] as PostForecast | undefined;
+      if (!post) continue;
+      const place = subscription.place.trim().toLowerCase();
+      if (!byPlace.has(place)) byPlace.set(place, alerts(subscription));
+      try {
+        const fresh = (await byPlace.get(place)!).filter(
+          (alert) => Date.parse(alert.end) > at.getTime() && !subscription.alertsSeen.includes(alert.id),
+        );
+        for (const alert of fresh) {
+          await store.markAlertSeen(subscription.id, alert.id);
+          await post(subscription, alertReply(alert, subscription));
+          posted.push(`${subscription.id} ${alert.id}`);
+        }
+      } catch (error) {
+        log.warn('alerts could not be looked up or posted', { id: subscription.id, error });
+      }
+    }
+    return posted;
   }
 }

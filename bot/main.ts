@@ -59,6 +59,7 @@ async function main(): Promise<void> {
   const forecasts = new ForecastSchedule({
     store: app.store,
     forecast: (subscription) => app.assistant.forecast(subscription),
+    alerts: (subscription) => app.assistant.alerts(subscription),
     posters,
     log,
   });

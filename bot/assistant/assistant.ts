@@ -16,6 +16,7 @@ import type {
   TemperatureUnit,
   Understanding,
   UnitSystem,
+  WeatherAlert,
   WeatherFacts,
   WeatherQuery,
   WeatherReport,
@@ -35,6 +36,9 @@ import { RateLimiter } from './rate-limit';
 export interface WeatherLookup {
   resolvePlace(location: string, region: string | null): Promise<Place>;
   forecast(place: Place, units: UnitSystem): Promise<WeatherReport>;
+  /** Whether the provider issues severe-weather alerts. */
+  readonly hasAlerts: boolean;
+  alerts(place: Place): Promise<WeatherAlert[]>;
 }
 
 /** The language model as the assistant uses it: the active one, and the limits of each generation. */
@@ -130,6 +134,7 @@ export class Assistant {
       exchanges: options.store,
       lastExchange: (platform, channelId) => this.lastExchangeByChannel.get(`${platform}:${channelId}`),
       weather: {
+        hasAlerts: options.weather.hasAlerts,
         ask: (message, text) => this.answer(message, text),
         understand: (text) => this.lessons.read(text),
         answer: (message, question, query) => this.answerWeather(message, question, query, 'command'),
@@ -252,6 +257,12 @@ export class Assistant {
     if (found.kind !== 'weather') return { kind: found.kind, text: found.text };
     const note = `Daily forecast ${subscription.id} · /unsubscribe ${subscription.id} stops it`;
     return { kind: 'weather', text: renderAnswer(found.facts), note, report: found.report, facts: found.facts };
+  }
+
+  /** Alerts issued for a subscription's place now; none where the provider has no alerts service. */
+  async alerts(subscription: Subscription): Promise<WeatherAlert[]> {
+    const { location, region } = splitPlace(subscription.place);
+    return this.weather.alerts(await this.weather.resolvePlace(location, region));
   }
 
   private withModel<T>(work: (model: HeldModel | null) => Promise<T>): Promise<T> {

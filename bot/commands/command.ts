@@ -10,6 +10,8 @@ export type Permission = 'everyone' | Role;
 
 /** The assistant's weather answers, for /weather; each is captured like any other answer. */
 export interface WeatherAnswers {
+  /** Whether the weather provider issues severe-weather alerts (OpenWeather; Open-Meteo has none). */
+  hasAlerts: boolean;
   /** Answers text as a chat message is answered. */
   ask(message: IncomingMessage, text: string): Promise<Reply>;
   /** The rules' reading of a text. */
@@ -25,7 +27,7 @@ export interface CommandServices {
   /** Where /units and /setlocation save a user's or a channel's choice; /subscribe reads them. */
   preferences: Pick<Store, 'getPreferences' | 'setPreferences'>;
   /** The forecasts /subscribe asks to be posted every day. */
-  subscriptions: Pick<Store, 'subscriptions' | 'subscribe' | 'unsubscribe'>;
+  subscriptions: Pick<Store, 'subscriptions' | 'subscribe' | 'unsubscribe' | 'setSubscriptionAlerts'>;
   /** Finds a place as someone typed it, for /setlocation to check before saving. */
   places: { resolvePlace(location: string, region: string | null): Promise<Place> };
   /** The captured exchanges: moderated by /approve, /reject and /correct, counted by /dataset. */

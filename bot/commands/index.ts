@@ -10,7 +10,7 @@ import { approve, correct, forget, reject, undo } from './moderation';
 import { checkOptions, parseOptions } from './options';
 import { setlocation, units } from './preferences';
 import { retrain } from './retrain';
-import { subscribe, subscriptions, unsubscribe } from './subscriptions';
+import { alerts, subscribe, subscriptions, unsubscribe } from './subscriptions';
 import { weather } from './weather';
 
 export { invocationText, mayRun } from './command';
@@ -25,6 +25,7 @@ export const commands: readonly Command[] = [
   subscribe,
   subscriptions,
   unsubscribe,
+  alerts,
   units,
   setlocation,
   retrain,

@@ -2,7 +2,7 @@ import { placeLabel } from '../answers/facts';
 import { hasRole, type IncomingMessage } from '../chat/message';
 import { SubscriptionLimitError, type ForecastDays, type Subscription, type SubscriptionLimits } from '../core/store';
 import { defineCommand } from './command';
-import { findPlace, PLACE_DESCRIPTION } from './place';
+import { PLACE_DESCRIPTION, splitPlace } from './place';
 
 /** Enough for a team's cities, few enough that a channel is not flooded every morning. */
 export const SUBSCRIPTION_LIMITS: SubscriptionLimits = { perChannel: 5, perOwner: 5 };
@@ -35,7 +35,8 @@ function splitSchedule(typed: string): { place: string; time?: string; days?: Fo
 }
 
 const describe = (s: Subscription) =>
-  `${s.id}: ${s.placeLabel} at ${s.time} ${s.timezone} time, ${s.days === 'daily' ? 'every day' : 'on weekdays'}`;
+  `${s.id}: ${s.placeLabel} at ${s.time} ${s.timezone} time, ${s.days === 'daily' ? 'every day' : 'on weekdays'}` +
+  (s.alerts ? ', with alerts' : '');
 
 /** Where a subscription made by this message posts: this channel or direct-message conversation. */
 const here = (message: IncomingMessage) => ({ platform: message.platform, channelId: message.channelId });
@@ -68,8 +69,16 @@ export const subscribe = defineCommand({
     const time = parseClockTime(options.time ?? typed.time ?? DEFAULT_TIME);
     if (time === null)
       return { kind: 'error', text: `“${options.time ?? typed.time}” is not a time of day: try 07:30 or 7am.` };
-    const found = await findPlace(services.places, typed.place);
-    if (found.reply) return found.reply;
+    // The forecast, not the geocoder, knows the place's time zone (OpenWeather's geocoding gives none).
+    const looked = await services.weather.lookUp(message, {
+      weather: true,
+      ...splitPlace(typed.place),
+      when: 'now',
+      aspect: 'general',
+      units: null,
+    });
+    if (!looked.report) return looked;
+    const { place } = looked.report;
     const scope = message.direct ? { scope: 'user' as const, id: message.author.id } : null;
     const preferences = scope
       ? await services.preferences.getPreferences(scope.scope, message.platform, scope.id)
@@ -81,8 +90,8 @@ export const subscribe = defineCommand({
           direct: message.direct === true,
           ownerId: message.author.id,
           place: typed.place,
-          placeLabel: placeLabel(found.place),
-          timezone: found.place.timezone,
+          placeLabel: placeLabel(place),
+          timezone: place.timezone,
           time,
           days: options.days ?? typed.days ?? 'daily',
           units: preferences.units ?? null,
@@ -137,5 +146,60 @@ export const unsubscribe = defineCommand({
       return { kind: 'refused', text: 'Only whoever subscribed, or a moderator, can stop that forecast.' };
     await services.subscriptions.unsubscribe(id);
     return { kind: 'command', text: `Stopped ${describe(subscription)}.` };
+  },
+});
+
+export const NO_ALERTS_SERVICE =
+  'Severe-weather alerts come from OpenWeather, and this bot reads Open-Meteo, which has no alerts service. ' +
+  'An admin can set OPENWEATHER_API_KEY and WEATHER_PROVIDER=openweather to have them.';
+
+/** Whether a subscription is of the place someone typed: its words as typed, or as it was found ("Berlin, DE"). */
+const isOf = (subscription: Subscription, typed: string) => {
+  const wanted = typed.trim().toLowerCase();
+  return [subscription.place, subscription.placeLabel, subscription.placeLabel.split(',')[0]].some(
+    (name) => name.trim().toLowerCase() === wanted,
+  );
+};
+
+export const alerts = defineCommand({
+  name: 'alerts',
+  usage: '/alerts on|off <place>',
+  summary: 'severe-weather alerts for a place subscribed here, each posted once as it is issued (OpenWeather)',
+  description: 'Severe-weather alerts for a place subscribed here',
+  permission: 'everyone',
+  options: [
+    {
+      name: 'state',
+      type: 'choice',
+      description: 'on or off',
+      required: true,
+      choices: [{ value: 'on' }, { value: 'off' }],
+    },
+    { name: 'place', type: 'string', description: 'a place subscribed here', required: true, maxLength: 100 },
+  ],
+  hint: 'Say on or off and the place, e.g. /alerts on Berlin.',
+  async run({ options, message, services }) {
+    if (!services.weather.hasAlerts) return { kind: 'error', text: NO_ALERTS_SERVICE };
+    const matching = (await services.subscriptions.subscriptions(here(message))).filter((s) => isOf(s, options.place));
+    if (matching.length === 0) {
+      return {
+        kind: 'error',
+        text: `No forecast for ${options.place} is posted here: /subscribe ${options.place} first — alerts come with it.`,
+      };
+    }
+    const mine = new Set(
+      (await services.subscriptions.subscriptions({ ...here(message), ownerId: message.author.id })).map((s) => s.id),
+    );
+    if (!hasRole(message.author, 'moderator') && !matching.every((s) => mine.has(s.id)))
+      return { kind: 'refused', text: 'Only whoever subscribed, or a moderator, can change its alerts.' };
+    const on = options.state === 'on';
+    for (const subscription of matching) await services.subscriptions.setSubscriptionAlerts(subscription.id, on);
+    const where = matching[0].placeLabel;
+    return {
+      kind: 'command',
+      text: on
+        ? `Alerts for ${where} are on here: each severe-weather alert is posted once, as it is issued.`
+        : `Alerts for ${where} are off here.`,
+    };
   },
 });

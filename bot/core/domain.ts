@@ -174,6 +174,18 @@ export interface WeatherReport {
   fetchedAt: string;
 }
 
+/** A severe-weather warning a national service issued for a place (OpenWeather's One Call `alerts`). */
+export interface WeatherAlert {
+  /** Its identity: the sender, the event and its start (One Call gives alerts no id). */
+  id: string;
+  sender: string;
+  event: string;
+  /** UTC ISO times. */
+  start: string;
+  end: string;
+  description: string;
+}
+
 /**
  * The compact slice of a report that an answer is written from (templates and the model alike).
  * It is what an exchange stores, so training sees exactly what the answer saw.

@@ -49,9 +49,16 @@ export interface Subscription {
   createdAt: string;
   /** The place's local date last handled (posted, or skipped as too late); null before the first. */
   lastDay: string | null;
+  /** Whether severe-weather alerts for the place are posted too (/alerts on). */
+  alerts: boolean;
+  /** Ids of the alerts already posted, newest last (the last ALERTS_KEPT). */
+  alertsSeen: string[];
 }
 
-export type NewSubscription = Omit<Subscription, 'id' | 'owner' | 'createdAt' | 'lastDay'> & {
+/** How many posted alerts' ids a subscription keeps: alerts last days, and a place gets a few at once. */
+export const ALERTS_KEPT = 50;
+
+export type NewSubscription = Omit<Subscription, 'id' | 'owner' | 'createdAt' | 'lastDay' | 'alerts' | 'alertsSeen'> & {
   /** Raw platform id of the subscriber; stored hashed. */
   ownerId: string;
 };
@@ -105,6 +112,10 @@ export interface Store {
   unsubscribe(id: string): Promise<Subscription | undefined>;
   /** Records the local date a subscription's forecast was handled, durably, before it is posted. */
   markForecastDay(id: string, day: string): Promise<void>;
+  /** Turns a subscription's alerts on or off; undefined when there is none. */
+  setSubscriptionAlerts(id: string, on: boolean): Promise<Subscription | undefined>;
+  /** Records an alert as posted for a subscription, durably, before it is posted. */
+  markAlertSeen(id: string, alertId: string): Promise<void>;
   /** Waits for pending writes, then lets another process open the data folder. */
   close(): Promise<void>;
 }

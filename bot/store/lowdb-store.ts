@@ -10,6 +10,7 @@ import { hashPlatformId, loadSalt } from './hashing';
 import { acquireLock } from '../core/lock';
 import type { Lock } from '../core/lock';
 import {
+  ALERTS_KEPT,
   SubscriptionLimitError,
   type ExchangeFilter,
   type ModerationChange,
@@ -387,6 +388,8 @@ class LowdbStore implements Store {
           owner,
           createdAt: new Date().toISOString(),
           lastDay: null,
+          alerts: false,
+          alertsSeen: [],
         };
         draft.next += 1;
         draft.subscriptions.push(subscription);
@@ -407,11 +410,32 @@ class LowdbStore implements Store {
   }
 
   markForecastDay(id: string, day: string): Promise<void> {
+    return this.#changeSubscription(id, () => ({ lastDay: day })).then(() => undefined);
+  }
+
+  setSubscriptionAlerts(id: string, on: boolean): Promise<Subscription | undefined> {
+    return this.#changeSubscription(id, () => ({ alerts: on }));
+  }
+
+  markAlertSeen(id: string, alertId: string): Promise<void> {
+    return this.#changeSubscription(id, (subscription) => ({
+      alertsSeen: [...subscription.alertsSeen.filter((seen) => seen !== alertId), alertId].slice(-ALERTS_KEPT),
+    })).then(() => undefined);
+  }
+
+  /** Applies a change to one subscription once it is durable; undefined when there is none. */
+  #changeSubscription(
+    id: string,
+    change: (subscription: Subscription) => Partial<Subscription>,
+  ): Promise<Subscription | undefined> {
     return this.#track(async () => {
       const writer = this.#writable(this.#subscriptions);
-      await writer.apply((draft) => {
+      if (!writer.db.data.subscriptions.some((s) => s.id === id)) return undefined;
+      return writer.apply((draft) => {
         const index = draft.subscriptions.findIndex((s) => s.id === id);
-        if (index >= 0) draft.subscriptions[index] = { ...draft.subscriptions[index], lastDay: day };
+        if (index < 0) return undefined;
+        draft.subscriptions[index] = { ...draft.subscriptions[index], ...change(draft.subscriptions[index]) };
+        return { ...draft.subscriptions[index] };
       });
     });
   }

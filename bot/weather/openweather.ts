@@ -6,6 +6,7 @@ import type {
   HourlyForecast,
   Place,
   UnitSystem,
+  WeatherAlert,
   WeatherReport,
 } from '../core/domain';
 import { conditionFromOpenWeather, severity } from './conditions';
@@ -135,6 +136,26 @@ export class OpenWeatherProvider implements WeatherProvider {
       timezone: 'UTC',
       utcOffsetSeconds: 0,
     };
+  }
+
+  /** One Call 3.0's alerts (its "One Call by Call" subscription): sender, event, start and end, description. */
+  async alerts(place: Place, signal: AbortSignal): Promise<WeatherAlert[]> {
+    const coordinates = { lat: place.latitude, lon: place.longitude };
+    const alerts = await this.call(signal, (client) => client.getAlerts({ coordinates }));
+    return this.read.array(alerts, 'alerts').map((value, i) => {
+      const alert = this.read.object(value, `alerts[${i}]`);
+      const what = (field: string) => `alerts[${i}].${field}`;
+      const [sender, event] = [this.read.string(alert.sender_name, what('sender_name')), this.read.string(alert.event, what('event'))];
+      const [start, end] = (['start', 'end'] as const).map((field) => this.read.number(alert[field], what(field)));
+      return {
+        id: `${sender}|${event}|${start}`,
+        sender,
+        event,
+        start: new Date(start * 1000).toISOString(),
+        end: new Date(end * 1000).toISOString(),
+        description: typeof alert.description === 'string' ? alert.description.trim() : '',
+      };
+    });
   }
 
   async forecast(place: Place, units: UnitSystem, signal: AbortSignal): Promise<WeatherReport> {

@@ -1,4 +1,4 @@
-import type { Place, UnitSystem, WeatherReport } from '../core/domain';
+import type { Place, UnitSystem, WeatherAlert, WeatherReport } from '../core/domain';
 
 /** A weather source: geocoding plus a forecast normalized to a WeatherReport. */
 export interface WeatherProvider {
@@ -6,6 +6,8 @@ export interface WeatherProvider {
   /** Candidate places for a name, best first; an empty list when nothing matches. */
   geocode(name: string, signal: AbortSignal): Promise<Place[]>;
   forecast(place: Place, units: UnitSystem, signal: AbortSignal): Promise<WeatherReport>;
+  /** Severe-weather alerts in force or coming at a place; absent where the provider has no alerts service. */
+  alerts?(place: Place, signal: AbortSignal): Promise<WeatherAlert[]>;
 }
 
 export type WeatherErrorKind = 'place-not-found' | 'provider-down' | 'bad-response';

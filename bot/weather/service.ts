@@ -1,4 +1,4 @@
-import type { Place, UnitSystem, WeatherReport } from '../core/domain';
+import type { Place, UnitSystem, WeatherAlert, WeatherReport } from '../core/domain';
 import { WeatherError, type WeatherProvider } from './provider';
 import { placeMatchesRegion } from './regions';
 
@@ -105,6 +105,18 @@ export class WeatherService {
       () => this.ttlMs,
       (signal) => this.provider.forecast(place, units, signal),
     );
+  }
+
+  /** Whether the provider issues severe-weather alerts (OpenWeather does; Open-Meteo has no alerts service). */
+  get hasAlerts(): boolean {
+    return this.provider.alerts !== undefined;
+  }
+
+  /** The alerts at a place now, asked afresh each time (with the timeout and retries); none without an alerts service. */
+  alerts(place: Place): Promise<WeatherAlert[]> {
+    const alertsOf = this.provider.alerts?.bind(this.provider);
+    if (!alertsOf) return Promise.resolve([]);
+    return this.withRetries((signal) => alertsOf(place, signal));
   }
 
   private cached<T>(

@@ -1,7 +1,8 @@
 /**
  * A local OpenWeather (https://openweathermap.org/api): Geocoding `geo/1.0/direct`, Current
- * weather `data/2.5/weather` and the 5 day / 3 hour forecast `data/2.5/forecast`, in their
- * documented JSON (with `cod`, and error bodies like {"cod":401,"message":"Invalid API key..."}).
+ * weather `data/2.5/weather`, the 5 day / 3 hour forecast `data/2.5/forecast` and One Call 3.0's
+ * `data/3.0/onecall` (its alerts), in their documented JSON (with `cod`, and error bodies like
+ * {"cod":401,"message":"Invalid API key..."}).
  * The sky is the Open-Meteo emulator's synthetic one, translated to OpenWeather's ids and units.
  */
 import { readFileSync } from 'node:fs';
@@ -111,8 +112,21 @@ export interface OpenWeatherEmulatorOptions {
   now?: () => number;
 }
 
+/** One alert as One Call 3.0 gives it (https://openweathermap.org/api/one-call-3#hist_parameter). */
+export interface OneCallAlert {
+  sender_name: string;
+  event: string;
+  /** Unix seconds, UTC. */
+  start: number;
+  end: number;
+  description: string;
+  tags: string[];
+}
+
 export interface OpenWeatherEmulator extends EmulatorControl {
   apiKey: string;
+  /** Issues these alerts for a city of the emulator's (by its name), replacing those it had. */
+  setAlerts(city: string, alerts: OneCallAlert[]): void;
 }
 
 /** Starts the emulator; point OpenWeatherProvider's `baseUrl` at `url`. */
@@ -269,6 +283,23 @@ export async function startOpenWeatherEmulator(options: OpenWeatherEmulatorOptio
     };
   };
 
+  const alerts = new Map<string, OneCallAlert[]>();
+  /** One Call 3.0 with everything but the alerts excluded, as the client asks for them. */
+  const oneCall = (query: URLSearchParams): unknown => {
+    const { latitude, longitude } = coordinates(query);
+    const city = cityAt(latitude, longitude, now());
+    const zone = CITIES.find((known) => known.location.name === city.name)?.zone ?? 'UTC';
+    const issued = alerts.get(city.name) ?? [];
+    return {
+      lat: round(latitude, 4),
+      lon: round(longitude, 4),
+      timezone: zone,
+      timezone_offset: city.timezone,
+      // One Call leaves the key out when nothing is issued.
+      ...(issued.length > 0 && { alerts: issued }),
+    };
+  };
+
   const control = await serveEmulator({
     answer(path, query): Answer {
       try {
@@ -276,6 +307,7 @@ export async function startOpenWeatherEmulator(options: OpenWeatherEmulatorOptio
         if (path === '/geo/1.0/direct') return { status: 200, body: direct(query) };
         if (path === '/data/2.5/weather') return { status: 200, body: current(query) };
         if (path === '/data/2.5/forecast') return { status: 200, body: forecast(query) };
+        if (path === '/data/3.0/onecall') return { status: 200, body: oneCall(query) };
         return { status: 404, body: { cod: '404', message: 'Internal error' } };
       } catch (error) {
         if (error instanceof ApiError) return { status: error.status, body: error.body };
@@ -299,5 +331,5 @@ export async function startOpenWeatherEmulator(options: OpenWeatherEmulatorOptio
       return copy;
     },
   });
-  return { ...control, apiKey };
+  return { ...control, apiKey, setAlerts: (city, issued) => alerts.set(city, issued) };
 }

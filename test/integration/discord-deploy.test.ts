@@ -40,7 +40,21 @@ test('registers every command in the server (DISCORD_GUILD_ID) and globally (--g
 
   const expected = commandDefinitions();
   const names = expected.map((c) => c.name);
-  expect(names).toEqual(['weather', 'units', 'setlocation', 'retrain', 'model', 'dataset', 'help', 'Correct answer']);
+  expect(names).toEqual([
+    'weather',
+    'chart',
+    'subscribe',
+    'subscriptions',
+    'unsubscribe',
+    'alerts',
+    'units',
+    'setlocation',
+    'retrain',
+    'model',
+    'dataset',
+    'help',
+    'Correct answer',
+  ]);
   for (const registered of [discord.commands(discord.guildId), discord.commands()]) {
     expect(registered.map((c) => c.name)).toEqual(names);
     // What went over the wire: the definitions as JSON (Discord adds ids and versions).
@@ -52,11 +66,12 @@ test('registers every command in the server (DISCORD_GUILD_ID) and globally (--g
 
   expect(inServer).toMatchObject({ code: 0, stderr: '' });
   expect(inServer.stdout).toContain(
-    `Registered 8 commands in server ${discord.guildId} (available now): /weather, /units, /setlocation, /retrain, /model, /dataset, /help, "Correct answer"`,
+    `Registered ${names.length} commands in server ${discord.guildId} (available now): /weather, /chart, /subscribe, /subscriptions, ` +
+      '/unsubscribe, /alerts, /units, /setlocation, /retrain, /model, /dataset, /help, "Correct answer"',
   );
   expect(inServer.stdout).toContain(`Invite link: ${inviteUrl(discord.applicationId)}`);
   expect(everywhere).toMatchObject({ code: 0, stderr: '' });
-  expect(everywhere.stdout).toMatch(/^Registered 8 commands globally/);
+  expect(everywhere.stdout).toMatch(new RegExp(`^Registered ${names.length} commands globally`));
 
   expect(missingId.code).toBe(1);
   expect(missingId.stderr).toMatch(
@@ -69,7 +84,7 @@ test('registers every command in the server (DISCORD_GUILD_ID) and globally (--g
   const cleared = await deploy(['--clear'], env);
   expect(cleared).toMatchObject({ code: 0, stdout: `Removed WeatherBot's commands from server ${discord.guildId}\n` });
   expect(discord.commands(discord.guildId)).toEqual([]);
-  expect(discord.commands()).toHaveLength(8);
+  expect(discord.commands()).toHaveLength(names.length);
 });
 
 test('the invite link asks for the bot and commands scopes and exactly the permissions the bot uses', () => {

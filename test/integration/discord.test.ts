@@ -1,4 +1,7 @@
 /**
+ * @jest-environment ./test/env/typed-arrays.js
+ */
+/**
  * WeatherBot on Discord, end to end: the real app (store, weather against a local Open-Meteo,
  * assistant) behind the Discord adapter, whose unmodified discord.js Client talks to a local
  * Discord emulator over REST and the gateway. Tests act as server members and read what the bot

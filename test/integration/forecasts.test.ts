@@ -5,6 +5,7 @@ import type { Reply } from '../../bot/chat/message';
 import type { Subscription } from '../../bot/core/store';
 import { ForecastSchedule, LATE_WINDOW_MINUTES } from '../../bot/forecasts';
 import { openStore } from '../../bot/store/lowdb-store';
+import { startOpenWeatherEmulator, type OneCallAlert, type OpenWeatherEmulator } from '../emulators/openweather';
 import { message, startTestBot, type TestBot } from '../helpers/bot';
 
 let bot: TestBot;
@@ -165,4 +166,79 @@ test('subscriptions are durable: another store opened on the folder reads them, 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+describe('severe-weather alerts (OpenWeather One Call 3.0)', () => {
+  let openweather: OpenWeatherEmulator;
+  let owBot: TestBot;
+  beforeAll(async () => {
+    openweather = await startOpenWeatherEmulator();
+    owBot = await startTestBot({
+      WEATHER_PROVIDER: 'openweather',
+      OPENWEATHER_API_KEY: openweather.apiKey,
+      OPENWEATHER_BASE_URL: openweather.url,
+    });
+  });
+  afterAll(async () => {
+    await owBot.stop();
+    await openweather.close();
+  });
+
+  const storm = (start: number, event = 'Severe thunderstorm warning'): OneCallAlert => ({
+    sender_name: 'Japan Meteorological Agency',
+    event,
+    start,
+    end: start + 6 * 3600,
+    description: 'Severe thunderstorms with gusts up to 30 m/s @everyone are expected. '.repeat(20),
+    tags: ['Thunderstorm'],
+  });
+
+  test('each alert reaches a subscribed channel with alerts on exactly once; none reach one with them off', async () => {
+    const owAsk = (text: string, channel: string) =>
+      owBot.assistant.handle({ ...message(text, { ...moderator, channel }), direct: false });
+    expect((await owAsk('/alerts on Tokyo', 'storms')).text).toMatch(/^No forecast for Tokyo is posted here/);
+    const withAlerts = /— (f\d+):/.exec((await owAsk('/subscribe Tokyo at 07:00', 'storms')).text)![1];
+    const quiet = /— (f\d+):/.exec((await owAsk('/subscribe Tokyo at 08:00', 'quiet')).text)![1];
+    expect((await owAsk('/alerts on Tokyo', 'storms')).text).toBe(
+      'Alerts for Tokyo, JP are on here: each severe-weather alert is posted once, as it is issued.',
+    );
+    expect((await owAsk('/subscriptions', 'storms')).text).toContain(', with alerts');
+    const now = Date.now();
+    openweather.setAlerts('Tokyo', [storm(Math.floor(now / 1000) - 600)]);
+
+    const posts: Array<{ id: string; reply: Reply }> = [];
+    const schedule = (at: number) =>
+      new ForecastSchedule({
+        store: owBot.store,
+        forecast: (subscription) => owBot.assistant.forecast(subscription),
+        alerts: (subscription) => owBot.assistant.alerts(subscription),
+        posters: { test: async (subscription, reply) => void posts.push({ id: subscription.id, reply }) },
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+        now: () => new Date(at),
+      });
+    const first = await schedule(now).tick();
+    expect(first.alerts).toEqual([expect.stringMatching(new RegExp(`^${withAlerts} Japan Meteorological Agency\\|`))]);
+    const alert = posts.find((p) => p.id === withAlerts && p.reply.text.startsWith('⚠️'))!.reply;
+    expect(alert.text).toMatch(
+      /^⚠️ Severe thunderstorm warning for Tokyo, JP — Japan Meteorological Agency\nFrom \w{3} \d+ \w{3} \d\d:\d\d to /,
+    );
+    expect(alert.text).toContain('(UTC+09:00)');
+    expect(alert.text).not.toContain('@everyone');
+    expect(alert.text.length).toBeLessThan(900);
+    expect(alert.note).toBe('Alerts for Tokyo, JP · /alerts off Tokyo stops them');
+    expect(posts.some((p) => p.id === quiet && p.reply.text.startsWith('⚠️'))).toBe(false);
+
+    // Later, and after a restart: the same alert is not posted again; a new one is.
+    expect((await schedule(now + 11 * 60_000).tick()).alerts).toEqual([]);
+    openweather.setAlerts('Tokyo', [storm(Math.floor(now / 1000) - 600), storm(Math.floor(now / 1000), 'Heavy rain')]);
+    const later = await schedule(now + 22 * 60_000).tick();
+    expect(later.alerts).toEqual([expect.stringContaining('|Heavy rain|')]);
+    expect((await owAsk('/alerts off Tokyo', 'storms')).text).toBe('Alerts for Tokyo, JP are off here.');
+  });
+
+  test('with Open-Meteo, /alerts says plainly that there are none and how to have them', async () => {
+    expect((await ask('/alerts on Berlin', { ...moderator, channel: 'team' })).text).toMatch(
+      /^Severe-weather alerts come from OpenWeather, and this bot reads Open-Meteo, which has no alerts service\./,
+    );
+  });
 });

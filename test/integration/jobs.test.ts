@@ -1,4 +1,7 @@
 /**
+ * @jest-environment ./test/env/typed-arrays.js
+ */
+/**
  * The retrain job end to end: the bot's real store and assistant (local Open-Meteo), a tiny base
  * model, the pipeline in a child process through the job runner, the real registry.
  */

@@ -1,4 +1,7 @@
 /**
+ * @jest-environment ./test/env/typed-arrays.js
+ */
+/**
  * The Slack adapter with a real Bolt App against the local Slack emulator (Web API, Socket Mode,
  * signed HTTP requests), on the real assistant, store and a local Open-Meteo.
  */

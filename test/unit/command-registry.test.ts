@@ -17,6 +17,11 @@ test('one registry: unique names; the moderation commands are typed in chat only
   ]);
   expect(menuCommands.map((c) => c.name)).toEqual([
     'weather',
+    'chart',
+    'subscribe',
+    'subscriptions',
+    'unsubscribe',
+    'alerts',
     'units',
     'setlocation',
     'retrain',

@@ -1,4 +1,4 @@
-/** A severe-weather alert as a chat post: what, who says so, when in the place's time, and the description cut short. */
+/** A severe-weather alert as a chat post: what, who says so, when in the place's time, and its description cut. */
 import type { Reply } from '../chat/message';
 import type { WeatherAlert } from '../core/domain';
 import type { Subscription } from '../core/store';

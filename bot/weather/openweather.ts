@@ -145,7 +145,10 @@ export class OpenWeatherProvider implements WeatherProvider {
     return this.read.array(alerts, 'alerts').map((value, i) => {
       const alert = this.read.object(value, `alerts[${i}]`);
       const what = (field: string) => `alerts[${i}].${field}`;
-      const [sender, event] = [this.read.string(alert.sender_name, what('sender_name')), this.read.string(alert.event, what('event'))];
+      const [sender, event] = [
+        this.read.string(alert.sender_name, what('sender_name')),
+        this.read.string(alert.event, what('event')),
+      ];
       const [start, end] = (['start', 'end'] as const).map((field) => this.read.number(alert[field], what(field)));
       return {
         id: `${sender}|${event}|${start}`,

@@ -112,7 +112,7 @@ export class WeatherService {
     return this.provider.alerts !== undefined;
   }
 
-  /** The alerts at a place now, asked afresh each time (with the timeout and retries); none without an alerts service. */
+  /** The alerts at a place now, asked afresh each time (timeout and retries); none without an alerts service. */
   alerts(place: Place): Promise<WeatherAlert[]> {
     const alertsOf = this.provider.alerts?.bind(this.provider);
     if (!alertsOf) return Promise.resolve([]);

@@ -40,7 +40,10 @@ export interface ForecastTick {
   alerts: string[];
 }
 
-/** The local day a subscription is due on at `at`, and how late it is; null when not due (or done already). */
+/**
+ * The local day a subscription is due on at `at`, and how late it is; null when not due: before its time, done
+ * already, a weekend day of a weekday one, or a day whose time had passed when it was made.
+ */
 export function dueDay(subscription: Subscription, at: Date): { day: string; lateMinutes: number } | null {
   const local = wallClock(subscription.timezone, at);
   const day = local.slice(0, 10);
@@ -49,7 +52,10 @@ export function dueDay(subscription: Subscription, at: Date): { day: string; lat
   if (subscription.days === 'weekdays' && (weekday === 0 || weekday === 6)) return null;
   const minutes = (text: string) => Number(text.slice(0, 2)) * 60 + Number(text.slice(3, 5));
   const lateMinutes = minutes(local.slice(11, 16)) - minutes(subscription.time);
-  return lateMinutes < 0 ? null : { day, lateMinutes };
+  if (lateMinutes < 0) return null;
+  // Made after today's time: its first forecast is tomorrow's, not a missed one.
+  if (Date.parse(subscription.createdAt) > at.getTime() - lateMinutes * 60_000) return null;
+  return { day, lateMinutes };
 }
 
 export class ForecastSchedule {

@@ -5,6 +5,7 @@ import type { Reply } from '../../bot/chat/message';
 import type { Subscription } from '../../bot/core/store';
 import { ForecastSchedule, LATE_WINDOW_MINUTES } from '../../bot/forecasts';
 import { openStore } from '../../bot/store/lowdb-store';
+import { zoneOffsetSeconds } from '../../bot/weather/time';
 import { startOpenWeatherEmulator, type OneCallAlert, type OpenWeatherEmulator } from '../emulators/openweather';
 import { message, startTestBot, type TestBot } from '../helpers/bot';
 
@@ -17,6 +18,18 @@ afterAll(() => bot.stop());
 const moderator = { roles: ['moderator' as const], user: 'mod-1' };
 const ask = (text: string, options: Parameters<typeof message>[1] = {}) =>
   bot.assistant.handle({ ...message(text, options), direct: options.channel?.startsWith('dm-') ?? false });
+
+/** The date `days` after today (UTC), "YYYY-MM-DD"; subscriptions made now start the day after today at the latest. */
+const dayAhead = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+/** The first Monday at least two days ahead. */
+const nextMonday = () => {
+  for (let days = 2; ; days++) if (new Date(`${dayAhead(days)}T00:00Z`).getUTCDay() === 1) return days;
+};
+/** The instant a place's wall clock shows `time` on `date`. */
+const atLocal = (date: string, time: string, zone: string) => {
+  const guess = new Date(`${date}T${time}:00Z`);
+  return new Date(guess.getTime() - (zoneOffsetSeconds(zone, guess) ?? 0) * 1000).toISOString();
+};
 
 /** A schedule on the bot's store and assistant at a clock the test sets; what it posted, by subscription. */
 function scheduleAt() {
@@ -90,20 +103,36 @@ describe('the forecasts, posted on the place’s wall clock', () => {
     const id = /— (f\d+):/.exec(made.text)![1];
     const { posts, at } = scheduleAt();
     const mine = () => posts.filter((p) => p.id === id);
-    // Tuesday 8 December 2026; Berlin is UTC+1.
-    expect((await at('2026-12-08T05:59:00Z')).posted).not.toContain(id);
-    expect((await at('2026-12-08T06:00:00Z')).posted).toContain(id);
-    expect((await at('2026-12-08T06:01:00Z')).posted).not.toContain(id);
+    const monday = nextMonday();
+    const berlin = (days: number, time: string) => at(atLocal(dayAhead(monday + days), time, 'Europe/Berlin'));
+    // Tuesday.
+    expect((await berlin(1, '06:59')).posted).not.toContain(id);
+    expect((await berlin(1, '07:00')).posted).toContain(id);
+    expect((await berlin(1, '07:01')).posted).not.toContain(id);
     expect(mine()).toHaveLength(1);
     const { reply } = mine()[0];
     expect(reply.kind).toBe('weather');
     expect(reply.facts?.place).toBe('Berlin, DE');
     expect(reply.note).toBe(`Daily forecast ${id} · /unsubscribe ${id} stops it`);
-    // The next day again; Saturday and Sunday not.
-    expect((await at('2026-12-09T06:00:00Z')).posted).toContain(id);
-    expect((await at('2026-12-12T06:00:00Z')).posted).not.toContain(id);
-    expect((await at('2026-12-13T06:30:00Z')).posted).not.toContain(id);
+    // Wednesday again; Saturday and Sunday not.
+    expect((await berlin(2, '07:00')).posted).toContain(id);
+    expect((await berlin(5, '07:00')).posted).not.toContain(id);
+    expect((await berlin(6, '07:30')).posted).not.toContain(id);
     expect(mine()).toHaveLength(2);
+  });
+
+  test('a forecast whose time has passed when it is made starts the next day, not late', async () => {
+    const { at } = scheduleAt();
+    const now = new Date();
+    const zone = 'America/Denver';
+    const earlier = new Date(now.getTime() + (zoneOffsetSeconds(zone, now) ?? 0) * 1000 - 60 * 60_000);
+    const time = earlier.toISOString().slice(11, 16);
+    const made = await ask(`/subscribe Denver at ${time}`, { ...moderator, channel: 'just-made' });
+    const id = /— (f\d+):/.exec(made.text)![1];
+    // An hour after its time today (inside the late window): nothing; tomorrow at its time: posted.
+    expect((await at(now.toISOString())).posted).not.toContain(id);
+    const tomorrow = new Date(now.getTime() + 86_400_000 - 60 * 60_000).toISOString();
+    expect((await at(tomorrow)).posted).toContain(id);
   });
 
   test('a post missed while the bot was down goes out late within the window, else it is skipped; never twice', async () => {
@@ -113,17 +142,17 @@ describe('the forecasts, posted on the place’s wall clock', () => {
     const earlier = /— (f\d+):/.exec(
       (await ask('/subscribe Austin at 05:00', { ...moderator, channel: 'late' })).text,
     )![1];
-    // 07:30 in Denver (UTC-7): 90 minutes late for one, 150 for the other.
+    // 07:30 in Denver: 90 minutes late for one; 08:30 in Austin, 210 minutes late for the other.
     expect(LATE_WINDOW_MINUTES).toBe(120);
     const first = scheduleAt();
-    const ticked = await first.at('2026-12-10T14:30:00Z');
+    const morning = atLocal(dayAhead(2), '07:30', 'America/Denver');
+    const ticked = await first.at(morning);
     expect(ticked.posted).toContain(early);
     expect(ticked.skipped).not.toContain(early);
-    // Austin is UTC-6: 08:30 there, 210 minutes late.
     expect(ticked.skipped).toContain(earlier);
     // A restart: the same store read again by a new schedule posts nothing more that day.
     const second = scheduleAt();
-    const again = await second.at('2026-12-10T14:31:00Z');
+    const again = await second.at(new Date(Date.parse(morning) + 60_000).toISOString());
     expect([...again.posted, ...again.skipped]).not.toContain(early);
     expect([...again.posted, ...again.skipped]).not.toContain(earlier);
   });

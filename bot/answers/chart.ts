@@ -3,13 +3,20 @@
  * day's high and low under its name — in the place's local time and the report's units, every number the provider's.
  * Sized for a chat: 640×360 drawn at twice the pixels, its text still legible at the width Discord and Slack show it.
  */
-import { UNIT_LABELS, type WeatherReport } from '../core/domain';
+import { UNIT_LABELS, type WeatherReport, type WhenRange } from '../core/domain';
 import { pngOf, type ChatImage } from '../core/png';
 import { svgText, ticks } from '../core/svg';
 import { dayLabel, placeLabel } from './facts';
 
 /** How far ahead a chart reaches: the hourly forecast's reach. */
 export const MAX_CHART_DAYS = 7;
+
+/** The days a range's chart shows: the range's own, at least one, at most the chart's reach. */
+export function chartDays(when: WhenRange): number {
+  if (when === 'tonight+tomorrow') return 2;
+  const n = Number(when.slice(0, -1));
+  return Math.min(MAX_CHART_DAYS, Math.max(1, when.endsWith('h') ? Math.ceil(n / 24) : n));
+}
 
 const SIZE = { width: 640, height: 360, left: 46, right: 46, top: 58 };
 /** Up to two days, the hours 06, 12 and 18 are marked under the chart, above the days' names. */

@@ -1,4 +1,5 @@
 import {
+  isRange,
   UNIT_LABELS,
   WEEKDAYS,
   type Aspect,
@@ -12,6 +13,7 @@ import {
   type WeatherQuery,
   type WeatherReport,
   type When,
+  type WhenRange,
 } from '../core/domain';
 
 /** The question asks beyond the days the report covers. */
@@ -277,7 +279,49 @@ function weekendPeriods(report: WeatherReport): Periods {
   };
 }
 
+/** Hours one period of an hourly range covers: each hour up to half a day, then steps of three. */
+const hoursPerPeriod = (hours: number) => (hours <= 12 ? 1 : 3);
+
+/** A range, period by period: days from today, hours (or steps of hours) from now, tonight and tomorrow. */
+function rangePeriods(report: WeatherReport, when: WhenRange): Periods {
+  if (when === 'tonight+tomorrow') {
+    const tomorrow = report.daily[1];
+    if (!tomorrow) throw new HorizonError(0);
+    const periods = [tonightPeriod(report), dailyPeriod(tomorrow, periodName(1, tomorrow.date), report.units)];
+    return { periods, period: 'tonight and tomorrow' };
+  }
+  const n = Number(when.slice(0, -1));
+  if (when.endsWith('d')) {
+    const days = report.daily.slice(0, n);
+    if (days.length === 0) throw new HorizonError(0);
+    const periods = days.map((day, offset) => dailyPeriod(day, periodName(offset, day.date), report.units));
+    return { periods, period: n === 7 ? 'this week' : `the next ${days.length} days` };
+  }
+  const hours = hoursBetween(report, report.current.time, '9999').slice(0, n);
+  if (hours.length === 0) throw new HorizonError(0);
+  const step = hoursPerPeriod(hours.length);
+  const periods = [];
+  for (let i = 0; i < hours.length; i += step) {
+    const part = hours.slice(i, i + step);
+    const from = clockTime(part[0].time, report.units)!;
+    const label = step === 1 ? from : `${from}–${clockTime(addHour(part.at(-1)!.time), report.units)}`;
+    periods.push({
+      ...hoursPeriod(part, label, report.units),
+      high: whole(Math.max(...part.map((h) => h.temperature))),
+      ...(step === 1 && { low: undefined }),
+    });
+  }
+  return { periods, period: `the next ${hours.length === 1 ? 'hour' : `${hours.length} hours`}` };
+}
+
+/** The local time an hour after `time` ("…T23:00" -> "…T00:00" the next day). */
+function addHour(time: string): string {
+  const next = new Date(Date.parse(`${time}:00Z`) + 3_600_000).toISOString();
+  return next.slice(0, 16);
+}
+
 function periodsOf(report: WeatherReport, when: When): Periods {
+  if (isRange(when)) return rangePeriods(report, when);
   if (when === 'now') {
     // Now, then the rest of the day as its own period, so each figure keeps the period it belongs to.
     const today = report.daily[0];

@@ -1,4 +1,4 @@
-import type { Aspect, FactPeriod, WeatherFacts } from '../core/domain';
+import { isRange, type Aspect, type FactPeriod, type UnitLabels, type WeatherFacts } from '../core/domain';
 
 /**
  * Template answers: short, natural, one per aspect, written only from the facts so that every
@@ -10,8 +10,7 @@ const defined = <T>(v: T | undefined): v is T => v !== undefined;
 
 type Words = ReturnType<typeof wordsFor>;
 
-function wordsFor(facts: WeatherFacts) {
-  const { units } = facts;
+function wordsFor(units: UnitLabels) {
   const metric = units.temperature === '°C';
   return {
     deg: (n: number) => `${n}${units.temperature}`,
@@ -230,11 +229,48 @@ function daySummary(p: FactPeriod, w: Words): string {
 }
 
 /**
+ * One period of a range in a few words, the figures its aspect asked for: "light rain, 5°C / -1°C, precipitation
+ * 80% (4 mm), wind 45 km/h NW" — the wind only when it is notable or asked about, the humidity only when asked
+ * about. Template lines and the platforms' tables are written with it.
+ */
+export function periodSummary(p: FactPeriod, units: UnitLabels, aspect: Aspect): string {
+  const w = wordsFor(units);
+  const windy = aspect === 'wind' || (defined(p.windSpeed) && p.windSpeed >= w.windy);
+  const temperatures =
+    defined(p.high) && defined(p.low) && p.high !== p.low
+      ? `${w.deg(p.high)} / ${w.deg(p.low)}`
+      : defined(p.temperature)
+        ? w.deg(p.temperature)
+        : defined(p.high)
+          ? w.deg(p.high)
+          : undefined;
+  const wet = defined(p.precipitation) && p.precipitation > 0 ? ` (${w.rain(p.precipitation)})` : '';
+  return join([
+    p.condition,
+    temperatures,
+    defined(p.precipitationChance) && `precipitation ${p.precipitationChance}%${wet}`,
+    defined(p.snowfall) && p.snowfall > 0 && `${w.snow(p.snowfall)} of snow`,
+    windy && defined(p.windSpeed) && `wind ${w.speed(p.windSpeed)}${p.windDirection ? ` ${p.windDirection}` : ''}`,
+    aspect === 'humidity' && defined(p.humidity) && `humidity ${p.humidity}%`,
+    sunTimes(p),
+    defined(p.uvIndex) && `UV ${p.uvIndex}`,
+  ]);
+}
+
+/** The first line of a range's answer: what it covers, and where. */
+export const rangeHeading = (facts: WeatherFacts): string => `${capitalize(facts.period)} in ${facts.place}:`;
+
+/**
  * One line per period. Asked about right now, the hour's answer comes first and the day follows as
- * a line of its own, so no figure of the day reads as the hour's.
+ * a line of its own, so no figure of the day reads as the hour's. A range is a heading and a line a period.
  */
 export function renderAnswer(facts: WeatherFacts): string {
-  const w = wordsFor(facts);
+  const w = wordsFor(facts.units);
+  if (isRange(facts.when)) {
+    const lines = facts.periods.map((p) => `${capitalize(p.label)}: ${periodSummary(p, facts.units, facts.aspect)}.`);
+    const advice = ASPECT_ADVICE[facts.aspect]?.(facts.periods, w).trim();
+    return [rangeHeading(facts), ...lines, ...(advice ? [advice] : [])].join('\n');
+  }
   const answer = ASPECT_ANSWERS[facts.aspect];
   const advise = ASPECT_ADVICE[facts.aspect];
   if (facts.when === 'now') {

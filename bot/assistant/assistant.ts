@@ -1,3 +1,4 @@
+import { chartDays, forecastImage } from '../answers/chart';
 import { buildFacts, HorizonError } from '../answers/facts';
 import { renderAnswer } from '../answers/templates';
 import { hasRole, type IncomingMessage, type Reply } from '../chat/message';
@@ -10,16 +11,17 @@ import {
   type CommandServices,
   type Progress,
 } from '../commands';
-import type {
-  Place,
-  ReplySource,
-  TemperatureUnit,
-  Understanding,
-  UnitSystem,
-  WeatherAlert,
-  WeatherFacts,
-  WeatherQuery,
-  WeatherReport,
+import {
+  isRange,
+  type Place,
+  type ReplySource,
+  type TemperatureUnit,
+  type Understanding,
+  type UnitSystem,
+  type WeatherAlert,
+  type WeatherFacts,
+  type WeatherQuery,
+  type WeatherReport,
 } from '../core/domain';
 import type { Logger } from '../core/log';
 import type { EarnedSay } from '../core/say';
@@ -337,7 +339,15 @@ export class Assistant {
     }
     const { report, facts } = found;
     const written = model && (await this.answerWith(model, text, query, facts));
-    const reply: Reply = { kind: 'weather', text: written ?? renderAnswer(facts), report, facts };
+    // A range comes with its chart.
+    const image = isRange(query.when) ? forecastImage(report, chartDays(query.when)) : null;
+    const reply: Reply = {
+      kind: 'weather',
+      text: written ?? renderAnswer(facts),
+      report,
+      facts,
+      ...(image && { image }),
+    };
     // The query is stored as parsed (a saved place stays out of it): it is what the model learns to write.
     return this.record(message, text, reply, how(written ? 'model' : 'template'), started);
   }

@@ -11,14 +11,34 @@ export type Weekday = (typeof WEEKDAYS)[number];
 
 /**
  * When the user asks about: a named time, a weekday, or `+Nd` (N days ahead; beyond the forecast's reach too, so
- * "in 40 days" is answered with the horizon, never with today).
+ * "in 40 days" is answered with the horizon, never with today); or a range (WhenRange).
  */
-export type When = 'now' | 'today' | 'tonight' | 'tomorrow' | 'weekend' | Weekday | `+${number}d`;
+export type When = 'now' | 'today' | 'tonight' | 'tomorrow' | 'weekend' | Weekday | `+${number}d` | WhenRange;
 export const NAMED_WHENS = ['now', 'today', 'tonight', 'tomorrow', 'weekend', ...WEEKDAYS] as const;
+
+/**
+ * A stretch of time answered period by period: "Nd", the N days from today ("this week" is 7d); "Nh", the N hours
+ * from now; tonight and tomorrow.
+ */
+export type WhenRange = `${number}d` | `${number}h` | 'tonight+tomorrow';
+/** The daily forecast's reach, and two days of hours. */
+export const MAX_RANGE_DAYS = 16;
+export const MAX_RANGE_HOURS = 48;
+export const RANGE_WHENS: readonly WhenRange[] = [
+  'tonight+tomorrow',
+  ...Array.from({ length: MAX_RANGE_DAYS - 1 }, (_, i): WhenRange => `${i + 2}d`),
+  ...Array.from({ length: MAX_RANGE_HOURS }, (_, i): WhenRange => `${i + 1}h`),
+];
+
+export const isRange = (when: When): when is WhenRange => (RANGE_WHENS as readonly string[]).includes(when);
 
 export function isWhen(value: unknown): value is When {
   if (typeof value !== 'string') return false;
-  return (NAMED_WHENS as readonly string[]).includes(value) || /^\+[1-9]\d{0,2}d$/.test(value);
+  return (
+    (NAMED_WHENS as readonly string[]).includes(value) ||
+    /^\+[1-9]\d{0,2}d$/.test(value) ||
+    (RANGE_WHENS as readonly string[]).includes(value)
+  );
 }
 
 export type TemperatureUnit = 'celsius' | 'fahrenheit';

@@ -32,8 +32,10 @@
 import { isGrounded } from './fact-guard';
 import {
   ASPECTS,
+  isRange,
   isUnderstanding,
   NAMED_WHENS,
+  RANGE_WHENS,
   type Understanding,
   type WeatherFacts,
   type WeatherQuery,
@@ -81,10 +83,9 @@ export function readQuery(text: string): Understanding | null {
 
 const UNITS_RULE: Rule = ['null', '"celsius"', '"fahrenheit"'].map((units) => [`${units}}`, null]);
 const ASPECT_RULE: Rule = ASPECTS.map((aspect) => [`"${aspect}","units":`, UNITS_RULE]);
-const WHEN_RULE: Rule = [...NAMED_WHENS, ...Array.from({ length: 999 }, (_, i) => `+${i + 1}d`)].map((when) => [
-  `"${when}","aspect":`,
-  ASPECT_RULE,
-]);
+const WHEN_RULE: Rule = [...NAMED_WHENS, ...Array.from({ length: 999 }, (_, i) => `+${i + 1}d`), ...RANGE_WHENS].map(
+  (when) => [`"${when}","aspect":`, ASPECT_RULE],
+);
 const capitalised = (text: string) => text.toLowerCase().replace(/(^|\s)\p{L}/gu, (start) => start.toUpperCase());
 /** A place's name is at most this many of the message's words ("Ho Chi Minh City"). */
 const MAX_PLACE_WORDS = 4;
@@ -170,7 +171,9 @@ function corrected(
     query.units = rules.units;
     corrections.push('units');
   }
-  if (rules.when !== undefined && model.when !== rules.when && !say.has('when')) {
+  // A range the rules read stands against a model's single time: ranges are newer than what a model may have learned.
+  const rangeLost = rules.when !== undefined && isRange(rules.when) && !isRange(model.when);
+  if (rules.when !== undefined && model.when !== rules.when && (!say.has('when') || rangeLost)) {
     query.when = rules.when;
     corrections.push('when');
   }

@@ -2,7 +2,7 @@
  * Time expressions -> `When`. The first expression mentioned wins; vague ones ("now", "at 5pm",
  * "noon") only count when nothing more specific is said.
  */
-import type { When } from '../core/domain';
+import { MAX_RANGE_DAYS, MAX_RANGE_HOURS, type When } from '../core/domain';
 import { compile, findPhrases, type Captures, type PhraseMatch, type PhraseRule } from './phrases';
 import type { Token } from '../core/text';
 
@@ -29,10 +29,25 @@ function rule(pattern: string, when: When | ((c: Captures) => When | null), vagu
   });
 }
 const weekday = (c: Captures): When | null => c.day ?? null;
+const nextDays = (c: Captures): When | null =>
+  c.n === undefined || c.n > MAX_RANGE_DAYS ? null : c.n === 1 ? 'tomorrow' : `${c.n}d`;
+const nextHours = (c: Captures): When | null => (c.n === undefined || c.n > MAX_RANGE_HOURS ? null : `${c.n}h`);
 const inDays = (c: Captures): When | null => (c.n === undefined ? null : daysAhead(c.n));
 const inWeeks = (c: Captures): When | null => (c.n === undefined ? null : daysAhead(c.n * 7));
 
 const TIME_RULES: PhraseRule<TimeValue>[] = [
+  // Ranges: answered period by period.
+  rule('this|the coming? week', '7d'),
+  rule('the? week ahead', '7d'),
+  rule('for|over|in? the? next|coming few|several days', '3d'),
+  rule('for|over|in? the? next|coming couple of? days', '2d'),
+  rule('for|over|in? the? next|coming <n> days|day', nextDays),
+  rule('for|over|in? the? next|coming few|several hours|hrs', '6h'),
+  rule('for|over|in? the? next|coming couple of? hours|hrs', '2h'),
+  rule('for|over|in? the? next|coming <n> hours|hour|hrs|hr', nextHours),
+  rule('in|for|over? the? next|coming hour', '1h'),
+  rule('tonight and|& tomorrow', 'tonight+tomorrow'),
+
   rule('the? day after tomorrow', '+2d'),
   rule('overmorrow', '+2d'),
   rule('in <n> days|day time?', inDays),

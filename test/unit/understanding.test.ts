@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ASPECTS, isWhen, type Understanding, type WeatherQuery } from '../../bot/core/domain';
+import { ASPECTS, isRange, isWhen, type Understanding, type WeatherQuery } from '../../bot/core/domain';
 import { understandByRules } from '../../bot/understanding/rules';
 
 interface Labelled {
@@ -57,12 +57,17 @@ describe('understandByRules on the labelled set', () => {
     const weather = labelled.filter((l) => l.expected.weather) as { expected: WeatherQuery }[];
     expect(labelled.length).toBeGreaterThanOrEqual(350);
     expect(labelled.length - weather.length).toBeGreaterThanOrEqual(60);
-    const whens = new Set(weather.map((l) => (l.expected.when.startsWith('+') ? '+Nd' : l.expected.when)));
+    const whens = new Set(
+      weather.map((l) =>
+        l.expected.when.startsWith('+') ? '+Nd' : isRange(l.expected.when) ? 'range' : l.expected.when,
+      ),
+    );
     expect([...whens].sort()).toEqual([
       '+Nd',
       'friday',
       'monday',
       'now',
+      'range',
       'saturday',
       'sunday',
       'thursday',

@@ -6,7 +6,7 @@
  *   `tool_calls` entry calling `get_weather` with the query as JSON arguments, the facts are the
  *   `tool` message answering that call by `tool_call_id`, and each line lists the function in `tools`.
  */
-import { ASPECTS, isUnderstanding, NAMED_WHENS } from '../../bot/core/domain';
+import { ASPECTS, isUnderstanding, NAMED_WHENS, RANGE_WHENS } from '../../bot/core/domain';
 import type { ChatExample, ChatRole } from '../encoding/encode';
 import type { Split } from './question-key';
 
@@ -64,7 +64,7 @@ export const WEATHER_TOOL: OpenAiTool = {
         when: {
           type: 'string',
           description: 'now, today, tonight, tomorrow, weekend, a weekday, or +Nd for N days ahead.',
-          enum: [...NAMED_WHENS, ...Array.from({ length: 15 }, (_, i) => `+${i + 1}d`)],
+          enum: [...NAMED_WHENS, ...Array.from({ length: 15 }, (_, i) => `+${i + 1}d`), ...RANGE_WHENS],
         },
         aspect: { type: 'string', description: 'What the question is about.', enum: [...ASPECTS] },
         units: {

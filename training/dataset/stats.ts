@@ -1,6 +1,7 @@
 import {
   ASPECTS,
   MODERATION_STATUSES,
+  isRange,
   NAMED_WHENS,
   type ModerationStatus,
   type Understanding,
@@ -25,11 +26,20 @@ export interface DatasetStats {
 const NOT_WEATHER = '(not weather)';
 const NO_QUERY = '(no query)';
 const DAYS_AHEAD = '+Nd';
+const RANGE = 'range';
 
 const aspectOf = (query: Understanding | null) =>
   query === null ? NO_QUERY : query.weather ? query.aspect : NOT_WEATHER;
 const whenOf = (query: Understanding | null) =>
-  query === null ? NO_QUERY : !query.weather ? NOT_WEATHER : query.when.startsWith('+') ? DAYS_AHEAD : query.when;
+  query === null
+    ? NO_QUERY
+    : !query.weather
+      ? NOT_WEATHER
+      : query.when.startsWith('+')
+        ? DAYS_AHEAD
+        : isRange(query.when)
+          ? RANGE
+          : query.when;
 
 function breakdown(queries: Iterable<Understanding | null>): Breakdown {
   const result: Breakdown = { total: 0, byAspect: {}, byWhen: {} };
@@ -66,7 +76,7 @@ export async function datasetStats(options: PrepareOptions, { prepare = true } =
 }
 
 const ASPECT_ORDER = [...ASPECTS, NOT_WEATHER, NO_QUERY];
-const WHEN_ORDER = [...NAMED_WHENS, DAYS_AHEAD, NOT_WEATHER, NO_QUERY];
+const WHEN_ORDER = [...NAMED_WHENS, DAYS_AHEAD, RANGE, NOT_WEATHER, NO_QUERY];
 
 /** "general 3, rain 1" in a fixed order, leaving out zeros. */
 function counts(values: Record<string, number>, order: readonly string[]): string {

@@ -6,14 +6,16 @@
  */
 import type { APIEmbed, APIEmbedField, AttachmentPayload } from 'discord.js';
 import { buildFacts } from '../../answers/facts';
+import { periodSummary, rangeHeading } from '../../answers/templates';
 import type { Reply } from '../../chat/message';
-import type {
-  ConditionCode,
-  FactPeriod,
-  ModerationStatus,
-  UnitLabels,
-  WeatherFacts,
-  WeatherReport,
+import {
+  isRange,
+  type ConditionCode,
+  type FactPeriod,
+  type ModerationStatus,
+  type UnitLabels,
+  type WeatherFacts,
+  type WeatherReport,
 } from '../../core/domain';
 
 /** Discord's documented maxima (characters). */
@@ -89,12 +91,18 @@ function weatherEmbed(
 ): APIEmbed {
   const periods = detailedPeriods(facts, report);
   const icon = CONDITION_ICONS[conditionCode(periods[0]?.condition, report)];
+  // A range is a small table: a field a period, three to a row; the answer's lines are its cells.
+  const ranged = isRange(facts.when);
   // Several periods (a weekend) get their day in front of each field's name.
   const fieldName = (name: string, period: FactPeriod) => (periods.length > 1 ? `${period.label} · ${name}` : name);
   const fields: APIEmbedField[] = [];
-  for (const period of periods) {
+  for (const period of ranged ? [] : periods) {
     for (const [name, value] of periodFields(period, facts.units))
       fields.push({ name: fieldName(name, period), value, inline: true });
+  }
+  if (ranged) {
+    for (const period of facts.periods)
+      fields.push({ name: period.label, value: periodSummary(period, facts.units, facts.aspect), inline: true });
   }
   const { latitude, longitude } = report.place;
   fields.push({
@@ -104,7 +112,7 @@ function weatherEmbed(
   });
   const embed: APIEmbed = {
     title: clip(`${icon} ${facts.place} — ${facts.period}`, DISCORD_LIMITS.title),
-    description: clip(text, DISCORD_LIMITS.description),
+    description: clip(ranged ? rangeHeading(facts) : text, DISCORD_LIMITS.description),
     color: EMBED_COLOR,
     fields: fields.slice(0, DISCORD_LIMITS.fields).map((field) => ({
       ...field,

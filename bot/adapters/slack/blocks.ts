@@ -4,11 +4,19 @@
  */
 import type { types, ViewOutput } from '@slack/bolt';
 import { buildFacts } from '../../answers/facts';
+import { periodSummary, rangeHeading } from '../../answers/templates';
 import type { Reply } from '../../chat/message';
 import { correct } from '../../commands/moderation';
 import type { OptionSpec } from '../../commands/options';
 import { splitPlace } from '../../commands/place';
-import { ASPECTS, NAMED_WHENS, type FactPeriod, type WeatherFacts, type WeatherReport } from '../../core/domain';
+import {
+  ASPECTS,
+  isRange,
+  NAMED_WHENS,
+  type FactPeriod,
+  type WeatherFacts,
+  type WeatherReport,
+} from '../../core/domain';
 
 /** `metadata.event_type` of every answer; its payload carries the exchange id. */
 export const ANSWER_EVENT_TYPE = 'weatherbot_answer';
@@ -110,7 +118,20 @@ function precipitationField(period: FactPeriod, unit: string): string | undefine
  * The answer may cover one aspect only ("will it rain?"), so the fields come from the same
  * period's general facts, computed by the same code and rounded the same way.
  */
+/** Slack shows at most this many fields in a section, two to a row. */
+const SECTION_FIELDS_MAX = 10;
+
 function weatherSections(facts: WeatherFacts, report: WeatherReport): types.SectionBlock[] {
+  if (isRange(facts.when)) {
+    // A range is a small table: a cell a period, in sections of ten.
+    const cells = facts.periods.map((period) =>
+      mrkdwn(`*${escapeText(period.label)}*\n${escapeText(periodSummary(period, facts.units, facts.aspect))}`),
+    );
+    return Array.from({ length: Math.ceil(cells.length / SECTION_FIELDS_MAX) }, (_, i) => ({
+      type: 'section',
+      fields: cells.slice(i * SECTION_FIELDS_MAX, (i + 1) * SECTION_FIELDS_MAX),
+    }));
+  }
   const general = buildFacts(report, { when: facts.when, aspect: 'general' });
   const { units } = general;
   return general.periods.map((period, index) => {
@@ -162,7 +183,9 @@ export function renderReply(reply: Reply, options: RenderOptions = {}): SlackMes
       elements: [mrkdwn(`<@${options.askedBy.userId}> asked \`${escapeText(clip(options.askedBy.command, 200))}\``)],
     });
   }
-  blocks.push({ type: 'section', text: mrkdwn(clip(text, SECTION_TEXT_MAX)) });
+  // A range's lines are the table below; its heading says what the table covers.
+  const said = reply.facts && isRange(reply.facts.when) ? escapeText(rangeHeading(reply.facts)) : text;
+  blocks.push({ type: 'section', text: mrkdwn(clip(said, SECTION_TEXT_MAX)) });
   if (reply.facts && reply.report) blocks.push(...weatherSections(reply.facts, reply.report));
 
   const notes: string[] = reply.note ? [escapeText(reply.note)] : [];

@@ -27,7 +27,7 @@ export interface ForecastScheduleOptions {
   /** The alerts issued now at a subscription's place (Assistant.alerts); none are looked for without it. */
   alerts?: (subscription: Subscription) => Promise<WeatherAlert[]>;
   /** By platform; a subscription of a platform not running now waits until it is (within the late window). */
-  posters: Record<string, PostForecast>;
+  posters: Partial<Record<string, PostForecast>>;
   log: Logger;
   now?: () => Date;
 }
@@ -93,7 +93,7 @@ export class ForecastSchedule {
     const result: ForecastTick = { posted: [], skipped: [], alerts: [] };
     const subscriptions = await store.subscriptions();
     for (const subscription of subscriptions) {
-      const post = posters[subscription.platform] as PostForecast | undefined;
+      const post = posters[subscription.platform];
       const due = dueDay(subscription, at);
       if (!post || !due) continue;
       try {
@@ -126,7 +126,7 @@ export class ForecastSchedule {
     const posted: string[] = [];
     const byPlace = new Map<string, Promise<WeatherAlert[]>>();
     for (const subscription of subscriptions) {
-      const post = posters[subscription.platform] as PostForecast | undefined;
+      const post = posters[subscription.platform];
       if (!post) continue;
       const place = subscription.place.trim().toLowerCase();
       if (!byPlace.has(place)) byPlace.set(place, alerts(subscription));

@@ -159,10 +159,15 @@ function addDays(date: string, days: number): string {
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
+/** The forecast steps from the one under way at `from` on. */
+function hoursFrom(report: WeatherReport, from: string): HourlyForecast[] {
+  const underWay = report.hourly.findLast((h) => h.time <= from)?.time ?? from;
+  return report.hourly.filter((h) => h.time >= underWay);
+}
+
 /** The forecast steps that cover part of [from, to): the one under way at `from` and those after it. */
 function hoursBetween(report: WeatherReport, from: string, to: string): HourlyForecast[] {
-  const underWay = report.hourly.findLast((h) => h.time <= from)?.time ?? from;
-  return report.hourly.filter((h) => h.time >= underWay && h.time < to);
+  return hoursFrom(report, from).filter((h) => h.time < to);
 }
 
 /** A sunrise or sunset still to come, as shown; one already past is no news. */
@@ -297,7 +302,7 @@ function rangePeriods(report: WeatherReport, when: WhenRange): Periods {
     const periods = days.map((day, offset) => dailyPeriod(day, periodName(offset, day.date), report.units));
     return { periods, period: n === 7 ? 'this week' : `the next ${days.length} days` };
   }
-  const hours = hoursBetween(report, report.current.time, '9999').slice(0, n);
+  const hours = hoursFrom(report, report.current.time).slice(0, n);
   if (hours.length === 0) throw new HorizonError(0);
   const step = hoursPerPeriod(hours.length);
   const periods = [];

@@ -1,7 +1,7 @@
 import { placeLabel } from '../answers/facts';
 import { hasRole, type IncomingMessage } from '../chat/message';
 import { SubscriptionLimitError, type ForecastDays, type Subscription, type SubscriptionLimits } from '../core/store';
-import { defineCommand } from './command';
+import { defineCommand, type CommandServices } from './command';
 import { PLACE_DESCRIPTION, splitPlace } from './place';
 
 /** Enough for a team's cities, few enough that a channel is not flooded every morning. */
@@ -41,6 +41,17 @@ const describe = (s: Subscription) =>
 /** Where a subscription made by this message posts: this channel or direct-message conversation. */
 const here = (message: IncomingMessage) => ({ platform: message.platform, channelId: message.channelId });
 
+/** Whether the message's author may change these subscriptions: a moderator, or whoever made each of them. */
+async function mayChange(
+  subscriptions: readonly Subscription[],
+  message: IncomingMessage,
+  services: CommandServices,
+): Promise<boolean> {
+  if (hasRole(message.author, 'moderator')) return true;
+  const mine = await services.subscriptions.subscriptions({ ...here(message), ownerId: message.author.id });
+  return subscriptions.every((subscription) => mine.some((s) => s.id === subscription.id));
+}
+
 export const subscribe = defineCommand({
   name: 'subscribe',
   usage: '/subscribe <place> [at 07:30] [daily|weekdays]',
@@ -79,9 +90,9 @@ export const subscribe = defineCommand({
     });
     if (!looked.report) return looked;
     const { place } = looked.report;
-    const scope = message.direct ? { scope: 'user' as const, id: message.author.id } : null;
-    const preferences = scope
-      ? await services.preferences.getPreferences(scope.scope, message.platform, scope.id)
+    // The units of whoever the forecast is for: the subscriber in a direct message, else the channel.
+    const preferences = message.direct
+      ? await services.preferences.getPreferences('user', message.platform, message.author.id)
       : await services.preferences.getPreferences('channel', message.platform, message.channelId);
     try {
       const subscription = await services.subscriptions.subscribe(
@@ -139,10 +150,7 @@ export const unsubscribe = defineCommand({
     const id = options.id.toLowerCase();
     const [subscription] = (await services.subscriptions.subscriptions(here(message))).filter((s) => s.id === id);
     if (!subscription) return { kind: 'error', text: `No forecast ${id} is posted here: /subscriptions lists them.` };
-    const mine = (await services.subscriptions.subscriptions({ ...here(message), ownerId: message.author.id })).some(
-      (s) => s.id === id,
-    );
-    if (!mine && !hasRole(message.author, 'moderator'))
+    if (!(await mayChange([subscription], message, services)))
       return { kind: 'refused', text: 'Only whoever subscribed, or a moderator, can stop that forecast.' };
     await services.subscriptions.unsubscribe(id);
     return { kind: 'command', text: `Stopped ${describe(subscription)}.` };
@@ -187,10 +195,7 @@ export const alerts = defineCommand({
         text: `No forecast for ${options.place} is posted here: /subscribe ${options.place} first — alerts come with it.`,
       };
     }
-    const mine = new Set(
-      (await services.subscriptions.subscriptions({ ...here(message), ownerId: message.author.id })).map((s) => s.id),
-    );
-    if (!hasRole(message.author, 'moderator') && !matching.every((s) => mine.has(s.id)))
+    if (!(await mayChange(matching, message, services)))
       return { kind: 'refused', text: 'Only whoever subscribed, or a moderator, can change its alerts.' };
     const on = options.state === 'on';
     for (const subscription of matching) await services.subscriptions.setSubscriptionAlerts(subscription.id, on);

@@ -95,15 +95,19 @@ function weatherEmbed(
   const ranged = isRange(facts.when);
   // Several periods (a weekend) get their day in front of each field's name.
   const fieldName = (name: string, period: FactPeriod) => (periods.length > 1 ? `${period.label} · ${name}` : name);
-  const fields: APIEmbedField[] = [];
-  for (const period of ranged ? [] : periods) {
-    for (const [name, value] of periodFields(period, facts.units))
-      fields.push({ name: fieldName(name, period), value, inline: true });
-  }
-  if (ranged) {
-    for (const period of facts.periods)
-      fields.push({ name: period.label, value: periodSummary(period, facts.units, facts.aspect), inline: true });
-  }
+  const fields: APIEmbedField[] = ranged
+    ? facts.periods.map((period) => ({
+        name: period.label,
+        value: periodSummary(period, facts.units, facts.aspect),
+        inline: true,
+      }))
+    : periods.flatMap((period) =>
+        periodFields(period, facts.units).map(([name, value]) => ({
+          name: fieldName(name, period),
+          value,
+          inline: true,
+        })),
+      );
   const { latitude, longitude } = report.place;
   fields.push({
     name: 'Place',
